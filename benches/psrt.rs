@@ -1,0 +1,131 @@
+//! psrt's benchmarks: `cargo bench` (all) or `cargo bench -- NAME`.
+//!
+//! Scenario benchmarks, not micro-benchmarks: each prints what the issue asks
+//! to measure (time, requests, writes) as Markdown table rows for
+//! docs/benchmarks.md.
+
+use std::time::{Duration, Instant};
+
+fn main() {
+    let filter: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    let wanted = |name: &str| filter.is_empty() || filter.iter().any(|f| name.contains(f.as_str()));
+    println!("| benchmark | figure |\n|---|---|");
+    if wanted("check") {
+        check_10k();
+    }
+}
+
+/// Times `f` `runs` times after one warm-up; returns (median, min).
+fn time<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, Duration) {
+    std::hint::black_box(f());
+    let mut samples: Vec<Duration> = (0..runs)
+        .map(|_| {
+            let t = Instant::now();
+            std::hint::black_box(f());
+            t.elapsed()
+        })
+        .collect();
+    samples.sort();
+    (samples[samples.len() / 2], samples[0])
+}
+
+/// `full`: every member field filled in (8 per member); otherwise the shape
+/// of today's roster (name, login, roles).
+fn roster_with(n: usize, full: bool) -> String {
+    let mut s = String::from(
+        "version: 1\ngithub:\n  org: python\n  team: psrt\n  advisory_repos: [python/cpython, pypa/pip]\n  eligibility_teams: [python-core]\n  steering_council_team: steering-council\n",
+    );
+    if full {
+        s.push_str("mailman:\n  list: security.python.org\ndiscord:\n  guild: \"1234567890123456789\"\n  role: \"2345678901234567890\"\n");
+    }
+    s.push_str("members:\n");
+    for i in 0..n {
+        let roles = if i < 3 { "[admin]" } else { "[]" };
+        if !full {
+            s.push_str(&format!(
+                "  - name: Member {i}\n    github: member-{i}\n    roles: {roles}\n"
+            ));
+            continue;
+        }
+        s.push_str(&format!(
+            "  - name: Member {i}\n    github: member-{i}\n    github_id: {}\n    email: member{i}@example.org\n    discord: \"{}\"\n    roles: {roles}\n    since: 2020-01-01\n    last_active: 2025-06-01\n",
+            1000 + i,
+            100_000_000_000_000_000u64 + i as u64
+        ));
+    }
+    s
+}
+
+fn check_10k() {
+    check_n(10_000, true);
+    check_n(10_000, false);
+    // The floor: serde-saphyr's own parser, events only, and typed without spans.
+    let text = roster_with(10_000, true);
+    let (median, _) = time(15, || {
+        let mut p = serde_saphyr::granit_parser::Parser::new_from_str(&text);
+        while let Some(ev) = p.next_event() {
+            ev.expect("valid YAML");
+        }
+    });
+    println!(
+        "| the YAML parser alone on the full-field file (floor) | median {:.1} ms |",
+        median.as_secs_f64() * 1e3
+    );
+    let (median, _) = time(15, || {
+        serde_saphyr::from_str::<psrt::roster::Roster>(&text).expect("valid")
+    });
+    println!(
+        "| serde-saphyr typed, no positions, same file | median {:.1} ms |",
+        median.as_secs_f64() * 1e3
+    );
+}
+
+fn check_n(n: usize, full: bool) {
+    let text = roster_with(n, full);
+    let shape = if full {
+        "all 8 member fields"
+    } else {
+        "name, login, roles"
+    };
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+    let (median, min) = time(15, || {
+        let loaded = psrt::roster::parse(text.as_bytes()).expect("valid");
+        let diags = psrt::roster::validate::validate(&loaded, today);
+        assert!(
+            diags.is_empty(),
+            "{} diagnostics, first {:?}",
+            diags.len(),
+            diags.first()
+        );
+    });
+    println!(
+        "| `psrt check`, {n} members ({shape}; {} KiB), parse + validate in process | median {:.1} ms, min {:.1} ms |",
+        text.len() / 1024,
+        median.as_secs_f64() * 1e3,
+        min.as_secs_f64() * 1e3
+    );
+    // The whole command, as CI runs it: process start, read, check, print.
+    let dir = std::env::temp_dir().join(format!("psrt-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("roster.yaml");
+    std::fs::write(&path, &text).unwrap();
+    let exe = env!("CARGO_BIN_EXE_psrt");
+    let (median, min) = time(10, || {
+        let out = std::process::Command::new(exe)
+            .arg("--roster")
+            .arg(&path)
+            .arg("check")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "psrt check failed");
+    });
+    println!(
+        "| `psrt check`, {n} members ({shape}), the whole process | median {:.1} ms, min {:.1} ms |",
+        median.as_secs_f64() * 1e3,
+        min.as_secs_f64() * 1e3
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}

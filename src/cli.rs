@@ -1,0 +1,121 @@
+//! The command line: argument parsing and dispatch. Each command's work lives
+//! in its own module; this file only wires them to flags and exit codes.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::commands;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "psrt",
+    version,
+    about = "Membership and disclosure automation for the Python Security Response Team",
+    long_about = "psrt makes roster.yaml the single source of truth for the PSRT: it checks the \
+                  roster, reconciles the GitHub team, the security@ list and the Discord role with \
+                  it, keeps advisories staffed, warns coordinators before the 90-day deadline and \
+                  prepares the yearly inactivity report.\n\nNothing is written unless a command is \
+                  given --apply, --send or --open-pr.",
+    after_help = "Exit status: 0 success, 1 error or rule violation or a blocked plan, 2 usage error."
+)]
+pub struct Cli {
+    /// The roster file.
+    #[arg(
+        long,
+        global = true,
+        default_value = "roster.yaml",
+        env = "PSRT_ROSTER"
+    )]
+    pub roster: PathBuf,
+
+    /// More log output on stderr (-v: debug, -vv: trace). Logs never carry secrets.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Validate roster.yaml: every problem, with its line and column.
+    Check(CheckArgs),
+    /// Build a roster from the devguide's public CSV lists (migration).
+    Import(ImportArgs),
+    /// Write the public lists psrt.csv and psrt-emeritus.csv.
+    Publish(PublishArgs),
+    /// Print the roster's JSON Schema (committed as schema/roster.schema.json).
+    Schema,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Also check what needs GitHub: renames, eligibility, the team and repositories.
+    #[arg(long)]
+    pub online: bool,
+    /// Print the problems as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The devguide's members list (psrt.csv).
+    #[arg(long, value_name = "CSV")]
+    pub members: PathBuf,
+    /// The devguide's emeritus list (psrt-emeritus.csv).
+    #[arg(long, value_name = "CSV")]
+    pub emeritus: Option<PathBuf>,
+    /// Write the roster here instead of standard output (refuses to overwrite).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct PublishArgs {
+    /// Directory to write the two CSV files into.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub out: PathBuf,
+}
+
+/// The outcome of a command, mapped to the exit status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Exit 0.
+    Success,
+    /// Exit 1: a rule violation, a failed write, or a blocked plan. The
+    /// command has already said why.
+    Failed,
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    crate::logging::init(cli.verbose);
+    match run(cli) {
+        Ok(Outcome::Success) => ExitCode::SUCCESS,
+        Ok(Outcome::Failed) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
+    let Cli {
+        roster,
+        verbose: _,
+        command,
+    } = cli;
+    match command {
+        Command::Check(args) => commands::check::run(&roster, &args),
+        Command::Import(args) => commands::import::run(&args),
+        Command::Publish(args) => commands::publish::run(&roster, &args),
+        Command::Schema => {
+            print!("{}", crate::roster::schema::schema_text());
+            Ok(Outcome::Success)
+        }
+    }
+}

@@ -1,0 +1,61 @@
+//! `psrt check`: every problem in the roster, at once.
+
+use std::path::Path;
+
+use crate::cli::{CheckArgs, Outcome};
+use crate::diag::{self, Diagnostic};
+use crate::roster::{self, LoadError};
+
+use super::{print_diagnostics, today};
+
+pub fn run(path: &Path, args: &CheckArgs) -> anyhow::Result<Outcome> {
+    let file = path.display().to_string();
+    let (mut diags, text, counts, structural) = match roster::load(path) {
+        Ok(loaded) => {
+            let diags = roster::validate::validate(&loaded, today());
+            let counts = (loaded.roster.members.len(), loaded.roster.emeritus.len());
+            (diags, Some(loaded.source.text), Some(counts), false)
+        }
+        Err(LoadError::Io(e)) => anyhow::bail!("cannot read {file}: {e}"),
+        Err(LoadError::Invalid { diagnostics, text }) => (diagnostics, text, None, true),
+    };
+    if args.online {
+        anyhow::bail!(
+            "`psrt check --online` needs the GitHub client, which this build does not have yet"
+        );
+    }
+    diag::sort(&mut diags);
+    let outcome = report(&file, text.as_deref(), &diags, counts, args.json)?;
+    if structural && !args.json {
+        println!(
+            "note: the membership rules (duplicates, admins, policy...) are checked once the file's structure is fixed"
+        );
+    }
+    Ok(outcome)
+}
+
+fn report(
+    file: &str,
+    text: Option<&str>,
+    diags: &[Diagnostic],
+    counts: Option<(usize, usize)>,
+    json: bool,
+) -> anyhow::Result<Outcome> {
+    let errors = diags.iter().filter(|d| d.is_error()).count();
+    let warnings = diags.len() - errors;
+    if json {
+        let out = serde_json::json!({ "file": file, "errors": errors, "warnings": warnings, "diagnostics": diags });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    } else {
+        print_diagnostics(file, text, diags);
+        let people = counts.map_or(String::new(), |(m, e)| {
+            format!("{m} members, {e} emeritus; ")
+        });
+        println!("{file}: {people}{errors} error(s), {warnings} warning(s)");
+    }
+    Ok(if errors > 0 {
+        Outcome::Failed
+    } else {
+        Outcome::Success
+    })
+}

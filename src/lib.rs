@@ -1,0 +1,10 @@
+//! psrt: membership and disclosure automation for the Python Security
+//! Response Team. `roster.yaml` is the source of truth; the modules below
+//! read it, check it, and make the services match it.
+
+pub mod cli;
+pub mod commands;
+pub mod diag;
+pub mod logging;
+pub mod publish;
+pub mod roster;

@@ -1,0 +1,11 @@
+//! `roster.yaml`: the model, reading it, checking it, and editing it in place.
+
+pub mod import;
+pub mod load;
+pub mod model;
+pub mod schema;
+pub mod source;
+pub mod validate;
+
+pub use load::{LoadError, Loaded, load, parse};
+pub use model::*;

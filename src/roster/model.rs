@@ -1,0 +1,544 @@
+//! The roster's domain model: what `roster.yaml` means once it has been read.
+//!
+//! These types are the single description of the file's shape: serde reads them,
+//! `schemars` turns them into `schema/roster.schema.json` (which editors use and
+//! `psrt check` walks to report every structural problem at once), and the rest
+//! of psrt works on them. Locations live beside them, in [`super::source`].
+
+use std::cmp::Ordering;
+use std::fmt;
+use std::hash::{Hash, Hasher};
+
+use chrono::NaiveDate;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// The whole roster: policy, service settings, members and emeritus members.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(
+    title = "PSRT roster",
+    description = "The Python Security Response Team's membership and policy (psrt roster.yaml)."
+)]
+pub struct Roster {
+    /// Format version of this file. Only `1` exists.
+    pub version: u32,
+    /// The GitHub organisation, the team psrt reconciles, and where reports live.
+    pub github: GithubSettings,
+    /// The Mailman 3 list that holds exactly the members (omit to leave the list alone).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mailman: Option<MailmanSettings>,
+    /// The Discord role that holds exactly the members (omit to leave Discord alone).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discord: Option<DiscordSettings>,
+    /// How psrt sends email (deadline warnings, assignments).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<EmailSettings>,
+    /// The rules psrt enforces. Every key has a default.
+    #[serde(default)]
+    pub policy: Policy,
+    /// When the Steering Council last received the inactivity report.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_inactivity_report: Option<NaiveDate>,
+    /// Current members.
+    pub members: Vec<Member>,
+    /// Former members, shown in the public emeritus list.
+    #[serde(default)]
+    pub emeritus: Vec<Emeritus>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GithubSettings {
+    /// The organisation that owns the team, e.g. `python`.
+    pub org: String,
+    /// Slug of the team reconciled from the roster, e.g. `psrt`.
+    pub team: String,
+    /// Repositories whose security advisories the PSRT handles (`owner/name`).
+    #[serde(default)]
+    pub advisory_repos: Vec<String>,
+    /// Teams whose members are eligible (core team, triagers), by slug in `org`.
+    #[serde(default)]
+    pub eligibility_teams: Vec<String>,
+    /// Team of the Steering Council: review requests go to it, and its members
+    /// count as holders of the `steering-council` role for approvals.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub steering_council_team: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MailmanSettings {
+    /// The Mailman list id (dots, not `@`), e.g. `security.python.org`.
+    pub list: String,
+    /// Subscribers who are not people (archives, bots); never removed.
+    #[serde(default)]
+    pub extra_addresses: Vec<String>,
+    /// List owners besides the admins (e.g. infrastructure staff).
+    #[serde(default)]
+    pub extra_owners: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DiscordSettings {
+    /// Guild (server) id, a snowflake in quotes.
+    pub guild: String,
+    /// Role id, a snowflake in quotes.
+    pub role: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EmailSettings {
+    /// Sender of psrt's mail, e.g. `PSRT <psrt-bot@python.org>`.
+    pub from: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    /// Fewest admins the roster (and each service) may have. PEP 811 asks for two.
+    #[serde(default = "defaults::min_admins")]
+    pub min_admins: u32,
+    /// A sync that would remove more than this share of a service's current
+    /// members stops, unless run with `--allow-mass-removal`.
+    #[serde(default = "defaults::max_removal_fraction")]
+    pub max_removal_fraction: f64,
+    /// Days from a report's creation to its disclosure deadline.
+    #[serde(default = "defaults::deadline_days")]
+    pub deadline_days: u32,
+    /// Days before the deadline at which the coordinator is warned, descending.
+    #[serde(default = "defaults::warn_days_left")]
+    pub warn_days_left: Vec<u32>,
+    /// Days a new report may wait for a coordinator before one is assigned.
+    #[serde(default = "defaults::coordinator_grace_days")]
+    pub coordinator_grace_days: u32,
+    /// Who must approve changes to the roster.
+    #[serde(default)]
+    pub approvals: Approvals,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Self {
+            min_admins: defaults::min_admins(),
+            max_removal_fraction: defaults::max_removal_fraction(),
+            deadline_days: defaults::deadline_days(),
+            warn_days_left: defaults::warn_days_left(),
+            coordinator_grace_days: defaults::coordinator_grace_days(),
+            approvals: Approvals::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Approvals {
+    /// The rule for pull requests that change members, emeritus or roles.
+    #[serde(default = "defaults::membership_rule")]
+    pub membership: ApprovalRule,
+}
+
+impl Default for Approvals {
+    fn default() -> Self {
+        Self {
+            membership: defaults::membership_rule(),
+        }
+    }
+}
+
+/// An approval rule, read from the base branch's roster.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApprovalRule {
+    /// Whose approvals count: a role, or `members` for every member.
+    pub reviewers: Group,
+    /// How many of them must approve: a count (`1`) or a share (`"2/3"`).
+    pub required: Required,
+    /// Days the pull request must stay open before it can pass (a vote's length).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_open_days: Option<u32>,
+    /// A group whose "changes requested" blocks the change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub veto: Option<Group>,
+}
+
+/// A number of approvals (`1`) or a share of the reviewers (`"2/3"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Required {
+    /// This many approvals.
+    Count(u32),
+    /// This share of the reviewers, rounded up.
+    Fraction(Fraction),
+}
+
+/// A share written `"N/M"`, e.g. `"2/3"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Fraction {
+    pub numerator: u32,
+    pub denominator: u32,
+}
+
+impl Fraction {
+    /// The smallest count that reaches this share of `of` holders.
+    pub fn of(self, of: u32) -> u32 {
+        let n = u64::from(self.numerator) * u64::from(of);
+        let d = u64::from(self.denominator.max(1));
+        u32::try_from(n.div_ceil(d)).unwrap_or(u32::MAX)
+    }
+}
+
+impl JsonSchema for Fraction {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Fraction".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "pattern": "^[0-9]+/[0-9]+$",
+            "description": "A share written \"N/M\", e.g. \"2/3\"."
+        })
+    }
+}
+
+impl TryFrom<String> for Fraction {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        let bad = || format!("`{s}` is not a share like \"2/3\"");
+        let (n, d) = s.split_once('/').ok_or_else(bad)?;
+        let numerator: u32 = n.trim().parse().map_err(|_| bad())?;
+        let denominator: u32 = d.trim().parse().map_err(|_| bad())?;
+        if denominator == 0 || numerator == 0 || numerator > denominator {
+            return Err(format!(
+                "`{s}` must be a share between 0 and 1, like \"2/3\""
+            ));
+        }
+        Ok(Self {
+            numerator,
+            denominator,
+        })
+    }
+}
+
+impl From<Fraction> for String {
+    fn from(f: Fraction) -> String {
+        format!("{}/{}", f.numerator, f.denominator)
+    }
+}
+
+impl Required {
+    /// Approvals needed when the group has `holders` people.
+    pub fn needed(self, holders: u32) -> u32 {
+        match self {
+            Required::Count(n) => n,
+            Required::Fraction(f) => f.of(holders),
+        }
+    }
+}
+
+impl fmt::Display for Required {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Required::Count(n) => write!(f, "{n}"),
+            Required::Fraction(fr) => write!(f, "{}/{}", fr.numerator, fr.denominator),
+        }
+    }
+}
+
+/// A set of people named in policy: every member, or the holders of a role.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Group {
+    Members,
+    Admin,
+    ReleaseManager,
+    SteeringCouncil,
+}
+
+impl Group {
+    pub fn role(self) -> Option<Role> {
+        match self {
+            Group::Members => None,
+            Group::Admin => Some(Role::Admin),
+            Group::ReleaseManager => Some(Role::ReleaseManager),
+            Group::SteeringCouncil => Some(Role::SteeringCouncil),
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Group::Members => "members",
+            Group::Admin => "admin",
+            Group::ReleaseManager => "release-manager",
+            Group::SteeringCouncil => "steering-council",
+        }
+    }
+}
+
+impl fmt::Display for Group {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A current member of the PSRT.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Member {
+    /// Full name, as published.
+    pub name: String,
+    /// GitHub login (compared case-insensitively).
+    pub github: Login,
+    /// GitHub's numeric user id: immutable, so it identifies the person across renames.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub github_id: Option<u64>,
+    /// Address subscribed to the mailing list. Not added to the list if absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Discord user id (a snowflake, in quotes). Not given the role if absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discord: Option<String>,
+    /// Roles held: `admin`, `release-manager`, `steering-council`.
+    #[serde(default)]
+    pub roles: Vec<Role>,
+    /// Active member admitted before the eligibility rule (not core team or triager).
+    #[serde(default)]
+    pub legacy: bool,
+    /// When they joined.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<NaiveDate>,
+    /// Last activity the GitHub API cannot see (comments, mailing-list work).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_active: Option<NaiveDate>,
+}
+
+impl Member {
+    pub fn has(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+    pub fn is_admin(&self) -> bool {
+        self.has(Role::Admin)
+    }
+    /// Release Managers and Steering Council members: exempt from inactivity and
+    /// from coordinator auto-assignment, and eligible without the core-team rule.
+    pub fn is_rm_or_sc(&self) -> bool {
+        self.has(Role::ReleaseManager) || self.has(Role::SteeringCouncil)
+    }
+    pub fn in_group(&self, group: Group) -> bool {
+        group.role().is_none_or(|r| self.has(r))
+    }
+}
+
+/// A former member, kept for the public emeritus list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Emeritus {
+    pub name: String,
+    /// GitHub login, if known (long-gone members may have none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub github: Option<Login>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub github_id: Option<u64>,
+    /// Roles held when they left, shown in the public list.
+    #[serde(default)]
+    pub roles: Vec<Role>,
+    /// When they left.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub left: Option<NaiveDate>,
+    /// Why they left, e.g. `inactive` or `resigned`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    Admin,
+    ReleaseManager,
+    SteeringCouncil,
+}
+
+impl Role {
+    pub const ALL: [Role; 3] = [Role::Admin, Role::ReleaseManager, Role::SteeringCouncil];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::ReleaseManager => "release-manager",
+            Role::SteeringCouncil => "steering-council",
+        }
+    }
+    /// The words the devguide's public list uses.
+    pub fn public_name(self) -> &'static str {
+        match self {
+            Role::Admin => "Admin",
+            Role::ReleaseManager => "Release Manager",
+            Role::SteeringCouncil => "Steering Council",
+        }
+    }
+    pub fn from_public_name(s: &str) -> Option<Role> {
+        Role::ALL
+            .into_iter()
+            .find(|r| r.public_name().eq_ignore_ascii_case(s.trim()))
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A GitHub login. GitHub logins are case-insensitive, so equality, ordering
+/// and hashing ignore ASCII case; the spelling is kept for display.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(transparent)]
+pub struct Login(String);
+
+impl Login {
+    pub fn new(s: impl Into<String>) -> Self {
+        Self(s.into())
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+    /// The comparison key: lower case.
+    pub fn key(&self) -> String {
+        self.0.to_ascii_lowercase()
+    }
+    /// GitHub's login syntax: 1-39 ASCII letters, digits or hyphens, not
+    /// starting with a hyphen. (Old accounts may have doubled or trailing
+    /// hyphens, so those are allowed.)
+    pub fn is_valid(&self) -> bool {
+        let s = self.0.as_str();
+        !s.is_empty()
+            && s.len() <= 39
+            && !s.starts_with('-')
+            && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    }
+}
+
+impl PartialEq for Login {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.eq_ignore_ascii_case(&other.0)
+    }
+}
+impl Eq for Login {}
+impl Hash for Login {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        for b in self.0.bytes() {
+            state.write_u8(b.to_ascii_lowercase());
+        }
+    }
+}
+impl PartialOrd for Login {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Login {
+    fn cmp(&self, other: &Self) -> Ordering {
+        let a = self.0.bytes().map(|b| b.to_ascii_lowercase());
+        let b = other.0.bytes().map(|b| b.to_ascii_lowercase());
+        a.cmp(b)
+    }
+}
+impl fmt::Display for Login {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl From<&str> for Login {
+    fn from(s: &str) -> Self {
+        Self(s.to_owned())
+    }
+}
+
+impl Roster {
+    pub fn admins(&self) -> impl Iterator<Item = &Member> {
+        self.members.iter().filter(|m| m.is_admin())
+    }
+    pub fn member(&self, login: &Login) -> Option<&Member> {
+        self.members.iter().find(|m| &m.github == login)
+    }
+    /// A current member by login or, when the login is unknown (renamed), by id.
+    pub fn member_by(&self, login: &Login, id: Option<u64>) -> Option<&Member> {
+        self.member(login)
+            .or_else(|| id.and_then(|id| self.members.iter().find(|m| m.github_id == Some(id))))
+    }
+    pub fn emeritus_by(&self, login: &Login, id: Option<u64>) -> Option<&Emeritus> {
+        self.emeritus
+            .iter()
+            .find(|e| e.github.as_ref() == Some(login) || (id.is_some() && e.github_id == id))
+    }
+}
+
+pub(crate) mod defaults {
+    use super::{ApprovalRule, Group, Required};
+    pub fn min_admins() -> u32 {
+        2
+    }
+    pub fn max_removal_fraction() -> f64 {
+        0.25
+    }
+    pub fn deadline_days() -> u32 {
+        90
+    }
+    pub fn warn_days_left() -> Vec<u32> {
+        vec![30, 14, 7, 1]
+    }
+    pub fn coordinator_grace_days() -> u32 {
+        3
+    }
+    /// PEP 811: the Steering Council approves membership changes.
+    pub fn membership_rule() -> ApprovalRule {
+        ApprovalRule {
+            reviewers: Group::SteeringCouncil,
+            required: Required::Count(1),
+            min_open_days: None,
+            veto: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn logins_compare_case_insensitively() {
+        assert_eq!(Login::from("SethMLarson"), Login::from("sethmlarson"));
+        assert!(Login::from("a") < Login::from("B"));
+        let mut set = std::collections::HashSet::new();
+        set.insert(Login::from("AA-Turner"));
+        assert!(set.contains(&Login::from("aa-turner")));
+    }
+
+    #[test]
+    fn login_syntax() {
+        for ok in ["a", "AA-Turner", "tim-one", "Yhg1s", &"x".repeat(39)] {
+            assert!(Login::from(ok).is_valid(), "{ok}");
+        }
+        for bad in ["", "-a", "a b", "a_b", "é", &"x".repeat(40), "a/b"] {
+            assert!(!Login::from(bad).is_valid(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn fractions_round_up() {
+        let f = Fraction::try_from("2/3".to_owned()).unwrap();
+        assert_eq!(f.of(3), 2);
+        assert_eq!(f.of(4), 3);
+        assert_eq!(f.of(0), 0);
+        assert!(Fraction::try_from("3/2".to_owned()).is_err());
+        assert!(Fraction::try_from("0/2".to_owned()).is_err());
+        assert!(Fraction::try_from("1/0".to_owned()).is_err());
+        assert!(Fraction::try_from("two/3".to_owned()).is_err());
+    }
+}

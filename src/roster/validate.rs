@@ -1,0 +1,786 @@
+//! The rules a well-formed roster must also follow (PEP 811, the devguide, and
+//! psrt's own safety rules). Each problem is a [`Diagnostic`] at the place a
+//! person must edit.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+
+use super::load::Loaded;
+use super::model::{Group, Login, Required, Role, Roster};
+use super::source::{Seg, Source};
+use crate::diag::{self, Diagnostic};
+use crate::path;
+
+/// Every rule, for `--help` and the docs: (name, what it checks).
+pub const RULES: &[(&str, &str)] = &[
+    ("encoding", "the file is UTF-8"),
+    ("yaml-syntax", "the file is YAML"),
+    ("duplicate-key", "no key twice in one mapping"),
+    ("unknown-key", "only keys psrt knows"),
+    ("missing-key", "required keys are present"),
+    ("wrong-type", "each value has the right type"),
+    ("missing-value", "required values are not empty"),
+    ("invalid-value", "values are among those allowed"),
+    ("out-of-range", "numbers fit their field"),
+    (
+        "unknown-role",
+        "roles are admin, release-manager or steering-council",
+    ),
+    ("date", "dates are YYYY-MM-DD"),
+    ("future-date", "no date lies in the future"),
+    ("unsupported-version", "`version` is 1"),
+    ("empty-roster", "there is at least one member"),
+    ("github-login", "GitHub logins are well-formed"),
+    ("github-name", "org and team slugs are well-formed"),
+    ("repo-syntax", "advisory repositories are owner/name"),
+    (
+        "duplicate-login",
+        "a login appears once in members and emeritus",
+    ),
+    ("duplicate-github-id", "a GitHub id appears once"),
+    ("duplicate-email", "an address appears once"),
+    ("duplicate-discord", "a Discord id appears once"),
+    ("duplicate-role", "a role is listed once per person"),
+    ("email-syntax", "addresses are well-formed"),
+    ("discord-snowflake", "Discord ids are snowflakes"),
+    ("mailman-list", "the Mailman list id is well-formed"),
+    ("min-admins", "at least policy.min_admins admins"),
+    (
+        "eligibility",
+        "members are eligible, or eligibility can be checked (warning)",
+    ),
+    (
+        "no-email",
+        "members have an address when the list is managed (warning)",
+    ),
+    (
+        "no-discord",
+        "members have a Discord id when the role is managed (warning)",
+    ),
+    ("policy", "policy values make sense"),
+    (
+        "approvals",
+        "approval rules name a group with enough holders",
+    ),
+];
+
+/// Runs every rule. `today` decides what "in the future" means.
+pub fn validate(loaded: &Loaded, today: NaiveDate) -> Vec<Diagnostic> {
+    let mut v = Validator {
+        roster: &loaded.roster,
+        source: &loaded.source,
+        today,
+        out: Vec::new(),
+    };
+    v.version();
+    v.github_settings();
+    v.members();
+    v.emeritus();
+    v.uniqueness();
+    v.services();
+    v.policy();
+    let mut out = v.out;
+    diag::sort(&mut out);
+    out
+}
+
+struct Validator<'a> {
+    roster: &'a Roster,
+    source: &'a Source,
+    today: NaiveDate,
+    out: Vec<Diagnostic>,
+}
+
+impl Validator<'_> {
+    fn error(&mut self, rule: &'static str, at: &[Seg], message: String) -> &mut Diagnostic {
+        let loc = self.source.value_loc(at);
+        self.out.push(Diagnostic::error(rule, loc, message));
+        self.out.last_mut().expect("just pushed")
+    }
+    fn warning(&mut self, rule: &'static str, at: &[Seg], message: String) -> &mut Diagnostic {
+        let loc = self.source.value_loc(at);
+        self.out.push(Diagnostic::warning(rule, loc, message));
+        self.out.last_mut().expect("just pushed")
+    }
+    fn help(d: &mut Diagnostic, help: impl Into<String>) {
+        d.help = Some(help.into());
+    }
+
+    fn version(&mut self) {
+        if self.roster.version != 1 {
+            let d = self.error(
+                "unsupported-version",
+                &path!["version"],
+                format!("roster version {} is not supported", self.roster.version),
+            );
+            Self::help(d, "this psrt reads version 1");
+        }
+    }
+
+    fn github_settings(&mut self) {
+        let g = &self.roster.github;
+        if !is_slug(&g.org) {
+            let d = self.error(
+                "github-name",
+                &path!["github", "org"],
+                format!("`{}` is not a GitHub organisation name", g.org),
+            );
+            Self::help(d, "letters, digits and hyphens, e.g. `python`");
+        }
+        let mut teams: Vec<(Vec<Seg>, &str)> = vec![(path!["github", "team"], g.team.as_str())];
+        for (i, t) in g.eligibility_teams.iter().enumerate() {
+            teams.push((path!["github", "eligibility_teams", i], t));
+        }
+        if let Some(t) = &g.steering_council_team {
+            teams.push((path!["github", "steering_council_team"], t));
+        }
+        for (at, team) in teams {
+            if !is_slug(team) {
+                let d = self.error("github-name", &at, format!("`{team}` is not a team slug"));
+                Self::help(
+                    d,
+                    "use the slug from the team's URL: lower case, hyphens, e.g. `python-core`",
+                );
+            }
+        }
+        let mut seen = HashMap::new();
+        for (i, repo) in g.advisory_repos.iter().enumerate() {
+            let at = path!["github", "advisory_repos", i];
+            let ok = repo.split_once('/').is_some_and(|(o, n)| {
+                is_slug(o)
+                    && !n.is_empty()
+                    && n.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+            });
+            if !ok {
+                let d = self.error("repo-syntax", &at, format!("`{repo}` is not a repository"));
+                Self::help(d, "write `owner/name`, e.g. `python/cpython`");
+            } else if let Some(first) = seen.insert(repo.to_ascii_lowercase(), i) {
+                let line = self
+                    .source
+                    .value_loc(&path!["github", "advisory_repos", first])
+                    .line;
+                self.error(
+                    "repo-syntax",
+                    &at,
+                    format!("`{repo}` is listed twice (also line {line})"),
+                );
+            }
+        }
+    }
+
+    fn members(&mut self) {
+        let roster = self.roster;
+        if roster.members.is_empty() {
+            let d = self.error(
+                "empty-roster",
+                &path!["members"],
+                "the roster has no members".into(),
+            );
+            Self::help(
+                d,
+                "psrt refuses to sync an empty roster: it would remove everyone",
+            );
+        }
+        for (i, m) in roster.members.iter().enumerate() {
+            if m.name.trim().is_empty() {
+                self.error(
+                    "missing-value",
+                    &path!["members", i, "name"],
+                    "a member's name is empty".into(),
+                );
+            }
+            self.login(&m.github, || path!["members", i, "github"]);
+            if let Some(email) = &m.email {
+                self.email(email, || path!["members", i, "email"]);
+            }
+            if let Some(id) = &m.discord {
+                self.snowflake(id, || path!["members", i, "discord"], "Discord user id");
+            }
+            self.roles(&m.roles, || path!["members", i, "roles"]);
+            self.not_future(m.since, || path!["members", i, "since"]);
+            self.not_future(m.last_active, || path!["members", i, "last_active"]);
+            let eligible_by_role = m.legacy || m.is_rm_or_sc();
+            if !eligible_by_role && roster.github.eligibility_teams.is_empty() {
+                let d = self.warning(
+                    "eligibility",
+                    &path!["members", i, "github"],
+                    format!("cannot tell whether `{}` is eligible: no `github.eligibility_teams` configured", m.github),
+                );
+                Self::help(
+                    d,
+                    "list the core team and triager teams under github.eligibility_teams, or mark the member `legacy: true`",
+                );
+            }
+        }
+        let admins = roster.admins().count();
+        let min = roster.policy.min_admins as usize;
+        if admins < min {
+            let d = self.error(
+                "min-admins",
+                &path!["members"],
+                format!("{admins} admin(s); the policy asks for at least {min}"),
+            );
+            Self::help(d, "add `roles: [admin]` to another member");
+        }
+    }
+
+    fn emeritus(&mut self) {
+        for (i, e) in self.roster.emeritus.iter().enumerate() {
+            if let Some(login) = &e.github {
+                self.login(login, || path!["emeritus", i, "github"]);
+            }
+            self.roles(&e.roles, || path!["emeritus", i, "roles"]);
+            self.not_future(e.left, || path!["emeritus", i, "left"]);
+        }
+        self.not_future(self.roster.last_inactivity_report, || {
+            path!["last_inactivity_report"]
+        });
+    }
+
+    /// Logins, ids, addresses and Discord ids each belong to one person.
+    /// Locations are looked up only for the duplicates found.
+    fn uniqueness(&mut self) {
+        let roster = self.roster;
+        let members = roster
+            .members
+            .iter()
+            .enumerate()
+            .map(|(i, m)| ("members", i, Some(&m.github), m.github_id));
+        let emeritus = roster
+            .emeritus
+            .iter()
+            .enumerate()
+            .map(|(i, e)| ("emeritus", i, e.github.as_ref(), e.github_id));
+        // Visit in file order, so that the later entry is the one reported.
+        let emeritus_first = !roster.emeritus.is_empty()
+            && self.source.key_loc(&path!["emeritus"]) < self.source.key_loc(&path!["members"]);
+        let people: Vec<_> = if emeritus_first {
+            emeritus.chain(members).collect()
+        } else {
+            members.chain(emeritus).collect()
+        };
+
+        let mut logins: HashMap<&Login, (&str, usize)> = HashMap::with_capacity(people.len());
+        let mut ids: HashMap<u64, (&str, usize)> = HashMap::new();
+        for (list, i, login, id) in people {
+            if let Some(login) = login {
+                if let Some((l, j)) = logins.insert(login, (list, i)) {
+                    logins.insert(login, (l, j));
+                    let line = self.source.value_loc(&path![l, j, "github"]).line;
+                    let d = self.error(
+                        "duplicate-login",
+                        &path![list, i, "github"],
+                        format!("`{login}` is already listed on line {line}"),
+                    );
+                    Self::help(
+                        d,
+                        "logins compare case-insensitively; a former member who rejoins moves from emeritus back to members",
+                    );
+                }
+            }
+            if let Some(id) = id {
+                if let Some((l, j)) = ids.insert(id, (list, i)) {
+                    ids.insert(id, (l, j));
+                    let line = self.source.value_loc(&path![l, j, "github_id"]).line;
+                    self.error(
+                        "duplicate-github-id",
+                        &path![list, i, "github_id"],
+                        format!("github_id {id} is already listed on line {line}"),
+                    );
+                }
+            }
+        }
+        let mut emails: HashMap<String, usize> = HashMap::new();
+        let mut discords: HashMap<&str, usize> = HashMap::new();
+        for (i, m) in roster.members.iter().enumerate() {
+            if let Some(email) = &m.email {
+                if let Some(j) = emails.insert(email.to_ascii_lowercase(), i) {
+                    emails.insert(email.to_ascii_lowercase(), j);
+                    let line = self.source.value_loc(&path!["members", j, "email"]).line;
+                    self.error(
+                        "duplicate-email",
+                        &path!["members", i, "email"],
+                        format!("`{email}` is already listed on line {line}"),
+                    );
+                }
+            }
+            if let Some(id) = &m.discord {
+                if let Some(j) = discords.insert(id, i) {
+                    discords.insert(id, j);
+                    let line = self.source.value_loc(&path!["members", j, "discord"]).line;
+                    self.error(
+                        "duplicate-discord",
+                        &path!["members", i, "discord"],
+                        format!("Discord id {id} is already listed on line {line}"),
+                    );
+                }
+            }
+        }
+    }
+
+    fn services(&mut self) {
+        let roster = self.roster;
+        if let Some(mm) = &roster.mailman {
+            let list = &mm.list;
+            let well_formed = !list.contains('@')
+                && list.contains('.')
+                && !list.starts_with('.')
+                && !list.ends_with('.')
+                && !list.chars().any(char::is_whitespace);
+            if !well_formed {
+                let d = self.error(
+                    "mailman-list",
+                    &path!["mailman", "list"],
+                    format!("`{list}` is not a Mailman list id"),
+                );
+                Self::help(
+                    d,
+                    match list.split_once('@') {
+                        Some((l, dom)) => format!("list ids use dots: `{l}.{dom}`"),
+                        None => "list ids look like `security.python.org`".to_owned(),
+                    },
+                );
+            }
+            for key in ["extra_addresses", "extra_owners"] {
+                let addrs = if key == "extra_addresses" {
+                    &mm.extra_addresses
+                } else {
+                    &mm.extra_owners
+                };
+                for (i, a) in addrs.iter().enumerate() {
+                    self.email(a, || path!["mailman", key, i]);
+                }
+            }
+            for (i, m) in roster.members.iter().enumerate() {
+                if m.email.is_none() {
+                    let d = self.warning(
+                        "no-email",
+                        &path!["members", i],
+                        format!("`{}` has no `email`: not subscribed to {list}", m.github),
+                    );
+                    Self::help(d, "add the address they read the list with");
+                }
+            }
+        }
+        if let Some(dc) = &roster.discord {
+            self.snowflake(&dc.guild, || path!["discord", "guild"], "Discord guild id");
+            self.snowflake(&dc.role, || path!["discord", "role"], "Discord role id");
+            for (i, m) in roster.members.iter().enumerate() {
+                if m.discord.is_none() {
+                    let d = self.warning(
+                        "no-discord",
+                        &path!["members", i],
+                        format!(
+                            "`{}` has no `discord` id: not given the Discord role",
+                            m.github
+                        ),
+                    );
+                    Self::help(
+                        d,
+                        "add their Discord user id (Developer Mode → Copy User ID), in quotes",
+                    );
+                }
+            }
+        }
+        if let Some(email) = &roster.email {
+            if email.from.parse::<lettre::message::Mailbox>().is_err() {
+                let d = self.error(
+                    "email-syntax",
+                    &path!["email", "from"],
+                    format!("`{}` is not a sender address", email.from),
+                );
+                Self::help(d, "e.g. `PSRT <psrt-bot@python.org>`");
+            }
+        }
+    }
+
+    fn policy(&mut self) {
+        let p = &self.roster.policy;
+        if !(p.max_removal_fraction > 0.0 && p.max_removal_fraction <= 1.0) {
+            let d = self.error(
+                "policy",
+                &path!["policy", "max_removal_fraction"],
+                format!(
+                    "max_removal_fraction is {}, outside (0, 1]",
+                    p.max_removal_fraction
+                ),
+            );
+            Self::help(d, "a share of a service's members, e.g. 0.25");
+        }
+        if p.min_admins == 0 {
+            self.error(
+                "policy",
+                &path!["policy", "min_admins"],
+                "min_admins is 0: nobody could administer the team".into(),
+            );
+        } else if p.min_admins < 2 {
+            self.warning(
+                "policy",
+                &path!["policy", "min_admins"],
+                "PEP 811 asks for at least two admins".into(),
+            );
+        }
+        if p.deadline_days == 0 {
+            self.error(
+                "policy",
+                &path!["policy", "deadline_days"],
+                "deadline_days is 0".into(),
+            );
+        }
+        for (i, w) in p.warn_days_left.iter().enumerate() {
+            let at = path!["policy", "warn_days_left", i];
+            if *w >= p.deadline_days {
+                self.error("policy", &at, format!("a warning {w} days before the deadline comes before the report exists (deadline_days is {})", p.deadline_days));
+            } else if *w == 0 {
+                self.error(
+                    "policy",
+                    &at,
+                    "a warning 0 days before the deadline is the overdue notice; remove it".into(),
+                );
+            }
+            if i > 0 && *w >= p.warn_days_left[i - 1] {
+                let d = self.error(
+                    "policy",
+                    &at,
+                    format!(
+                        "warn_days_left must be strictly descending: {} then {w}",
+                        p.warn_days_left[i - 1]
+                    ),
+                );
+                Self::help(d, "e.g. [30, 14, 7, 1]");
+            }
+        }
+        if p.coordinator_grace_days >= p.deadline_days {
+            self.error(
+                "policy",
+                &path!["policy", "coordinator_grace_days"],
+                "the coordinator grace period is as long as the deadline".into(),
+            );
+        }
+        let rule = &p.approvals.membership;
+        let at = path!["policy", "approvals", "membership"];
+        self.group_has_holders(
+            rule.reviewers,
+            Some(rule.required),
+            &[at.clone(), path!["reviewers"]].concat(),
+        );
+        if let Some(veto) = rule.veto {
+            self.group_has_holders(veto, None, &[at.clone(), path!["veto"]].concat());
+        }
+        if let Required::Count(0) = rule.required {
+            self.error(
+                "approvals",
+                &[at, path!["required"]].concat(),
+                "`required: 0` lets any change through".into(),
+            );
+        }
+    }
+
+    /// An approval group must have people in it: members holding the role, or,
+    /// for the Steering Council, the configured team (checked by `--online`).
+    fn group_has_holders(&mut self, group: Group, required: Option<Required>, at: &[Seg]) {
+        let roster = self.roster;
+        if group == Group::SteeringCouncil && roster.github.steering_council_team.is_some() {
+            return;
+        }
+        let holders = roster.members.iter().filter(|m| m.in_group(group)).count() as u32;
+        let needed = required.map_or(1, |r| r.needed(holders).max(1));
+        if holders < needed {
+            let written = self.source.node(at).is_some();
+            let d = self.error(
+                "approvals",
+                at,
+                format!(
+                    "the membership approval rule{} relies on `{group}`, which {holders} member(s) hold; it needs {needed}",
+                    if written { "" } else { " (the default)" }
+                ),
+            );
+            Self::help(
+                d,
+                if group == Group::SteeringCouncil {
+                    "set github.steering_council_team, or give the council's members the steering-council role"
+                } else {
+                    "name a group with enough people, or lower `required`"
+                },
+            );
+        }
+    }
+
+    fn login(&mut self, login: &Login, at: impl FnOnce() -> Vec<Seg>) {
+        if !login.is_valid() {
+            let d = self.error(
+                "github-login",
+                &at(),
+                format!("`{login}` is not a GitHub login"),
+            );
+            Self::help(d, "1-39 letters, digits or hyphens, without the leading @");
+        }
+    }
+
+    fn email(&mut self, email: &str, at: impl FnOnce() -> Vec<Seg>) {
+        if email.parse::<lettre::Address>().is_err() {
+            let d = self.error(
+                "email-syntax",
+                &at(),
+                format!("`{email}` is not an email address"),
+            );
+            Self::help(d, "write the bare address, e.g. `name@example.org`");
+        }
+    }
+
+    fn snowflake(&mut self, id: &str, at: impl FnOnce() -> Vec<Seg>, what: &str) {
+        let ok = (17..=20).contains(&id.len())
+            && id.bytes().all(|b| b.is_ascii_digit())
+            && id.parse::<u64>().is_ok();
+        if !ok {
+            let d = self.error(
+                "discord-snowflake",
+                &at(),
+                format!("`{id}` is not a {what}"),
+            );
+            Self::help(d, "Discord ids are 17-20 digits, in quotes");
+        }
+    }
+
+    fn roles(&mut self, roles: &[Role], at: impl Fn() -> Vec<Seg>) {
+        for (i, r) in roles.iter().enumerate() {
+            if roles[..i].contains(r) {
+                let mut p = at();
+                p.push(Seg::Index(i));
+                self.warning("duplicate-role", &p, format!("role `{r}` is listed twice"));
+            }
+        }
+    }
+
+    fn not_future(&mut self, date: Option<NaiveDate>, at: impl FnOnce() -> Vec<Seg>) {
+        if let Some(d) = date.filter(|d| *d > self.today) {
+            let today = self.today;
+            let diag = self.error(
+                "future-date",
+                &at(),
+                format!("{d} is in the future (today is {today})"),
+            );
+            Self::help(diag, "record dates when things happen, not before");
+        }
+    }
+}
+
+/// GitHub org names and team slugs: ASCII letters, digits, hyphens (and `_`/`.`
+/// in team slugs), not starting with a hyphen.
+fn is_slug(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 100
+        && !s.starts_with('-')
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::roster::{LoadError, parse};
+
+    /// A roster that breaks no rule and draws no warning.
+    const BASE: &str = r#"version: 1
+github:
+  org: python
+  team: psrt
+  advisory_repos: [python/cpython, pypa/pip]
+  eligibility_teams: [python-core]
+mailman:
+  list: security.python.org
+discord:
+  guild: "1234567890123456789"
+  role: "2345678901234567890"
+email:
+  from: "PSRT <psrt@example.org>"
+emeritus:
+  - name: Carol
+    github: carol
+    left: 2024-01-01
+members:
+  - name: Alice
+    github: alice
+    github_id: 1
+    email: alice@example.org
+    discord: "3456789012345678901"
+    roles: [admin]
+    since: 2020-01-01
+  - name: Bob
+    github: bob
+    github_id: 2
+    email: bob@example.org
+    discord: "3456789012345678902"
+    roles: [admin, steering-council]
+"#;
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 25).unwrap()
+    }
+
+    fn diagnose(text: &str) -> Vec<Diagnostic> {
+        match parse(text.as_bytes()) {
+            Ok(loaded) => validate(&loaded, today()),
+            Err(LoadError::Invalid { diagnostics, .. }) => diagnostics,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    type Change = Box<dyn Fn(&str) -> String>;
+
+    fn replace(from: &'static str, to: &'static str) -> Change {
+        Box::new(move |s: &str| {
+            assert!(s.contains(from), "base lacks {from:?}");
+            s.replacen(from, to, 1)
+        })
+    }
+
+    /// (rule, a change to BASE that breaks it)
+    fn cases() -> Vec<(&'static str, Change)> {
+        vec![
+            ("yaml-syntax", replace("version: 1", "version: [1")),
+            (
+                "duplicate-key",
+                replace("version: 1\n", "version: 1\nversion: 1\n"),
+            ),
+            (
+                "unknown-key",
+                replace(
+                    "    github_id: 1\n",
+                    "    github_id: 1\n    emial: a@example.org\n",
+                ),
+            ),
+            ("missing-key", replace("  team: psrt\n", "")),
+            ("wrong-type", replace("github_id: 1", "github_id: one")),
+            ("missing-value", replace("    github: bob", "    github:")),
+            (
+                "invalid-value",
+                replace(
+                    "members:",
+                    "policy:\n  approvals:\n    membership: {reviewers: members, required: \"half\"}\nmembers:",
+                ),
+            ),
+            ("out-of-range", replace("github_id: 1", "github_id: -1")),
+            ("unknown-role", replace("roles: [admin]", "roles: [admn]")),
+            ("date", replace("since: 2020-01-01", "since: 2020-02-30")),
+            (
+                "future-date",
+                replace("left: 2024-01-01", "left: 2099-01-01"),
+            ),
+            ("unsupported-version", replace("version: 1", "version: 2")),
+            (
+                "empty-roster",
+                Box::new(|s: &str| format!("{}members: []\n", &s[..s.find("members:").unwrap()])),
+            ),
+            ("github-login", replace("github: bob", "github: \"-bob\"")),
+            ("github-name", replace("team: psrt", "team: \"psrt team\"")),
+            (
+                "repo-syntax",
+                replace("[python/cpython, pypa/pip]", "[python/cpython, pip]"),
+            ),
+            ("duplicate-login", replace("github: bob", "github: ALICE")),
+            (
+                "duplicate-github-id",
+                replace("github_id: 2", "github_id: 1"),
+            ),
+            (
+                "duplicate-email",
+                replace("bob@example.org", "ALICE@example.org"),
+            ),
+            (
+                "duplicate-discord",
+                replace("3456789012345678902", "3456789012345678901"),
+            ),
+            (
+                "duplicate-role",
+                replace(
+                    "[admin, steering-council]",
+                    "[admin, steering-council, admin]",
+                ),
+            ),
+            ("email-syntax", replace("alice@example.org", "alice")),
+            (
+                "discord-snowflake",
+                replace("\"3456789012345678902\"", "\"12\""),
+            ),
+            (
+                "mailman-list",
+                replace("security.python.org", "security@python.org"),
+            ),
+            ("min-admins", replace("roles: [admin]\n", "roles: []\n")),
+            (
+                "eligibility",
+                replace("  eligibility_teams: [python-core]\n", ""),
+            ),
+            ("no-email", replace("    email: bob@example.org\n", "")),
+            (
+                "no-discord",
+                replace("    discord: \"3456789012345678902\"\n", ""),
+            ),
+            (
+                "policy",
+                replace("members:", "policy:\n  max_removal_fraction: 0\nmembers:"),
+            ),
+            ("approvals", replace("[admin, steering-council]", "[admin]")),
+        ]
+    }
+
+    #[test]
+    fn the_base_roster_is_clean() {
+        assert_eq!(diagnose(BASE), vec![]);
+    }
+
+    #[test]
+    fn each_rule_fails_on_its_case_and_passes_on_the_base() {
+        for (rule, change) in cases() {
+            let text = change(BASE);
+            let diags = diagnose(&text);
+            assert!(
+                diags.iter().any(|d| d.rule == rule),
+                "rule {rule} did not fire; got {diags:#?}"
+            );
+            let d = diags.iter().find(|d| d.rule == rule).unwrap();
+            assert!(
+                d.loc.line >= 1 && d.loc.line as usize <= text.lines().count() + 1,
+                "{rule}: {d:?}"
+            );
+            assert!(!d.message.is_empty());
+        }
+    }
+
+    #[test]
+    fn every_rule_has_a_case() {
+        let tested: Vec<&str> = cases()
+            .iter()
+            .map(|(r, _)| *r)
+            .chain(["encoding"])
+            .collect();
+        for (rule, _) in RULES {
+            assert!(tested.contains(rule), "rule {rule} has no test case");
+        }
+    }
+
+    #[test]
+    fn warnings_do_not_fail_the_check() {
+        let d = diagnose(&replace("    email: bob@example.org\n", "")(BASE));
+        assert!(d.iter().all(|d| !d.is_error()), "{d:?}");
+    }
+
+    #[test]
+    fn steering_council_team_stands_in_for_the_role() {
+        let text = replace("[admin, steering-council]", "[admin]")(BASE).replace(
+            "  eligibility_teams",
+            "  steering_council_team: steering-council\n  eligibility_teams",
+        );
+        assert_eq!(diagnose(&text), vec![]);
+    }
+
+    #[test]
+    fn duplicate_login_names_the_first_line() {
+        let d = diagnose(&replace("github: bob", "github: Carol")(BASE));
+        let dup = d.iter().find(|d| d.rule == "duplicate-login").unwrap();
+        assert_eq!(dup.message, "`Carol` is already listed on line 16");
+    }
+}
