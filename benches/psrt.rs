@@ -16,6 +16,147 @@ fn main() {
     if wanted("check") {
         check_10k();
     }
+    if wanted("sync") {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(sync_github());
+    }
+}
+
+fn roster_of(n: usize) -> psrt::roster::Roster {
+    let mut s = String::from(
+        "version: 1\ngithub:\n  org: python\n  team: psrt\n  eligibility_teams: [python-core]\nmembers:\n",
+    );
+    for i in 0..n {
+        s.push_str(&format!(
+            "  - name: M{i}\n    github: m{i}\n    github_id: {}\n",
+            10_000 + i
+        ));
+        if i < 3 {
+            s.push_str("    roles: [admin]\n");
+        }
+    }
+    psrt::roster::parse(s.as_bytes()).expect("valid").roster
+}
+
+async fn sync_once(
+    roster: &psrt::roster::Roster,
+    env: &psrt::config::Env,
+    services: &[psrt::sync::Service],
+    apply: bool,
+) -> Vec<psrt::sync::ServiceReport> {
+    let ctx = psrt::sync::Context {
+        env,
+        tuning: psrt::github::Tuning::local(),
+    };
+    psrt::sync::run(
+        roster,
+        &ctx,
+        services,
+        psrt::sync::Options {
+            apply,
+            allow_mass_removal: true,
+        },
+    )
+    .await
+}
+
+/// GitHub team: a no-op sync at 30 and 5,000 members with 50 ms per request,
+/// and writes per change.
+async fn sync_github() {
+    use psrt::sync::Service;
+    for n in [30, 5_000] {
+        let fake = psrt::fakes::github::GitHubFake::new("python", "t");
+        fake.team("psrt");
+        for i in 0..n {
+            let id = fake.add_to_team_with_id(
+                "psrt",
+                &format!("m{i}"),
+                10_000 + i as u64,
+                if i < 3 { "maintainer" } else { "member" },
+            );
+            let _ = id;
+        }
+        let server = fake.start().await.unwrap();
+        let env = psrt::config::Env::from_vars(
+            &[
+                ("GITHUB_TOKEN".to_owned(), "t".to_owned()),
+                ("GITHUB_API_URL".to_owned(), server.url()),
+            ]
+            .into_iter()
+            .collect(),
+        );
+        let roster = roster_of(n);
+        fake.knobs.set_latency(std::time::Duration::from_millis(50));
+        fake.knobs.clear_log();
+        let t = Instant::now();
+        let reports = sync_once(&roster, &env, &[Service::Github], true).await;
+        let wall = t.elapsed();
+        assert!(reports[0].changes.is_empty(), "not a no-op");
+        let log = fake.knobs.log();
+        let writes = log.iter().filter(|l| l.is_write()).count();
+        println!(
+            "| no-op `psrt sync --apply` (GitHub team), {n} members, 50 ms/request | {} requests ({} pages of members, {} of maintainers, 1 invitations, 1 failed invitations), {writes} writes, {:.2} s |",
+            log.len(),
+            log.iter()
+                .filter(|l| l.path.contains("role=member"))
+                .count(),
+            log.iter()
+                .filter(|l| l.path.contains("role=maintainer"))
+                .count(),
+            wall.as_secs_f64()
+        );
+    }
+    // Writes per change: 10 adds, 5 role changes, 5 removals.
+    let fake = psrt::fakes::github::GitHubFake::new("python", "t");
+    fake.team("psrt");
+    for i in 0..40 {
+        if i < 30 {
+            fake.add_to_team(
+                "psrt",
+                &format!("m{i}"),
+                if i < 3 || (10..15).contains(&i) {
+                    "maintainer"
+                } else {
+                    "member"
+                },
+            );
+        } else {
+            fake.org_member(&format!("m{i}"));
+        }
+    }
+    fake.add_to_team("psrt", "x1", "member");
+    let server = fake.start().await.unwrap();
+    let env = psrt::config::Env::from_vars(
+        &[
+            ("GITHUB_TOKEN".to_owned(), "t".to_owned()),
+            ("GITHUB_API_URL".to_owned(), server.url()),
+        ]
+        .into_iter()
+        .collect(),
+    );
+    let mut s = String::from("version: 1\ngithub:\n  org: python\n  team: psrt\nmembers:\n");
+    for i in 0..40 {
+        if (20..25).contains(&i) {
+            continue; // 5 removals
+        }
+        s.push_str(&format!("  - name: M{i}\n    github: m{i}\n"));
+        if i < 3 {
+            s.push_str("    roles: [admin]\n");
+        }
+    }
+    let roster = psrt::roster::parse(s.as_bytes()).expect("valid").roster;
+    fake.knobs.clear_log();
+    let reports = sync_once(&roster, &env, &[Service::Github], true).await;
+    let changes = reports[0].changes.len();
+    let writes = fake.knobs.writes().len();
+    println!(
+        "| `psrt sync --apply` (GitHub team) with {changes} changes | {writes} writes ({} requests in all) |",
+        fake.knobs.requests()
+    );
 }
 
 /// Times `f` `runs` times after one warm-up; returns (median, min).

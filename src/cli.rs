@@ -46,8 +46,26 @@ pub enum Command {
     Import(ImportArgs),
     /// Write the public lists psrt.csv and psrt-emeritus.csv.
     Publish(PublishArgs),
+    /// Make the GitHub team, the security@ list and the Discord role match the roster.
+    Sync(SyncArgs),
     /// Print the roster's JSON Schema (committed as schema/roster.schema.json).
     Schema,
+}
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// Make the changes (without it, psrt only prints the plan).
+    #[arg(long)]
+    pub apply: bool,
+    /// Only these services (repeatable).
+    #[arg(long, value_enum)]
+    pub service: Vec<crate::sync::Service>,
+    /// Print the plan as JSON: {"changes":[…],"errors":[…]}.
+    #[arg(long)]
+    pub json: bool,
+    /// Allow a plan that removes more than policy.max_removal_fraction of a service's members.
+    #[arg(long)]
+    pub allow_mass_removal: bool,
 }
 
 #[derive(Debug, Args)]
@@ -113,6 +131,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Check(args) => commands::check::run(&roster, &args),
         Command::Import(args) => commands::import::run(&args),
         Command::Publish(args) => commands::publish::run(&roster, &args),
+        Command::Sync(args) => commands::sync::run(&roster, &args),
         Command::Schema => {
             print!("{}", crate::roster::schema::schema_text());
             Ok(Outcome::Success)

@@ -4,7 +4,13 @@
 
 pub mod cli;
 pub mod commands;
+pub mod config;
 pub mod diag;
+pub mod fakes;
+pub mod github;
 pub mod logging;
+pub mod net;
 pub mod publish;
 pub mod roster;
+pub mod secret;
+pub mod sync;

@@ -12,18 +12,16 @@ pub fn run(path: &Path, args: &CheckArgs) -> anyhow::Result<Outcome> {
     let file = path.display().to_string();
     let (mut diags, text, counts, structural) = match roster::load(path) {
         Ok(loaded) => {
-            let diags = roster::validate::validate(&loaded, today());
+            let mut diags = roster::validate::validate(&loaded, today());
+            if args.online {
+                diags.extend(online(&loaded)?);
+            }
             let counts = (loaded.roster.members.len(), loaded.roster.emeritus.len());
             (diags, Some(loaded.source.text), Some(counts), false)
         }
         Err(LoadError::Io(e)) => anyhow::bail!("cannot read {file}: {e}"),
         Err(LoadError::Invalid { diagnostics, text }) => (diagnostics, text, None, true),
     };
-    if args.online {
-        anyhow::bail!(
-            "`psrt check --online` needs the GitHub client, which this build does not have yet"
-        );
-    }
     diag::sort(&mut diags);
     let outcome = report(&file, text.as_deref(), &diags, counts, args.json)?;
     if structural && !args.json {
@@ -32,6 +30,24 @@ pub fn run(path: &Path, args: &CheckArgs) -> anyhow::Result<Outcome> {
         );
     }
     Ok(outcome)
+}
+
+/// The online checks; without GitHub credentials, an error saying which.
+fn online(loaded: &roster::Loaded) -> anyhow::Result<Vec<Diagnostic>> {
+    let env = crate::config::Env::from_process();
+    let gh_env = env
+        .github
+        .as_ref()
+        .map_err(|m| anyhow::anyhow!("`psrt check --online` needs GitHub: {m}"))?;
+    super::block_on(async {
+        let gh = crate::github::GitHub::connect(
+            gh_env,
+            &loaded.roster.github.org,
+            super::github_tuning(),
+        )
+        .await?;
+        Ok(roster::online::check(&gh, loaded).await)
+    })?
 }
 
 fn report(

@@ -4,6 +4,7 @@
 pub mod check;
 pub mod import;
 pub mod publish;
+pub mod sync;
 
 use std::path::Path;
 
@@ -62,4 +63,41 @@ pub fn load_valid(path: &Path) -> anyhow::Result<Option<Loaded>> {
             Ok(None)
         }
     }
+}
+
+/// Runs a future on a small runtime (psrt's work is I/O-bound).
+pub fn block_on<F: std::future::Future>(f: F) -> anyhow::Result<F::Output> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    Ok(rt.block_on(f))
+}
+
+/// Appends Markdown to the GitHub Actions job summary, when there is one.
+pub fn write_step_summary(env: &crate::config::Env, markdown: &str) {
+    let Some(path) = &env.step_summary else {
+        return;
+    };
+    let result = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, format!("{markdown}\n").as_bytes()));
+    if let Err(e) = result {
+        tracing::warn!("cannot write the job summary: {e}");
+    }
+}
+
+/// GitHub client tuning. `PSRT_GITHUB_WRITE_PAUSE_MS` changes the pause
+/// between writes (GitHub asks for one second in bulk; tests use 0).
+pub fn github_tuning() -> crate::github::Tuning {
+    let mut t = crate::github::Tuning::default();
+    if let Some(ms) = std::env::var("PSRT_GITHUB_WRITE_PAUSE_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        t.write_interval = std::time::Duration::from_millis(ms);
+    }
+    t
 }

@@ -3,6 +3,7 @@
 pub mod import;
 pub mod load;
 pub mod model;
+pub mod online;
 pub mod schema;
 pub mod source;
 pub mod validate;

@@ -70,3 +70,96 @@ pub fn write(dir: &Path, name: &str, text: impl AsRef<[u8]>) -> PathBuf {
     std::fs::write(&p, text).unwrap();
     p
 }
+
+/// A roster text: `members` as (login, admin?), everything else default.
+pub fn roster_text(members: &[(&str, bool)], extra: &str) -> String {
+    let mut s = String::from(
+        "version: 1\ngithub:\n  org: python\n  team: psrt\n  advisory_repos: [python/cpython]\n  eligibility_teams: [python-core]\n  steering_council_team: steering-council\n",
+    );
+    s.push_str(extra);
+    s.push_str("members:\n");
+    for (login, admin) in members {
+        s.push_str(&format!("  - name: {login}\n    github: {login}\n"));
+        if *admin {
+            s.push_str("    roles: [admin]\n");
+        }
+    }
+    s
+}
+
+pub fn roster(members: &[(&str, bool)]) -> psrt::roster::Roster {
+    parse_roster(&roster_text(members, ""))
+}
+
+pub fn parse_roster(text: &str) -> psrt::roster::Roster {
+    match psrt::roster::parse(text.as_bytes()) {
+        Ok(l) => l.roster,
+        Err(psrt::roster::LoadError::Invalid { diagnostics, .. }) => {
+            panic!("bad test roster: {diagnostics:#?}")
+        }
+        Err(e) => panic!("{e}"),
+    }
+}
+
+pub const TOKEN: &str = "ghp_TESTTOKEN_do_not_print_0123456789";
+
+pub fn env_for(vars: &[(&str, String)]) -> psrt::config::Env {
+    psrt::config::Env::from_vars(
+        &vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect(),
+    )
+}
+
+/// A fake GitHub org `python` with team `psrt`, running.
+pub async fn github() -> (psrt::fakes::github::GitHubFake, psrt::fakes::Running) {
+    let fake = psrt::fakes::github::GitHubFake::new("python", TOKEN);
+    fake.team("psrt");
+    let running = fake.start().await.unwrap();
+    (fake, running)
+}
+
+pub fn github_env(url: &str) -> psrt::config::Env {
+    env_for(&[
+        ("GITHUB_TOKEN", TOKEN.to_owned()),
+        ("GITHUB_API_URL", url.to_owned()),
+    ])
+}
+
+/// Runs a sync in process against the given environment.
+pub async fn sync(
+    roster: &psrt::roster::Roster,
+    env: &psrt::config::Env,
+    services: &[psrt::sync::Service],
+    apply: bool,
+    allow_mass_removal: bool,
+) -> Vec<psrt::sync::ServiceReport> {
+    let ctx = psrt::sync::Context {
+        env,
+        tuning: psrt::github::Tuning::local(),
+    };
+    let opts = psrt::sync::Options {
+        apply,
+        allow_mass_removal,
+    };
+    psrt::sync::run(roster, &ctx, services, opts).await
+}
+
+pub fn one(
+    reports: &[psrt::sync::ServiceReport],
+    s: psrt::sync::Service,
+) -> &psrt::sync::ServiceReport {
+    reports
+        .iter()
+        .find(|r| r.service == s)
+        .expect("service report")
+}
+
+/// "sign action subject" of each change.
+pub fn lines(r: &psrt::sync::ServiceReport) -> Vec<String> {
+    r.changes
+        .iter()
+        .map(|c| format!("{} {} {}", c.sign, c.action, c.subject))
+        .collect()
+}

@@ -1,5 +1,10 @@
 //! Integration tests: one binary, one module per area.
 
+mod check_online;
 mod common;
+mod contract_github;
+mod prism;
 mod roster_cli;
 mod roster_props;
+mod sync_cli;
+mod sync_github;

@@ -1,0 +1,37 @@
+//! `psrt sync`: make the GitHub team, the mailing list and the Discord role
+//! match the roster. A dry run unless `--apply`.
+
+use std::path::Path;
+
+use crate::cli::{Outcome, SyncArgs};
+use crate::config::Env;
+use crate::sync::{self, Context, Options, report};
+
+use super::{block_on, load_valid, write_step_summary};
+
+pub fn run(roster: &Path, args: &SyncArgs) -> anyhow::Result<Outcome> {
+    let Some(loaded) = load_valid(roster)? else {
+        return Ok(Outcome::Failed);
+    };
+    let env = Env::from_process();
+    let ctx = Context {
+        env: &env,
+        tuning: super::github_tuning(),
+    };
+    let opts = Options {
+        apply: args.apply,
+        allow_mass_removal: args.allow_mass_removal,
+    };
+    let reports = block_on(sync::run(&loaded.roster, &ctx, &args.service, opts))?;
+    if args.json {
+        println!("{}", report::json(&reports, args.apply));
+    } else {
+        print!("{}", report::text(&reports, args.apply));
+    }
+    write_step_summary(&env, &report::markdown(&reports, args.apply));
+    Ok(if reports.iter().any(|r| r.failed()) {
+        Outcome::Failed
+    } else {
+        Outcome::Success
+    })
+}

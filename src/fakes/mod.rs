@@ -1,0 +1,239 @@
+//! Stateful local stand-ins for the services psrt talks to. The integration
+//! tests run against them (checked against the official API descriptions
+//! through a validating proxy), and `psrt demo` runs the nightly job against
+//! them. They keep state across requests, page like the real APIs, and can
+//! inject latency and faults.
+
+pub mod github;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use http::{Method, StatusCode};
+
+/// Locks a fake's state; a poisoned lock (a panicking test) still yields it.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// One request as the fake saw it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Logged {
+    pub method: Method,
+    /// Path and query.
+    pub path: String,
+    pub status: u16,
+}
+
+impl Logged {
+    pub fn is_write(&self) -> bool {
+        self.method != Method::GET && self.method != Method::HEAD
+    }
+}
+
+impl std::fmt::Display for Logged {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {} {}", self.method, self.path, self.status)
+    }
+}
+
+/// A failure to inject: requests matching `method` and `path_contains` (and
+/// `query_contains`) are answered with `status` instead, `times` times, after
+/// letting `skip` matching requests through.
+#[derive(Debug, Clone)]
+pub struct Fault {
+    pub method: Option<Method>,
+    pub path_contains: String,
+    pub query_contains: Option<String>,
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+    pub times: usize,
+    pub skip: usize,
+}
+
+impl Fault {
+    pub fn new(method: Method, path_contains: &str, status: u16) -> Self {
+        Self {
+            method: Some(method),
+            path_contains: path_contains.to_owned(),
+            query_contains: None,
+            status,
+            headers: Vec::new(),
+            body: r#"{"message":"injected fault"}"#.to_owned(),
+            times: usize::MAX,
+            skip: 0,
+        }
+    }
+    pub fn query(mut self, q: &str) -> Self {
+        self.query_contains = Some(q.to_owned());
+        self
+    }
+    pub fn times(mut self, n: usize) -> Self {
+        self.times = n;
+        self
+    }
+    pub fn header(mut self, k: &str, v: impl Into<String>) -> Self {
+        self.headers.push((k.to_owned(), v.into()));
+        self
+    }
+    pub fn body(mut self, b: &str) -> Self {
+        self.body = b.to_owned();
+        self
+    }
+}
+
+#[derive(Default)]
+struct KnobsInner {
+    latency: Duration,
+    faults: Vec<Fault>,
+    log: Vec<Logged>,
+}
+
+/// Instruments shared by every fake: the request log, latency, faults.
+#[derive(Clone, Default)]
+pub struct Knobs(Arc<Mutex<KnobsInner>>);
+
+impl Knobs {
+    pub fn set_latency(&self, d: Duration) {
+        lock(&self.0).latency = d;
+    }
+    pub fn inject(&self, f: Fault) {
+        lock(&self.0).faults.push(f);
+    }
+    pub fn clear_faults(&self) {
+        lock(&self.0).faults.clear();
+    }
+    pub fn log(&self) -> Vec<Logged> {
+        lock(&self.0).log.clone()
+    }
+    pub fn clear_log(&self) {
+        lock(&self.0).log.clear();
+    }
+    pub fn writes(&self) -> Vec<Logged> {
+        self.log().into_iter().filter(Logged::is_write).collect()
+    }
+    pub fn requests(&self) -> usize {
+        lock(&self.0).log.len()
+    }
+
+    fn take_fault(&self, method: &Method, path: &str, query: &str) -> Option<Fault> {
+        let mut inner = lock(&self.0);
+        let f = inner.faults.iter_mut().find(|f| {
+            f.times > 0
+                && f.method.as_ref().is_none_or(|m| m == method)
+                && path.contains(&f.path_contains)
+                && f.query_contains
+                    .as_ref()
+                    .is_none_or(|q| query.contains(q.as_str()))
+        })?;
+        if f.skip > 0 {
+            f.skip -= 1;
+            return None;
+        }
+        f.times -= 1;
+        Some(f.clone())
+    }
+}
+
+/// The middleware: latency, faults, logging.
+async fn instrument(State(knobs): State<Knobs>, req: Request, next: Next) -> Response {
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let query = req.uri().query().unwrap_or("").to_owned();
+    let full = if query.is_empty() {
+        path.clone()
+    } else {
+        format!("{path}?{query}")
+    };
+    let latency = lock(&knobs.0).latency;
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+    let response = match knobs.take_fault(&method, &path, &query) {
+        Some(f) => {
+            let mut r = Response::builder()
+                .status(StatusCode::from_u16(f.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
+                .header("content-type", "application/json");
+            for (k, v) in &f.headers {
+                r = r.header(k.as_str(), v.as_str());
+            }
+            r.body(Body::from(f.body))
+                .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+        }
+        None => next.run(req).await,
+    };
+    lock(&knobs.0).log.push(Logged {
+        method,
+        path: full,
+        status: response.status().as_u16(),
+    });
+    response
+}
+
+/// A fake listening on loopback.
+pub struct Running {
+    pub addr: SocketAddr,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Running {
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// Serves `router` (wrapped in the instruments) on 127.0.0.1 at a free port.
+pub async fn serve(router: axum::Router, knobs: Knobs) -> std::io::Result<Running> {
+    let app = router.layer(axum::middleware::from_fn_with_state(knobs, instrument));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            })
+            .await;
+    });
+    Ok(Running {
+        addr,
+        shutdown: Some(tx),
+    })
+}
+
+/// A JSON response.
+pub(crate) fn json(status: u16, v: serde_json::Value) -> Response {
+    Response::builder()
+        .status(StatusCode::from_u16(status).unwrap_or(StatusCode::OK))
+        .header("content-type", "application/json; charset=utf-8")
+        .body(Body::from(v.to_string()))
+        .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+}
+
+pub(crate) fn empty(status: u16) -> Response {
+    Response::builder()
+        .status(StatusCode::from_u16(status).unwrap_or(StatusCode::NO_CONTENT))
+        .body(Body::empty())
+        .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+}
+
+/// Query parameters as pairs.
+pub(crate) fn query_pairs(q: Option<&str>) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(q.unwrap_or("").as_bytes())
+        .into_owned()
+        .collect()
+}

@@ -1,0 +1,6 @@
+//! GitHub: the client, and the API's shapes psrt reads.
+
+pub mod client;
+pub mod model;
+
+pub use client::{GitHub, GitHubError, Tuning, enc};

@@ -1,0 +1,222 @@
+//! `psrt check --online`: what only GitHub can tell. Each login exists and,
+//! where a `github_id` is recorded, still belongs to that id (renames are
+//! reported with the new login); members are eligible through
+//! `github.eligibility_teams`; the team, the Steering Council team and the
+//! advisory repositories exist.
+
+use std::collections::HashSet;
+
+use futures::future::join_all;
+
+use super::load::Loaded;
+use super::model::{Group, Login};
+use super::source::Seg;
+use crate::diag::Diagnostic;
+use crate::github::model::User;
+use crate::github::{GitHub, GitHubError, enc};
+use crate::path;
+
+pub const RULES: &[(&str, &str)] = &[
+    ("unknown-login", "every login is a GitHub user (online)"),
+    (
+        "renamed-login",
+        "a github_id still has the recorded login (online)",
+    ),
+    (
+        "missing-github-id",
+        "members record their github_id, so renames are followed (online, warning)",
+    ),
+    (
+        "not-eligible",
+        "members are in an eligibility team, or legacy, RM or SC (online)",
+    ),
+    (
+        "missing-team",
+        "the team and the Steering Council team exist (online)",
+    ),
+    ("missing-repo", "each advisory repository exists (online)"),
+];
+
+/// The logins of every member of `team` in `org`.
+pub async fn team_logins(
+    gh: &GitHub,
+    org: &str,
+    team: &str,
+) -> Result<HashSet<Login>, GitHubError> {
+    let users: Vec<User> = gh
+        .list(&format!("/orgs/{}/teams/{}/members", enc(org), enc(team)))
+        .await?;
+    Ok(users.into_iter().map(|u| Login::new(u.login)).collect())
+}
+
+/// The union of the eligibility teams' members, or why it cannot be read.
+pub async fn eligible_logins(
+    gh: &GitHub,
+    org: &str,
+    teams: &[String],
+) -> Result<HashSet<Login>, String> {
+    let mut all = HashSet::new();
+    for t in teams {
+        match team_logins(gh, org, t).await {
+            Ok(set) => all.extend(set),
+            Err(e) => return Err(format!("cannot read team {org}/{t}: {}", e.reason())),
+        }
+    }
+    Ok(all)
+}
+
+pub async fn check(gh: &GitHub, loaded: &Loaded) -> Vec<Diagnostic> {
+    let roster = &loaded.roster;
+    let source = &loaded.source;
+    let mut out = Vec::new();
+    let at = |p: Vec<Seg>| source.value_loc(&p);
+
+    // Each person's login, and their id.
+    let people: Vec<(Vec<Seg>, Login, Option<u64>)> =
+        roster
+            .members
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (path!["members", i], m.github.clone(), m.github_id))
+            .chain(
+                roster.emeritus.iter().enumerate().filter_map(|(i, e)| {
+                    Some((path!["emeritus", i], e.github.clone()?, e.github_id))
+                }),
+            )
+            .collect();
+    let paths: Vec<String> = people
+        .iter()
+        .map(|(_, login, _)| format!("/users/{}", enc(login.as_str())))
+        .collect();
+    let lookups = join_all(paths.iter().map(|p| gh.get_opt::<User>(p))).await;
+    for ((p, login, id), found) in people.iter().zip(lookups) {
+        let login_at = at([p.clone(), path!["github"]].concat());
+        match (found, id) {
+            (Err(e), _) => out.push(Diagnostic::warning("unknown-login", login_at, format!("could not look up `{login}`: {}", e.reason()))),
+            (Ok(Some(user)), Some(id)) if user.id == *id => {}
+            (Ok(found), Some(id)) => {
+                // The login is gone or belongs to someone else: follow the id.
+                match gh.get_opt::<User>(&format!("/user/{id}")).await {
+                    Ok(Some(now)) => out.push(
+                        Diagnostic::error("renamed-login", login_at, format!("github_id {id} is `{}` on GitHub now, not `{login}`", now.login))
+                            .help(format!("update the login: `github: {}`", now.login)),
+                    ),
+                    Ok(None) => out.push(Diagnostic::error("unknown-login", at([p.clone(), path!["github_id"]].concat()), format!("no GitHub user has id {id}"))),
+                    Err(e) => out.push(Diagnostic::warning("unknown-login", login_at, format!("could not look up id {id}: {}", e.reason()))),
+                }
+                if let Some(other) = found {
+                    out.push(Diagnostic::warning("renamed-login", login_at, format!("the login `{login}` now belongs to another account (id {})", other.id)));
+                }
+            }
+            (Ok(None), None) => out.push(
+                Diagnostic::error("unknown-login", login_at, format!("`{login}` is not a GitHub user"))
+                    .help("they may have been renamed: find the new login, and record github_id so psrt follows renames"),
+            ),
+            (Ok(Some(user)), None) => {
+                if p[0] == Seg::Key("members".into()) {
+                    out.push(
+                        Diagnostic::warning("missing-github-id", login_at, format!("`{login}` has no github_id"))
+                            .help(format!("add `github_id: {}` so that psrt follows a rename", user.id)),
+                    );
+                }
+            }
+        }
+    }
+
+    // The teams and repositories the roster names.
+    let g = &roster.github;
+    let mut teams = vec![(path!["github", "team"], g.team.clone())];
+    if let Some(t) = &g.steering_council_team {
+        teams.push((path!["github", "steering_council_team"], t.clone()));
+    }
+    for (i, t) in g.eligibility_teams.iter().enumerate() {
+        teams.push((path!["github", "eligibility_teams", i], t.clone()));
+    }
+    for (p, team) in teams {
+        match gh
+            .get_opt::<serde_json::Value>(&format!("/orgs/{}/teams/{}", enc(&g.org), enc(&team)))
+            .await
+        {
+            Ok(Some(_)) => {}
+            Ok(None) => out.push(Diagnostic::error(
+                "missing-team",
+                at(p),
+                format!(
+                    "team {}/{team} does not exist (or the token cannot see it)",
+                    g.org
+                ),
+            )),
+            Err(e) => out.push(Diagnostic::warning(
+                "missing-team",
+                at(p),
+                format!("could not look up team {}/{team}: {}", g.org, e.reason()),
+            )),
+        }
+    }
+    for (i, repo) in g.advisory_repos.iter().enumerate() {
+        let Some((owner, name)) = repo.split_once('/') else {
+            continue;
+        };
+        match gh
+            .get_opt::<serde_json::Value>(&format!("/repos/{}/{}", enc(owner), enc(name)))
+            .await
+        {
+            Ok(Some(_)) => {}
+            Ok(None) => out.push(Diagnostic::error(
+                "missing-repo",
+                at(path!["github", "advisory_repos", i]),
+                format!("repository {repo} does not exist (or the token cannot see it)"),
+            )),
+            Err(e) => out.push(Diagnostic::warning(
+                "missing-repo",
+                at(path!["github", "advisory_repos", i]),
+                format!("could not look up {repo}: {}", e.reason()),
+            )),
+        }
+    }
+
+    // Eligibility.
+    if !g.eligibility_teams.is_empty() {
+        match eligible_logins(gh, &g.org, &g.eligibility_teams).await {
+            Ok(eligible) => {
+                for (i, m) in roster.members.iter().enumerate() {
+                    if !(m.legacy || m.is_rm_or_sc() || eligible.contains(&m.github)) {
+                        out.push(
+                            Diagnostic::error(
+                                "not-eligible",
+                                at(path!["members", i, "github"]),
+                                format!("`{}` is in none of {} and is not legacy, a Release Manager or on the Steering Council", m.github, g.eligibility_teams.join(", ")),
+                            )
+                            .help("PEP 811: members are core team members or triagers; mark members admitted before the rule `legacy: true`"),
+                        );
+                    }
+                }
+            }
+            Err(why) => out.push(Diagnostic::warning(
+                "not-eligible",
+                at(path!["github", "eligibility_teams"]),
+                format!("eligibility not checked: {why}"),
+            )),
+        }
+    }
+
+    // Enough Steering Council members for the approval rule.
+    let rule = &roster.policy.approvals.membership;
+    if let (Group::SteeringCouncil, Some(team)) = (rule.reviewers, &g.steering_council_team) {
+        if let Ok(sc) = team_logins(gh, &g.org, team).await {
+            let needed = rule.required.needed(sc.len() as u32);
+            if (sc.len() as u32) < needed.max(1) {
+                out.push(Diagnostic::error(
+                    "approvals",
+                    at(path!["github", "steering_council_team"]),
+                    format!(
+                        "team {}/{team} has {} member(s); the membership rule needs {needed}",
+                        g.org,
+                        sc.len()
+                    ),
+                ));
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,495 @@
+//! The GitHub team: roster members are team members, admins are maintainers,
+//! everyone else is removed. Logins compare case-insensitively and a
+//! `github_id` follows a person across renames. A pending invitation counts
+//! as present; a failed one is sent again once.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::sync::Arc;
+
+use http::Method;
+use serde_json::json;
+
+use super::plan::{Change, Plan, Service};
+use super::{ApplyError, Reconciler};
+use crate::github::model::{Invitation, Team, TeamMembership, User};
+use crate::github::{GitHub, enc};
+use crate::roster::{Login, Roster};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TeamRole {
+    Member,
+    Maintainer,
+}
+
+impl TeamRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TeamRole::Member => "member",
+            TeamRole::Maintainer => "maintainer",
+        }
+    }
+}
+
+impl fmt::Display for TeamRole {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TeamChange {
+    /// Add (or invite, when they are outside the org).
+    Add {
+        login: String,
+        role: TeamRole,
+        renamed_from: Option<String>,
+    },
+    /// Their invitation failed once: send it again.
+    Reinvite {
+        login: String,
+        role: TeamRole,
+        reason: String,
+    },
+    SetRole {
+        login: String,
+        from: TeamRole,
+        to: TeamRole,
+    },
+    /// A pending invitation, to this team only, for someone not in the roster.
+    CancelInvitation {
+        login: String,
+        invitation_id: u64,
+    },
+    Remove {
+        login: String,
+        role: TeamRole,
+    },
+}
+
+impl TeamChange {
+    fn key(&self) -> (u8, String) {
+        let (rank, login) = match self {
+            TeamChange::Add { login, .. } => (0, login),
+            TeamChange::Reinvite { login, .. } => (1, login),
+            TeamChange::SetRole { login, .. } => (2, login),
+            TeamChange::CancelInvitation { login, .. } => (3, login),
+            TeamChange::Remove { login, .. } => (4, login),
+        };
+        (rank, login.to_ascii_lowercase())
+    }
+}
+
+impl PartialOrd for TeamChange {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for TeamChange {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.key().cmp(&other.key())
+    }
+}
+
+impl Change for TeamChange {
+    fn action(&self) -> &'static str {
+        match self {
+            TeamChange::Add { .. } => "add",
+            TeamChange::Reinvite { .. } => "reinvite",
+            TeamChange::SetRole { .. } => "role",
+            TeamChange::CancelInvitation { .. } => "cancel-invitation",
+            TeamChange::Remove { .. } => "remove",
+        }
+    }
+    fn subject(&self) -> String {
+        match self {
+            TeamChange::Add { login, .. }
+            | TeamChange::Reinvite { login, .. }
+            | TeamChange::SetRole { login, .. }
+            | TeamChange::CancelInvitation { login, .. }
+            | TeamChange::Remove { login, .. } => login.clone(),
+        }
+    }
+    fn detail(&self) -> Option<String> {
+        Some(match self {
+            TeamChange::Add {
+                role,
+                renamed_from: None,
+                ..
+            } => format!("({role})"),
+            TeamChange::Add {
+                role,
+                renamed_from: Some(old),
+                ..
+            } => format!("({role}; the roster says `{old}`)"),
+            TeamChange::Reinvite { role, reason, .. } => {
+                format!("({role}; the last invitation failed: {reason})")
+            }
+            TeamChange::SetRole { from, to, .. } => format!("{from} → {to}"),
+            TeamChange::CancelInvitation { .. } => "(not in the roster)".to_owned(),
+            TeamChange::Remove { role, .. } => format!("({role})"),
+        })
+    }
+    fn is_removal(&self) -> bool {
+        matches!(self, TeamChange::Remove { .. })
+    }
+    fn sign(&self) -> char {
+        match self {
+            TeamChange::Add { .. } | TeamChange::Reinvite { .. } => '+',
+            TeamChange::SetRole { .. } => '~',
+            TeamChange::CancelInvitation { .. } | TeamChange::Remove { .. } => '-',
+        }
+    }
+}
+
+/// Someone in the team now.
+#[derive(Debug, Clone)]
+pub struct TeamMember {
+    pub login: String,
+    pub id: u64,
+    pub role: TeamRole,
+}
+
+#[derive(Debug, Clone)]
+pub struct PendingInvitation {
+    pub id: u64,
+    pub login: String,
+    /// Is this team the invitation's only team? (Only then may psrt cancel it.)
+    pub only_this_team: bool,
+}
+
+/// Everything the plan needs, read completely.
+#[derive(Debug, Clone, Default)]
+pub struct TeamState {
+    pub members: Vec<TeamMember>,
+    pub pending: Vec<PendingInvitation>,
+    /// login (lower case) → (failures, last reason)
+    pub failed: HashMap<String, (usize, String)>,
+    /// github_id → current login, for roster members to add who have an id.
+    pub current_logins: HashMap<u64, String>,
+}
+
+pub struct GitHubTeam {
+    pub gh: Arc<GitHub>,
+    pub org: String,
+    pub team: String,
+}
+
+impl GitHubTeam {
+    pub fn new(gh: Arc<GitHub>, roster: &Roster) -> Self {
+        Self {
+            gh,
+            org: roster.github.org.clone(),
+            team: roster.github.team.clone(),
+        }
+    }
+
+    fn team_path(&self) -> String {
+        format!("/orgs/{}/teams/{}", enc(&self.org), enc(&self.team))
+    }
+
+    /// The team's members (two lists, members and maintainers, which together
+    /// cover everyone once), its pending invitations, and the org's failed
+    /// invitations.
+    async fn read_lists(&self) -> anyhow::Result<TeamState> {
+        let base = self.team_path();
+        let members_path = format!("{base}/members?role=member");
+        let maintainers_path = format!("{base}/members?role=maintainer");
+        let invitations_path = format!("{base}/invitations");
+        let failed_path = format!("/orgs/{}/failed_invitations", enc(&self.org));
+        let (members, maintainers, pending, failed) = tokio::try_join!(
+            self.gh.list::<User>(&members_path),
+            self.gh.list::<User>(&maintainers_path),
+            self.gh.list::<Invitation>(&invitations_path),
+            self.gh.list::<Invitation>(&failed_path),
+        )
+        .map_err(|e| match e.status() {
+            Some(404) => anyhow::anyhow!(
+                "team {}/{} does not exist, or the token cannot see it",
+                self.org,
+                self.team
+            ),
+            _ => anyhow::Error::from(e),
+        })?;
+        let mut state = TeamState {
+            members: members
+                .into_iter()
+                .map(|u| TeamMember {
+                    login: u.login,
+                    id: u.id,
+                    role: TeamRole::Member,
+                })
+                .collect(),
+            ..TeamState::default()
+        };
+        // Someone listed in both is a maintainer.
+        state
+            .members
+            .retain(|m| !maintainers.iter().any(|u| u.id == m.id));
+        state
+            .members
+            .extend(maintainers.into_iter().map(|u| TeamMember {
+                login: u.login,
+                id: u.id,
+                role: TeamRole::Maintainer,
+            }));
+        for inv in pending {
+            let Some(login) = inv.login else { continue };
+            state.pending.push(PendingInvitation {
+                id: inv.id,
+                login,
+                only_this_team: false,
+            });
+        }
+        for inv in failed {
+            let Some(login) = inv.login else { continue };
+            let e = state
+                .failed
+                .entry(login.to_ascii_lowercase())
+                .or_insert((0, String::new()));
+            e.0 += 1;
+            e.1 = inv
+                .failed_reason
+                .unwrap_or_else(|| "no reason given".into());
+        }
+        Ok(state)
+    }
+}
+
+impl Reconciler for GitHubTeam {
+    type Change = TeamChange;
+    type State = TeamState;
+
+    fn service(&self) -> Service {
+        Service::Github
+    }
+
+    fn target(&self) -> String {
+        format!("{}/{}", self.org, self.team)
+    }
+
+    /// The lists above, and only when the roster needs them: the current
+    /// login of members to add who have a `github_id` (renames), and the
+    /// teams of invitations psrt might cancel. A no-op run makes none of
+    /// those extra requests.
+    async fn read(&self, roster: &Roster) -> anyhow::Result<TeamState> {
+        let mut state = self.read_lists().await?;
+        let present: Vec<u64> = state.members.iter().map(|m| m.id).collect();
+        let in_team = |m: &crate::roster::Member| {
+            state
+                .members
+                .iter()
+                .any(|t| t.login.eq_ignore_ascii_case(m.github.as_str()))
+                || m.github_id.is_some_and(|id| present.contains(&id))
+                || state
+                    .pending
+                    .iter()
+                    .any(|p| p.login.eq_ignore_ascii_case(m.github.as_str()))
+        };
+        let to_resolve: Vec<u64> = roster
+            .members
+            .iter()
+            .filter(|m| !in_team(m))
+            .filter_map(|m| m.github_id)
+            .collect();
+        for id in to_resolve {
+            if let Some(user) = self.gh.get_opt::<User>(&format!("/user/{id}")).await? {
+                state.current_logins.insert(id, user.login);
+            }
+        }
+        let roster_logins: Vec<String> = roster.members.iter().map(|m| m.github.key()).collect();
+        let mut teams_of: BTreeMap<u64, bool> = BTreeMap::new();
+        for p in state
+            .pending
+            .iter()
+            .filter(|p| !roster_logins.contains(&p.login.to_ascii_lowercase()))
+        {
+            let teams: Vec<Team> = self
+                .gh
+                .list(&format!(
+                    "/orgs/{}/invitations/{}/teams",
+                    enc(&self.org),
+                    p.id
+                ))
+                .await?;
+            teams_of.insert(
+                p.id,
+                teams.len() == 1 && teams[0].slug.eq_ignore_ascii_case(&self.team),
+            );
+        }
+        for p in &mut state.pending {
+            p.only_this_team = teams_of.get(&p.id).copied().unwrap_or(false);
+        }
+        Ok(state)
+    }
+
+    fn plan(&self, roster: &Roster, state: &TeamState) -> Plan<TeamChange> {
+        let mut plan = Plan::new(Service::Github, self.target(), state.members.len());
+        let by_login: HashMap<String, &TeamMember> = state
+            .members
+            .iter()
+            .map(|m| (m.login.to_ascii_lowercase(), m))
+            .collect();
+        let by_id: HashMap<u64, &TeamMember> = state.members.iter().map(|m| (m.id, m)).collect();
+        let mut matched: Vec<u64> = Vec::new();
+        let mut pending_count = 0;
+
+        for m in &roster.members {
+            let want = if m.is_admin() {
+                TeamRole::Maintainer
+            } else {
+                TeamRole::Member
+            };
+            let current = by_login
+                .get(&m.github.key())
+                .or_else(|| m.github_id.and_then(|id| by_id.get(&id)))
+                .copied();
+            if let Some(cur) = current {
+                matched.push(cur.id);
+                if !cur.login.eq_ignore_ascii_case(m.github.as_str()) {
+                    plan.notes.push(format!(
+                        "`{}` is `{}` on GitHub now (same github_id): update the roster",
+                        m.github, cur.login
+                    ));
+                }
+                if cur.role != want {
+                    plan.changes.push(TeamChange::SetRole {
+                        login: cur.login.clone(),
+                        from: cur.role,
+                        to: want,
+                    });
+                }
+                continue;
+            }
+            let login = m
+                .github_id
+                .and_then(|id| state.current_logins.get(&id))
+                .cloned();
+            let renamed_from = login
+                .as_ref()
+                .filter(|l| !l.eq_ignore_ascii_case(m.github.as_str()))
+                .map(|_| m.github.to_string());
+            let login = login.unwrap_or_else(|| m.github.to_string());
+            if state
+                .pending
+                .iter()
+                .any(|p| p.login.eq_ignore_ascii_case(&login))
+            {
+                pending_count += 1;
+                continue;
+            }
+            match state.failed.get(&login.to_ascii_lowercase()) {
+                Some((1, reason)) => plan.changes.push(TeamChange::Reinvite { login, role: want, reason: reason.clone() }),
+                Some((n, reason)) => plan.notes.push(format!(
+                    "`{login}`'s invitation failed {n} times ({reason}): not sent again; `psrt advisories` gives them access to reports directly"
+                )),
+                None => plan.changes.push(TeamChange::Add { login, role: want, renamed_from }),
+            }
+        }
+        if pending_count > 0 {
+            plan.notes.push(format!(
+                "{pending_count} invitation(s) pending acceptance (counted as present)"
+            ));
+        }
+        for cur in &state.members {
+            if !matched.contains(&cur.id) {
+                plan.changes.push(TeamChange::Remove {
+                    login: cur.login.clone(),
+                    role: cur.role,
+                });
+            }
+        }
+        for p in &state.pending {
+            let in_roster = roster.member(&Login::new(p.login.clone())).is_some()
+                || state
+                    .current_logins
+                    .values()
+                    .any(|l| l.eq_ignore_ascii_case(&p.login));
+            if in_roster {
+                continue;
+            }
+            if p.only_this_team {
+                plan.changes.push(TeamChange::CancelInvitation {
+                    login: p.login.clone(),
+                    invitation_id: p.id,
+                });
+            } else {
+                plan.notes.push(format!(
+                    "`{}` has a pending invitation that also names other teams: not cancelled (not psrt's to touch)",
+                    p.login
+                ));
+            }
+        }
+        let maintainers_now = state
+            .members
+            .iter()
+            .filter(|m| m.role == TeamRole::Maintainer)
+            .count();
+        let lost = plan
+            .changes
+            .iter()
+            .filter(|c| match c {
+                TeamChange::Remove { role, .. } => *role == TeamRole::Maintainer,
+                TeamChange::SetRole { from, .. } => *from == TeamRole::Maintainer,
+                _ => false,
+            })
+            .count();
+        let gained = plan
+            .changes
+            .iter()
+            .filter(|c| {
+                matches!(
+                    c,
+                    TeamChange::SetRole {
+                        to: TeamRole::Maintainer,
+                        ..
+                    }
+                )
+            })
+            .count();
+        plan.admins_now = Some(maintainers_now);
+        // New admins added by invitation may stay pending: not counted.
+        plan.admins_after = Some(maintainers_now - lost + gained);
+        plan
+    }
+
+    async fn apply(&self, change: &TeamChange) -> Result<Option<String>, ApplyError> {
+        let membership = |login: &str| format!("{}/memberships/{}", self.team_path(), enc(login));
+        match change {
+            TeamChange::Add { login, role, .. }
+            | TeamChange::Reinvite { login, role, .. }
+            | TeamChange::SetRole {
+                login, to: role, ..
+            } => {
+                let body = json!({ "role": role.as_str() });
+                match self
+                    .gh
+                    .write(Method::PUT, &membership(login), Some(&body))
+                    .await
+                {
+                    Ok(resp) => {
+                        let m: TeamMembership = resp.json(&Method::PUT, &membership(login))?;
+                        Ok((m.state == "pending")
+                            .then(|| "invited to the org; pending acceptance".to_owned()))
+                    }
+                    Err(e) if e.status() == Some(422) => Err(ApplyError::Refused(format!(
+                        "GitHub will not add them ({}); `psrt advisories` gives them access to reports directly",
+                        e.reason()
+                    ))),
+                    Err(e) => Err(e.into()),
+                }
+            }
+            TeamChange::Remove { login, .. } => {
+                self.gh
+                    .write(Method::DELETE, &membership(login), None)
+                    .await?;
+                Ok(None)
+            }
+            TeamChange::CancelInvitation { invitation_id, .. } => {
+                let path = format!("/orgs/{}/invitations/{invitation_id}", enc(&self.org));
+                self.gh.write(Method::DELETE, &path, None).await?;
+                Ok(None)
+            }
+        }
+    }
+}

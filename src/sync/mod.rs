@@ -1,0 +1,213 @@
+//! The reconciliation engine shared by every service: read the service's
+//! whole current state, compute a typed plan, check the safety valves, then
+//! (with `--apply`) apply the plan item by item. A failed item is reported
+//! and the rest go on.
+
+pub mod github_team;
+pub mod plan;
+pub mod report;
+pub mod valves;
+
+use std::future::Future;
+
+use serde::Serialize;
+
+pub use plan::{Change, ChangeResult, ChangeView, Plan, Service};
+pub use valves::Valve;
+
+use crate::roster::Roster;
+
+/// One service, behind one small interface: read, plan, apply.
+pub trait Reconciler: Sync {
+    type Change: Change;
+    type State: Send;
+
+    fn service(&self) -> Service;
+    /// What is reconciled, for messages (`python/psrt`).
+    fn target(&self) -> String;
+    /// The complete current state, or an error: never part of it. The
+    /// roster says which details are worth a request (renamed logins).
+    fn read(&self, roster: &Roster) -> impl Future<Output = anyhow::Result<Self::State>> + Send;
+    /// What must change for the service to match the roster.
+    fn plan(&self, roster: &Roster, state: &Self::State) -> Plan<Self::Change>;
+    /// Makes one change; `Ok(Some(note))` to say more about how it went.
+    fn apply(
+        &self,
+        change: &Self::Change,
+    ) -> impl Future<Output = Result<Option<String>, ApplyError>> + Send;
+}
+
+/// Why a change was not made.
+#[derive(Debug)]
+pub enum ApplyError {
+    /// The service refused for a reason retrying cannot fix.
+    Refused(String),
+    /// Anything else.
+    Failed(anyhow::Error),
+}
+
+impl<E: Into<anyhow::Error>> From<E> for ApplyError {
+    fn from(e: E) -> Self {
+        ApplyError::Failed(e.into())
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    pub apply: bool,
+    pub allow_mass_removal: bool,
+}
+
+/// What happened to one service.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Outcome {
+    /// Not run: credentials or roster settings are missing, or not selected.
+    Skipped { reason: String },
+    /// The read failed: no plan, no writes.
+    ReadFailed { error: String },
+    /// A plan (dry run, or nothing to do).
+    Planned,
+    /// A safety valve stopped the plan before any write.
+    Blocked { valves: Vec<Valve> },
+    /// The plan was applied (see each change's result).
+    Applied,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ServiceReport {
+    pub service: Service,
+    pub target: String,
+    #[serde(flatten)]
+    pub outcome: Outcome,
+    /// Members the service has now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current: Option<usize>,
+    pub changes: Vec<ChangeView>,
+    pub notes: Vec<String>,
+}
+
+impl ServiceReport {
+    pub fn skipped(service: Service, target: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self {
+            service,
+            target: target.into(),
+            outcome: Outcome::Skipped {
+                reason: reason.into(),
+            },
+            current: None,
+            changes: vec![],
+            notes: vec![],
+        }
+    }
+    /// Did anything go wrong (read, valve, or a failed change)?
+    pub fn failed(&self) -> bool {
+        match &self.outcome {
+            Outcome::ReadFailed { .. } | Outcome::Blocked { .. } => true,
+            Outcome::Applied => self
+                .changes
+                .iter()
+                .any(|c| matches!(c.result, Some(ChangeResult::Failed { .. }))),
+            Outcome::Skipped { .. } | Outcome::Planned => false,
+        }
+    }
+}
+
+/// Reads, plans and (with `apply`) applies one service.
+pub async fn run_service<R: Reconciler>(r: &R, roster: &Roster, opts: Options) -> ServiceReport {
+    let mut report = ServiceReport {
+        service: r.service(),
+        target: r.target(),
+        outcome: Outcome::Planned,
+        current: None,
+        changes: vec![],
+        notes: vec![],
+    };
+    if roster.members.is_empty() {
+        report.outcome = Outcome::Skipped {
+            reason: "the roster has no members; psrt never empties a service".into(),
+        };
+        return report;
+    }
+    let state = match r.read(roster).await {
+        Ok(state) => state,
+        Err(e) => {
+            report.outcome = Outcome::ReadFailed {
+                error: format!("{e:#}"),
+            };
+            return report;
+        }
+    };
+    let plan = r.plan(roster, &state).sorted();
+    report.current = Some(plan.current);
+    report.changes = plan.views();
+    report.notes = plan.notes.clone();
+    let tripped = valves::check(&plan, &roster.policy, opts.allow_mass_removal);
+    if !tripped.is_empty() {
+        report.outcome = Outcome::Blocked { valves: tripped };
+        return report;
+    }
+    if !opts.apply || plan.changes.is_empty() {
+        return report;
+    }
+    report.outcome = Outcome::Applied;
+    for (change, view) in plan.changes.iter().zip(report.changes.iter_mut()) {
+        view.result = Some(match r.apply(change).await {
+            Ok(note) => ChangeResult::Applied { note },
+            Err(ApplyError::Refused(reason)) => ChangeResult::Refused { reason },
+            Err(ApplyError::Failed(e)) => ChangeResult::Failed {
+                error: format!("{e:#}"),
+            },
+        });
+        tracing::info!(service = %report.service, action = view.action, subject = %view.subject, result = ?view.result, "applied");
+    }
+    report
+}
+
+/// Connections and settings a sync needs beyond the roster.
+pub struct Context<'a> {
+    pub env: &'a crate::config::Env,
+    pub tuning: crate::github::Tuning,
+}
+
+/// Runs the selected services concurrently. A service that is not
+/// configured is skipped with the reason; one that fails does not stop the
+/// others.
+pub async fn run(
+    roster: &Roster,
+    ctx: &Context<'_>,
+    services: &[Service],
+    opts: Options,
+) -> Vec<ServiceReport> {
+    let wanted = |s: Service| services.is_empty() || services.contains(&s);
+    let github = async {
+        let target = format!("{}/{}", roster.github.org, roster.github.team);
+        if !wanted(Service::Github) {
+            return ServiceReport::skipped(Service::Github, target, "not selected (--service)");
+        }
+        let env = match &ctx.env.github {
+            Ok(env) => env,
+            Err(missing) => {
+                return ServiceReport::skipped(Service::Github, target, missing.to_string());
+            }
+        };
+        match crate::github::GitHub::connect(env, &roster.github.org, ctx.tuning.clone()).await {
+            Ok(gh) => {
+                run_service(
+                    &github_team::GitHubTeam::new(std::sync::Arc::new(gh), roster),
+                    roster,
+                    opts,
+                )
+                .await
+            }
+            Err(e) => ServiceReport {
+                outcome: Outcome::ReadFailed {
+                    error: format!("{e:#}"),
+                },
+                ..ServiceReport::skipped(Service::Github, target, "")
+            },
+        }
+    };
+    let (github,) = tokio::join!(github);
+    vec![github]
+}

@@ -1,0 +1,150 @@
+//! Every GitHub operation psrt uses, through Prism validating against
+//! GitHub's official OpenAPI description: the fake and the client cannot
+//! drift from the real API without this failing.
+
+use psrt::sync::{Outcome, Service};
+
+use crate::common::*;
+use crate::prism::Prism;
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs Prism: run scripts/test"]
+async fn team_sync_operations_match_githubs_description() {
+    let (fake, server) = github().await;
+    let prism = Prism::start("PSRT_GITHUB_SPEC", &server.url());
+    fake.with(|s| s.public_url = Some(prism.url.clone()));
+    // Drift that exercises every team operation: pages, roles, an add, an
+    // invitation, a removal, a rename, a failed invitation, a stranger's
+    // invitation to cancel.
+    for i in 0..120 {
+        fake.add_to_team(
+            "psrt",
+            &format!("m{i:03}"),
+            if i < 2 { "maintainer" } else { "member" },
+        );
+    }
+    fake.add_to_team("psrt", "gone", "member");
+    fake.org_member("newbie");
+    fake.user("outsider");
+    let renamed = fake.org_member("old-name");
+    fake.rename("old-name", "new-name");
+    fake.failed_invitation("psrt", "retry-me", "Invitation expired");
+    fake.invite("psrt", "stranger");
+    let mut members: Vec<(String, bool)> = (0..120).map(|i| (format!("m{i:03}"), i < 2)).collect();
+    members[5].1 = true;
+    members.extend([
+        ("newbie".to_owned(), false),
+        ("outsider".to_owned(), false),
+        ("retry-me".to_owned(), false),
+    ]);
+    let list: Vec<(&str, bool)> = members.iter().map(|(l, a)| (l.as_str(), *a)).collect();
+    let text = roster_text(&list, "").replace(
+        "members:\n",
+        &format!("members:\n  - name: Renamed\n    github: old-name\n    github_id: {renamed}\n"),
+    );
+    let roster = parse_roster(&text);
+    let env = github_env(&prism.url);
+
+    let reports = sync(&roster, &env, &[Service::Github], true, false).await;
+    let gh = one(&reports, Service::Github);
+    assert!(
+        matches!(gh.outcome, Outcome::Applied),
+        "{gh:#?}\n{}",
+        prism.log_text()
+    );
+    assert!(!gh.failed(), "{gh:#?}\n{}", prism.log_text());
+    let actions: Vec<&str> = gh.changes.iter().map(|c| c.action).collect();
+    for a in ["add", "reinvite", "role", "cancel-invitation", "remove"] {
+        assert!(actions.contains(&a), "{a} not exercised: {actions:?}");
+    }
+    let again = sync(&roster, &env, &[Service::Github], true, false).await;
+    assert!(one(&again, Service::Github).changes.is_empty());
+    assert_eq!(prism.violations(), Vec::<String>::new());
+    // The proxy really was in the path for every page.
+    assert!(fake.knobs.log().iter().any(|l| l.path.contains("page=2")));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs Prism: run scripts/test"]
+async fn github_app_authentication_matches_githubs_description() {
+    let (fake, server) = github().await;
+    let prism = Prism::start("PSRT_GITHUB_SPEC", &server.url());
+    fake.add_to_team("psrt", "alice", "maintainer");
+    fake.add_to_team("psrt", "bob", "maintainer");
+    fake.with(|s| {
+        s.tokens.clear();
+        s.app = Some(psrt::fakes::github::FakeApp {
+            app_id: 4242,
+            public_key_pem: std::fs::read_to_string(fixture("test-app-key.pub.pem")).unwrap(),
+            installation_id: 77,
+        });
+    });
+    let env = env_for(&[
+        ("PSRT_GITHUB_APP_ID", "4242".into()),
+        (
+            "PSRT_GITHUB_APP_KEY",
+            std::fs::read_to_string(fixture("test-app-key.pem")).unwrap(),
+        ),
+        ("GITHUB_API_URL", prism.url.clone()),
+    ]);
+    let reports = sync(
+        &roster(&[("alice", true), ("bob", true)]),
+        &env,
+        &[Service::Github],
+        false,
+        false,
+    )
+    .await;
+    assert!(
+        matches!(one(&reports, Service::Github).outcome, Outcome::Planned),
+        "{:#?}\n{}",
+        reports,
+        prism.log_text()
+    );
+    assert_eq!(prism.violations(), Vec::<String>::new());
+}
+
+/// The check itself can fail: a response that breaks the description (a
+/// `login` that is a number) and a request that breaks it (a role GitHub does
+/// not have) are both stopped by the proxy.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs Prism: run scripts/test"]
+async fn the_proxy_catches_a_fake_or_a_client_that_drifts() {
+    let (fake, server) = github().await;
+    let prism = Prism::start("PSRT_GITHUB_SPEC", &server.url());
+    fake.knobs.inject(
+        psrt::fakes::Fault::new(http::Method::GET, "/members", 200)
+            .body(r#"[{"login": 5, "id": "x"}]"#),
+    );
+    let reports = sync(
+        &roster(&[("alice", true), ("bob", true)]),
+        &github_env(&prism.url),
+        &[Service::Github],
+        false,
+        false,
+    )
+    .await;
+    let gh = one(&reports, Service::Github);
+    assert!(
+        matches!(&gh.outcome, Outcome::ReadFailed { error } if error.contains("500")),
+        "{gh:?}"
+    );
+
+    let client = reqwest::Client::new();
+    let resp = client
+        .put(format!(
+            "{}/orgs/python/teams/psrt/memberships/alice",
+            prism.url
+        ))
+        .header("authorization", format!("Bearer {TOKEN}"))
+        .json(&serde_json::json!({ "role": "owner" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        resp.status(),
+        422,
+        "Prism rejects a request outside the description"
+    );
+    assert!(!prism.violations().is_empty());
+}
