@@ -23,6 +23,7 @@ fn main() {
             .build()
             .unwrap();
         rt.block_on(sync_github());
+        rt.block_on(sync_mailman_discord());
     }
 }
 
@@ -269,4 +270,82 @@ fn check_n(n: usize, full: bool) {
         min.as_secs_f64() * 1e3
     );
     let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Mailman (stand-in) and Discord (fake): a no-op sync at 30 and 5,000
+/// members with 50 ms per request.
+async fn sync_mailman_discord() {
+    use psrt::sync::Service;
+    const GUILD: u64 = 1_234_567_890_123_456_789;
+    const ROLE: u64 = 2_345_678_901_234_567_890;
+    for n in [30usize, 5_000] {
+        let mm = psrt::fakes::mailman::MailmanFake::new("u", "p");
+        let dc = psrt::fakes::discord::DiscordFake::new("bot");
+        dc.guild(GUILD, ROLE);
+        let mut text = format!(
+            "version: 1\ngithub:\n  org: python\n  team: psrt\n  eligibility_teams: [python-core]\nmailman:\n  list: security.example.org\ndiscord:\n  guild: \"{GUILD}\"\n  role: \"{ROLE}\"\nmembers:\n"
+        );
+        mm.with(|s| {
+            s.domains.push("example.org".into());
+            s.lists.push(("security.example.org".into(), "security@example.org".into()));
+        });
+        for i in 0..n {
+            let email = format!("m{i}@example.org");
+            let did = 300_000_000_000_000_000u64 + i as u64;
+            text.push_str(&format!("  - name: M{i}\n    github: m{i}\n    email: {email}\n    discord: \"{did}\"\n"));
+            if i < 3 {
+                text.push_str("    roles: [admin]\n");
+            }
+            mm.with(|s| {
+                for role in if i < 3 { &["member", "owner"][..] } else { &["member"][..] } {
+                    s.members.push(psrt::fakes::mailman::FakeListMember {
+                        member_id: format!("{role}{i:08}"),
+                        list_id: "security.example.org".into(),
+                        email: email.clone(),
+                        display_name: String::new(),
+                        role: (*role).into(),
+                    });
+                }
+            });
+            dc.member(GUILD, did, &format!("m{i}"), &[ROLE]);
+        }
+        let roster = psrt::roster::parse(text.as_bytes()).expect("valid").roster;
+        let mm_server = mm.start().await.unwrap();
+        let dc_server = dc.start().await.unwrap();
+        let env = psrt::config::Env::from_vars(
+            &[
+                ("PSRT_MAILMAN_URL".to_owned(), format!("{}/3.1", mm_server.url())),
+                ("PSRT_MAILMAN_USER".to_owned(), "u".to_owned()),
+                ("PSRT_MAILMAN_PASSWORD".to_owned(), "p".to_owned()),
+                ("PSRT_DISCORD_TOKEN".to_owned(), "bot".to_owned()),
+                ("PSRT_DISCORD_API_URL".to_owned(), dc_server.url()),
+            ]
+            .into_iter()
+            .collect(),
+        );
+        for (service, knobs) in [(Service::Mailman, &mm.knobs), (Service::Discord, &dc.knobs)] {
+            knobs.set_latency(std::time::Duration::from_millis(50));
+            knobs.clear_log();
+            let t = Instant::now();
+            let reports = sync_once(&roster, &env, &[service], true).await;
+            let wall = t.elapsed();
+            let r = reports.iter().find(|r| r.service == service).unwrap();
+            assert!(r.changes.is_empty() && !r.failed(), "not a no-op: {r:?}");
+            let log = knobs.log();
+            let what = match service {
+                Service::Mailman => format!(
+                    "{} pages of members, {} of owners",
+                    log.iter().filter(|l| l.path.contains("roster/member")).count(),
+                    log.iter().filter(|l| l.path.contains("roster/owner")).count()
+                ),
+                _ => format!("1 role lookup, {} pages of guild members", log.iter().filter(|l| l.path.contains("/members?")).count()),
+            };
+            println!(
+                "| no-op `psrt sync --apply` ({service}), {n} members, 50 ms/request | {} requests ({what}), {} writes, {:.2} s |",
+                log.len(),
+                log.iter().filter(|l| l.is_write()).count(),
+                wall.as_secs_f64()
+            );
+        }
+    }
 }

@@ -4,7 +4,9 @@
 //! them. They keep state across requests, page like the real APIs, and can
 //! inject latency and faults.
 
+pub mod discord;
 pub mod github;
+pub mod mailman;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};

@@ -3,7 +3,9 @@
 //! (with `--apply`) apply the plan item by item. A failed item is reported
 //! and the rest go on.
 
+pub mod discord;
 pub mod github_team;
+pub mod mailman;
 pub mod plan;
 pub mod report;
 pub mod valves;
@@ -208,6 +210,73 @@ pub async fn run(
             },
         }
     };
-    let (github,) = tokio::join!(github);
-    vec![github]
+    let mailman = async {
+        let target = roster
+            .mailman
+            .as_ref()
+            .map_or_else(|| "list".to_owned(), |m| m.list.clone());
+        if !wanted(Service::Mailman) {
+            return ServiceReport::skipped(Service::Mailman, target, "not selected (--service)");
+        }
+        let Some(settings) = &roster.mailman else {
+            return ServiceReport::skipped(
+                Service::Mailman,
+                target,
+                "the roster has no `mailman` section",
+            );
+        };
+        let env = match &ctx.env.mailman {
+            Ok(env) => env,
+            Err(missing) => {
+                return ServiceReport::skipped(Service::Mailman, target, missing.to_string());
+            }
+        };
+        match mailman::MailmanList::new(env, &settings.list, ctx.tuning.retry.clone()) {
+            Ok(list) => run_service(&list, roster, opts).await,
+            Err(e) => ServiceReport {
+                outcome: Outcome::ReadFailed {
+                    error: format!("{e:#}"),
+                },
+                ..ServiceReport::skipped(Service::Mailman, target, "")
+            },
+        }
+    };
+    let discord = async {
+        let target = roster.discord.as_ref().map_or_else(
+            || "role".to_owned(),
+            |d| format!("guild {} role {}", d.guild, d.role),
+        );
+        if !wanted(Service::Discord) {
+            return ServiceReport::skipped(Service::Discord, target, "not selected (--service)");
+        }
+        let Some(settings) = &roster.discord else {
+            return ServiceReport::skipped(
+                Service::Discord,
+                target,
+                "the roster has no `discord` section",
+            );
+        };
+        let env = match &ctx.env.discord {
+            Ok(env) => env,
+            Err(missing) => {
+                return ServiceReport::skipped(Service::Discord, target, missing.to_string());
+            }
+        };
+        match discord::DiscordRole::new(
+            env,
+            &settings.guild,
+            &settings.role,
+            ctx.tuning.retry.clone(),
+        ) {
+            Ok(role) => run_service(&role, roster, opts).await,
+            Err(e) => ServiceReport {
+                outcome: Outcome::ReadFailed {
+                    error: format!("{e:#}"),
+                },
+                ..ServiceReport::skipped(Service::Discord, target, "")
+            },
+        }
+    };
+    let (github, mailman, discord) = tokio::join!(github, mailman, discord);
+    vec![github, mailman, discord]
 }

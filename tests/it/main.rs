@@ -2,9 +2,12 @@
 
 mod check_online;
 mod common;
+mod contract_discord;
 mod contract_github;
 mod prism;
 mod roster_cli;
 mod roster_props;
 mod sync_cli;
+mod sync_discord;
 mod sync_github;
+mod sync_mailman;

@@ -1,0 +1,434 @@
+//! The Mailman 3 list (`mailman.list`): every roster member with an `email`
+//! is subscribed, admins (and `extra_owners`) are its owners,
+//! `extra_addresses` stay subscribed, anyone else is unsubscribed.
+//! Subscriptions are pre-verified, pre-confirmed and pre-approved, without a
+//! welcome message; unsubscriptions need no confirmation. Addresses compare
+//! case-insensitively. Moderators are not psrt's business.
+//!
+//! Plans name roster members by login and mask other addresses
+//! (`j***@example.org`): workflow logs of a public repository are public.
+
+use std::collections::{BTreeMap, HashMap};
+
+use futures::{StreamExt, TryStreamExt};
+use http::Method;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::plan::{Change, Plan, Service};
+use super::{ApplyError, Reconciler};
+use crate::config::MailmanEnv;
+use crate::net::RetryPolicy;
+use crate::net::rest::{Auth, Response, Rest};
+use crate::roster::Roster;
+
+const PAGE: usize = 100;
+
+/// Who an address belongs to, for people reading the plan.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Who {
+    /// A roster member, by login.
+    Member(String),
+    /// `mailman.extra_addresses` / `extra_owners`, or anyone else: masked.
+    Address(String),
+}
+
+impl Who {
+    fn label(&self) -> String {
+        match self {
+            Who::Member(login) => login.clone(),
+            Who::Address(masked) => masked.clone(),
+        }
+    }
+}
+
+/// `jane@example.org` → `j***@example.org`.
+pub fn mask(address: &str) -> String {
+    match address.split_once('@') {
+        Some((local, domain)) => format!("{}***@{domain}", local.chars().next().unwrap_or('?')),
+        None => "***".to_owned(),
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ListChange {
+    Subscribe {
+        who: Who,
+        address: String,
+        display_name: Option<String>,
+    },
+    AddOwner {
+        who: Who,
+        address: String,
+    },
+    RemoveOwner {
+        who: Who,
+        member_id: String,
+    },
+    Unsubscribe {
+        who: Who,
+        member_id: String,
+    },
+}
+
+impl ListChange {
+    fn key(&self) -> (u8, Who) {
+        match self {
+            ListChange::Subscribe { who, .. } => (0, who.clone()),
+            ListChange::AddOwner { who, .. } => (1, who.clone()),
+            ListChange::RemoveOwner { who, .. } => (2, who.clone()),
+            ListChange::Unsubscribe { who, .. } => (3, who.clone()),
+        }
+    }
+}
+
+impl PartialOrd for ListChange {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for ListChange {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.key().cmp(&other.key())
+    }
+}
+
+impl Change for ListChange {
+    fn action(&self) -> &'static str {
+        match self {
+            ListChange::Subscribe { .. } => "subscribe",
+            ListChange::AddOwner { .. } => "add-owner",
+            ListChange::RemoveOwner { .. } => "remove-owner",
+            ListChange::Unsubscribe { .. } => "unsubscribe",
+        }
+    }
+    fn subject(&self) -> String {
+        match self {
+            ListChange::Subscribe { who, .. }
+            | ListChange::AddOwner { who, .. }
+            | ListChange::RemoveOwner { who, .. }
+            | ListChange::Unsubscribe { who, .. } => who.label(),
+        }
+    }
+    fn detail(&self) -> Option<String> {
+        match self {
+            ListChange::Subscribe {
+                who: Who::Member(_),
+                address,
+                ..
+            }
+            | ListChange::AddOwner {
+                who: Who::Member(_),
+                address,
+            } => Some(format!("<{}>", mask(address))),
+            ListChange::Unsubscribe {
+                who: Who::Address(_),
+                ..
+            } => Some("(not in the roster)".to_owned()),
+            _ => None,
+        }
+    }
+    fn is_removal(&self) -> bool {
+        matches!(self, ListChange::Unsubscribe { .. })
+    }
+    fn sign(&self) -> char {
+        match self {
+            ListChange::Subscribe { .. } => '+',
+            ListChange::AddOwner { .. } | ListChange::RemoveOwner { .. } => '~',
+            ListChange::Unsubscribe { .. } => '-',
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Entry {
+    pub email: String,
+    pub member_id: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct RosterPage {
+    total_size: usize,
+    #[serde(default)]
+    entries: Vec<Entry>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ListState {
+    pub members: Vec<Entry>,
+    pub owners: Vec<Entry>,
+}
+
+pub struct MailmanList {
+    rest: Rest,
+    list: String,
+}
+
+impl MailmanList {
+    pub fn new(env: &MailmanEnv, list: &str, policy: RetryPolicy) -> anyhow::Result<Self> {
+        let auth = Auth::Basic {
+            user: env.user.clone(),
+            password: env.password.clone(),
+        };
+        Ok(Self {
+            rest: Rest::new("Mailman", &env.url, auth, policy)?,
+            list: list.to_owned(),
+        })
+    }
+
+    pub fn requests(&self) -> u64 {
+        self.rest.requests()
+    }
+
+    fn failure(&self, what: &str, resp: &Response) -> anyhow::Error {
+        match resp.status.as_u16() {
+            401 => anyhow::anyhow!(
+                "Mailman refused the credentials (PSRT_MAILMAN_USER / PSRT_MAILMAN_PASSWORD)"
+            ),
+            404 => anyhow::anyhow!("Mailman list {} does not exist", self.list),
+            s => anyhow::anyhow!("Mailman: {what}: {s} {}", resp.reason()),
+        }
+    }
+
+    /// Every entry of a roster (`member` or `owner`), all pages or an error.
+    async fn roster(&self, role: &str) -> anyhow::Result<Vec<Entry>> {
+        let path = |page: usize| {
+            format!(
+                "/lists/{}/roster/{role}?count={PAGE}&page={page}",
+                self.list
+            )
+        };
+        let first_path = path(1);
+        let resp = self.rest.send(Method::GET, &first_path, None, &[]).await?;
+        if !resp.status.is_success() {
+            return Err(self.failure(&format!("reading the {role}s"), &resp));
+        }
+        let first: RosterPage = resp.json()?;
+        let total = first.total_size;
+        let mut entries = first.entries;
+        let pages = total.div_ceil(PAGE).max(1);
+        let rest: Vec<Vec<Entry>> = futures::stream::iter(2..=pages)
+            .map(|p| {
+                let path = path(p);
+                async move {
+                    let resp = self.rest.send(Method::GET, &path, None, &[]).await?;
+                    if !resp.status.is_success() {
+                        return Err(self.failure(&format!("reading the {role}s"), &resp));
+                    }
+                    let page: RosterPage = resp.json()?;
+                    if page.total_size != total {
+                        anyhow::bail!("the {role} roster changed while it was read; try again");
+                    }
+                    Ok(page.entries)
+                }
+            })
+            .buffered(4)
+            .try_collect()
+            .await?;
+        entries.extend(rest.into_iter().flatten());
+        if entries.len() != total {
+            anyhow::bail!(
+                "read {} of {total} {role}s; no plan from a partial read",
+                entries.len()
+            );
+        }
+        Ok(entries)
+    }
+}
+
+impl Reconciler for MailmanList {
+    type Change = ListChange;
+    type State = ListState;
+
+    fn service(&self) -> Service {
+        Service::Mailman
+    }
+
+    fn target(&self) -> String {
+        self.list.clone()
+    }
+
+    async fn read(&self, _roster: &Roster) -> anyhow::Result<ListState> {
+        let (members, owners) = tokio::try_join!(self.roster("member"), self.roster("owner"))?;
+        Ok(ListState { members, owners })
+    }
+
+    fn plan(&self, roster: &Roster, state: &ListState) -> Plan<ListChange> {
+        let mut plan = Plan::new(Service::Mailman, self.target(), state.members.len());
+        let settings = roster
+            .mailman
+            .clone()
+            .unwrap_or_else(|| crate::roster::MailmanSettings {
+                list: self.list.clone(),
+                extra_addresses: vec![],
+                extra_owners: vec![],
+            });
+        // address (lower case) → (who, display name)
+        let mut want: BTreeMap<String, (Who, Option<String>)> = BTreeMap::new();
+        let mut want_owners: BTreeMap<String, Who> = BTreeMap::new();
+        let mut no_email = Vec::new();
+        for m in &roster.members {
+            match &m.email {
+                Some(e) => {
+                    let who = Who::Member(m.github.to_string());
+                    want.insert(e.to_ascii_lowercase(), (who.clone(), Some(m.name.clone())));
+                    if m.is_admin() {
+                        want_owners.insert(e.to_ascii_lowercase(), who);
+                    }
+                }
+                None => no_email.push(m.github.to_string()),
+            }
+        }
+        for e in &settings.extra_addresses {
+            want.entry(e.to_ascii_lowercase())
+                .or_insert((Who::Address(mask(e)), None));
+        }
+        for e in &settings.extra_owners {
+            want_owners
+                .entry(e.to_ascii_lowercase())
+                .or_insert(Who::Address(mask(e)));
+        }
+        let have: HashMap<String, &Entry> = state
+            .members
+            .iter()
+            .map(|e| (e.email.to_ascii_lowercase(), e))
+            .collect();
+        let have_owners: HashMap<String, &Entry> = state
+            .owners
+            .iter()
+            .map(|e| (e.email.to_ascii_lowercase(), e))
+            .collect();
+
+        for (address, (who, name)) in &want {
+            if !have.contains_key(address) {
+                plan.changes.push(ListChange::Subscribe {
+                    who: who.clone(),
+                    address: address.clone(),
+                    display_name: name.clone(),
+                });
+            }
+        }
+        for (address, entry) in &have {
+            if !want.contains_key(address) {
+                plan.changes.push(ListChange::Unsubscribe {
+                    who: Who::Address(mask(address)),
+                    member_id: entry.member_id.clone(),
+                });
+            }
+        }
+        for (address, who) in &want_owners {
+            if !have_owners.contains_key(address) {
+                plan.changes.push(ListChange::AddOwner {
+                    who: who.clone(),
+                    address: address.clone(),
+                });
+            }
+        }
+        for (address, entry) in &have_owners {
+            if !want_owners.contains_key(address) {
+                let who = want
+                    .get(address)
+                    .map(|(w, _)| w.clone())
+                    .unwrap_or_else(|| Who::Address(mask(address)));
+                plan.changes.push(ListChange::RemoveOwner {
+                    who,
+                    member_id: entry.member_id.clone(),
+                });
+            }
+        }
+        if !no_email.is_empty() {
+            no_email.sort_by_key(|l| l.to_ascii_lowercase());
+            plan.notes.push(format!(
+                "{} member(s) without `email`, not subscribed: {}",
+                no_email.len(),
+                no_email.join(", ")
+            ));
+        }
+        let added = plan
+            .changes
+            .iter()
+            .filter(|c| matches!(c, ListChange::AddOwner { .. }))
+            .count();
+        let removed = plan
+            .changes
+            .iter()
+            .filter(|c| matches!(c, ListChange::RemoveOwner { .. }))
+            .count();
+        plan.admins_now = Some(state.owners.len());
+        plan.admins_after = Some(state.owners.len() - removed + added);
+        plan
+    }
+
+    async fn apply(&self, change: &ListChange) -> Result<Option<String>, ApplyError> {
+        match change {
+            ListChange::Subscribe {
+                address,
+                display_name,
+                ..
+            } => {
+                let body = json!({
+                    "list_id": self.list,
+                    "subscriber": address,
+                    "display_name": display_name.clone().unwrap_or_default(),
+                    "pre_verified": true,
+                    "pre_confirmed": true,
+                    "pre_approved": true,
+                    "send_welcome_message": false,
+                });
+                let resp = self
+                    .rest
+                    .send(Method::POST, "/members", Some(&body), &[])
+                    .await?;
+                match resp.status.as_u16() {
+                    201 => Ok(None),
+                    409 => Ok(Some("already subscribed".into())),
+                    202 => Err(ApplyError::Failed(anyhow::anyhow!(
+                        "Mailman started a confirmation instead of subscribing"
+                    ))),
+                    _ => Err(ApplyError::Failed(self.failure("subscribing", &resp))),
+                }
+            }
+            ListChange::AddOwner { address, .. } => {
+                let body = json!({ "list_id": self.list, "subscriber": address, "role": "owner" });
+                let resp = self
+                    .rest
+                    .send(Method::POST, "/members", Some(&body), &[])
+                    .await?;
+                match resp.status.as_u16() {
+                    201 => Ok(None),
+                    400 if resp.reason().contains("already an owner") => {
+                        Ok(Some("already an owner".into()))
+                    }
+                    _ => Err(ApplyError::Failed(self.failure("adding an owner", &resp))),
+                }
+            }
+            ListChange::Unsubscribe { member_id, .. }
+            | ListChange::RemoveOwner { member_id, .. } => {
+                let body = json!({ "pre_approved": true, "pre_confirmed": true });
+                let resp = self
+                    .rest
+                    .send(
+                        Method::DELETE,
+                        &format!("/members/{member_id}"),
+                        Some(&body),
+                        &[],
+                    )
+                    .await?;
+                match resp.status.as_u16() {
+                    204 => Ok(None),
+                    404 => Ok(Some("already gone".into())),
+                    _ => Err(ApplyError::Failed(self.failure("unsubscribing", &resp))),
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn masks_addresses() {
+        assert_eq!(super::mask("jane@example.org"), "j***@example.org");
+        assert_eq!(super::mask("nonsense"), "***");
+    }
+}
