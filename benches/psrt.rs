@@ -287,17 +287,24 @@ async fn sync_mailman_discord() {
         );
         mm.with(|s| {
             s.domains.push("example.org".into());
-            s.lists.push(("security.example.org".into(), "security@example.org".into()));
+            s.lists
+                .push(("security.example.org".into(), "security@example.org".into()));
         });
         for i in 0..n {
             let email = format!("m{i}@example.org");
             let did = 300_000_000_000_000_000u64 + i as u64;
-            text.push_str(&format!("  - name: M{i}\n    github: m{i}\n    email: {email}\n    discord: \"{did}\"\n"));
+            text.push_str(&format!(
+                "  - name: M{i}\n    github: m{i}\n    email: {email}\n    discord: \"{did}\"\n"
+            ));
             if i < 3 {
                 text.push_str("    roles: [admin]\n");
             }
             mm.with(|s| {
-                for role in if i < 3 { &["member", "owner"][..] } else { &["member"][..] } {
+                for role in if i < 3 {
+                    &["member", "owner"][..]
+                } else {
+                    &["member"][..]
+                } {
                     s.members.push(psrt::fakes::mailman::FakeListMember {
                         member_id: format!("{role}{i:08}"),
                         list_id: "security.example.org".into(),
@@ -314,7 +321,10 @@ async fn sync_mailman_discord() {
         let dc_server = dc.start().await.unwrap();
         let env = psrt::config::Env::from_vars(
             &[
-                ("PSRT_MAILMAN_URL".to_owned(), format!("{}/3.1", mm_server.url())),
+                (
+                    "PSRT_MAILMAN_URL".to_owned(),
+                    format!("{}/3.1", mm_server.url()),
+                ),
                 ("PSRT_MAILMAN_USER".to_owned(), "u".to_owned()),
                 ("PSRT_MAILMAN_PASSWORD".to_owned(), "p".to_owned()),
                 ("PSRT_DISCORD_TOKEN".to_owned(), "bot".to_owned()),
@@ -335,10 +345,17 @@ async fn sync_mailman_discord() {
             let what = match service {
                 Service::Mailman => format!(
                     "{} pages of members, {} of owners",
-                    log.iter().filter(|l| l.path.contains("roster/member")).count(),
-                    log.iter().filter(|l| l.path.contains("roster/owner")).count()
+                    log.iter()
+                        .filter(|l| l.path.contains("roster/member"))
+                        .count(),
+                    log.iter()
+                        .filter(|l| l.path.contains("roster/owner"))
+                        .count()
                 ),
-                _ => format!("1 role lookup, {} pages of guild members", log.iter().filter(|l| l.path.contains("/members?")).count()),
+                _ => format!(
+                    "1 role lookup, {} pages of guild members",
+                    log.iter().filter(|l| l.path.contains("/members?")).count()
+                ),
             };
             println!(
                 "| no-op `psrt sync --apply` ({service}), {n} members, 50 ms/request | {} requests ({what}), {} writes, {:.2} s |",

@@ -48,8 +48,26 @@ pub enum Command {
     Publish(PublishArgs),
     /// Make the GitHub team, the security@ list and the Discord role match the roster.
     Sync(SyncArgs),
+    /// Every open report against its 90-day deadline; --send emails the warnings due.
+    Deadlines(DeadlinesArgs),
     /// Print the roster's JSON Schema (committed as schema/roster.schema.json).
     Schema,
+}
+
+#[derive(Debug, Args)]
+pub struct DeadlinesArgs {
+    /// Send the messages that are due (and record them in the ledger).
+    #[arg(long)]
+    pub send: bool,
+    /// The ledger of messages already sent.
+    #[arg(long, value_name = "FILE", default_value = crate::ledger::DEFAULT_PATH)]
+    pub ledger: PathBuf,
+    /// Pretend it is this time (RFC 3339 or YYYY-MM-DD): preview a future run.
+    #[arg(long, value_name = "TIME")]
+    pub now: Option<String>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -132,6 +150,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Import(args) => commands::import::run(&args),
         Command::Publish(args) => commands::publish::run(&roster, &args),
         Command::Sync(args) => commands::sync::run(&roster, &args),
+        Command::Deadlines(args) => commands::deadlines::run(&roster, &args),
         Command::Schema => {
             print!("{}", crate::roster::schema::schema_text());
             Ok(Outcome::Success)

@@ -5,11 +5,14 @@
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod deadlines;
 pub mod diag;
 pub mod fakes;
 pub mod github;
+pub mod ledger;
 pub mod logging;
 pub mod net;
+pub mod notify;
 pub mod publish;
 pub mod roster;
 pub mod secret;

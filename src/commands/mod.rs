@@ -2,6 +2,7 @@
 //! [`crate::cli::Outcome`].
 
 pub mod check;
+pub mod deadlines;
 pub mod import;
 pub mod publish;
 pub mod sync;
@@ -100,4 +101,27 @@ pub fn github_tuning() -> crate::github::Tuning {
         t.write_interval = std::time::Duration::from_millis(ms);
     }
     t
+}
+
+/// `--now`: RFC 3339, or a date (midnight UTC); the clock when absent.
+pub fn parse_now(now: Option<&str>) -> anyhow::Result<chrono::DateTime<chrono::Utc>> {
+    let Some(s) = now else {
+        return Ok(chrono::Utc::now());
+    };
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&chrono::Utc));
+    }
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        return Ok(d.and_time(chrono::NaiveTime::MIN).and_utc());
+    }
+    anyhow::bail!("--now {s}: expected RFC 3339 (2026-11-25T10:00:00Z) or a date (2026-11-25)")
+}
+
+/// `templates/` beside the roster.
+pub fn templates_dir(roster: &std::path::Path) -> std::path::PathBuf {
+    roster
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."))
+        .join("templates")
 }

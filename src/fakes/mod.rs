@@ -7,6 +7,7 @@
 pub mod discord;
 pub mod github;
 pub mod mailman;
+pub mod smtp;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};

@@ -1,5 +1,6 @@
 //! GitHub: the client, and the API's shapes psrt reads.
 
+pub mod advisories;
 pub mod client;
 pub mod model;
 

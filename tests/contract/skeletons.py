@@ -19,7 +19,7 @@ SCHEMAS = [
     "org-membership", "public-user", "repository-advisory", "full-repository", "git-ref",
     "content-file", "file-commit", "pull-request-simple", "pull-request",
     "pull-request-review-request", "pull-request-review", "rate-limit-overview",
-    "basic-error", "validation-error", "installation", "installation-token",
+    "basic-error", "validation-error", "installation", "installation-token", "simple-repository",
 ]
 
 

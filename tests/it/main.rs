@@ -4,6 +4,7 @@ mod check_online;
 mod common;
 mod contract_discord;
 mod contract_github;
+mod deadlines;
 mod prism;
 mod roster_cli;
 mod roster_props;

@@ -8,9 +8,11 @@
 //! `tests/contract/skeletons.py`), so that a validating proxy in front of the
 //! fake finds every required field; the fake fills in what matters.
 
+mod advisories;
 mod repos;
 mod teams;
 
+pub use advisories::FakeAdvisory;
 pub use repos::FakeRepo;
 
 use std::collections::BTreeMap;
@@ -79,6 +81,7 @@ pub struct GitHubState {
     pub teams: BTreeMap<String, FakeTeam>,
     pub invitations: Vec<FakeInvitation>,
     pub repos: Vec<FakeRepo>,
+    pub advisories: Vec<FakeAdvisory>,
     next_id: u64,
 }
 
@@ -237,6 +240,25 @@ impl GitHubFake {
                 });
             }
         });
+    }
+
+    /// Adds an advisory (its repository is created if new).
+    pub fn advisory(&self, a: FakeAdvisory) {
+        self.repo(&a.repo.clone());
+        self.with(|s| s.advisories.push(a));
+    }
+
+    /// Changes an advisory in place.
+    pub fn update_advisory(&self, ghsa_id: &str, f: impl FnOnce(&mut FakeAdvisory)) {
+        self.with(|s| {
+            if let Some(a) = s.advisories.iter_mut().find(|a| a.ghsa_id == ghsa_id) {
+                f(a);
+            }
+        });
+    }
+
+    pub fn get_advisory(&self, ghsa_id: &str) -> Option<FakeAdvisory> {
+        self.with(|s| s.advisories.iter().find(|a| a.ghsa_id == ghsa_id).cloned())
     }
 
     /// Logins and roles of a team, sorted.
@@ -421,6 +443,7 @@ async fn dispatch(
         return error(401, "Bad credentials");
     }
     let mut resp = teams::handle(&fake, &req)
+        .or_else(|| advisories::handle(&fake, &req))
         .or_else(|| repos::handle(&fake, &req))
         .unwrap_or_else(|| error(404, "Not Found"));
     let headers = resp.headers_mut();

@@ -1,0 +1,74 @@
+//! `psrt deadlines`: every open report against its 90-day deadline; with
+//! `--send`, the warnings that are due, once each.
+
+use std::path::Path;
+
+use crate::cli::{DeadlinesArgs, Outcome};
+use crate::config::Env;
+use crate::deadlines::{self, Sending};
+use crate::ledger::Ledger;
+use crate::notify::{Mailer, Templates};
+
+use super::{block_on, load_valid, parse_now, templates_dir, write_step_summary};
+
+pub fn run(roster_path: &Path, args: &DeadlinesArgs) -> anyhow::Result<Outcome> {
+    let Some(loaded) = load_valid(roster_path)? else {
+        return Ok(Outcome::Failed);
+    };
+    let roster = &loaded.roster;
+    let now = parse_now(args.now.as_deref())?;
+    let env = Env::from_process();
+    let gh_env = env
+        .github
+        .as_ref()
+        .map_err(|m| anyhow::anyhow!("psrt deadlines needs GitHub: {m}"))?;
+    let mut ledger = Ledger::load(&args.ledger)?;
+    let (mailer, templates) = if args.send {
+        let smtp = env
+            .smtp
+            .as_ref()
+            .map_err(|m| anyhow::anyhow!("psrt deadlines --send needs SMTP: {m}"))?;
+        let from = roster
+            .email
+            .as_ref()
+            .map(|e| e.from.clone())
+            .ok_or_else(|| {
+                anyhow::anyhow!("psrt deadlines --send needs `email.from` in the roster")
+            })?;
+        (
+            Some(Mailer::new(smtp, &from)?),
+            Templates::load(Some(&templates_dir(roster_path)))?,
+        )
+    } else {
+        (None, Templates::built_in())
+    };
+    let out = block_on(async {
+        let gh = crate::github::GitHub::connect(gh_env, &roster.github.org, super::github_tuning())
+            .await?;
+        let snapshot = ledger.clone();
+        let sending = mailer.as_ref().map(|m| Sending {
+            mailer: m,
+            templates: &templates,
+            ledger: &mut ledger,
+            ledger_path: Some(&args.ledger),
+        });
+        anyhow::Ok(deadlines::run(&gh, roster, &snapshot, now, sending).await)
+    })??;
+    if args.json {
+        println!("{}", deadlines::json(&out, now));
+    } else {
+        print!("{}", deadlines::text(&out, now, args.send));
+    }
+    write_step_summary(
+        &env,
+        &format!(
+            "### psrt deadlines\n\n```\n{}```\n",
+            deadlines::text(&out, now, args.send)
+        ),
+    );
+    Ok(if out.failed() {
+        Outcome::Failed
+    } else {
+        Outcome::Success
+    })
+}

@@ -1,0 +1,659 @@
+//! The 90-day disclosure deadline: which messages are due for each open
+//! report, given the roster, the ledger and the time. A pure function, so a
+//! report's whole life can be replayed in a test.
+//!
+//! Rules (PEP 811, the devguide, `policy`):
+//! - deadline = `created_at` + `deadline_days`; days left count whole UTC days;
+//! - for each `warn_days_left` threshold the coordinator gets one warning once
+//!   days left ≤ threshold; thresholds crossed together (missed nights, a
+//!   report first seen late) give one message, for the most urgent, and the
+//!   others are marked done; admins are copied on the last threshold;
+//! - on and after the deadline, an overdue notice to the coordinator and the
+//!   admins, then every 7 days (from the last one sent) while it stays open;
+//! - no coordinator credit after `coordinator_grace_days`: one "unassigned"
+//!   alert to the admins; a coordinator who is not a current member: one
+//!   "reassign" alert to the admins; a coordinator without an email: the
+//!   admins get their warnings.
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use serde::Serialize;
+
+use crate::github::advisories::Advisory;
+use crate::ledger::Ledger;
+use crate::roster::{Login, Roster};
+
+/// Days between overdue notices.
+pub const OVERDUE_REPEAT_DAYS: i64 = 7;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Kind {
+    Warning { days: u32 },
+    Overdue { days_over: i64 },
+    Unassigned,
+    Reassign,
+}
+
+impl Kind {
+    /// The template that renders it.
+    pub fn template(&self) -> &'static str {
+        match self {
+            Kind::Warning { .. } => "deadline-warning.txt",
+            Kind::Overdue { .. } => "deadline-overdue.txt",
+            Kind::Unassigned => "coordinator-unassigned.txt",
+            Kind::Reassign => "coordinator-reassign.txt",
+        }
+    }
+    /// For people: "warning (7 days)".
+    pub fn describe(&self) -> String {
+        match self {
+            Kind::Warning { days } => format!(
+                "warning ({days} day{} left)",
+                if *days == 1 { "" } else { "s" }
+            ),
+            Kind::Overdue { days_over } => format!(
+                "overdue notice ({days_over} day{} past)",
+                if *days_over == 1 { "" } else { "s" }
+            ),
+            Kind::Unassigned => "unassigned alert".to_owned(),
+            Kind::Reassign => "reassign alert".to_owned(),
+        }
+    }
+}
+
+/// Who receives a message, as public output may say it: a role, never a name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Audience {
+    Coordinator,
+    CoordinatorAndAdmins,
+    Admins,
+}
+
+impl Audience {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Audience::Coordinator => "to the coordinator",
+            Audience::CoordinatorAndAdmins => "to the coordinator, admins copied",
+            Audience::Admins => "to the admins",
+        }
+    }
+}
+
+/// A message that is due. `to`/`cc` are addresses: they go to the mailer,
+/// never to output.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Due {
+    pub kind: Kind,
+    pub audience: Audience,
+    pub to: Vec<String>,
+    pub cc: Vec<String>,
+    /// The ledger key this message records.
+    pub key: String,
+    /// Keys marked done along with it (thresholds crossed at once).
+    pub also: Vec<String>,
+}
+
+/// A report's standing, as public output may show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Standing {
+    pub ghsa_id: String,
+    pub repo: String,
+    pub state: String,
+    pub created: NaiveDate,
+    pub deadline: NaiveDate,
+    pub days_left: i64,
+    pub coordinator_assigned: bool,
+}
+
+/// A report's standing and the messages due for it now.
+#[derive(Debug, Clone)]
+pub struct Evaluation {
+    pub standing: Standing,
+    pub due: Vec<Due>,
+    /// Why a due message cannot be addressed (e.g. no admin has an email).
+    pub problems: Vec<String>,
+}
+
+pub fn warn_key(days: u32) -> String {
+    format!("warn-{days}")
+}
+
+pub fn evaluate(a: &Advisory, roster: &Roster, ledger: &Ledger, now: DateTime<Utc>) -> Evaluation {
+    let policy = &roster.policy;
+    let today = now.date_naive();
+    let deadline = (a.created_at + Duration::days(i64::from(policy.deadline_days))).date_naive();
+    let days_left = (deadline - today).num_days();
+    let age_days = (today - a.created_at.date_naive()).num_days();
+
+    let coordinators: Vec<Login> = a.coordinators().into_iter().map(Login::from).collect();
+    let members: Vec<_> = coordinators
+        .iter()
+        .filter_map(|c| roster.member(c))
+        .collect();
+    let outsiders: Vec<&Login> = coordinators
+        .iter()
+        .filter(|c| roster.member(c).is_none())
+        .collect();
+    let coordinator_emails: Vec<String> = members.iter().filter_map(|m| m.email.clone()).collect();
+    let admin_emails: Vec<String> = roster.admins().filter_map(|m| m.email.clone()).collect();
+
+    let standing = Standing {
+        ghsa_id: a.ghsa_id.clone(),
+        repo: a.repo.clone(),
+        state: a.state.to_string(),
+        created: a.created_at.date_naive(),
+        deadline,
+        days_left,
+        coordinator_assigned: !coordinators.is_empty(),
+    };
+    let mut ev = Evaluation {
+        standing,
+        due: Vec::new(),
+        problems: Vec::new(),
+    };
+    let sent = |key: &str| ledger.has(&a.ghsa_id, key);
+
+    // Warnings and overdue notices go to the coordinators who can receive
+    // them; when there are none, to the admins.
+    let (to, audience_base) = if coordinator_emails.is_empty() {
+        (admin_emails.clone(), Audience::Admins)
+    } else {
+        (coordinator_emails.clone(), Audience::Coordinator)
+    };
+
+    if days_left > 0 {
+        let mut thresholds = policy.warn_days_left.clone();
+        thresholds.sort_unstable_by(|x, y| y.cmp(x));
+        let last = thresholds.last().copied();
+        let crossed: Vec<u32> = thresholds
+            .iter()
+            .copied()
+            .filter(|t| i64::from(*t) >= days_left)
+            .collect();
+        let pending: Vec<u32> = crossed
+            .iter()
+            .copied()
+            .filter(|t| !sent(&warn_key(*t)))
+            .collect();
+        if let Some(most_urgent) = pending.iter().copied().min() {
+            let copy_admins = Some(most_urgent) == last;
+            let (cc, audience) = if copy_admins && audience_base == Audience::Coordinator {
+                (admin_emails.clone(), Audience::CoordinatorAndAdmins)
+            } else {
+                (Vec::new(), audience_base)
+            };
+            ev.due.push(Due {
+                kind: Kind::Warning { days: most_urgent },
+                audience,
+                to: to.clone(),
+                cc,
+                key: warn_key(most_urgent),
+                also: pending
+                    .iter()
+                    .filter(|t| **t != most_urgent)
+                    .map(|t| warn_key(*t))
+                    .collect(),
+            });
+        }
+    } else {
+        // Every 7 days from the last notice actually sent (not from the
+        // deadline): a catch-up after missed nights restarts the count.
+        let days_over = -days_left;
+        let last_notice = ledger
+            .sent
+            .get(&a.ghsa_id)
+            .into_iter()
+            .flatten()
+            .filter(|(k, _)| k.starts_with("overdue-"))
+            .map(|(_, at)| at.date_naive())
+            .max();
+        let key = format!("overdue-{days_over}");
+        let due_now =
+            last_notice.is_none_or(|last| (today - last).num_days() >= OVERDUE_REPEAT_DAYS);
+        if due_now && !sent(&key) {
+            let (audience, cc) = if audience_base == Audience::Coordinator {
+                (Audience::CoordinatorAndAdmins, admin_emails.clone())
+            } else {
+                (Audience::Admins, Vec::new())
+            };
+            ev.due.push(Due {
+                kind: Kind::Overdue { days_over },
+                audience,
+                to: to.clone(),
+                cc,
+                key,
+                also: Vec::new(),
+            });
+        }
+    }
+
+    if coordinators.is_empty()
+        && age_days > i64::from(policy.coordinator_grace_days)
+        && !sent("unassigned")
+    {
+        ev.due.push(Due {
+            kind: Kind::Unassigned,
+            audience: Audience::Admins,
+            to: admin_emails.clone(),
+            cc: vec![],
+            key: "unassigned".into(),
+            also: vec![],
+        });
+    }
+    for outsider in outsiders {
+        let key = format!("reassign-{}", outsider.key());
+        if !sent(&key) {
+            ev.due.push(Due {
+                kind: Kind::Reassign,
+                audience: Audience::Admins,
+                to: admin_emails.clone(),
+                cc: vec![],
+                key,
+                also: vec![],
+            });
+        }
+    }
+    for d in &ev.due {
+        if d.to.is_empty() {
+            ev.problems.push(format!(
+                "{}: nobody to send the {} to (no admin has an email in the roster)",
+                a.ghsa_id,
+                d.kind.describe()
+            ));
+        }
+    }
+    ev
+}
+
+/// One run of `psrt deadlines`.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub evaluations: Vec<Evaluation>,
+    /// (GHSA id, kind, audience) of each message sent.
+    pub sent: Vec<(String, Kind, Audience)>,
+    /// Problems: unreadable repositories, failed sends. Public-safe.
+    pub errors: Vec<String>,
+}
+
+impl Outcome {
+    pub fn failed(&self) -> bool {
+        !self.errors.is_empty()
+    }
+}
+
+/// Where sent messages go and are recorded.
+pub struct Sending<'a> {
+    pub mailer: &'a crate::notify::Mailer,
+    pub templates: &'a crate::notify::Templates,
+    pub ledger: &'a mut Ledger,
+    /// Saved after every message; `None` keeps the ledger in memory (tests).
+    pub ledger_path: Option<&'a std::path::Path>,
+}
+
+/// Evaluates every open report; with `sending`, sends what is due and
+/// records each message once it is sent (a failed send is not recorded, so
+/// the next run tries again).
+pub async fn run(
+    gh: &crate::github::GitHub,
+    roster: &Roster,
+    ledger: &Ledger,
+    now: DateTime<Utc>,
+    mut sending: Option<Sending<'_>>,
+) -> Outcome {
+    let (reports, read_errors) =
+        crate::github::advisories::open(gh, &roster.github.advisory_repos).await;
+    let mut out = Outcome::default();
+    for (repo, e) in read_errors {
+        out.errors.push(format!(
+            "cannot read the advisories of {repo}: {}",
+            e.reason()
+        ));
+    }
+    for a in &reports {
+        let current_ledger = match &sending {
+            Some(s) => &*s.ledger,
+            None => ledger,
+        };
+        let ev = evaluate(a, roster, current_ledger, now);
+        out.errors.extend(ev.problems.iter().cloned());
+        if let Some(s) = sending.as_mut() {
+            for due in ev.due.iter().filter(|d| !d.to.is_empty()) {
+                let result = async {
+                    let email = crate::notify::render_due(s.templates, due, a, roster, now)?;
+                    s.mailer.send(&email).await
+                }
+                .await;
+                match result {
+                    Ok(()) => {
+                        for key in std::iter::once(&due.key).chain(&due.also) {
+                            s.ledger.record(&a.ghsa_id, key, now);
+                        }
+                        if let Some(path) = s.ledger_path {
+                            if let Err(e) = s.ledger.save(path) {
+                                out.errors.push(format!(
+                                    "{}: sent, but the ledger could not be saved: {e:#}",
+                                    a.ghsa_id
+                                ));
+                            }
+                        }
+                        out.sent
+                            .push((a.ghsa_id.clone(), due.kind.clone(), due.audience));
+                    }
+                    Err(e) => out.errors.push(format!(
+                        "{}: the {} was not sent: {e:#}",
+                        a.ghsa_id,
+                        due.kind.describe()
+                    )),
+                }
+            }
+        }
+        out.evaluations.push(ev);
+    }
+    out
+}
+
+/// The table people read. Shows ids, repositories, states, dates and roles,
+/// never names or addresses.
+pub fn text(out: &Outcome, now: DateTime<Utc>, sending: bool) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    let _ = writeln!(s, "open reports on {} (UTC):", now.date_naive());
+    if out.evaluations.is_empty() {
+        let _ = writeln!(s, "  none");
+    } else {
+        let _ = writeln!(
+            s,
+            "  {:<21} {:<16} {:<7} {:<10} {:>9}  {:<11}  due now",
+            "report", "repository", "state", "deadline", "days left", "coordinator"
+        );
+        for ev in &out.evaluations {
+            let st = &ev.standing;
+            let due: Vec<String> = ev
+                .due
+                .iter()
+                .map(|d| format!("{} {}", d.kind.describe(), d.audience.describe()))
+                .collect();
+            let _ = writeln!(
+                s,
+                "  {:<21} {:<16} {:<7} {:<10} {:>9}  {:<11}  {}",
+                st.ghsa_id,
+                st.repo,
+                st.state,
+                st.deadline,
+                st.days_left,
+                if st.coordinator_assigned {
+                    "assigned"
+                } else {
+                    "none"
+                },
+                if due.is_empty() {
+                    "-".to_owned()
+                } else {
+                    due.join("; ")
+                }
+            );
+        }
+    }
+    for (ghsa, kind, audience) in &out.sent {
+        let _ = writeln!(
+            s,
+            "sent: {ghsa}: {} {}",
+            kind.describe(),
+            audience.describe()
+        );
+    }
+    for e in &out.errors {
+        let _ = writeln!(s, "error: {e}");
+    }
+    let due: usize = out.evaluations.iter().map(|e| e.due.len()).sum();
+    let overdue = out
+        .evaluations
+        .iter()
+        .filter(|e| e.standing.days_left <= 0)
+        .count();
+    let _ = writeln!(
+        s,
+        "\nsummary: {} open report(s), {overdue} past the deadline; {}",
+        out.evaluations.len(),
+        if sending {
+            format!("{} message(s) sent", out.sent.len())
+        } else {
+            format!("{due} message(s) due; dry run, nothing sent (use --send)")
+        }
+    );
+    s
+}
+
+/// `--json`: the same, public-safe.
+pub fn json(out: &Outcome, now: DateTime<Utc>) -> String {
+    let reports: Vec<serde_json::Value> = out
+        .evaluations
+        .iter()
+        .map(|ev| {
+            let mut v = serde_json::to_value(&ev.standing).unwrap_or_default();
+            v["due"] = serde_json::json!(
+                ev.due
+                    .iter()
+                    .map(|d| serde_json::json!({ "message": d.kind, "audience": d.audience }))
+                    .collect::<Vec<_>>()
+            );
+            v
+        })
+        .collect();
+    let sent: Vec<serde_json::Value> = out
+        .sent
+        .iter()
+        .map(|(g, k, a)| serde_json::json!({ "ghsa_id": g, "message": k, "audience": a }))
+        .collect();
+    serde_json::to_string_pretty(
+        &serde_json::json!({ "now": now, "reports": reports, "sent": sent, "errors": out.errors }),
+    )
+    .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::github::advisories::{AdvisoryState, Credit};
+    use chrono::TimeZone;
+
+    fn roster(extra: &str) -> Roster {
+        let text = format!(
+            "version: 1\ngithub:\n  org: python\n  team: psrt\n  eligibility_teams: [python-core]\nmembers:\n  - name: Ada\n    github: ada\n    email: ada@example.org\n    roles: [admin]\n  - name: Bo\n    github: bo\n    email: bo@example.org\n    roles: [admin]\n  - name: Cy\n    github: cy\n    email: cy@example.org\n  - name: Di\n    github: di\n{extra}"
+        );
+        crate::roster::parse(text.as_bytes()).unwrap().roster
+    }
+
+    fn report(created: DateTime<Utc>, coordinator: Option<&str>) -> Advisory {
+        Advisory {
+            repo: "python/cpython".into(),
+            ghsa_id: "GHSA-aaaa-bbbb-cccc".into(),
+            html_url: "https://github.com/python/cpython/security/advisories/GHSA-aaaa-bbbb-cccc"
+                .into(),
+            state: AdvisoryState::Triage,
+            created_at: created,
+            updated_at: None,
+            closed_at: None,
+            published_at: None,
+            credits: coordinator
+                .map(|c| {
+                    vec![Credit {
+                        login: c.into(),
+                        kind: "coordinator".into(),
+                    }]
+                })
+                .unwrap_or_default(),
+            collaborating_users: vec![],
+            collaborating_teams: vec![],
+            private_fork: None,
+        }
+    }
+
+    fn day0() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 1, 1, 10, 30, 0).unwrap()
+    }
+
+    /// Runs nightly (03:00 UTC) for `days` days, skipping `missed` nights,
+    /// sending whatever is due; returns "day N: kind audience" lines.
+    fn life(
+        r: &Roster,
+        a: &mut Advisory,
+        days: i64,
+        missed: &[i64],
+        mut each_day: impl FnMut(i64, &mut Advisory),
+    ) -> Vec<String> {
+        let mut ledger = Ledger::default();
+        let mut log = Vec::new();
+        for d in 0..=days {
+            each_day(d, a);
+            if missed.contains(&d) || !a.state.is_open() {
+                continue;
+            }
+            let now = (day0() + Duration::days(d))
+                .date_naive()
+                .and_hms_opt(3, 0, 0)
+                .unwrap()
+                .and_utc();
+            for due in evaluate(a, r, &ledger, now).due {
+                log.push(format!(
+                    "day {d:>3} ({:>3} left): {} {}",
+                    evaluate(a, r, &ledger, now).standing.days_left,
+                    due.kind.describe(),
+                    due.audience.describe()
+                ));
+                for k in std::iter::once(&due.key).chain(&due.also) {
+                    ledger.record(&a.ghsa_id, k, now);
+                }
+            }
+        }
+        log
+    }
+
+    #[test]
+    fn the_schedule_of_one_report_over_its_life() {
+        let r = roster("");
+        let mut a = report(day0(), Some("cy"));
+        let log = life(&r, &mut a, 110, &[], |_, _| {});
+        insta::assert_snapshot!(log.join("\n"), @r"
+        day  60 ( 30 left): warning (30 days left) to the coordinator
+        day  76 ( 14 left): warning (14 days left) to the coordinator
+        day  83 (  7 left): warning (7 days left) to the coordinator
+        day  89 (  1 left): warning (1 day left) to the coordinator, admins copied
+        day  90 (  0 left): overdue notice (0 days past) to the coordinator, admins copied
+        day  97 ( -7 left): overdue notice (7 days past) to the coordinator, admins copied
+        day 104 (-14 left): overdue notice (14 days past) to the coordinator, admins copied
+        ");
+    }
+
+    #[test]
+    fn missed_nights_send_one_message_for_the_most_urgent_threshold() {
+        let r = roster("");
+        let mut a = report(day0(), Some("cy"));
+        let missed: Vec<i64> = (70..=85).collect();
+        let log = life(&r, &mut a, 92, &missed, |_, _| {});
+        insta::assert_snapshot!(log.join("\n"), @r"
+        day  60 ( 30 left): warning (30 days left) to the coordinator
+        day  86 (  4 left): warning (7 days left) to the coordinator
+        day  89 (  1 left): warning (1 day left) to the coordinator, admins copied
+        day  90 (  0 left): overdue notice (0 days past) to the coordinator, admins copied
+        ");
+    }
+
+    #[test]
+    fn a_report_first_seen_late_gets_one_message_and_a_lost_ledger_resends_once() {
+        let r = roster("");
+        let a = report(day0(), Some("cy"));
+        let now = day0() + Duration::days(88);
+        let due = evaluate(&a, &r, &Ledger::default(), now).due;
+        assert_eq!(due.len(), 1);
+        assert_eq!(due[0].kind, Kind::Warning { days: 7 });
+        assert_eq!(due[0].also, ["warn-30", "warn-14"]);
+        let past = day0() + Duration::days(100);
+        let due = evaluate(&a, &r, &Ledger::default(), past).due;
+        assert_eq!(
+            due.iter().map(|d| d.kind.clone()).collect::<Vec<_>>(),
+            [Kind::Overdue { days_over: 10 }]
+        );
+    }
+
+    #[test]
+    fn publication_ends_the_warnings() {
+        let r = roster("");
+        let mut a = report(day0(), Some("cy"));
+        let log = life(&r, &mut a, 110, &[], |d, a| {
+            if d == 80 {
+                a.state = AdvisoryState::Published;
+            }
+        });
+        assert_eq!(log.len(), 2, "{log:#?}");
+    }
+
+    #[test]
+    fn no_coordinator_alerts_the_admins_once_and_they_get_the_warnings() {
+        let r = roster("");
+        let mut a = report(day0(), None);
+        let log = life(&r, &mut a, 62, &[], |_, _| {});
+        assert_eq!(
+            log,
+            [
+                "day   4 ( 86 left): unassigned alert to the admins",
+                "day  60 ( 30 left): warning (30 days left) to the admins"
+            ]
+        );
+        let due = evaluate(&a, &r, &Ledger::default(), day0() + Duration::days(60)).due;
+        let warning = due
+            .iter()
+            .find(|d| matches!(d.kind, Kind::Warning { .. }))
+            .unwrap();
+        assert_eq!(warning.to, ["ada@example.org", "bo@example.org"]);
+    }
+
+    #[test]
+    fn a_coordinator_who_left_triggers_one_reassign_alert_and_a_new_one_another() {
+        let r = roster("emeritus:\n  - name: Ex\n    github: ex\n");
+        let mut a = report(day0(), Some("ex"));
+        let log = life(&r, &mut a, 40, &[], |d, a| {
+            if d == 20 {
+                a.credits = vec![Credit {
+                    login: "stranger".into(),
+                    kind: "coordinator".into(),
+                }];
+            }
+        });
+        assert_eq!(
+            log,
+            [
+                "day   0 ( 90 left): reassign alert to the admins",
+                "day  20 ( 70 left): reassign alert to the admins"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_coordinator_without_email_has_the_admins_warned_instead() {
+        let r = roster("");
+        let a = report(day0(), Some("di"));
+        let due = evaluate(&a, &r, &Ledger::default(), day0() + Duration::days(61)).due;
+        assert_eq!(due[0].audience, Audience::Admins);
+        assert_eq!(due[0].to, ["ada@example.org", "bo@example.org"]);
+    }
+
+    #[test]
+    fn days_left_count_whole_utc_days() {
+        let r = roster("");
+        let a = report(
+            Utc.with_ymd_and_hms(2026, 1, 1, 23, 59, 0).unwrap(),
+            Some("cy"),
+        );
+        // 90 days after 2026-01-01 is 2026-04-01, whatever the hour.
+        let ev = evaluate(
+            &a,
+            &r,
+            &Ledger::default(),
+            Utc.with_ymd_and_hms(2026, 3, 31, 0, 1, 0).unwrap(),
+        );
+        assert_eq!(ev.standing.deadline.to_string(), "2026-04-01");
+        assert_eq!(ev.standing.days_left, 1);
+    }
+}
