@@ -30,6 +30,10 @@ pub struct Cli {
     )]
     pub roster: PathBuf,
 
+    /// The policy repository, owner/name (default: GITHUB_REPOSITORY).
+    #[arg(long, global = true, value_name = "OWNER/NAME")]
+    pub repo: Option<String>,
+
     /// More log output on stderr (-v: debug, -vv: trace). Logs never carry secrets.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
@@ -50,8 +54,23 @@ pub enum Command {
     Sync(SyncArgs),
     /// Every open report against its 90-day deadline; --send emails the warnings due.
     Deadlines(DeadlinesArgs),
+    /// The yearly inactivity report; --open-pr opens the pull request for the Steering Council.
+    Inactivity(InactivityArgs),
     /// Print the roster's JSON Schema (committed as schema/roster.schema.json).
     Schema,
+}
+
+#[derive(Debug, Args)]
+pub struct InactivityArgs {
+    /// Open (or update) the pull request that moves inactive members to emeritus.
+    #[arg(long)]
+    pub open_pr: bool,
+    /// Pretend it is this time (RFC 3339 or YYYY-MM-DD).
+    #[arg(long, value_name = "TIME")]
+    pub now: Option<String>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -142,6 +161,7 @@ pub fn main() -> ExitCode {
 pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
     let Cli {
         roster,
+        repo,
         verbose: _,
         command,
     } = cli;
@@ -151,6 +171,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Publish(args) => commands::publish::run(&roster, &args),
         Command::Sync(args) => commands::sync::run(&roster, &args),
         Command::Deadlines(args) => commands::deadlines::run(&roster, &args),
+        Command::Inactivity(args) => commands::inactivity::run(&roster, repo.as_deref(), &args),
         Command::Schema => {
             print!("{}", crate::roster::schema::schema_text());
             Ok(Outcome::Success)

@@ -9,6 +9,7 @@ pub mod deadlines;
 pub mod diag;
 pub mod fakes;
 pub mod github;
+pub mod inactivity;
 pub mod ledger;
 pub mod logging;
 pub mod net;

@@ -4,6 +4,7 @@
 pub mod check;
 pub mod deadlines;
 pub mod import;
+pub mod inactivity;
 pub mod publish;
 pub mod sync;
 

@@ -179,19 +179,43 @@ pub async fn open(gh: &GitHub, repos: &[String]) -> (Vec<Advisory>, Vec<(String,
     in_states(gh, repos, &[AdvisoryState::Triage, AdvisoryState::Draft]).await
 }
 
-/// Advisories of every repository in the given states.
+/// Advisories of every repository, in every state (withdrawn included: the
+/// API's state filter cannot ask for it, so this lists without a filter).
+pub async fn all(gh: &GitHub, repos: &[String]) -> (Vec<Advisory>, Vec<(String, GitHubError)>) {
+    collect(
+        futures::future::join_all(
+            repos
+                .iter()
+                .map(|r| async move { (r.clone(), list(gh, r, None).await) }),
+        )
+        .await,
+    )
+}
+
+/// Advisories of every repository in the given states (`triage`, `draft`,
+/// `published` or `closed`: the states the API can filter on).
 pub async fn in_states(
     gh: &GitHub,
     repos: &[String],
     states: &[AdvisoryState],
 ) -> (Vec<Advisory>, Vec<(String, GitHubError)>) {
-    let jobs = repos
-        .iter()
-        .flat_map(|r| states.iter().map(move |s| (r, *s)));
-    let results = futures::future::join_all(
-        jobs.map(|(r, s)| async move { (r.clone(), list(gh, r, Some(s)).await) }),
+    let jobs = repos.iter().flat_map(|r| {
+        states
+            .iter()
+            .filter(|s| **s != AdvisoryState::Withdrawn)
+            .map(move |s| (r, *s))
+    });
+    collect(
+        futures::future::join_all(
+            jobs.map(|(r, s)| async move { (r.clone(), list(gh, r, Some(s)).await) }),
+        )
+        .await,
     )
-    .await;
+}
+
+fn collect(
+    results: Vec<(String, Result<Vec<Advisory>, GitHubError>)>,
+) -> (Vec<Advisory>, Vec<(String, GitHubError)>) {
     let mut all = Vec::new();
     let mut errors: Vec<(String, GitHubError)> = Vec::new();
     for (repo, result) in results {
@@ -202,7 +226,7 @@ pub async fn in_states(
         }
     }
     // A repository with an error contributes nothing: no decision on part of it.
-    all.retain(|a| !errors.iter().any(|(r, _)| *r == a.repo));
+    all.retain(|a: &Advisory| !errors.iter().any(|(r, _)| *r == a.repo));
     all.sort_by(|a, b| (a.created_at, &a.ghsa_id).cmp(&(b.created_at, &b.ghsa_id)));
     (all, errors)
 }

@@ -415,26 +415,29 @@ fn ok(method: &Method, path: &str, resp: &Resp) -> Result<(), GitHubError> {
         "(details withheld: the report may be embargoed)".to_owned()
     } else {
         let v: serde_json::Value = serde_json::from_slice(&resp.body).unwrap_or_default();
-        let mut m: String = v
+        let short = |s: &str| s.chars().take(200).collect::<String>();
+        // GitHub says `message` (and `errors`); a proxy or gateway may answer
+        // with RFC 7807 problem details (`title`, `detail`, `validation`).
+        let mut m = v
             .get("message")
+            .or_else(|| v.get("detail"))
+            .or_else(|| v.get("title"))
             .and_then(|m| m.as_str())
-            .unwrap_or("")
-            .chars()
-            .take(200)
+            .map(short)
+            .unwrap_or_default();
+        let details: Vec<String> = ["errors", "validation"]
+            .iter()
+            .filter_map(|k| v.get(*k).and_then(|e| e.as_array()))
+            .flatten()
+            .filter_map(|e| {
+                e.get("message")
+                    .and_then(|m| m.as_str())
+                    .or_else(|| e.as_str())
+            })
+            .map(short)
             .collect();
-        if let Some(errors) = v.get("errors").and_then(|e| e.as_array()) {
-            let details: Vec<String> = errors
-                .iter()
-                .filter_map(|e| {
-                    e.get("message")
-                        .and_then(|m| m.as_str())
-                        .or_else(|| e.as_str())
-                })
-                .map(|s| s.chars().take(200).collect())
-                .collect();
-            if !details.is_empty() {
-                m = format!("{m} ({})", details.join("; "));
-            }
+        if !details.is_empty() {
+            m = format!("{m} ({})", details.join("; "));
         }
         m
     };

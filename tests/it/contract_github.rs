@@ -148,3 +148,47 @@ async fn the_proxy_catches_a_fake_or_a_client_that_drifts() {
     );
     assert!(!prism.violations().is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs Prism: run scripts/test"]
+async fn inactivity_pull_request_operations_match_githubs_description() {
+    use crate::inactivity::{POLICY_REPO, inactivity_roster, inactivity_world};
+    let (gh, server) = inactivity_world().await;
+    let prism = Prism::start("PSRT_GITHUB_SPEC", &server.url());
+    gh.with(|s| s.public_url = Some(prism.url.clone()));
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "roster.yaml", inactivity_roster());
+    for now in ["2026-11-20", "2026-11-21"] {
+        let mut cmd = psrt();
+        cmd.current_dir(dir.path())
+            .args(["inactivity", "--open-pr", "--now", now])
+            .env("GITHUB_TOKEN", TOKEN)
+            .env("GITHUB_API_URL", &prism.url)
+            .env("PSRT_GITHUB_WRITE_PAUSE_MS", "0")
+            .env("GITHUB_REPOSITORY", POLICY_REPO);
+        let r = tokio::task::spawn_blocking(move || run(&mut cmd))
+            .await
+            .unwrap();
+        assert_eq!(r.code, 0, "{}\n{}", r.all(), prism.log_text());
+    }
+    assert_eq!(gh.pulls(POLICY_REPO).len(), 1);
+    let ops: Vec<String> = gh
+        .knobs
+        .log()
+        .iter()
+        .map(|l| format!("{} {}", l.method, l.path.split('?').next().unwrap_or("")))
+        .collect();
+    for want in [
+        "PATCH /repos/python/psrt-roster/git/refs/heads/psrt-inactivity-2026",
+        "POST /repos/python/psrt-roster/git/refs",
+        "PUT /repos/python/psrt-roster/contents/roster.yaml",
+        "PATCH /repos/python/psrt-roster/pulls/1",
+        "GET /repos/python/cpython-ghsa-tri1/pulls",
+    ] {
+        assert!(
+            ops.iter().any(|o| o == want),
+            "{want} not exercised: {ops:#?}"
+        );
+    }
+    assert_eq!(prism.violations(), Vec::<String>::new());
+}

@@ -5,6 +5,7 @@ mod common;
 mod contract_discord;
 mod contract_github;
 mod deadlines;
+pub mod inactivity;
 mod prism;
 mod roster_cli;
 mod roster_props;

@@ -13,7 +13,7 @@ mod repos;
 mod teams;
 
 pub use advisories::FakeAdvisory;
-pub use repos::FakeRepo;
+pub use repos::{FakeCommit, FakePull, FakeRepo, FakeReview};
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, LazyLock, Mutex};
@@ -86,7 +86,7 @@ pub struct GitHubState {
 }
 
 impl GitHubState {
-    fn next_id(&mut self) -> u64 {
+    pub(crate) fn next_id(&mut self) -> u64 {
         self.next_id += 1;
         self.next_id
     }
@@ -237,7 +237,9 @@ impl GitHubFake {
                     owner: owner.to_owned(),
                     name: name.to_owned(),
                     default_branch: "main".to_owned(),
+                    ..Default::default()
                 });
+                s.commit(owner, name, "main", &[], "initial commit");
             }
         });
     }
@@ -259,6 +261,49 @@ impl GitHubFake {
 
     pub fn get_advisory(&self, ghsa_id: &str) -> Option<FakeAdvisory> {
         self.with(|s| s.advisories.iter().find(|a| a.ghsa_id == ghsa_id).cloned())
+    }
+
+    /// Commits files to a branch of a repository (created if new); returns the sha.
+    pub fn commit(
+        &self,
+        full_name: &str,
+        branch: &str,
+        files: &[(&str, &str)],
+        message: &str,
+    ) -> String {
+        self.repo(full_name);
+        let (owner, name) = full_name.split_once('/').unwrap_or(("", full_name));
+        self.with(|s| s.commit(owner, name, branch, files, message))
+            .unwrap_or_default()
+    }
+
+    /// A file at a branch or commit.
+    pub fn file(&self, full_name: &str, r: &str, path: &str) -> Option<String> {
+        let (owner, name) = full_name.split_once('/').unwrap_or(("", full_name));
+        self.with(|s| {
+            s.repo(owner, name)
+                .and_then(|repo| repo.file(r, path).cloned())
+        })
+    }
+
+    /// The pull requests of a repository.
+    pub fn pulls(&self, full_name: &str) -> Vec<FakePull> {
+        let (owner, name) = full_name.split_once('/').unwrap_or(("", full_name));
+        self.with(|s| {
+            s.repo(owner, name)
+                .map(|r| r.pulls.clone())
+                .unwrap_or_default()
+        })
+    }
+
+    /// Changes a repository in place.
+    pub fn update_repo(&self, full_name: &str, f: impl FnOnce(&mut FakeRepo)) {
+        let (owner, name) = full_name.split_once('/').unwrap_or(("", full_name));
+        self.with(|s| {
+            if let Some(r) = s.repo_mut(owner, name) {
+                f(r);
+            }
+        });
     }
 
     /// Logins and roles of a team, sorted.

@@ -1,0 +1,91 @@
+//! `psrt inactivity`: the yearly report of inactive members; `--open-pr`
+//! opens (or updates) the pull request the Steering Council merges.
+
+use std::path::Path;
+
+use crate::cli::{InactivityArgs, Outcome};
+use crate::config::Env;
+use crate::inactivity;
+use crate::notify::Templates;
+
+use super::{block_on, load_valid, parse_now, templates_dir, write_step_summary};
+
+pub fn run(
+    roster_path: &Path,
+    repo: Option<&str>,
+    args: &InactivityArgs,
+) -> anyhow::Result<Outcome> {
+    let Some(loaded) = load_valid(roster_path)? else {
+        return Ok(Outcome::Failed);
+    };
+    let now = parse_now(args.now.as_deref())?;
+    let env = Env::from_process();
+    let gh_env = env
+        .github
+        .as_ref()
+        .map_err(|m| anyhow::anyhow!("psrt inactivity needs GitHub: {m}"))?;
+    let policy_repo = match (
+        args.open_pr,
+        repo.map(str::to_owned).or_else(|| env.repository.clone()),
+    ) {
+        (true, None) => anyhow::bail!(
+            "--open-pr needs the policy repository: set GITHUB_REPOSITORY or pass --repo owner/name"
+        ),
+        (_, r) => r,
+    };
+    let templates = Templates::load(Some(&templates_dir(roster_path)))?;
+    let (report, pr) = block_on(async {
+        let gh = crate::github::GitHub::connect(
+            gh_env,
+            &loaded.roster.github.org,
+            super::github_tuning(),
+        )
+        .await?;
+        let found = inactivity::gather(&gh, &loaded.roster).await?;
+        match (&policy_repo, args.open_pr) {
+            (Some(repo), true) => {
+                let (report, pr) = inactivity::open_pr(&gh, repo, &found, now, &templates).await?;
+                anyhow::Ok((report, Some(pr)))
+            }
+            _ => Ok((inactivity::build(&loaded.roster, &found, now), None)),
+        }
+    })??;
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(
+                &serde_json::json!({ "report": report, "pull_request": pr })
+            )?
+        );
+    } else {
+        print!("{}", inactivity::text(&report));
+        if let Some(pr) = &pr {
+            println!(
+                "{} pull request #{} ({}) on branch {}{}",
+                if pr.created { "opened" } else { "updated" },
+                pr.number,
+                pr.url,
+                pr.branch,
+                if pr.committed {
+                    ""
+                } else {
+                    "; the branch already had this edit"
+                }
+            );
+            if !pr.not_moved.is_empty() {
+                println!(
+                    "not moved (the roster would break a rule): {}",
+                    pr.not_moved.join(", ")
+                );
+            }
+        }
+    }
+    write_step_summary(
+        &env,
+        &format!(
+            "### psrt inactivity\n\n```\n{}```\n",
+            inactivity::text(&report)
+        ),
+    );
+    Ok(Outcome::Success)
+}

@@ -1,0 +1,597 @@
+//! The yearly inactivity report for the Steering Council (PEP 811), and the
+//! pull request that carries it.
+//!
+//! Activity inside the window (from `last_inactivity_report`, or a year
+//! before `now`, to `now`): a credit on any advisory of `advisory_repos`, in
+//! any state (coordinator, remediation developer, reviewer or verifier,
+//! analyst), dated by the advisory's latest change; a pull request opened in
+//! an advisory's temporary private fork; the roster's `last_active`. Release
+//! Managers, Steering Council members and members who joined inside the
+//! window are exempt. The report is public: evidence on unpublished
+//! advisories is counted, never named.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use http::Method;
+use serde::Serialize;
+
+use crate::github::advisories::{self, Advisory, AdvisoryState};
+use crate::github::{GitHub, GitHubError, enc};
+use crate::roster::Roster;
+
+/// Credit types that count as taking part in handling a report.
+pub const ACTIVE_CREDITS: &[&str] = &[
+    "coordinator",
+    "remediation_developer",
+    "remediation_reviewer",
+    "remediation_verifier",
+    "analyst",
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Window {
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+}
+
+impl Window {
+    pub fn new(roster: &Roster, now: DateTime<Utc>) -> Self {
+        let end = now.date_naive();
+        let start = roster
+            .last_inactivity_report
+            .unwrap_or_else(|| end - Duration::days(365));
+        Self { start, end }
+    }
+    pub fn contains(&self, d: NaiveDate) -> bool {
+        d >= self.start && d <= self.end
+    }
+}
+
+/// One piece of evidence of activity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Evidence {
+    pub date: NaiveDate,
+    pub what: What,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum What {
+    /// A credit; the GHSA id only when the advisory is published.
+    Credit {
+        kind: String,
+        published: Option<String>,
+    },
+    /// A pull request in a private fork; the GHSA id only when published.
+    ForkPull { published: Option<String> },
+    /// The roster's `last_active`.
+    LastActive,
+}
+
+impl Evidence {
+    /// Public words for it: never an unpublished report's id.
+    pub fn describe(&self) -> String {
+        match &self.what {
+            What::Credit {
+                kind,
+                published: Some(id),
+            } => format!("{} credit on {id}", kind.replace('_', " ")),
+            What::Credit {
+                kind,
+                published: None,
+            } => format!("{} credit on an unpublished report", kind.replace('_', " ")),
+            What::ForkPull {
+                published: Some(id),
+            } => format!("pull request in the private fork of {id}"),
+            What::ForkPull { published: None } => {
+                "pull request in an unpublished report's private fork".to_owned()
+            }
+            What::LastActive => "last_active in the roster".to_owned(),
+        }
+    }
+    fn unpublished(&self) -> bool {
+        matches!(
+            self.what,
+            What::Credit {
+                published: None,
+                ..
+            } | What::ForkPull { published: None }
+        )
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Status {
+    Active,
+    Inactive,
+    Exempt { reason: String },
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Row {
+    pub login: String,
+    pub name: String,
+    #[serde(flatten)]
+    pub status: Status,
+    /// Latest activity in the window.
+    pub last_activity: Option<NaiveDate>,
+    pub kind: Option<String>,
+    /// Evidence in the window: on published reports, on unpublished ones (counted only), roster dates.
+    pub published_evidence: usize,
+    pub unpublished_evidence: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub report_date: NaiveDate,
+    pub window: Window,
+    pub rows: Vec<Row>,
+}
+
+impl Report {
+    pub fn inactive(&self) -> Vec<&Row> {
+        self.rows
+            .iter()
+            .filter(|r| r.status == Status::Inactive)
+            .collect()
+    }
+}
+
+/// Evidence from GitHub, per login (lower case).
+pub type Found = BTreeMap<String, Vec<Evidence>>;
+
+/// Reads every advisory (all states) and the pull requests of their private
+/// forks. Any read that fails fails the report: an inactivity report from
+/// part of the evidence could name active members.
+pub async fn gather(gh: &GitHub, roster: &Roster) -> anyhow::Result<Found> {
+    let mut found = Found::new();
+    let (all, errors) = advisories::all(gh, &roster.github.advisory_repos).await;
+    if let Some((repo, e)) = errors.into_iter().next() {
+        anyhow::bail!("cannot read the advisories of {repo}: {}", e.reason());
+    }
+    for a in &all {
+        let published = (a.state == AdvisoryState::Published).then(|| a.ghsa_id.clone());
+        let date = last_change(a);
+        for c in a
+            .credits
+            .iter()
+            .filter(|c| ACTIVE_CREDITS.contains(&c.kind.as_str()))
+        {
+            found
+                .entry(c.login.to_ascii_lowercase())
+                .or_default()
+                .push(Evidence {
+                    date,
+                    what: What::Credit {
+                        kind: c.kind.clone(),
+                        published: published.clone(),
+                    },
+                });
+        }
+        if let Some(fork) = &a.private_fork {
+            for (login, created) in fork_pulls(gh, fork).await.map_err(|e| {
+                anyhow::anyhow!(
+                    "cannot read the pull requests of a private fork: {}",
+                    e.reason()
+                )
+            })? {
+                found
+                    .entry(login.to_ascii_lowercase())
+                    .or_default()
+                    .push(Evidence {
+                        date: created,
+                        what: What::ForkPull {
+                            published: published.clone(),
+                        },
+                    });
+            }
+        }
+    }
+    Ok(found)
+}
+
+fn last_change(a: &Advisory) -> NaiveDate {
+    [
+        Some(a.created_at),
+        a.updated_at,
+        a.closed_at,
+        a.published_at,
+    ]
+    .into_iter()
+    .flatten()
+    .max()
+    .unwrap_or(a.created_at)
+    .date_naive()
+}
+
+async fn fork_pulls(gh: &GitHub, fork: &str) -> Result<Vec<(String, NaiveDate)>, GitHubError> {
+    #[derive(serde::Deserialize)]
+    struct Pull {
+        user: Option<crate::github::model::User>,
+        created_at: DateTime<Utc>,
+    }
+    let (owner, name) = fork.split_once('/').unwrap_or((fork, ""));
+    let pulls: Vec<Pull> = gh
+        .list(&format!(
+            "/repos/{}/{}/pulls?state=all",
+            enc(owner),
+            enc(name)
+        ))
+        .await?;
+    Ok(pulls
+        .into_iter()
+        .filter_map(|p| Some((p.user?.login, p.created_at.date_naive())))
+        .collect())
+}
+
+/// The report: pure, from the roster, the evidence and the time.
+pub fn build(roster: &Roster, found: &Found, now: DateTime<Utc>) -> Report {
+    let window = Window::new(roster, now);
+    let rows = roster
+        .members
+        .iter()
+        .map(|m| {
+            let mut evidence: Vec<Evidence> =
+                found.get(&m.github.key()).cloned().unwrap_or_default();
+            if let Some(d) = m.last_active {
+                evidence.push(Evidence {
+                    date: d,
+                    what: What::LastActive,
+                });
+            }
+            evidence.retain(|e| window.contains(e.date));
+            // The latest; on a tie, a coordinator credit first.
+            evidence.sort_by_key(|e| {
+                (
+                    e.date,
+                    matches!(&e.what, What::Credit { kind, .. } if kind == "coordinator"),
+                )
+            });
+            let last = evidence.last().cloned();
+            let exempt = if m.has(crate::roster::Role::ReleaseManager) {
+                Some("Release Manager".to_owned())
+            } else if m.has(crate::roster::Role::SteeringCouncil) {
+                Some("Steering Council".to_owned())
+            } else {
+                m.since
+                    .filter(|s| *s > window.start)
+                    .map(|s| format!("joined {s}, inside the window"))
+            };
+            let status = match (exempt, &last) {
+                (Some(reason), _) => Status::Exempt { reason },
+                (None, Some(_)) => Status::Active,
+                (None, None) => Status::Inactive,
+            };
+            Row {
+                login: m.github.to_string(),
+                name: m.name.clone(),
+                status,
+                last_activity: last.as_ref().map(|e| e.date),
+                kind: last.as_ref().map(Evidence::describe),
+                published_evidence: evidence.iter().filter(|e| !e.unpublished()).count(),
+                unpublished_evidence: evidence.iter().filter(|e| e.unpublished()).count(),
+            }
+        })
+        .collect();
+    Report {
+        report_date: now.date_naive(),
+        window,
+        rows,
+    }
+}
+
+pub fn text(r: &Report) -> String {
+    use std::fmt::Write as _;
+    let mut s = format!(
+        "inactivity report {} (window {} to {}):\n",
+        r.report_date, r.window.start, r.window.end
+    );
+    let w = r
+        .rows
+        .iter()
+        .map(|x| x.login.len())
+        .max()
+        .unwrap_or(6)
+        .max(6);
+    let k = r
+        .rows
+        .iter()
+        .map(|x| x.kind.as_deref().unwrap_or("none found").len())
+        .max()
+        .unwrap_or(8)
+        .max(8);
+    let _ = writeln!(
+        s,
+        "  {:<w$}  {:<10}  {:<k$}  status",
+        "member", "last", "activity"
+    );
+    for row in &r.rows {
+        let status = match &row.status {
+            Status::Active => "active".to_owned(),
+            Status::Inactive => "INACTIVE".to_owned(),
+            Status::Exempt { reason } => format!("exempt ({reason})"),
+        };
+        let last = row.last_activity.map_or("-".to_owned(), |d| d.to_string());
+        let _ = writeln!(
+            s,
+            "  {:<w$}  {:<10}  {:<k$}  {status}",
+            row.login,
+            last,
+            row.kind.clone().unwrap_or_else(|| "none found".into())
+        );
+    }
+    let inactive: Vec<&str> = r.inactive().iter().map(|x| x.login.as_str()).collect();
+    let _ = writeln!(
+        s,
+        "\nsummary: {} member(s), {} inactive{}",
+        r.rows.len(),
+        inactive.len(),
+        if inactive.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", inactive.join(", "))
+        }
+    );
+    s
+}
+
+/// The template variables for the pull request.
+pub fn pr_context(r: &Report, roster: &Roster, not_moved: &[String]) -> minijinja::Value {
+    let rows: Vec<minijinja::Value> = r
+        .rows
+        .iter()
+        .map(|row| {
+            let status = match &row.status {
+                Status::Active => "active".to_owned(),
+                Status::Inactive if not_moved.iter().any(|l| l.eq_ignore_ascii_case(&row.login)) => "**inactive** (not moved: see below)".to_owned(),
+                Status::Inactive => "**inactive**: moves to emeritus".to_owned(),
+                Status::Exempt { reason } => format!("exempt: {reason}"),
+            };
+            minijinja::context! { login => row.login.clone(), name => row.name.clone(), last_activity => row.last_activity.map(|d| d.to_string()), kind => row.kind.clone(), status => status }
+        })
+        .collect();
+    let inactive: Vec<String> = r.inactive().iter().map(|x| x.login.clone()).collect();
+    minijinja::context! {
+        report_date => r.report_date.to_string(),
+        window_start => r.window.start.to_string(),
+        window_end => r.window.end.to_string(),
+        rows => rows,
+        inactive => inactive,
+        not_moved => not_moved.to_vec(),
+        repos => roster.github.advisory_repos.clone(),
+    }
+}
+
+/// What `--open-pr` did.
+#[derive(Debug, Clone, Serialize)]
+pub struct PullRequest {
+    pub number: u64,
+    pub url: String,
+    pub branch: String,
+    pub created: bool,
+    /// A new commit was pushed (false when the branch already had this edit).
+    pub committed: bool,
+    /// Inactive members left in place (moving them would break a rule).
+    pub not_moved: Vec<String>,
+}
+
+pub const ROSTER_PATH: &str = "roster.yaml";
+
+/// Opens, or updates, the cycle's pull request in `repo` (`owner/name`).
+/// The report is built from the roster on the default branch, the file the
+/// pull request edits.
+pub async fn open_pr(
+    gh: &GitHub,
+    repo: &str,
+    found: &Found,
+    now: DateTime<Utc>,
+    templates: &crate::notify::Templates,
+) -> anyhow::Result<(Report, PullRequest)> {
+    #[derive(serde::Deserialize)]
+    struct Repo {
+        default_branch: String,
+    }
+    #[derive(serde::Deserialize)]
+    struct Ref {
+        object: Obj,
+    }
+    #[derive(serde::Deserialize)]
+    struct Obj {
+        sha: String,
+    }
+    #[derive(serde::Deserialize)]
+    struct Content {
+        content: String,
+        sha: String,
+    }
+    #[derive(serde::Deserialize)]
+    struct Pull {
+        number: u64,
+        html_url: String,
+    }
+    use base64::Engine as _;
+    let decode = |c: &Content| -> anyhow::Result<String> {
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(c.content.replace(['\n', '\r'], ""))?;
+        Ok(String::from_utf8(bytes)?)
+    };
+    let (owner, name) = repo
+        .split_once('/')
+        .ok_or_else(|| anyhow::anyhow!("the policy repository `{repo}` is not owner/name"))?;
+    let base = format!("/repos/{}/{}", enc(owner), enc(name));
+    let info: Repo = gh.get(&base).await?;
+    let head: Ref = gh
+        .get(&format!(
+            "{base}/git/ref/heads/{}",
+            enc(&info.default_branch)
+        ))
+        .await?;
+    let current: Content = gh
+        .get(&format!(
+            "{base}/contents/{ROSTER_PATH}?ref={}",
+            enc(&info.default_branch)
+        ))
+        .await?;
+    let text = decode(&current)?;
+    let loaded = crate::roster::parse(text.as_bytes())
+        .map_err(|e| anyhow::anyhow!("{ROSTER_PATH} on {}: {e}", info.default_branch))?;
+    let report = build(&loaded.roster, found, now);
+
+    // Move the inactive members; if that breaks a rule (the last admins),
+    // leave those who cannot go, and say so in the pull request.
+    let inactive: Vec<String> = report.inactive().iter().map(|r| r.login.clone()).collect();
+    let index_of = |login: &str| {
+        loaded
+            .roster
+            .members
+            .iter()
+            .position(|m| m.github.as_str().eq_ignore_ascii_case(login))
+    };
+    let today = report.report_date;
+    let mut not_moved = Vec::new();
+    let mut moving: Vec<String> = inactive.clone();
+    let new_text = loop {
+        let indices: Vec<usize> = moving.iter().filter_map(|l| index_of(l)).collect();
+        match crate::roster::edit::retire(&loaded, &indices, report.report_date, today) {
+            Ok(t) => break t,
+            Err(crate::roster::edit::EditError::Invalid(_))
+            | Err(crate::roster::edit::EditError::WouldEmpty) => {
+                // Keep admins first, then anyone, until the edit holds.
+                let keep = moving
+                    .iter()
+                    .position(|l| index_of(l).is_some_and(|i| loaded.roster.members[i].is_admin()))
+                    .or(if moving.is_empty() {
+                        None
+                    } else {
+                        Some(moving.len() - 1)
+                    });
+                match keep {
+                    Some(i) => not_moved.push(moving.remove(i)),
+                    None => anyhow::bail!("the edited roster does not pass psrt check"),
+                }
+            }
+            Err(e) => return Err(e.into()),
+        }
+    };
+
+    let branch = format!("psrt-inactivity-{}", report.report_date.format("%Y"));
+    let branch_path = format!("{base}/git/ref/heads/{}", enc(&branch));
+    let existing: Option<Ref> = gh.get_opt(&branch_path).await?;
+    let on_branch: Option<Content> = match &existing {
+        Some(_) => {
+            gh.get_opt(&format!(
+                "{base}/contents/{ROSTER_PATH}?ref={}",
+                enc(&branch)
+            ))
+            .await?
+        }
+        None => None,
+    };
+    let up_to_date = match &on_branch {
+        Some(c) => decode(c)? == new_text,
+        None => false,
+    };
+    let mut committed = false;
+    if !up_to_date {
+        match existing {
+            Some(_) => {
+                // One commit on top of the default branch: reset, then commit.
+                let body = serde_json::json!({ "sha": head.object.sha, "force": true });
+                gh.write(
+                    Method::PATCH,
+                    &format!("{base}/git/refs/heads/{}", enc(&branch)),
+                    Some(&body),
+                )
+                .await?;
+            }
+            None => {
+                let body = serde_json::json!({ "ref": format!("refs/heads/{branch}"), "sha": head.object.sha });
+                gh.write(Method::POST, &format!("{base}/git/refs"), Some(&body))
+                    .await?;
+            }
+        }
+        let moved = inactive.len() - not_moved.len();
+        let message = format!(
+            "Inactivity report {}: {} member(s) to emeritus",
+            report.report_date, moved
+        );
+        let body = serde_json::json!({
+            "message": message,
+            "content": base64::engine::general_purpose::STANDARD.encode(new_text.as_bytes()),
+            "sha": current.sha,
+            "branch": branch,
+        });
+        gh.write(
+            Method::PUT,
+            &format!("{base}/contents/{ROSTER_PATH}"),
+            Some(&body),
+        )
+        .await?;
+        committed = true;
+    }
+
+    let (title, body) = templates.render(
+        "inactivity-pr.md",
+        pr_context(&report, &loaded.roster, &not_moved),
+    )?;
+    let open: Vec<Pull> = gh
+        .list(&format!(
+            "{base}/pulls?state=open&head={}:{}",
+            enc(owner),
+            enc(&branch)
+        ))
+        .await?;
+    let (pull, created) = match open.into_iter().next() {
+        Some(p) => {
+            let patch = serde_json::json!({ "title": title, "body": body });
+            gh.write(
+                Method::PATCH,
+                &format!("{base}/pulls/{}", p.number),
+                Some(&patch),
+            )
+            .await?;
+            (p, false)
+        }
+        None => {
+            let post = serde_json::json!({ "title": title, "body": body, "head": branch, "base": info.default_branch });
+            let p: Pull = gh
+                .write(Method::POST, &format!("{base}/pulls"), Some(&post))
+                .await?
+                .json(&Method::POST, &format!("{base}/pulls"))?;
+            (p, true)
+        }
+    };
+    // Review from the Steering Council: its team, or its members in the roster.
+    let g = &loaded.roster.github;
+    let reviewers = match &g.steering_council_team {
+        Some(team) => serde_json::json!({ "team_reviewers": [team] }),
+        None => {
+            let sc: Vec<String> = loaded
+                .roster
+                .members
+                .iter()
+                .filter(|m| m.has(crate::roster::Role::SteeringCouncil))
+                .map(|m| m.github.to_string())
+                .collect();
+            serde_json::json!({ "reviewers": sc })
+        }
+    };
+    gh.write(
+        Method::POST,
+        &format!("{base}/pulls/{}/requested_reviewers", pull.number),
+        Some(&reviewers),
+    )
+    .await?;
+    Ok((
+        report,
+        PullRequest {
+            number: pull.number,
+            url: pull.html_url,
+            branch,
+            created,
+            committed,
+            not_moved,
+        },
+    ))
+}

@@ -1,0 +1,483 @@
+//! `psrt inactivity`: the report and the pull request, against the GitHub fake.
+
+use chrono::{Duration, TimeZone, Utc};
+use psrt::fakes::github::{FakeAdvisory, FakePull};
+
+use crate::common::*;
+
+pub const POLICY_REPO: &str = "python/psrt-roster";
+
+pub fn inactivity_roster() -> String {
+    r#"# yaml-language-server: $schema=schema/roster.schema.json
+# The PSRT roster (test copy).
+version: 1
+github:
+  org: python
+  team: psrt
+  advisory_repos: [python/cpython]
+  eligibility_teams: [python-core]
+  steering_council_team: steering-council
+
+# Set by the yearly inactivity pull request.
+last_inactivity_report: 2025-11-20
+
+# Current members.
+members:
+  - name: Alice Admin
+    github: alice
+    roles: [admin]
+  - name: Bob Admin
+    github: bob
+    roles: [admin]   # keeps the list
+  - name: Carol Fixer
+    github: carol
+  # Dave has not been seen since 2024.
+  - name: Dave Quiet
+    github: dave
+    github_id: 4004
+    email: dave@example.org
+  - name: Erin Finder
+    github: erin
+  - name: Frank Lists
+    github: frank
+    last_active: 2026-03-01
+  - name: Gus Release
+    github: gus
+    roles: [release-manager]
+  - name: Hana New
+    github: hana
+    since: 2026-06-01
+  - name: Ivy Old
+    github: ivy
+    last_active: 2025-01-01
+
+# Former members.
+emeritus:
+  - name: Zed Gone
+    github: zed
+    left: 2020-01-01
+    reason: resigned
+"#
+    .to_owned()
+}
+
+pub fn now() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 20, 9, 0, 0).unwrap()
+}
+
+/// GitHub with the policy repository and evidence of every kind.
+pub async fn inactivity_world() -> (psrt::fakes::github::GitHubFake, psrt::fakes::Running) {
+    let (gh, server) = github().await;
+    for l in [
+        "alice", "bob", "carol", "dave", "erin", "frank", "gus", "hana", "ivy", "psrt-bot", "sc1",
+    ] {
+        gh.org_member(l);
+    }
+    gh.add_to_team("steering-council", "sc1", "member");
+    gh.commit(
+        POLICY_REPO,
+        "main",
+        &[("roster.yaml", &inactivity_roster())],
+        "roster",
+    );
+    let inside = now() - Duration::days(100);
+    let before = now() - Duration::days(500);
+    // Published: alice coordinated it, inside the window.
+    let mut p1 = FakeAdvisory::new(
+        "python/cpython",
+        "GHSA-pub1-pub1-pub1",
+        "published",
+        inside - Duration::days(30),
+    )
+    .coordinator("alice");
+    p1.published_at = Some(inside);
+    p1.updated_at = inside;
+    gh.advisory(p1);
+    // Closed (never published): bob developed the fix.
+    let mut c1 = FakeAdvisory::new("python/cpython", "GHSA-cls1-cls1-cls1", "closed", inside);
+    c1.credits
+        .push(("bob".into(), "remediation_developer".into()));
+    c1.closed_at = Some(inside + Duration::days(5));
+    gh.advisory(c1);
+    // In triage with a private fork: carol opened a pull request there.
+    let mut t1 = FakeAdvisory::new("python/cpython", "GHSA-tri1-tri1-tri1", "triage", inside)
+        .coordinator("alice");
+    t1.private_fork = Some("python/cpython-ghsa-tri1".into());
+    gh.advisory(t1);
+    gh.commit(
+        "python/cpython-ghsa-tri1",
+        "fix",
+        &[("fix.c", "/* fix */")],
+        "fix",
+    );
+    gh.update_repo("python/cpython-ghsa-tri1", |r| {
+        r.pulls.push(FakePull {
+            number: 1,
+            title: "fix".into(),
+            body: String::new(),
+            head: "fix".into(),
+            base: "main".into(),
+            state: "closed".into(),
+            user: "carol".into(),
+            created_at: inside + Duration::days(2),
+            requested_users: vec![],
+            requested_teams: vec![],
+        })
+    });
+    // Old: dave coordinated it long before the window.
+    let mut old = FakeAdvisory::new("python/cpython", "GHSA-old1-old1-old1", "published", before)
+        .coordinator("dave");
+    old.published_at = Some(before);
+    gh.advisory(old);
+    // Erin is only credited as finder: not handling a report.
+    let mut f = FakeAdvisory::new("python/cpython", "GHSA-fnd1-fnd1-fnd1", "draft", inside)
+        .coordinator("alice");
+    f.credits.push(("erin".into(), "finder".into()));
+    gh.advisory(f);
+    (gh, server)
+}
+
+fn run_inactivity(dir: &std::path::Path, server: &str, args: &[&str]) -> Run {
+    let mut cmd = psrt();
+    cmd.current_dir(dir)
+        .args(args)
+        .env("GITHUB_TOKEN", TOKEN)
+        .env("GITHUB_API_URL", server)
+        .env("PSRT_GITHUB_WRITE_PAUSE_MS", "0")
+        .env("GITHUB_REPOSITORY", POLICY_REPO);
+    run(&mut cmd)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_report_weighs_every_kind_of_evidence() {
+    let (_gh, server) = inactivity_world().await;
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "roster.yaml", inactivity_roster());
+    let url = server.url();
+    let d = dir.path().to_owned();
+    let r = tokio::task::spawn_blocking(move || {
+        run_inactivity(&d, &url, &["inactivity", "--now", "2026-11-20"])
+    })
+    .await
+    .unwrap();
+    assert_eq!(r.code, 0, "{}", r.all());
+    insta::assert_snapshot!("inactivity_report", r.stdout);
+    for unpublished in ["GHSA-cls1", "GHSA-tri1", "GHSA-fnd1"] {
+        assert!(
+            !r.all().contains(unpublished),
+            "{unpublished} named in a public report"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_pull_request_moves_the_inactive_and_a_second_run_updates_it() {
+    let (gh, server) = inactivity_world().await;
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "roster.yaml", inactivity_roster());
+    let url = server.url();
+    let d = dir.path().to_owned();
+    let r = tokio::task::spawn_blocking(move || {
+        run_inactivity(
+            &d,
+            &url,
+            &["inactivity", "--open-pr", "--now", "2026-11-20"],
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(r.stdout.contains("opened pull request #1"), "{}", r.stdout);
+
+    let pulls = gh.pulls(POLICY_REPO);
+    assert_eq!(pulls.len(), 1);
+    let pr = &pulls[0];
+    assert_eq!(
+        (pr.head.as_str(), pr.base.as_str()),
+        ("psrt-inactivity-2026", "main")
+    );
+    assert_eq!(pr.requested_teams, ["steering-council"]);
+    insta::assert_snapshot!("inactivity_pr_title", pr.title);
+    insta::assert_snapshot!("inactivity_pr_body", pr.body);
+    for unpublished in ["GHSA-cls1", "GHSA-tri1", "GHSA-fnd1"] {
+        assert!(
+            !pr.body.contains(unpublished),
+            "{unpublished} named in the pull request"
+        );
+    }
+
+    // The diff: three entries move, one line records the date, nothing else changes.
+    let before = inactivity_roster();
+    let after = gh
+        .file(POLICY_REPO, "psrt-inactivity-2026", "roster.yaml")
+        .unwrap();
+    insta::assert_snapshot!("inactivity_pr_diff", unified_diff(&before, &after));
+    let roster = parse_roster(&after);
+    assert_eq!(
+        roster
+            .members
+            .iter()
+            .map(|m| m.github.as_str())
+            .collect::<Vec<_>>(),
+        ["alice", "bob", "carol", "frank", "gus", "hana"]
+    );
+    assert_eq!(
+        roster
+            .last_inactivity_report
+            .map(|d| d.to_string())
+            .as_deref(),
+        Some("2026-11-20")
+    );
+    let gone: Vec<_> = roster
+        .emeritus
+        .iter()
+        .skip(1)
+        .map(|e| {
+            (
+                e.github.as_ref().unwrap().to_string(),
+                e.reason.clone().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        gone,
+        [
+            ("dave".into(), "inactive".into()),
+            ("erin".into(), "inactive".into()),
+            ("ivy".into(), "inactive".into())
+        ]
+    );
+    // The edited roster passes psrt check.
+    let check_dir = tempfile::tempdir().unwrap();
+    write(check_dir.path(), "roster.yaml", &after);
+    assert_eq!(
+        run(psrt().current_dir(check_dir.path()).arg("check")).code,
+        0
+    );
+
+    // Second run, same cycle: the same pull request, no new commit.
+    gh.knobs.clear_log();
+    let url = server.url();
+    let d = dir.path().to_owned();
+    let r = tokio::task::spawn_blocking(move || {
+        run_inactivity(
+            &d,
+            &url,
+            &["inactivity", "--open-pr", "--now", "2026-11-21"],
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(r.stdout.contains("updated pull request #1"), "{}", r.stdout);
+    assert_eq!(
+        gh.pulls(POLICY_REPO).len(),
+        1,
+        "never a second pull request"
+    );
+    let writes: Vec<String> = gh
+        .knobs
+        .writes()
+        .iter()
+        .map(|l| format!("{} {}", l.method, l.path))
+        .collect();
+    // The report date moved a day: one new commit on the reset branch, then the pull request.
+    assert!(
+        writes
+            .iter()
+            .any(|w| w.starts_with("PATCH /repos/python/psrt-roster/pulls/1")),
+        "{writes:#?}"
+    );
+    assert!(
+        !writes
+            .iter()
+            .any(|w| w.starts_with("POST /repos/python/psrt-roster/pulls ")),
+        "{writes:#?}"
+    );
+
+    // Third run at the same date: the branch already has the edit.
+    gh.knobs.clear_log();
+    let url = server.url();
+    let d = dir.path().to_owned();
+    let r = tokio::task::spawn_blocking(move || {
+        run_inactivity(
+            &d,
+            &url,
+            &["inactivity", "--open-pr", "--now", "2026-11-21"],
+        )
+    })
+    .await
+    .unwrap();
+    assert!(
+        r.stdout.contains("the branch already had this edit"),
+        "{}",
+        r.stdout
+    );
+    let writes: Vec<String> = gh
+        .knobs
+        .writes()
+        .iter()
+        .map(|l| format!("{} {}", l.method, l.path))
+        .collect();
+    assert_eq!(
+        writes,
+        [
+            "PATCH /repos/python/psrt-roster/pulls/1",
+            "POST /repos/python/psrt-roster/pulls/1/requested_reviewers"
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn with_nobody_inactive_the_pull_request_records_the_date() {
+    let (gh, server) = inactivity_world().await;
+    let text = inactivity_roster().replace(
+        "last_inactivity_report: 2025-11-20",
+        "last_inactivity_report: 2026-11-01",
+    );
+    gh.commit(
+        POLICY_REPO,
+        "main",
+        &[("roster.yaml", &text)],
+        "recent report",
+    );
+    // Everyone is active by last_active.
+    let text = text
+        .replace(
+            "    github: dave\n",
+            "    github: dave\n    last_active: 2026-11-10\n",
+        )
+        .replace(
+            "    github: erin\n",
+            "    github: erin\n    last_active: 2026-11-10\n",
+        )
+        .replace("last_active: 2025-01-01", "last_active: 2026-11-10")
+        .replace(
+            "    github: carol\n",
+            "    github: carol\n    last_active: 2026-11-10\n",
+        )
+        .replace(
+            "    github: alice\n",
+            "    github: alice\n    last_active: 2026-11-10\n",
+        )
+        .replace(
+            "    github: bob\n",
+            "    github: bob\n    last_active: 2026-11-10\n",
+        )
+        .replace("last_active: 2026-03-01", "last_active: 2026-11-10")
+        .replace(
+            "    since: 2026-06-01\n",
+            "    since: 2026-06-01\n    last_active: 2026-11-10\n",
+        );
+    gh.commit(
+        POLICY_REPO,
+        "main",
+        &[("roster.yaml", &text)],
+        "everyone active",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "roster.yaml", &text);
+    let url = server.url();
+    let d = dir.path().to_owned();
+    let r = tokio::task::spawn_blocking(move || {
+        run_inactivity(
+            &d,
+            &url,
+            &["inactivity", "--open-pr", "--now", "2026-11-20"],
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(r.code, 0, "{}", r.all());
+    let pr = &gh.pulls(POLICY_REPO)[0];
+    assert_eq!(pr.title, "Inactivity report 2026-11-20: nobody inactive");
+    assert!(
+        pr.body
+            .contains("Nobody is inactive. Merging it records the report date"),
+        "{}",
+        pr.body
+    );
+    let after = gh
+        .file(POLICY_REPO, "psrt-inactivity-2026", "roster.yaml")
+        .unwrap();
+    let changed: Vec<&str> = after
+        .lines()
+        .filter(|l| !text.lines().any(|o| o == *l))
+        .collect();
+    assert_eq!(changed, ["last_inactivity_report: 2026-11-20"]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_inactive_admin_needed_for_min_admins_is_named_but_not_moved() {
+    let (gh, server) = inactivity_world().await;
+    // Bob is inactive too (his credit is outside the window now), and an admin.
+    let text = inactivity_roster().replace(
+        "last_inactivity_report: 2025-11-20",
+        "last_inactivity_report: 2026-10-01",
+    );
+    gh.commit(
+        POLICY_REPO,
+        "main",
+        &[("roster.yaml", &text)],
+        "later window",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "roster.yaml", &text);
+    let url = server.url();
+    let d = dir.path().to_owned();
+    let r = tokio::task::spawn_blocking(move || {
+        run_inactivity(
+            &d,
+            &url,
+            &["inactivity", "--open-pr", "--now", "2026-11-20"],
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        r.stdout
+            .contains("not moved (the roster would break a rule):"),
+        "{}",
+        r.stdout
+    );
+    let after = parse_roster(
+        &gh.file(POLICY_REPO, "psrt-inactivity-2026", "roster.yaml")
+            .unwrap(),
+    );
+    assert!(after.admins().count() >= 2);
+    let body = &gh.pulls(POLICY_REPO)[0].body;
+    assert!(body.contains("### Not moved"), "{body}");
+}
+
+/// A unified diff (no context trimming), for snapshots.
+fn unified_diff(a: &str, b: &str) -> String {
+    let a: Vec<&str> = a.lines().collect();
+    let b: Vec<&str> = b.lines().collect();
+    // LCS table, fine for files of this size.
+    let mut t = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for i in (0..a.len()).rev() {
+        for j in (0..b.len()).rev() {
+            t[i][j] = if a[i] == b[j] {
+                t[i + 1][j + 1] + 1
+            } else {
+                t[i + 1][j].max(t[i][j + 1])
+            };
+        }
+    }
+    let (mut i, mut j, mut out) = (0, 0, String::new());
+    while i < a.len() || j < b.len() {
+        if i < a.len() && j < b.len() && a[i] == b[j] {
+            out.push_str(&format!("  {}\n", a[i]));
+            i += 1;
+            j += 1;
+        } else if j < b.len() && (i == a.len() || t[i][j + 1] >= t[i + 1][j]) {
+            out.push_str(&format!("+ {}\n", b[j]));
+            j += 1;
+        } else {
+            out.push_str(&format!("- {}\n", a[i]));
+            i += 1;
+        }
+    }
+    out
+}
