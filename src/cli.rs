@@ -56,8 +56,23 @@ pub enum Command {
     Deadlines(DeadlinesArgs),
     /// The yearly inactivity report; --open-pr opens the pull request for the Steering Council.
     Inactivity(InactivityArgs),
+    /// Whether membership pull request N meets the approval rule of the base branch's roster.
+    Approvals(ApprovalsArgs),
     /// Print the roster's JSON Schema (committed as schema/roster.schema.json).
     Schema,
+}
+
+#[derive(Debug, Args)]
+pub struct ApprovalsArgs {
+    /// The pull request number.
+    #[arg(long, value_name = "N")]
+    pub pr: u64,
+    /// Judge as of this time (RFC 3339 or YYYY-MM-DD); the clock when absent.
+    #[arg(long, value_name = "TIME")]
+    pub now: Option<String>,
+    /// Print the verdict as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -172,6 +187,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Sync(args) => commands::sync::run(&roster, &args),
         Command::Deadlines(args) => commands::deadlines::run(&roster, &args),
         Command::Inactivity(args) => commands::inactivity::run(&roster, repo.as_deref(), &args),
+        Command::Approvals(args) => commands::approvals::run(repo.as_deref(), &args),
         Command::Schema => {
             print!("{}", crate::roster::schema::schema_text());
             Ok(Outcome::Success)

@@ -1,5 +1,6 @@
 //! Integration tests: one binary, one module per area.
 
+mod approvals;
 mod check_online;
 mod common;
 mod contract_discord;
@@ -13,3 +14,4 @@ mod sync_cli;
 mod sync_discord;
 mod sync_github;
 mod sync_mailman;
+mod workflows;

@@ -1,0 +1,37 @@
+//! `psrt approvals --pr N`: does a membership pull request meet the base
+//! roster's approval rule?
+
+use crate::approvals;
+use crate::cli::{ApprovalsArgs, Outcome};
+use crate::config::Env;
+
+use super::{block_on, parse_now, write_step_summary};
+
+pub fn run(repo: Option<&str>, args: &ApprovalsArgs) -> anyhow::Result<Outcome> {
+    let env = Env::from_process();
+    let gh_env = env
+        .github
+        .as_ref()
+        .map_err(|m| anyhow::anyhow!("psrt approvals needs GitHub: {m}"))?;
+    let repo = repo.map(str::to_owned).or_else(|| env.repository.clone()).ok_or_else(|| anyhow::anyhow!("psrt approvals needs the policy repository: set GITHUB_REPOSITORY or pass --repo owner/name"))?;
+    let org = repo
+        .split_once('/')
+        .map_or(repo.as_str(), |(o, _)| o)
+        .to_owned();
+    let now = parse_now(args.now.as_deref())?;
+    let verdict = block_on(async {
+        let gh = crate::github::GitHub::connect(gh_env, &org, super::github_tuning()).await?;
+        approvals::check(&gh, &repo, args.pr, now).await
+    })??;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&verdict)?);
+    } else {
+        print!("{}", approvals::text(&verdict, args.pr));
+    }
+    write_step_summary(&env, &approvals::markdown(&verdict, args.pr));
+    Ok(if verdict.passes {
+        Outcome::Success
+    } else {
+        Outcome::Failed
+    })
+}
