@@ -58,8 +58,23 @@ pub enum Command {
     Inactivity(InactivityArgs),
     /// Whether membership pull request N meets the approval rule of the base branch's roster.
     Approvals(ApprovalsArgs),
+    /// Advisory hygiene: the team on every open report, outsiders as collaborators, coordinators assigned.
+    Advisories(AdvisoriesArgs),
     /// Print the roster's JSON Schema (committed as schema/roster.schema.json).
     Schema,
+}
+
+#[derive(Debug, Args)]
+pub struct AdvisoriesArgs {
+    /// Make the changes (one update per advisory) and email new coordinators.
+    #[arg(long)]
+    pub apply: bool,
+    /// Pretend it is this time (RFC 3339 or YYYY-MM-DD).
+    #[arg(long, value_name = "TIME")]
+    pub now: Option<String>,
+    /// Print the plan as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -188,6 +203,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Deadlines(args) => commands::deadlines::run(&roster, &args),
         Command::Inactivity(args) => commands::inactivity::run(&roster, repo.as_deref(), &args),
         Command::Approvals(args) => commands::approvals::run(repo.as_deref(), &args),
+        Command::Advisories(args) => commands::advisories::run(&roster, &args),
         Command::Schema => {
             print!("{}", crate::roster::schema::schema_text());
             Ok(Outcome::Success)

@@ -2,6 +2,7 @@
 //! Response Team. `roster.yaml` is the source of truth; the modules below
 //! read it, check it, and make the services match it.
 
+pub mod advisories;
 pub mod approvals;
 pub mod cli;
 pub mod commands;

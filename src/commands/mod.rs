@@ -1,6 +1,7 @@
 //! One module per command: read inputs, call the library, print, return an
 //! [`crate::cli::Outcome`].
 
+pub mod advisories;
 pub mod approvals;
 pub mod check;
 pub mod deadlines;

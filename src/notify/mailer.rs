@@ -192,9 +192,29 @@ impl Mailer {
     }
 }
 
-/// lettre's error, with what an admin can do about it.
+/// Replaces anything that looks like an address: an SMTP server may quote the
+/// recipient, and an error printed beside a GHSA id must not pair a person
+/// with an embargoed report.
+pub fn redact_addresses(text: &str) -> String {
+    text.split_inclusive(|c: char| c.is_whitespace())
+        .map(|word| {
+            let core = word.trim_end();
+            if core.contains('@')
+                && core
+                    .trim_matches(|c: char| !c.is_alphanumeric())
+                    .contains('@')
+            {
+                format!("<address>{}", &word[core.len()..])
+            } else {
+                word.to_owned()
+            }
+        })
+        .collect()
+}
+
+/// lettre's error, with what an admin can do about it, addresses redacted.
 fn explain(e: &lettre::transport::smtp::Error) -> String {
-    let text = e.to_string();
+    let text = redact_addresses(&e.to_string());
     let lower = text.to_ascii_lowercase();
     let hint = if lower.contains("authentication mechanism") {
         " (the server offers no login on an unencrypted connection: drop ?tls=none)"
@@ -275,6 +295,17 @@ mod tests {
             assert!(!e.contains("hunter2"), "{e}");
             assert!(e.starts_with("PSRT_SMTP_URL is not usable"), "{e}");
         }
+    }
+
+    #[test]
+    fn addresses_are_redacted_from_errors() {
+        assert_eq!(
+            redact_addresses(
+                "permanent error (550): 5.1.1 <cy@example.org>: Recipient address rejected"
+            ),
+            "permanent error (550): 5.1.1 <address> Recipient address rejected"
+        );
+        assert_eq!(redact_addresses("no address here"), "no address here");
     }
 
     #[test]

@@ -11,6 +11,9 @@ pub enum Service {
     Github,
     Mailman,
     Discord,
+    /// Advisory hygiene (`psrt advisories`), reported like a service.
+    #[value(skip)]
+    Advisories,
 }
 
 impl Service {
@@ -20,6 +23,7 @@ impl Service {
             Service::Github => "github",
             Service::Mailman => "mailman",
             Service::Discord => "discord",
+            Service::Advisories => "advisories",
         }
     }
 }

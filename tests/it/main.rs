@@ -1,5 +1,6 @@
 //! Integration tests: one binary, one module per area.
 
+mod advisories;
 mod approvals;
 mod check_online;
 mod common;
