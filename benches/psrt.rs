@@ -16,14 +16,17 @@ fn main() {
     if wanted("check") {
         check_10k();
     }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
     if wanted("sync") {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
         rt.block_on(sync_github());
         rt.block_on(sync_mailman_discord());
+    }
+    if wanted("nightly") {
+        rt.block_on(nightly());
     }
 }
 
@@ -365,4 +368,171 @@ async fn sync_mailman_discord() {
             );
         }
     }
+}
+
+/// The nightly job as the workflow runs it (the release binary, three
+/// commands) on 30 members and 50 open reports, against the stand-ins with
+/// 50 ms per request: a first run with drift, then a steady-state run.
+async fn nightly() {
+    use psrt::fakes::github::FakeAdvisory;
+    const GUILD: u64 = 1_234_567_890_123_456_789;
+    const ROLE: u64 = 2_345_678_901_234_567_890;
+    let now = chrono::Utc::now();
+    let gh = psrt::fakes::github::GitHubFake::new("python", "t");
+    let mm = psrt::fakes::mailman::MailmanFake::new("u", "p");
+    let dc = psrt::fakes::discord::DiscordFake::new("bot");
+    dc.guild(GUILD, ROLE);
+    mm.with(|s| {
+        s.domains.push("example.org".into());
+        s.lists
+            .push(("security.example.org".into(), "security@example.org".into()));
+    });
+    let mut text = format!(
+        "version: 1\ngithub:\n  org: python\n  team: psrt\n  advisory_repos: [python/cpython]\n  eligibility_teams: [python-core]\n  steering_council_team: steering-council\nmailman:\n  list: security.example.org\ndiscord:\n  guild: \"{GUILD}\"\n  role: \"{ROLE}\"\nemail:\n  from: \"PSRT <psrt@example.org>\"\nmembers:\n"
+    );
+    for i in 0..30u64 {
+        let login = format!("m{i}");
+        text.push_str(&format!("  - name: M{i}\n    github: {login}\n    email: {login}@example.org\n    discord: \"{}\"\n", 300_000_000_000_000_000 + i));
+        if i < 3 {
+            text.push_str("    roles: [admin]\n");
+        }
+        // Drift: a few are missing from each service.
+        if i % 10 != 9 {
+            gh.add_to_team("psrt", &login, if i < 3 { "maintainer" } else { "member" });
+            dc.member(GUILD, 300_000_000_000_000_000 + i, &login, &[ROLE]);
+        } else {
+            gh.org_member(&login);
+            dc.member(GUILD, 300_000_000_000_000_000 + i, &login, &[]);
+        }
+        if i % 10 != 8 {
+            mm.with(|s| {
+                s.members.push(psrt::fakes::mailman::FakeListMember {
+                    member_id: format!("m{i:031}"),
+                    list_id: "security.example.org".into(),
+                    email: format!("{login}@example.org"),
+                    display_name: String::new(),
+                    role: "member".into(),
+                })
+            });
+        }
+    }
+    mm.with(|s| {
+        for i in 0..3 {
+            s.members.push(psrt::fakes::mailman::FakeListMember {
+                member_id: format!("o{i:031}"),
+                list_id: "security.example.org".into(),
+                email: format!("m{i}@example.org"),
+                display_name: String::new(),
+                role: "owner".into(),
+            })
+        }
+    });
+    // 50 open reports, of every age; none has the team yet.
+    for i in 0..50i64 {
+        let mut a = FakeAdvisory::new(
+            "python/cpython",
+            &format!("GHSA-n{i:03}-0000-0000"),
+            if i % 3 == 0 { "draft" } else { "triage" },
+            now - chrono::Duration::days(2 * i),
+        );
+        if i % 4 != 0 {
+            a = a.coordinator(&format!("m{}", i % 30));
+        }
+        gh.advisory(a);
+    }
+    let sink = psrt::fakes::smtp::SmtpSink::default();
+    let servers = (
+        gh.start().await.unwrap(),
+        mm.start().await.unwrap(),
+        dc.start().await.unwrap(),
+        sink.start().await.unwrap(),
+    );
+    let dir = std::env::temp_dir().join(format!("psrt-bench-nightly-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("roster.yaml"), &text).unwrap();
+    let env = [
+        ("GITHUB_TOKEN", "t".to_owned()),
+        ("GITHUB_API_URL", servers.0.url()),
+        ("PSRT_MAILMAN_URL", format!("{}/3.1", servers.1.url())),
+        ("PSRT_MAILMAN_USER", "u".into()),
+        ("PSRT_MAILMAN_PASSWORD", "p".into()),
+        ("PSRT_DISCORD_API_URL", servers.2.url()),
+        ("PSRT_DISCORD_TOKEN", "bot".into()),
+        (
+            "PSRT_SMTP_URL",
+            format!("smtp://127.0.0.1:{}?tls=none", servers.3.port),
+        ),
+        ("PSRT_GITHUB_WRITE_PAUSE_MS", "0".into()),
+    ];
+    for knobs in [&gh.knobs, &mm.knobs, &dc.knobs] {
+        knobs.set_latency(std::time::Duration::from_millis(50));
+    }
+    let exe = env!("CARGO_BIN_EXE_psrt");
+    for round in ["first run (drift)", "steady state"] {
+        for knobs in [&gh.knobs, &mm.knobs, &dc.knobs] {
+            knobs.clear_log();
+        }
+        sink.clear();
+        let t = Instant::now();
+        let mut walls = Vec::new();
+        let mut peak_kib = 0i64;
+        for args in [
+            &["sync", "--apply"][..],
+            &["advisories", "--apply"],
+            &["deadlines", "--send"],
+        ] {
+            let dir = dir.clone();
+            let env = env.clone();
+            let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+            let step = Instant::now();
+            let (ok, rss) = tokio::task::spawn_blocking(move || {
+                let mut cmd = std::process::Command::new(exe);
+                cmd.current_dir(&dir)
+                    .args(&args)
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::null());
+                for (k, v) in &env {
+                    cmd.env(k, v);
+                }
+                run_measured(cmd)
+            })
+            .await
+            .unwrap();
+            peak_kib = peak_kib.max(rss);
+            assert!(ok, "psrt failed in the nightly benchmark");
+            walls.push(step.elapsed());
+        }
+        let wall = t.elapsed();
+        let requests = gh.knobs.requests() + mm.knobs.requests() + dc.knobs.requests();
+        let writes = gh.knobs.writes().len() + mm.knobs.writes().len() + dc.knobs.writes().len();
+        println!(
+            "| nightly, {round}: sync + advisories + deadlines, 30 members, 50 open reports, 50 ms/request | {requests} requests ({writes} writes), {} emails, {:.2} s (sync {:.2}, advisories {:.2}, deadlines {:.2}) |",
+            sink.messages().len(),
+            wall.as_secs_f64(),
+            walls[0].as_secs_f64(),
+            walls[1].as_secs_f64(),
+            walls[2].as_secs_f64()
+        );
+        println!(
+            "| nightly, {round}: peak memory of the psrt processes (max RSS) | {:.1} MiB |",
+            peak_kib as f64 / 1024.0
+        );
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Runs a command to completion; returns (success, its max RSS in KiB).
+fn run_measured(mut cmd: std::process::Command) -> (bool, i64) {
+    let child = cmd.spawn().expect("psrt starts");
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: wait4 reaps our own child and writes into values we own; the
+    // `Child` is forgotten so that it is not waited for twice.
+    let rc = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    std::mem::forget(child);
+    (
+        rc == pid && libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        usage.ru_maxrss,
+    )
 }

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod deadlines;
+pub mod demo;
 pub mod diag;
 pub mod fakes;
 pub mod github;

@@ -5,6 +5,7 @@ pub mod advisories;
 pub mod approvals;
 pub mod check;
 pub mod deadlines;
+pub mod demo;
 pub mod import;
 pub mod inactivity;
 pub mod publish;

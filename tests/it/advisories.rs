@@ -348,9 +348,16 @@ async fn request_log_of_fixing_five_advisories() {
         log.push_str(&format!("# {round}: {} change(s)\n", r.changes.len()));
         // Reads run concurrently (any order); writes one after another.
         let all = gh.knobs.log();
-        let mut reads: Vec<String> = all.iter().filter(|l| !l.is_write()).map(ToString::to_string).collect();
+        let mut reads: Vec<String> = all
+            .iter()
+            .filter(|l| !l.is_write())
+            .map(ToString::to_string)
+            .collect();
         reads.sort();
-        for l in reads.into_iter().chain(all.iter().filter(|l| l.is_write()).map(ToString::to_string)) {
+        for l in reads
+            .into_iter()
+            .chain(all.iter().filter(|l| l.is_write()).map(ToString::to_string))
+        {
             log.push_str(&format!("{l}\n"));
         }
     }

@@ -7,6 +7,7 @@ mod common;
 mod contract_discord;
 mod contract_github;
 mod deadlines;
+mod demo;
 pub mod inactivity;
 mod prism;
 mod roster_cli;

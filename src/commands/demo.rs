@@ -1,0 +1,9 @@
+//! `psrt demo`.
+
+use crate::cli::Outcome;
+
+pub fn run() -> anyhow::Result<Outcome> {
+    let out = super::block_on(crate::demo::run())??;
+    print!("{out}");
+    Ok(Outcome::Success)
+}
