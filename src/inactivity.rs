@@ -555,10 +555,12 @@ pub async fn open_pr(
         }
         None => {
             let post = serde_json::json!({ "title": title, "body": body, "head": branch, "base": info.default_branch });
-            let p: Pull = gh
-                .write(Method::POST, &format!("{base}/pulls"), Some(&post))
-                .await?
-                .json(&Method::POST, &format!("{base}/pulls"))?;
+            let path = format!("{base}/pulls");
+            let p: Pull = crate::github::client::decode(
+                &gh.write(Method::POST, &path, Some(&post)).await?,
+                &Method::POST,
+                &path,
+            )?;
             (p, true)
         }
     };

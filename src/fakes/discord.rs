@@ -5,7 +5,7 @@
 //! answers 429 (with `retry_after`) to a client that ignores them.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::LazyLock;
 use std::time::{Duration, Instant};
 
 use axum::extract::State;
@@ -13,7 +13,7 @@ use axum::response::Response;
 use http::{HeaderMap, Method, Uri};
 use serde_json::{Value, json};
 
-use super::{Knobs, Running, empty, json as json_response, lock, query_pairs, serve};
+use super::{Fake, Running, empty, json as json_response, query_pairs};
 
 static SKELETONS: LazyLock<Value> = LazyLock::new(|| {
     serde_json::from_str(include_str!("discord_skeletons.json")).unwrap_or(Value::Null)
@@ -69,33 +69,20 @@ pub struct DiscordState {
     pub rate_limited: usize,
 }
 
-#[derive(Clone)]
-pub struct DiscordFake {
-    pub state: Arc<Mutex<DiscordState>>,
-    pub knobs: Knobs,
-}
+/// The fake; all clones share its state.
+pub type DiscordFake = Fake<DiscordState>;
 
-impl DiscordFake {
+impl Fake<DiscordState> {
     pub fn new(token: &str) -> Self {
         let state = DiscordState {
             token: token.to_owned(),
             ..Default::default()
         };
-        Self {
-            state: Arc::new(Mutex::new(state)),
-            knobs: Knobs::default(),
-        }
+        Fake::from_state(state)
     }
 
     pub async fn start(&self) -> std::io::Result<Running> {
-        let router = axum::Router::new()
-            .fallback(dispatch)
-            .with_state(self.clone());
-        serve(router, self.knobs.clone()).await
-    }
-
-    pub fn with<R>(&self, f: impl FnOnce(&mut DiscordState) -> R) -> R {
-        f(&mut lock(&self.state))
+        self.serve_with(dispatch).await
     }
 
     pub fn guild(&self, guild: u64, role: u64) {

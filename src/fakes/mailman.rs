@@ -5,8 +5,6 @@
 //! `Content-Type: application/json` without a body). The same integration
 //! tests run against it and against the real Mailman, so they cannot drift.
 
-use std::sync::{Arc, Mutex};
-
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::Response;
@@ -14,7 +12,7 @@ use base64::Engine as _;
 use http::{HeaderMap, Method, Uri};
 use serde_json::{Value, json};
 
-use super::{Knobs, Running, empty, json as json_response, lock, query_pairs, serve};
+use super::{Fake, Running, empty, json as json_response, query_pairs};
 
 #[derive(Debug, Clone)]
 pub struct FakeListMember {
@@ -36,34 +34,21 @@ pub struct MailmanState {
     next: u64,
 }
 
-#[derive(Clone)]
-pub struct MailmanFake {
-    pub state: Arc<Mutex<MailmanState>>,
-    pub knobs: Knobs,
-}
+/// The fake; all clones share its state.
+pub type MailmanFake = Fake<MailmanState>;
 
-impl MailmanFake {
+impl Fake<MailmanState> {
     pub fn new(user: &str, password: &str) -> Self {
         let state = MailmanState {
             user: user.to_owned(),
             password: password.to_owned(),
             ..Default::default()
         };
-        Self {
-            state: Arc::new(Mutex::new(state)),
-            knobs: Knobs::default(),
-        }
+        Fake::from_state(state)
     }
 
     pub async fn start(&self) -> std::io::Result<Running> {
-        let router = axum::Router::new()
-            .fallback(dispatch)
-            .with_state(self.clone());
-        serve(router, self.knobs.clone()).await
-    }
-
-    pub fn with<R>(&self, f: impl FnOnce(&mut MailmanState) -> R) -> R {
-        f(&mut lock(&self.state))
+        self.serve_with(dispatch).await
     }
 }
 

@@ -179,6 +179,47 @@ async fn instrument(State(knobs): State<Knobs>, req: Request, next: Next) -> Res
     response
 }
 
+/// A fake: its state, shared by every clone, and its instruments.
+pub struct Fake<S> {
+    pub state: Arc<Mutex<S>>,
+    pub knobs: Knobs,
+}
+
+impl<S> Clone for Fake<S> {
+    fn clone(&self) -> Self {
+        Self {
+            state: Arc::clone(&self.state),
+            knobs: self.knobs.clone(),
+        }
+    }
+}
+
+impl<S: Send + 'static> Fake<S> {
+    pub fn from_state(state: S) -> Self {
+        Self {
+            state: Arc::new(Mutex::new(state)),
+            knobs: Knobs::default(),
+        }
+    }
+
+    /// Works on the state under its lock.
+    pub fn with<R>(&self, f: impl FnOnce(&mut S) -> R) -> R {
+        f(&mut lock(&self.state))
+    }
+
+    /// Serves `handler` (which answers every path) on loopback.
+    async fn serve_with<H, T>(&self, handler: H) -> std::io::Result<Running>
+    where
+        H: axum::handler::Handler<T, Fake<S>>,
+        T: 'static,
+    {
+        let router = axum::Router::new()
+            .fallback(handler)
+            .with_state(self.clone());
+        serve(router, self.knobs.clone()).await
+    }
+}
+
 /// A fake listening on loopback.
 pub struct Running {
     pub addr: SocketAddr,

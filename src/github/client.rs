@@ -8,7 +8,6 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use bytes::Bytes;
 use http::{HeaderMap, Method, StatusCode};
 use http_body_util::BodyExt;
 use octocrab::Octocrab;
@@ -17,7 +16,7 @@ use tokio::sync::{Mutex, Semaphore};
 use tokio::time::Instant;
 
 use crate::config::{GitHubAuth, GitHubEnv};
-use crate::net::{RetryPolicy, Verdict, classify, exhausted_wait};
+use crate::net::{Answer, Failure, Gate, RetryPolicy, with_retries};
 
 /// Requests that may carry embargoed details in GitHub's error messages.
 fn is_sensitive(path: &str) -> bool {
@@ -73,20 +72,20 @@ impl GitHubError {
     }
 }
 
-pub struct Resp {
-    pub status: StatusCode,
-    pub headers: HeaderMap,
-    pub body: Bytes,
-}
+/// An answer from GitHub.
+pub type Resp = Answer;
 
-impl Resp {
-    pub fn json<T: DeserializeOwned>(&self, method: &Method, path: &str) -> Result<T, GitHubError> {
-        serde_json::from_slice(&self.body).map_err(|e| GitHubError::Decode {
-            method: method.clone(),
-            path: path.to_owned(),
-            message: e.to_string(),
-        })
-    }
+/// Decodes an answer's JSON, naming the request when it does not fit.
+pub fn decode<T: DeserializeOwned>(
+    resp: &Resp,
+    method: &Method,
+    path: &str,
+) -> Result<T, GitHubError> {
+    resp.json().map_err(|e| GitHubError::Decode {
+        method: method.clone(),
+        path: path.to_owned(),
+        message: e.to_string(),
+    })
 }
 
 /// Tuning that tests and the demo change.
@@ -126,7 +125,7 @@ pub struct GitHub {
     origin: String,
     tuning: Tuning,
     reads: Semaphore,
-    gate: Mutex<Instant>,
+    gate: Gate,
     last_write: Mutex<Option<Instant>>,
     read_count: AtomicU64,
     write_count: AtomicU64,
@@ -186,7 +185,7 @@ impl GitHub {
             origin: url.origin().ascii_serialization(),
             reads: Semaphore::new(tuning.read_concurrency.max(1)),
             tuning,
-            gate: Mutex::new(Instant::now()),
+            gate: Gate::default(),
             last_write: Mutex::new(None),
             read_count: AtomicU64::new(0),
             write_count: AtomicU64::new(0),
@@ -205,7 +204,7 @@ impl GitHub {
     pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, GitHubError> {
         let resp = self.read(path).await?;
         ok(&Method::GET, path, &resp)?;
-        resp.json(&Method::GET, path)
+        decode(&resp, &Method::GET, path)
     }
 
     /// GET `path`; `None` when GitHub says 404.
@@ -215,7 +214,7 @@ impl GitHub {
             return Ok(None);
         }
         ok(&Method::GET, path, &resp)?;
-        resp.json(&Method::GET, path).map(Some)
+        decode(&resp, &Method::GET, path).map(Some)
     }
 
     /// Every item of a paginated list (`per_page=100`, following `Link:
@@ -254,7 +253,7 @@ impl GitHub {
     ) -> Result<(Vec<T>, Option<String>, Option<String>), GitHubError> {
         let resp = self.read(url).await?;
         ok(&Method::GET, url, &resp)?;
-        let page: Vec<T> = resp.json(&Method::GET, url)?;
+        let page: Vec<T> = decode(&resp, &Method::GET, url)?;
         let next = link(&resp.headers, "next")
             .map(|l| self.same_origin(l))
             .transpose()?;
@@ -318,92 +317,54 @@ impl GitHub {
         path: &str,
         body: Option<&serde_json::Value>,
     ) -> Result<Resp, GitHubError> {
-        let policy = &self.tuning.retry;
-        let mut attempt = 0;
-        loop {
-            let until = *self.gate.lock().await;
-            if until > Instant::now() {
-                tokio::time::sleep_until(until).await;
-            }
+        let try_once = || {
             if method == Method::GET {
                 self.read_count.fetch_add(1, Ordering::Relaxed);
             } else {
                 self.write_count.fetch_add(1, Ordering::Relaxed);
             }
-            let call = async {
-                let resp = match method {
-                    Method::GET => self.octo._get(path).await,
-                    Method::POST => self.octo._post(path, body).await,
-                    Method::PUT => self.octo._put(path, body).await,
-                    Method::PATCH => self.octo._patch(path, body).await,
-                    _ => self.octo._delete(path, body).await,
-                }?;
-                let (parts, body) = resp.into_parts();
-                let bytes = body.collect().await?.to_bytes();
-                Ok::<_, octocrab::Error>(Resp {
-                    status: parts.status,
-                    headers: parts.headers,
-                    body: bytes,
-                })
-            };
-            let outcome = tokio::time::timeout(policy.timeout, call).await;
-            let resp = match outcome {
-                Ok(Ok(resp)) => resp,
-                Ok(Err(e)) if attempt + 1 < policy.attempts => {
-                    tracing::debug!(%method, path, error = %short(&e), "retrying after a network error");
-                    tokio::time::sleep(policy.backoff(attempt)).await;
-                    attempt += 1;
-                    continue;
-                }
-                Err(_) if attempt + 1 < policy.attempts => {
-                    tracing::debug!(%method, path, "retrying after a timeout");
-                    attempt += 1;
-                    continue;
-                }
-                Ok(Err(e)) => {
-                    return Err(GitHubError::Transport {
-                        method,
-                        path: path.to_owned(),
-                        message: short(&e),
-                    });
-                }
-                Err(_) => {
-                    return Err(GitHubError::Transport {
-                        method,
-                        path: path.to_owned(),
-                        message: format!("no answer within {}s", policy.timeout.as_secs()),
-                    });
-                }
-            };
-            if let Some(wait) = exhausted_wait(&resp.headers) {
-                tracing::info!(
-                    wait_s = wait.as_secs(),
-                    "GitHub rate limit spent; pausing until it resets"
-                );
-                *self.gate.lock().await = Instant::now() + wait.min(policy.max_wait);
+            let method = method.clone();
+            async move {
+                let call = async {
+                    let resp = match method {
+                        Method::GET => self.octo._get(path).await,
+                        Method::POST => self.octo._post(path, body).await,
+                        Method::PUT => self.octo._put(path, body).await,
+                        Method::PATCH => self.octo._patch(path, body).await,
+                        _ => self.octo._delete(path, body).await,
+                    }?;
+                    let (parts, body) = resp.into_parts();
+                    let bytes = body.collect().await?.to_bytes();
+                    Ok::<_, octocrab::Error>(Answer {
+                        status: parts.status,
+                        headers: parts.headers,
+                        body: bytes,
+                    })
+                };
+                call.await.map_err(|e| short(&e))
             }
-            match classify(
-                resp.status.as_u16(),
-                &resp.headers,
-                &resp.body,
-                attempt,
-                policy,
-            ) {
-                Verdict::Done => return Ok(resp),
-                Verdict::RetryAfter(wait) => {
-                    tracing::info!(%method, path, status = resp.status.as_u16(), wait_ms = wait.as_millis() as u64, "waiting before retrying");
-                    tokio::time::sleep(wait).await;
-                    attempt += 1;
-                }
-                Verdict::RateLimited(wait) => {
-                    return Err(GitHubError::RateLimited {
-                        method,
-                        path: path.to_owned(),
-                        wait,
-                    });
-                }
-            }
-        }
+        };
+        with_retries(
+            &self.tuning.retry,
+            &self.gate,
+            "GitHub",
+            &method,
+            path,
+            try_once,
+        )
+        .await
+        .map_err(|f| match f {
+            Failure::Transport(message) => GitHubError::Transport {
+                method: method.clone(),
+                path: path.to_owned(),
+                message,
+            },
+            Failure::RateLimited(wait) => GitHubError::RateLimited {
+                method: method.clone(),
+                path: path.to_owned(),
+                wait,
+            },
+        })
     }
 }
 

@@ -3,9 +3,128 @@
 
 pub mod rest;
 
+use std::future::Future;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use http::HeaderMap;
+use bytes::Bytes;
+use http::{HeaderMap, Method, StatusCode};
+use tokio::sync::Mutex;
+use tokio::time::Instant;
+
+/// An HTTP answer, whatever client fetched it.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl Answer {
+    pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
+        serde_json::from_slice(&self.body)
+    }
+    /// The service's own explanation, when it gives one (`message`,
+    /// `description`, `title`), cut short; never the request.
+    pub fn reason(&self) -> String {
+        let v: serde_json::Value = serde_json::from_slice(&self.body).unwrap_or_default();
+        let text = ["message", "description", "title"]
+            .iter()
+            .find_map(|k| v.get(k).and_then(|m| m.as_str()).map(str::to_owned))
+            .unwrap_or_else(|| self.status.canonical_reason().unwrap_or("").to_owned());
+        text.chars().take(200).collect()
+    }
+}
+
+/// Why a request got no usable answer.
+#[derive(Debug)]
+pub enum Failure {
+    /// No answer: network trouble or the deadline, described without the URL.
+    Transport(String),
+    /// Rate limited for longer than the policy waits.
+    RateLimited(Duration),
+}
+
+/// When a client may send again: set when a rate-limit budget is spent.
+#[derive(Debug)]
+pub struct Gate(Mutex<Instant>);
+
+impl Default for Gate {
+    fn default() -> Self {
+        Self(Mutex::new(Instant::now()))
+    }
+}
+
+impl Gate {
+    async fn wait(&self) {
+        let until = *self.0.lock().await;
+        if until > Instant::now() {
+            tokio::time::sleep_until(until).await;
+        }
+    }
+    async fn close_for(&self, wait: Duration) {
+        *self.0.lock().await = Instant::now() + wait;
+    }
+}
+
+/// Sends one request under the policy, whichever client makes it: waits at
+/// the gate, gives each try a deadline, retries network errors and 5xx with
+/// backoff, waits out `Retry-After` and rate limits, and closes the gate when
+/// the budget is spent. `try_once` makes one try and describes a transport
+/// failure without the URL (which could carry credentials).
+pub async fn with_retries<F, Fut>(
+    policy: &RetryPolicy,
+    gate: &Gate,
+    service: &str,
+    method: &Method,
+    path: &str,
+    mut try_once: F,
+) -> Result<Answer, Failure>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Answer, String>>,
+{
+    let mut attempt = 0;
+    loop {
+        gate.wait().await;
+        let outcome = match tokio::time::timeout(policy.timeout, try_once()).await {
+            Ok(r) => r,
+            Err(_) => Err(format!("no answer within {}s", policy.timeout.as_secs())),
+        };
+        let answer = match outcome {
+            Ok(a) => a,
+            Err(why) if attempt + 1 < policy.attempts => {
+                tracing::debug!(service, %method, path, error = %why, "retrying after a network error");
+                tokio::time::sleep(policy.backoff(attempt)).await;
+                attempt += 1;
+                continue;
+            }
+            Err(why) => return Err(Failure::Transport(why)),
+        };
+        if let Some(wait) = exhausted_wait(&answer.headers) {
+            tracing::info!(
+                service,
+                wait_s = wait.as_secs(),
+                "rate limit spent; pausing until it resets"
+            );
+            gate.close_for(wait.min(policy.max_wait)).await;
+        }
+        match classify(
+            answer.status.as_u16(),
+            &answer.headers,
+            &answer.body,
+            attempt,
+            policy,
+        ) {
+            Verdict::Done => return Ok(answer),
+            Verdict::RetryAfter(wait) => {
+                tracing::info!(service, %method, path, status = answer.status.as_u16(), wait_ms = wait.as_millis() as u64, "waiting before retrying");
+                tokio::time::sleep(wait).await;
+                attempt += 1;
+            }
+            Verdict::RateLimited(wait) => return Err(Failure::RateLimited(wait)),
+        }
+    }
+}
 
 /// How hard to try.
 #[derive(Debug, Clone)]

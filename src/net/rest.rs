@@ -4,12 +4,9 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use bytes::Bytes;
-use http::{HeaderMap, HeaderValue, Method, StatusCode};
-use tokio::sync::Mutex;
-use tokio::time::Instant;
+use http::{HeaderValue, Method};
 
-use super::{RetryPolicy, Verdict, classify, exhausted_wait};
+use super::{Answer, Failure, Gate, RetryPolicy, with_retries};
 use crate::secret::Secret;
 
 #[derive(Debug, Clone)]
@@ -20,28 +17,8 @@ pub enum Auth {
     Bot(Secret),
 }
 
-#[derive(Debug)]
-pub struct Response {
-    pub status: StatusCode,
-    pub headers: HeaderMap,
-    pub body: Bytes,
-}
-
-impl Response {
-    pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
-        serde_json::from_slice(&self.body)
-    }
-    /// The service's own explanation, when it gives one (`message`,
-    /// `description`, `title`), cut short; never the request.
-    pub fn reason(&self) -> String {
-        let v: serde_json::Value = serde_json::from_slice(&self.body).unwrap_or_default();
-        let text = ["message", "description", "title"]
-            .iter()
-            .find_map(|k| v.get(k).and_then(|m| m.as_str()).map(str::to_owned))
-            .unwrap_or_else(|| self.status.canonical_reason().unwrap_or("").to_owned());
-        text.chars().take(200).collect()
-    }
-}
+/// The answer to a request.
+pub type Response = Answer;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RestError {
@@ -67,8 +44,7 @@ pub struct Rest {
     base: String,
     auth: Auth,
     policy: RetryPolicy,
-    /// Earliest time the next request may go (rate-limit budget spent).
-    gate: Mutex<Instant>,
+    gate: Gate,
     requests: AtomicU64,
 }
 
@@ -91,7 +67,7 @@ impl Rest {
             base: base.trim_end_matches('/').to_owned(),
             auth,
             policy,
-            gate: Mutex::new(Instant::now()),
+            gate: Gate::default(),
             requests: AtomicU64::new(0),
         })
     }
@@ -101,9 +77,9 @@ impl Rest {
         self.requests.load(Ordering::Relaxed)
     }
 
-    /// Sends a request to `path` (relative to the base URL), retrying 5xx and
-    /// network errors with backoff and waiting out rate limits. Any status
-    /// that is not retried is returned for the caller to judge.
+    /// Sends a request to `path` (relative to the base URL) under the retry
+    /// policy. Any status that is not retried is returned for the caller to
+    /// judge.
     pub async fn send(
         &self,
         method: Method,
@@ -112,25 +88,29 @@ impl Rest {
         headers: &[(&'static str, String)],
     ) -> Result<Response, RestError> {
         let url = format!("{}{}", self.base, path);
-        let mut attempt = 0;
-        loop {
-            self.wait_for_gate().await;
+        let authorization = match &self.auth {
+            Auth::Basic { .. } => None,
+            Auth::Bot(token) => {
+                let mut v =
+                    HeaderValue::from_str(&format!("Bot {}", token.expose())).map_err(|_| {
+                        self.transport(
+                            &method,
+                            path,
+                            "the token is not a valid header value".into(),
+                        )
+                    })?;
+                v.set_sensitive(true);
+                Some(v)
+            }
+        };
+        let try_once = || {
             let mut req = self.client.request(method.clone(), &url);
-            req = match &self.auth {
-                Auth::Basic { user, password } => req.basic_auth(user, Some(password.expose())),
-                Auth::Bot(token) => {
-                    let mut v = HeaderValue::from_str(&format!("Bot {}", token.expose())).map_err(
-                        |_| {
-                            self.transport(
-                                &method,
-                                path,
-                                "the token is not a valid header value".into(),
-                            )
-                        },
-                    )?;
-                    v.set_sensitive(true);
-                    req.header(http::header::AUTHORIZATION, v)
+            req = match (&self.auth, &authorization) {
+                (Auth::Basic { user, password }, _) => {
+                    req.basic_auth(user, Some(password.expose()))
                 }
+                (Auth::Bot(_), Some(v)) => req.header(http::header::AUTHORIZATION, v.clone()),
+                (Auth::Bot(_), None) => req,
             };
             for (k, v) in headers {
                 req = req.header(*k, v);
@@ -139,62 +119,36 @@ impl Rest {
                 req = req.json(body);
             }
             self.requests.fetch_add(1, Ordering::Relaxed);
-            let outcome = req.send().await;
-            let resp = match outcome {
-                Ok(r) => r,
-                Err(e) if attempt + 1 < self.policy.attempts => {
-                    tracing::debug!(service = self.service, %method, path, error = %e.without_url(), "retrying after a network error");
-                    tokio::time::sleep(self.policy.backoff(attempt)).await;
-                    attempt += 1;
-                    continue;
-                }
-                Err(e) => return Err(self.transport(&method, path, describe(&e))),
-            };
-            let status = resp.status();
-            let resp_headers = resp.headers().clone();
-            let body = match resp.bytes().await {
-                Ok(b) => b,
-                Err(e) if attempt + 1 < self.policy.attempts => {
-                    tracing::debug!(service = self.service, %method, path, error = %e.without_url(), "retrying after a broken body");
-                    tokio::time::sleep(self.policy.backoff(attempt)).await;
-                    attempt += 1;
-                    continue;
-                }
-                Err(e) => return Err(self.transport(&method, path, describe(&e))),
-            };
-            if let Some(wait) = exhausted_wait(&resp_headers) {
-                *self.gate.lock().await = Instant::now() + wait.min(self.policy.max_wait);
+            async move {
+                let resp = req.send().await.map_err(|e| describe(&e))?;
+                let status = resp.status();
+                let headers = resp.headers().clone();
+                let body = resp.bytes().await.map_err(|e| describe(&e))?;
+                Ok(Answer {
+                    status,
+                    headers,
+                    body,
+                })
             }
-            match classify(status.as_u16(), &resp_headers, &body, attempt, &self.policy) {
-                Verdict::Done => {
-                    return Ok(Response {
-                        status,
-                        headers: resp_headers,
-                        body,
-                    });
-                }
-                Verdict::RetryAfter(wait) => {
-                    tracing::info!(service = self.service, %method, path, status = status.as_u16(), wait_ms = wait.as_millis() as u64, "waiting before retrying");
-                    tokio::time::sleep(wait).await;
-                    attempt += 1;
-                }
-                Verdict::RateLimited(wait) => {
-                    return Err(RestError::RateLimited {
-                        service: self.service,
-                        method,
-                        path: path.to_owned(),
-                        wait,
-                    });
-                }
-            }
-        }
-    }
-
-    async fn wait_for_gate(&self) {
-        let until = *self.gate.lock().await;
-        if until > Instant::now() {
-            tokio::time::sleep_until(until).await;
-        }
+        };
+        with_retries(
+            &self.policy,
+            &self.gate,
+            self.service,
+            &method,
+            path,
+            try_once,
+        )
+        .await
+        .map_err(|f| match f {
+            Failure::Transport(message) => self.transport(&method, path, message),
+            Failure::RateLimited(wait) => RestError::RateLimited {
+                service: self.service,
+                method: method.clone(),
+                path: path.to_owned(),
+                wait,
+            },
+        })
     }
 
     fn transport(&self, method: &Method, path: &str, message: String) -> RestError {

@@ -468,7 +468,8 @@ impl Reconciler for GitHubTeam {
                     .await
                 {
                     Ok(resp) => {
-                        let m: TeamMembership = resp.json(&Method::PUT, &membership(login))?;
+                        let m: TeamMembership =
+                            crate::github::client::decode(&resp, &Method::PUT, &membership(login))?;
                         Ok((m.state == "pending")
                             .then(|| "invited to the org; pending acceptance".to_owned()))
                     }

@@ -16,7 +16,7 @@ pub use advisories::FakeAdvisory;
 pub use repos::{FakeCommit, FakePull, FakeRepo, FakeReview};
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::LazyLock;
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -24,7 +24,7 @@ use axum::response::Response;
 use http::{HeaderMap, Method, Uri};
 use serde_json::{Value, json};
 
-use super::{Knobs, Running, json as json_response, lock, query_pairs, serve};
+use super::{Fake, Running, json as json_response, query_pairs};
 
 static SKELETONS: LazyLock<Value> =
     LazyLock::new(|| serde_json::from_str(include_str!("skeletons.json")).unwrap_or(Value::Null));
@@ -111,13 +111,10 @@ impl GitHubState {
 }
 
 /// The fake and its instruments. Cheap to clone; all clones share state.
-#[derive(Clone)]
-pub struct GitHubFake {
-    pub state: Arc<Mutex<GitHubState>>,
-    pub knobs: Knobs,
-}
+/// The fake; all clones share its state.
+pub type GitHubFake = Fake<GitHubState>;
 
-impl GitHubFake {
+impl Fake<GitHubState> {
     /// An org with no users; `token` is the accepted credential.
     pub fn new(org: &str, token: &str) -> Self {
         let state = GitHubState {
@@ -126,21 +123,11 @@ impl GitHubFake {
             next_id: 1000,
             ..Default::default()
         };
-        Self {
-            state: Arc::new(Mutex::new(state)),
-            knobs: Knobs::default(),
-        }
+        Fake::from_state(state)
     }
 
     pub async fn start(&self) -> std::io::Result<Running> {
-        let router = axum::Router::new()
-            .fallback(dispatch)
-            .with_state(self.clone());
-        serve(router, self.knobs.clone()).await
-    }
-
-    pub fn with<R>(&self, f: impl FnOnce(&mut GitHubState) -> R) -> R {
-        f(&mut lock(&self.state))
+        self.serve_with(dispatch).await
     }
 
     /// A user (created if new); returns the id.
