@@ -521,18 +521,29 @@ async fn nightly() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
-/// Runs a command to completion; returns (success, its max RSS in KiB).
+/// Runs a command to completion; returns (success, its peak RSS in KiB).
+///
+/// The peak is the child's own `VmHWM` from `/proc`, sampled every 2 ms
+/// until it exits. (`wait4`'s `ru_maxrss` cannot be used: Linux records the
+/// pre-exec address space's high-water mark, which for a spawned child is the
+/// benchmark process's own size.)
 fn run_measured(mut cmd: std::process::Command) -> (bool, i64) {
-    let child = cmd.spawn().expect("psrt starts");
-    let pid = child.id() as libc::pid_t;
-    let mut status = 0;
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: wait4 reaps our own child and writes into values we own; the
-    // `Child` is forgotten so that it is not waited for twice.
-    let rc = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    std::mem::forget(child);
-    (
-        rc == pid && libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
-        usage.ru_maxrss,
-    )
+    let mut child = cmd.spawn().expect("psrt starts");
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut peak = 0i64;
+    loop {
+        if let Ok(text) = std::fs::read_to_string(&status_file) {
+            if let Some(kib) = text
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<i64>().ok())
+            {
+                peak = peak.max(kib);
+            }
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            return (status.success(), peak);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
 }
