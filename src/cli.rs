@@ -4,9 +4,9 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Parser, Subcommand};
 
-use crate::commands;
+use crate::commands::{self, Outcome};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -45,136 +45,25 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Validate roster.yaml: every problem, with its line and column.
-    Check(CheckArgs),
+    Check(commands::check::Args),
     /// Build a roster from the devguide's public CSV lists (migration).
-    Import(ImportArgs),
+    Import(commands::import::Args),
     /// Write the public lists psrt.csv and psrt-emeritus.csv.
-    Publish(PublishArgs),
+    Publish(commands::publish::Args),
     /// Make the GitHub team, the security@ list and the Discord role match the roster.
-    Sync(SyncArgs),
+    Sync(commands::sync::Args),
     /// Every open report against its 90-day deadline; --send emails the warnings due.
-    Deadlines(DeadlinesArgs),
+    Deadlines(commands::deadlines::Args),
     /// The yearly inactivity report; --open-pr opens the pull request for the Steering Council.
-    Inactivity(InactivityArgs),
+    Inactivity(commands::inactivity::Args),
     /// Whether membership pull request N meets the approval rule of the base branch's roster.
-    Approvals(ApprovalsArgs),
+    Approvals(commands::approvals::Args),
     /// Advisory hygiene: the team on every open report, outsiders as collaborators, coordinators assigned.
-    Advisories(AdvisoriesArgs),
+    Advisories(commands::advisories::Args),
     /// The nightly and yearly jobs against local stand-ins: no network, no credentials.
     Demo,
     /// Print the roster's JSON Schema (committed as schema/roster.schema.json).
     Schema,
-}
-
-#[derive(Debug, Args)]
-pub struct AdvisoriesArgs {
-    /// Make the changes (one update per advisory) and email new coordinators.
-    #[arg(long)]
-    pub apply: bool,
-    /// Pretend it is this time (RFC 3339 or YYYY-MM-DD).
-    #[arg(long, value_name = "TIME")]
-    pub now: Option<String>,
-    /// Print the plan as JSON.
-    #[arg(long)]
-    pub json: bool,
-}
-
-#[derive(Debug, Args)]
-pub struct ApprovalsArgs {
-    /// The pull request number.
-    #[arg(long, value_name = "N")]
-    pub pr: u64,
-    /// Judge as of this time (RFC 3339 or YYYY-MM-DD); the clock when absent.
-    #[arg(long, value_name = "TIME")]
-    pub now: Option<String>,
-    /// Print the verdict as JSON.
-    #[arg(long)]
-    pub json: bool,
-}
-
-#[derive(Debug, Args)]
-pub struct InactivityArgs {
-    /// Open (or update) the pull request that moves inactive members to emeritus.
-    #[arg(long)]
-    pub open_pr: bool,
-    /// Pretend it is this time (RFC 3339 or YYYY-MM-DD).
-    #[arg(long, value_name = "TIME")]
-    pub now: Option<String>,
-    /// Print the report as JSON.
-    #[arg(long)]
-    pub json: bool,
-}
-
-#[derive(Debug, Args)]
-pub struct DeadlinesArgs {
-    /// Send the messages that are due (and record them in the ledger).
-    #[arg(long)]
-    pub send: bool,
-    /// The ledger of messages already sent.
-    #[arg(long, value_name = "FILE", default_value = crate::ledger::DEFAULT_PATH)]
-    pub ledger: PathBuf,
-    /// Pretend it is this time (RFC 3339 or YYYY-MM-DD): preview a future run.
-    #[arg(long, value_name = "TIME")]
-    pub now: Option<String>,
-    /// Print the report as JSON.
-    #[arg(long)]
-    pub json: bool,
-}
-
-#[derive(Debug, Args)]
-pub struct SyncArgs {
-    /// Make the changes (without it, psrt only prints the plan).
-    #[arg(long)]
-    pub apply: bool,
-    /// Only these services (repeatable).
-    #[arg(long, value_enum)]
-    pub service: Vec<crate::sync::Service>,
-    /// Print the plan as JSON: {"changes":[…],"errors":[…]}.
-    #[arg(long)]
-    pub json: bool,
-    /// Allow a plan that removes more than policy.max_removal_fraction of a service's members.
-    #[arg(long)]
-    pub allow_mass_removal: bool,
-}
-
-#[derive(Debug, Args)]
-pub struct CheckArgs {
-    /// Also check what needs GitHub: renames, eligibility, the team and repositories.
-    #[arg(long)]
-    pub online: bool,
-    /// Print the problems as JSON.
-    #[arg(long)]
-    pub json: bool,
-}
-
-#[derive(Debug, Args)]
-pub struct ImportArgs {
-    /// The devguide's members list (psrt.csv).
-    #[arg(long, value_name = "CSV")]
-    pub members: PathBuf,
-    /// The devguide's emeritus list (psrt-emeritus.csv).
-    #[arg(long, value_name = "CSV")]
-    pub emeritus: Option<PathBuf>,
-    /// Write the roster here instead of standard output (refuses to overwrite).
-    #[arg(long, value_name = "FILE")]
-    pub out: Option<PathBuf>,
-}
-
-#[derive(Debug, Args)]
-pub struct PublishArgs {
-    /// Directory to write the two CSV files into.
-    #[arg(long, value_name = "DIR", default_value = ".")]
-    pub out: PathBuf,
-}
-
-/// The outcome of a command, mapped to the exit status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    /// Exit 0.
-    Success,
-    /// Exit 1: a rule violation, a failed write, or a blocked plan. The
-    /// command has already said why.
-    Failed,
 }
 
 pub fn main() -> ExitCode {

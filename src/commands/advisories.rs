@@ -3,14 +3,26 @@
 
 use std::path::Path;
 
-use crate::cli::{AdvisoriesArgs, Outcome};
 use crate::config::Env;
 use crate::notify::{Mailer, Templates};
 use crate::sync::report;
 
-use super::{block_on, load_valid, parse_now, templates_dir, write_step_summary};
+use super::{Outcome, block_on, load_valid, parse_now, templates_dir, write_step_summary};
 
-pub fn run(roster_path: &Path, args: &AdvisoriesArgs) -> anyhow::Result<Outcome> {
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Make the changes (one update per advisory) and email new coordinators.
+    #[arg(long)]
+    pub apply: bool,
+    /// Pretend it is this time (RFC 3339 or YYYY-MM-DD).
+    #[arg(long, value_name = "TIME")]
+    pub now: Option<String>,
+    /// Print the plan as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(roster_path: &Path, args: &Args) -> anyhow::Result<Outcome> {
     let Some(loaded) = load_valid(roster_path)? else {
         return Ok(Outcome::Failed);
     };

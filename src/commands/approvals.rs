@@ -2,12 +2,24 @@
 //! roster's approval rule?
 
 use crate::approvals;
-use crate::cli::{ApprovalsArgs, Outcome};
 use crate::config::Env;
 
-use super::{block_on, parse_now, write_step_summary};
+use super::{Outcome, block_on, parse_now, write_step_summary};
 
-pub fn run(repo: Option<&str>, args: &ApprovalsArgs) -> anyhow::Result<Outcome> {
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The pull request number.
+    #[arg(long, value_name = "N")]
+    pub pr: u64,
+    /// Judge as of this time (RFC 3339 or YYYY-MM-DD); the clock when absent.
+    #[arg(long, value_name = "TIME")]
+    pub now: Option<String>,
+    /// Print the verdict as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(repo: Option<&str>, args: &Args) -> anyhow::Result<Outcome> {
     let env = Env::from_process();
     let gh_env = env
         .github

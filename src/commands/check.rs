@@ -2,13 +2,22 @@
 
 use std::path::Path;
 
-use crate::cli::{CheckArgs, Outcome};
 use crate::diag::{self, Diagnostic};
 use crate::roster::{self, LoadError};
 
-use super::{print_diagnostics, today};
+use super::{Outcome, print_diagnostics, today};
 
-pub fn run(path: &Path, args: &CheckArgs) -> anyhow::Result<Outcome> {
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Also check what needs GitHub: renames, eligibility, the team and repositories.
+    #[arg(long)]
+    pub online: bool,
+    /// Print the problems as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(path: &Path, args: &Args) -> anyhow::Result<Outcome> {
     let file = path.display().to_string();
     let (mut diags, text, counts, structural) = match roster::load(path) {
         Ok(loaded) => {

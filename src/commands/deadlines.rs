@@ -3,15 +3,30 @@
 
 use std::path::Path;
 
-use crate::cli::{DeadlinesArgs, Outcome};
 use crate::config::Env;
 use crate::deadlines::{self, Sending};
 use crate::ledger::Ledger;
 use crate::notify::{Mailer, Templates};
 
-use super::{block_on, load_valid, parse_now, templates_dir, write_step_summary};
+use super::{Outcome, block_on, load_valid, parse_now, templates_dir, write_step_summary};
 
-pub fn run(roster_path: &Path, args: &DeadlinesArgs) -> anyhow::Result<Outcome> {
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Send the messages that are due (and record them in the ledger).
+    #[arg(long)]
+    pub send: bool,
+    /// The ledger of messages already sent.
+    #[arg(long, value_name = "FILE", default_value = crate::ledger::DEFAULT_PATH)]
+    pub ledger: std::path::PathBuf,
+    /// Pretend it is this time (RFC 3339 or YYYY-MM-DD): preview a future run.
+    #[arg(long, value_name = "TIME")]
+    pub now: Option<String>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(roster_path: &Path, args: &Args) -> anyhow::Result<Outcome> {
     let Some(loaded) = load_valid(roster_path)? else {
         return Ok(Outcome::Failed);
     };

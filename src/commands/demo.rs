@@ -1,6 +1,6 @@
 //! `psrt demo`.
 
-use crate::cli::Outcome;
+use super::Outcome;
 
 pub fn run() -> anyhow::Result<Outcome> {
     let out = super::block_on(crate::demo::run())??;

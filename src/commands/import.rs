@@ -4,10 +4,24 @@ use std::io::Write as _;
 
 use anyhow::{Context, bail};
 
-use crate::cli::{ImportArgs, Outcome};
 use crate::roster::import::{read_rows, roster_yaml};
 
-pub fn run(args: &ImportArgs) -> anyhow::Result<Outcome> {
+use super::Outcome;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The devguide's members list (psrt.csv).
+    #[arg(long, value_name = "CSV")]
+    pub members: std::path::PathBuf,
+    /// The devguide's emeritus list (psrt-emeritus.csv).
+    #[arg(long, value_name = "CSV")]
+    pub emeritus: Option<std::path::PathBuf>,
+    /// Write the roster here instead of standard output (refuses to overwrite).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<std::path::PathBuf>,
+}
+
+pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     let read = |p: &std::path::Path| {
         std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))
     };

@@ -3,18 +3,26 @@
 
 use std::path::Path;
 
-use crate::cli::{InactivityArgs, Outcome};
 use crate::config::Env;
 use crate::inactivity;
 use crate::notify::Templates;
 
-use super::{block_on, load_valid, parse_now, templates_dir, write_step_summary};
+use super::{Outcome, block_on, load_valid, parse_now, templates_dir, write_step_summary};
 
-pub fn run(
-    roster_path: &Path,
-    repo: Option<&str>,
-    args: &InactivityArgs,
-) -> anyhow::Result<Outcome> {
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Open (or update) the pull request that moves inactive members to emeritus.
+    #[arg(long)]
+    pub open_pr: bool,
+    /// Pretend it is this time (RFC 3339 or YYYY-MM-DD).
+    #[arg(long, value_name = "TIME")]
+    pub now: Option<String>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(roster_path: &Path, repo: Option<&str>, args: &Args) -> anyhow::Result<Outcome> {
     let Some(loaded) = load_valid(roster_path)? else {
         return Ok(Outcome::Failed);
     };

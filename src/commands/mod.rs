@@ -1,5 +1,5 @@
 //! One module per command: read inputs, call the library, print, return an
-//! [`crate::cli::Outcome`].
+//! [`Outcome`].
 
 pub mod advisories;
 pub mod approvals;
@@ -15,6 +15,16 @@ use std::path::Path;
 
 use crate::diag::Diagnostic;
 use crate::roster::{self, LoadError, Loaded};
+
+/// The outcome of a command, mapped to the exit status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Exit 0.
+    Success,
+    /// Exit 1: a rule violation, a failed write, or a blocked plan. The
+    /// command has already said why.
+    Failed,
+}
 
 /// Whether we run inside GitHub Actions (annotations, job summaries).
 pub fn in_github_actions() -> bool {

@@ -2,12 +2,18 @@
 
 use std::path::Path;
 
-use crate::cli::{Outcome, PublishArgs};
 use crate::publish;
 
-use super::load_valid;
+use super::{Outcome, load_valid};
 
-pub fn run(roster: &Path, args: &PublishArgs) -> anyhow::Result<Outcome> {
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Directory to write the two CSV files into.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub out: std::path::PathBuf,
+}
+
+pub fn run(roster: &Path, args: &Args) -> anyhow::Result<Outcome> {
     let Some(loaded) = load_valid(roster)? else {
         return Ok(Outcome::Failed);
     };

@@ -3,13 +3,28 @@
 
 use std::path::Path;
 
-use crate::cli::{Outcome, SyncArgs};
 use crate::config::Env;
 use crate::sync::{self, Context, Options, report};
 
-use super::{block_on, load_valid, write_step_summary};
+use super::{Outcome, block_on, load_valid, write_step_summary};
 
-pub fn run(roster: &Path, args: &SyncArgs) -> anyhow::Result<Outcome> {
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Make the changes (without it, psrt only prints the plan).
+    #[arg(long)]
+    pub apply: bool,
+    /// Only these services (repeatable).
+    #[arg(long, value_enum)]
+    pub service: Vec<crate::sync::Service>,
+    /// Print the plan as JSON: {"changes":[…],"errors":[…]}.
+    #[arg(long)]
+    pub json: bool,
+    /// Allow a plan that removes more than policy.max_removal_fraction of a service's members.
+    #[arg(long)]
+    pub allow_mass_removal: bool,
+}
+
+pub fn run(roster: &Path, args: &Args) -> anyhow::Result<Outcome> {
     let Some(loaded) = load_valid(roster)? else {
         return Ok(Outcome::Failed);
     };
