@@ -166,7 +166,7 @@ pub fn plan(roster: &Roster, state: &State, now: DateTime<Utc>) -> Plan<Update> 
         .members
         .iter()
         .enumerate()
-        .filter(|(_, m)| !m.is_rm_or_sc())
+        .filter(|(_, m)| !roster.is_exempt(m))
         .collect();
     let grace = Duration::days(i64::from(roster.policy.coordinator_grace_days));
 

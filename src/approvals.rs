@@ -106,8 +106,6 @@ pub struct Facts<'a> {
     pub head_sha: String,
     pub opened_at: DateTime<Utc>,
     pub reviews: Vec<Review>,
-    /// Members of `github.steering_council_team`, or why they could not be read.
-    pub council_team: Option<Result<BTreeSet<Login>, String>>,
     /// New members not eligible, or why eligibility could not be checked.
     pub eligibility: Result<Vec<String>, String>,
     pub now: DateTime<Utc>,
@@ -127,23 +125,10 @@ pub struct Verdict {
     pub notes: Vec<String>,
 }
 
-/// The holders of a group in the base roster (and the council's team).
-fn holders(group: Group, facts: &Facts<'_>, notes: &mut Vec<String>) -> BTreeSet<Login> {
-    let mut set: BTreeSet<Login> = facts
-        .base
-        .members
-        .iter()
-        .filter(|m| m.in_group(group))
-        .map(|m| m.github.clone())
-        .collect();
-    if group == Group::SteeringCouncil {
-        match &facts.council_team {
-            Some(Ok(team)) => set.extend(team.iter().cloned()),
-            Some(Err(why)) => notes.push(format!("the Steering Council team could not be read ({why}): only the roster's steering-council role holders count")),
-            None => {}
-        }
-    }
-    set
+/// The holders of a group in the base roster: members with the role, or the
+/// `steering_council` list.
+fn holders(group: Group, facts: &Facts<'_>, _notes: &mut Vec<String>) -> BTreeSet<Login> {
+    facts.base.group_holders(group)
 }
 
 pub fn decide(facts: Facts<'_>) -> Verdict {
@@ -413,20 +398,6 @@ pub async fn check(
             })
         })
         .collect();
-    let rule = &base.policy.approvals.membership;
-    let uses_council = [Some(rule.reviewers), rule.veto].contains(&Some(Group::SteeringCouncil));
-    let council_team = match (
-        &base.github.steering_council_team,
-        uses_council && !change.is_empty(),
-    ) {
-        (Some(team), true) => Some(
-            crate::roster::online::team_logins(gh, &base.github.org, team)
-                .await
-                .map(|s| s.into_iter().collect())
-                .map_err(|e| e.reason()),
-        ),
-        _ => None,
-    };
     let eligibility = if change.added.is_empty() {
         Ok(vec![])
     } else if base.github.eligibility_teams.is_empty() {
@@ -445,7 +416,7 @@ pub async fn check(
                 .filter(|l| {
                     let login = Login::new((*l).clone());
                     let m = head.member(&login);
-                    !(eligible.contains(&login) || m.is_some_and(|m| m.legacy || m.is_rm_or_sc()))
+                    !(eligible.contains(&login) || m.is_some_and(|m| m.legacy || head.is_exempt(m)))
                 })
                 .cloned()
                 .collect()),
@@ -459,7 +430,6 @@ pub async fn check(
         head_sha: pull.head.sha,
         opened_at: pull.created_at,
         reviews,
-        council_team,
         eligibility,
         now,
     }))

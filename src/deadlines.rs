@@ -201,10 +201,7 @@ pub fn evaluate(a: &Advisory, roster: &Roster, ledger: &Ledger, now: DateTime<Ut
         // deadline): a catch-up after missed nights restarts the count.
         let days_over = -days_left;
         let last_notice = ledger
-            .sent
-            .get(&a.ghsa_id)
-            .into_iter()
-            .flatten()
+            .sent(&a.ghsa_id)
             .filter(|(k, _)| k.starts_with("overdue-"))
             .map(|(_, at)| at.date_naive())
             .max();
@@ -241,18 +238,19 @@ pub fn evaluate(a: &Advisory, roster: &Roster, ledger: &Ledger, now: DateTime<Ut
             also: vec![],
         });
     }
-    for outsider in outsiders {
-        let key = format!("reassign-{}", outsider.key());
-        if !sent(&key) {
-            ev.due.push(Due {
-                kind: Kind::Reassign,
-                audience: Audience::Admins,
-                to: admin_emails.clone(),
-                cc: vec![],
-                key,
-                also: vec![],
-            });
-        }
+    // A coordinator who is not a member: one alert to the admins per report.
+    // The key is the kind alone, never the login: the ledger is public (an
+    // Actions cache) and must not pair a person with a report. (So a second
+    // non-member coordinator on the same report is not alerted again.)
+    if !outsiders.is_empty() && !sent("reassign") {
+        ev.due.push(Due {
+            kind: Kind::Reassign,
+            audience: Audience::Admins,
+            to: admin_emails.clone(),
+            cc: vec![],
+            key: "reassign".into(),
+            also: vec![],
+        });
     }
     for d in &ev.due {
         if d.to.is_empty() {
@@ -610,24 +608,24 @@ mod tests {
     }
 
     #[test]
-    fn a_coordinator_who_left_triggers_one_reassign_alert_and_a_new_one_another() {
+    fn a_coordinator_who_left_triggers_one_reassign_alert_per_report() {
         let r = roster("emeritus:\n  - name: Ex\n    github: ex\n");
         let mut a = report(day0(), Some("ex"));
         let log = life(&r, &mut a, 40, &[], |d, a| {
-            if d == 20 {
+            if d == 10 {
                 a.credits = vec![Credit {
                     login: "stranger".into(),
                     kind: "coordinator".into(),
                 }];
             }
+            if d == 20 {
+                a.credits = vec![Credit {
+                    login: "ada".into(),
+                    kind: "coordinator".into(),
+                }];
+            }
         });
-        assert_eq!(
-            log,
-            [
-                "day   0 ( 90 left): reassign alert to the admins",
-                "day  20 ( 70 left): reassign alert to the admins"
-            ]
-        );
+        assert_eq!(log, ["day   0 ( 90 left): reassign alert to the admins",]);
     }
 
     #[test]

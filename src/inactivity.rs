@@ -251,7 +251,7 @@ pub fn build(roster: &Roster, found: &Found, now: DateTime<Utc>) -> Report {
             let last = evidence.last().cloned();
             let exempt = if m.has(crate::roster::Role::ReleaseManager) {
                 Some("Release Manager".to_owned())
-            } else if m.has(crate::roster::Role::SteeringCouncil) {
+            } else if roster.on_council(&m.github) {
                 Some("Steering Council".to_owned())
             } else {
                 m.since
@@ -571,10 +571,9 @@ pub async fn open_pr(
         None => {
             let sc: Vec<String> = loaded
                 .roster
-                .members
+                .steering_council
                 .iter()
-                .filter(|m| m.has(crate::roster::Role::SteeringCouncil))
-                .map(|m| m.github.to_string())
+                .map(ToString::to_string)
                 .collect();
             serde_json::json!({ "reviewers": sc })
         }

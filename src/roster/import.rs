@@ -170,8 +170,8 @@ github:
   # Members must be core team members or triagers (unless legacy, Release
   # Manager or Steering Council): membership of these teams is the evidence.
   eligibility_teams: [python-core, python-triage]
-  # Review requests for membership changes go to this team; its members hold
-  # the steering-council role for approvals.
+  # Review requests for membership changes go to this team; `psrt check
+  # --online` compares its members with `steering_council` below.
   steering_council_team: steering-council
 
 # To manage the security@ list and the Discord role, add each member's
@@ -202,9 +202,15 @@ policy:
 # Set by the yearly inactivity pull request when the Council merges it.
 # last_inactivity_report: 2025-11-01
 
+# The current Steering Council (PEP 13), by GitHub login, PSRT members or not:
+# they approve membership changes (policy.approvals), and members listed here
+# are exempt from inactivity and from coordinator assignment. Update it by
+# pull request after each election.
+steering_council: []  # fill in after import: until then every membership pull request fails
+
 # Current members. Each entry: name, github (login), and optionally github_id
 # (survives renames), email (list address), discord (user id, quoted), roles
-# (admin | release-manager | steering-council), legacy, since, last_active.
+# (admin | release-manager), legacy, since, last_active.
 "#;
 
 const EMERITUS_HEADER: &str = r#"

@@ -25,6 +25,12 @@ pub struct Roster {
     pub version: u32,
     /// The GitHub organisation, the team psrt reconciles, and where reports live.
     pub github: GithubSettings,
+    /// CVE ids reserved from the CNA for draft advisories (omit to reserve none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cve: Option<CveSettings>,
+    /// Public keys that can read the encrypted contact fields (`email`, `discord`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contacts: Option<Contacts>,
     /// The Mailman 3 list that holds exactly the members (omit to leave the list alone).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mailman: Option<MailmanSettings>,
@@ -40,6 +46,11 @@ pub struct Roster {
     /// When the Steering Council last received the inactivity report.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_inactivity_report: Option<NaiveDate>,
+    /// The current Steering Council (PEP 13), by GitHub login, members of the PSRT
+    /// or not: who approves membership changes; members listed here are exempt
+    /// from inactivity and from coordinator assignment.
+    #[serde(default)]
+    pub steering_council: Vec<Login>,
     /// Current members.
     pub members: Vec<Member>,
     /// Former members, shown in the public emeritus list.
@@ -60,10 +71,29 @@ pub struct GithubSettings {
     /// Teams whose members are eligible (core team, triagers), by slug in `org`.
     #[serde(default)]
     pub eligibility_teams: Vec<String>,
-    /// Team of the Steering Council: review requests go to it, and its members
-    /// count as holders of the `steering-council` role for approvals.
+    /// Team of the Steering Council: review requests go to it, and
+    /// `psrt check --online` compares its members with `steering_council`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub steering_council_team: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CveSettings {
+    /// The CNA's short name in CVE Services, e.g. `PSF`.
+    pub org: String,
+    /// Repositories (`owner/name`) whose draft advisories get a CVE id.
+    #[serde(default)]
+    pub repos: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Contacts {
+    /// age public keys (`age1…`): the nightly job's and each admin's. Encrypted
+    /// contact fields (`age:…`) are encrypted to all of them.
+    #[serde(default)]
+    pub recipients: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -248,7 +278,8 @@ impl fmt::Display for Required {
     }
 }
 
-/// A set of people named in policy: every member, or the holders of a role.
+/// A set of people named in policy: every member, the holders of a role, or
+/// the Steering Council (the roster's `steering_council` list).
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
 )]
@@ -266,7 +297,7 @@ impl Group {
             Group::Members => None,
             Group::Admin => Some(Role::Admin),
             Group::ReleaseManager => Some(Role::ReleaseManager),
-            Group::SteeringCouncil => Some(Role::SteeringCouncil),
+            Group::SteeringCouncil => None,
         }
     }
     pub fn as_str(self) -> &'static str {
@@ -296,13 +327,16 @@ pub struct Member {
     /// GitHub's numeric user id: immutable, so it identifies the person across renames.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub github_id: Option<u64>,
-    /// Address subscribed to the mailing list. Not added to the list if absent.
+    /// Address subscribed to the mailing list: plain, or `age:…` (`psrt
+    /// encrypt`). Not added to the list if absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// Discord user id (a snowflake, in quotes). Not given the role if absent.
+    /// Discord user id (a snowflake, in quotes): plain, or `age:…`. Not given
+    /// the role if absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discord: Option<String>,
-    /// Roles held: `admin`, `release-manager`, `steering-council`.
+    /// Roles held: `admin`, `release-manager`. (The Steering Council is the
+    /// top-level `steering_council` list.)
     #[serde(default)]
     pub roles: Vec<Role>,
     /// Active member admitted before the eligibility rule (not core team or triager).
@@ -323,13 +357,8 @@ impl Member {
     pub fn is_admin(&self) -> bool {
         self.has(Role::Admin)
     }
-    /// Release Managers and Steering Council members: exempt from inactivity and
-    /// from coordinator auto-assignment, and eligible without the core-team rule.
-    pub fn is_rm_or_sc(&self) -> bool {
-        self.has(Role::ReleaseManager) || self.has(Role::SteeringCouncil)
-    }
-    pub fn in_group(&self, group: Group) -> bool {
-        group.role().is_none_or(|r| self.has(r))
+    pub fn is_release_manager(&self) -> bool {
+        self.has(Role::ReleaseManager)
     }
 }
 
@@ -361,17 +390,15 @@ pub struct Emeritus {
 pub enum Role {
     Admin,
     ReleaseManager,
-    SteeringCouncil,
 }
 
 impl Role {
-    pub const ALL: [Role; 3] = [Role::Admin, Role::ReleaseManager, Role::SteeringCouncil];
+    pub const ALL: [Role; 2] = [Role::Admin, Role::ReleaseManager];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Admin => "admin",
             Role::ReleaseManager => "release-manager",
-            Role::SteeringCouncil => "steering-council",
         }
     }
     /// The words the devguide's public list uses.
@@ -379,7 +406,6 @@ impl Role {
         match self {
             Role::Admin => "Admin",
             Role::ReleaseManager => "Release Manager",
-            Role::SteeringCouncil => "Steering Council",
         }
     }
     pub fn from_public_name(s: &str) -> Option<Role> {
@@ -471,6 +497,37 @@ impl Roster {
     pub fn member_by(&self, login: &Login, id: Option<u64>) -> Option<&Member> {
         self.member(login)
             .or_else(|| id.and_then(|id| self.members.iter().find(|m| m.github_id == Some(id))))
+    }
+    /// Is `login` on the Steering Council (the `steering_council` list)?
+    pub fn on_council(&self, login: &Login) -> bool {
+        self.steering_council.contains(login)
+    }
+    /// Release Managers and Steering Council members: exempt from inactivity
+    /// and from coordinator auto-assignment, and eligible without the
+    /// core-team rule.
+    pub fn is_exempt(&self, m: &Member) -> bool {
+        m.is_release_manager() || self.on_council(&m.github)
+    }
+    /// Is this member in `group`?
+    pub fn in_group(&self, m: &Member, group: Group) -> bool {
+        match group {
+            Group::Members => true,
+            Group::SteeringCouncil => self.on_council(&m.github),
+            g => g.role().is_some_and(|r| m.has(r)),
+        }
+    }
+    /// Everyone in `group`: members holding the role, or, for the Steering
+    /// Council, the `steering_council` list (PSRT members or not).
+    pub fn group_holders(&self, group: Group) -> std::collections::BTreeSet<Login> {
+        match group {
+            Group::SteeringCouncil => self.steering_council.iter().cloned().collect(),
+            g => self
+                .members
+                .iter()
+                .filter(|m| self.in_group(m, g))
+                .map(|m| m.github.clone())
+                .collect(),
+        }
     }
     pub fn emeritus_by(&self, login: &Login, id: Option<u64>) -> Option<&Emeritus> {
         self.emeritus

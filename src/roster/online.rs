@@ -9,7 +9,7 @@ use std::collections::HashSet;
 use futures::future::join_all;
 
 use super::load::Loaded;
-use super::model::{Group, Login};
+use super::model::Login;
 use super::source::Seg;
 use crate::diag::Diagnostic;
 use crate::github::model::User;
@@ -180,7 +180,7 @@ pub async fn check(gh: &GitHub, loaded: &Loaded) -> Vec<Diagnostic> {
         match eligible_logins(gh, &g.org, &g.eligibility_teams).await {
             Ok(eligible) => {
                 for (i, m) in roster.members.iter().enumerate() {
-                    if !(m.legacy || m.is_rm_or_sc() || eligible.contains(&m.github)) {
+                    if !(m.legacy || roster.is_exempt(m) || eligible.contains(&m.github)) {
                         out.push(
                             Diagnostic::error(
                                 "not-eligible",
@@ -200,22 +200,54 @@ pub async fn check(gh: &GitHub, loaded: &Loaded) -> Vec<Diagnostic> {
         }
     }
 
-    // Enough Steering Council members for the approval rule.
-    let rule = &roster.policy.approvals.membership;
-    if let (Group::SteeringCouncil, Some(team)) = (rule.reviewers, &g.steering_council_team) {
-        if let Ok(sc) = team_logins(gh, &g.org, team).await {
-            let needed = rule.required.needed(sc.len() as u32);
-            if (sc.len() as u32) < needed.max(1) {
-                out.push(Diagnostic::error(
-                    "approvals",
-                    at(path!["github", "steering_council_team"]),
-                    format!(
-                        "team {}/{team} has {} member(s); the membership rule needs {needed}",
-                        g.org,
-                        sc.len()
-                    ),
-                ));
+    // The roster's Council against the org's team: who approves must be who
+    // the org says sits on the Council.
+    if let Some(team) = &g.steering_council_team {
+        match team_logins(gh, &g.org, team).await {
+            Ok(on_team) => {
+                let on_team: std::collections::BTreeSet<Login> = on_team.into_iter().collect();
+                let listed: std::collections::BTreeSet<Login> =
+                    roster.steering_council.iter().cloned().collect();
+                for (i, l) in roster.steering_council.iter().enumerate() {
+                    if !on_team.contains(l) {
+                        out.push(
+                            Diagnostic::warning(
+                                "council-team",
+                                at(path!["steering_council", i]),
+                                format!(
+                                    "`{l}` is in `steering_council` but not in team {}/{team}",
+                                    g.org
+                                ),
+                            )
+                            .help("after an election, update both; a login typo also shows here"),
+                        );
+                    }
+                }
+                for l in on_team.difference(&listed) {
+                    out.push(
+                        Diagnostic::warning(
+                            "council-team",
+                            at(path!["steering_council"]),
+                            format!(
+                                "`{l}` is in team {}/{team} but not in `steering_council`",
+                                g.org
+                            ),
+                        )
+                        .help(format!(
+                            "add `{l}` to `steering_council` if they sit on the Council"
+                        )),
+                    );
+                }
             }
+            Err(e) => out.push(Diagnostic::warning(
+                "council-team",
+                at(path!["github", "steering_council_team"]),
+                format!(
+                    "could not compare `steering_council` with team {}/{team}: {}",
+                    g.org,
+                    e.reason()
+                ),
+            )),
         }
     }
     out

@@ -282,6 +282,17 @@ fn check_enum(
     if allowed.contains(&given) {
         return;
     }
+    if def == Some("Role") && given == "steering-council" {
+        out.push(
+            Diagnostic::error(
+                "council-role",
+                loc_of(node),
+                "`steering-council` is no longer a role".to_owned(),
+            )
+            .help("the Steering Council is the top-level `steering_council:` list of GitHub logins (PSRT members or not): move this member's login there and drop the role"),
+        );
+        return;
+    }
     let (rule, what) = match def {
         Some("Role") => ("unknown-role", "a role".to_owned()),
         Some("Group") => ("invalid-value", "a role or `members`".to_owned()),

@@ -23,9 +23,14 @@ pub const RULES: &[(&str, &str)] = &[
     ("missing-value", "required values are not empty"),
     ("invalid-value", "values are among those allowed"),
     ("out-of-range", "numbers fit their field"),
+    ("unknown-role", "roles are admin or release-manager"),
     (
-        "unknown-role",
-        "roles are admin, release-manager or steering-council",
+        "council-role",
+        "the Steering Council is the `steering_council` list, not a role",
+    ),
+    (
+        "duplicate-council",
+        "a login appears once in `steering_council`",
     ),
     ("date", "dates are YYYY-MM-DD"),
     ("future-date", "no date lies in the future"),
@@ -61,7 +66,7 @@ pub const RULES: &[(&str, &str)] = &[
     ("policy", "policy values make sense"),
     (
         "approvals",
-        "approval rules name a group with enough holders",
+        "approval rules name a group with enough holders (warning)",
     ),
 ];
 
@@ -77,6 +82,7 @@ pub fn validate(loaded: &Loaded, today: NaiveDate) -> Vec<Diagnostic> {
     v.github_settings();
     v.members();
     v.emeritus();
+    v.council();
     v.uniqueness();
     v.services();
     v.policy();
@@ -201,7 +207,7 @@ impl Validator<'_> {
             self.roles(&m.roles, || path!["members", i, "roles"]);
             self.not_future(m.since, || path!["members", i, "since"]);
             self.not_future(m.last_active, || path!["members", i, "last_active"]);
-            let eligible_by_role = m.legacy || m.is_rm_or_sc();
+            let eligible_by_role = m.legacy || roster.is_exempt(m);
             if !eligible_by_role && roster.github.eligibility_teams.is_empty() {
                 let d = self.warning(
                     "eligibility",
@@ -237,6 +243,22 @@ impl Validator<'_> {
         self.not_future(self.roster.last_inactivity_report, || {
             path!["last_inactivity_report"]
         });
+    }
+
+    /// The Steering Council list: well-formed logins, each once.
+    fn council(&mut self) {
+        let council = &self.roster.steering_council;
+        for (i, login) in council.iter().enumerate() {
+            self.login(login, || path!["steering_council", i]);
+            if council[..i].contains(login) {
+                let d = self.error(
+                    "duplicate-council",
+                    &path!["steering_council", i],
+                    format!("`{login}` is listed twice in `steering_council`"),
+                );
+                Self::help(d, "remove one of them");
+            }
+        }
     }
 
     /// Logins, ids, addresses and Discord ids each belong to one person.
@@ -478,29 +500,26 @@ impl Validator<'_> {
         }
     }
 
-    /// An approval group must have people in it: members holding the role, or,
-    /// for the Steering Council, the configured team (checked by `--online`).
+    /// An approval group must have enough people in it. Too few is a warning,
+    /// not an error: a freshly imported roster has no Council yet and the
+    /// nightly must not stop over it; `psrt approvals` fails closed instead.
     fn group_has_holders(&mut self, group: Group, required: Option<Required>, at: &[Seg]) {
-        let roster = self.roster;
-        if group == Group::SteeringCouncil && roster.github.steering_council_team.is_some() {
-            return;
-        }
-        let holders = roster.members.iter().filter(|m| m.in_group(group)).count() as u32;
+        let holders = u32::try_from(self.roster.group_holders(group).len()).unwrap_or(u32::MAX);
         let needed = required.map_or(1, |r| r.needed(holders).max(1));
         if holders < needed {
             let written = self.source.node(at).is_some();
-            let d = self.error(
+            let d = self.warning(
                 "approvals",
                 at,
                 format!(
-                    "the membership approval rule{} relies on `{group}`, which {holders} member(s) hold; it needs {needed}",
+                    "the membership approval rule{} relies on `{group}`, which has {holders} holder(s); it needs {needed}, so every membership pull request fails until it does",
                     if written { "" } else { " (the default)" }
                 ),
             );
             Self::help(
                 d,
                 if group == Group::SteeringCouncil {
-                    "set github.steering_council_team, or give the council's members the steering-council role"
+                    "list the Council's GitHub logins under the top-level `steering_council:`"
                 } else {
                     "name a group with enough people, or lower `required`"
                 },
@@ -596,6 +615,7 @@ discord:
   role: "2345678901234567890"
 email:
   from: "PSRT <psrt@example.org>"
+steering_council: [bob, council-only]
 emeritus:
   - name: Carol
     github: carol
@@ -613,7 +633,7 @@ members:
     github_id: 2
     email: bob@example.org
     discord: "3456789012345678902"
-    roles: [admin, steering-council]
+    roles: [admin, release-manager]
 "#;
 
     fn today() -> NaiveDate {
@@ -696,8 +716,8 @@ members:
             (
                 "duplicate-role",
                 replace(
-                    "[admin, steering-council]",
-                    "[admin, steering-council, admin]",
+                    "[admin, release-manager]",
+                    "[admin, release-manager, admin]",
                 ),
             ),
             ("email-syntax", replace("alice@example.org", "alice")),
@@ -723,7 +743,18 @@ members:
                 "policy",
                 replace("members:", "policy:\n  max_removal_fraction: 0\nmembers:"),
             ),
-            ("approvals", replace("[admin, steering-council]", "[admin]")),
+            (
+                "approvals",
+                replace("steering_council: [bob, council-only]\n", ""),
+            ),
+            (
+                "council-role",
+                replace("[admin, release-manager]", "[admin, steering-council]"),
+            ),
+            (
+                "duplicate-council",
+                replace("[bob, council-only]", "[bob, council-only, Bob]"),
+            ),
         ]
     }
 
@@ -769,18 +800,38 @@ members:
     }
 
     #[test]
-    fn steering_council_team_stands_in_for_the_role() {
-        let text = replace("[admin, steering-council]", "[admin]")(BASE).replace(
-            "  eligibility_teams",
-            "  steering_council_team: steering-council\n  eligibility_teams",
+    fn too_few_council_members_is_a_warning_not_an_error() {
+        // A freshly imported roster has no Council yet: the check (and the
+        // nightly) must still pass; `psrt approvals` fails closed instead.
+        let d = diagnose(&replace("steering_council: [bob, council-only]\n", "")(
+            BASE,
+        ));
+        let w = d.iter().find(|d| d.rule == "approvals").unwrap();
+        assert!(!w.is_error(), "{w:?}");
+        assert!(w.help.as_deref().unwrap().contains("steering_council:"));
+        assert!(d.iter().all(|d| !d.is_error()), "{d:?}");
+    }
+
+    #[test]
+    fn the_council_role_says_where_to_move_the_login() {
+        let text = replace("[admin, release-manager]", "[admin, steering-council]")(BASE);
+        let d = diagnose(&text);
+        let e = d.iter().find(|d| d.rule == "council-role").unwrap();
+        assert!(e.is_error());
+        assert_eq!(
+            text.lines().nth(e.loc.line as usize - 1).map(str::trim),
+            Some("roles: [admin, steering-council]")
         );
-        assert_eq!(diagnose(&text), vec![]);
+        assert!(
+            e.help.as_deref().unwrap().contains("steering_council:"),
+            "{e:?}"
+        );
     }
 
     #[test]
     fn duplicate_login_names_the_first_line() {
         let d = diagnose(&replace("github: bob", "github: Carol")(BASE));
         let dup = d.iter().find(|d| d.rule == "duplicate-login").unwrap();
-        assert_eq!(dup.message, "`Carol` is already listed on line 16");
+        assert_eq!(dup.message, "`Carol` is already listed on line 17");
     }
 }

@@ -18,6 +18,7 @@ github:
   steering_council_team: steering-council
 email:
   from: "PSRT <psrt-bot@example.org>"
+steering_council: [sam]
 members:
   - name: Alice
     github: alice
@@ -39,7 +40,6 @@ members:
     roles: [release-manager]
   - name: Sam
     github: sam
-    roles: [steering-council]
 emeritus:
   - name: Gone
     github: gone
