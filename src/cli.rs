@@ -60,6 +60,8 @@ pub enum Command {
     Approvals(ApprovalsArgs),
     /// Advisory hygiene: the team on every open report, outsiders as collaborators, coordinators assigned.
     Advisories(AdvisoriesArgs),
+    /// After publication: the security-announce email, the CVE record and the OSV record (--repo: the advisory's repository).
+    Announce(commands::announce::AnnounceArgs),
     /// The nightly and yearly jobs against local stand-ins: no network, no credentials.
     Demo,
     /// Print the roster's JSON Schema (committed as schema/roster.schema.json).
@@ -206,6 +208,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Inactivity(args) => commands::inactivity::run(&roster, repo.as_deref(), &args),
         Command::Approvals(args) => commands::approvals::run(repo.as_deref(), &args),
         Command::Advisories(args) => commands::advisories::run(&roster, &args),
+        Command::Announce(args) => commands::announce::run(&roster, repo.as_deref(), &args),
         Command::Demo => commands::demo::run(),
         Command::Schema => {
             print!("{}", crate::roster::schema::schema_text());

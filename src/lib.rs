@@ -3,6 +3,7 @@
 //! read it, check it, and make the services match it.
 
 pub mod advisories;
+pub mod announce;
 pub mod approvals;
 pub mod cli;
 pub mod commands;

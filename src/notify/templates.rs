@@ -30,6 +30,10 @@ const BUILT_IN: &[(&str, &str)] = &[
         "inactivity-pr.md",
         include_str!("../../templates/inactivity-pr.md"),
     ),
+    (
+        "announce-email.txt",
+        include_str!("../../templates/announce-email.txt"),
+    ),
 ];
 
 /// The templates psrt renders.

@@ -1,6 +1,7 @@
 //! Integration tests: one binary, one module per area.
 
 mod advisories;
+mod announce;
 mod approvals;
 mod check_online;
 mod common;

@@ -1,0 +1,140 @@
+//! `psrt announce GHSA-ID`: the security-announce email, the CVE record and
+//! the OSV record for a published advisory.
+
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+
+use crate::announce::{self, AnnounceError};
+use crate::cli::Outcome;
+use crate::config::Env;
+use crate::notify::Templates;
+
+use super::{block_on, load_valid, templates_dir};
+
+#[derive(Debug, Args)]
+pub struct AnnounceArgs {
+    /// The published advisory, e.g. GHSA-4f7x-9m2q-vh3c.
+    #[arg(value_name = "GHSA-ID", value_parser = ghsa_id)]
+    pub ghsa_id: String,
+    /// Directory for announce.txt, CVE-YYYY-NNNNN.json and the OSV record.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub out: PathBuf,
+    /// The OSV record's id (default: the GHSA id), e.g. PSF-2026-3.
+    #[arg(long, value_name = "ID")]
+    pub osv_id: Option<String>,
+}
+
+fn ghsa_id(s: &str) -> Result<String, String> {
+    if announce::is_ghsa_id(s) {
+        Ok(s.to_owned())
+    } else {
+        Err("expected a GHSA id: GHSA-xxxx-xxxx-xxxx (lower-case letters and digits)".to_owned())
+    }
+}
+
+/// `--repo` is the advisory's repository; without it, the roster's
+/// `github.advisory_repos` are searched in order.
+pub fn run(roster: &Path, repo: Option<&str>, args: &AnnounceArgs) -> anyhow::Result<Outcome> {
+    let Some(loaded) = load_valid(roster)? else {
+        return Ok(Outcome::Failed);
+    };
+    let env = Env::from_process();
+    let gh_env = env
+        .github
+        .as_ref()
+        .map_err(|m| anyhow::anyhow!("psrt announce needs GitHub: {m}"))?;
+    let repos: Vec<String> = match repo {
+        Some(r) => vec![r.to_owned()],
+        None => loaded.roster.github.advisory_repos.clone(),
+    };
+    anyhow::ensure!(
+        !repos.is_empty(),
+        "no repository to look in: pass --repo owner/name or list github.advisory_repos in the roster"
+    );
+    let templates = Templates::load(Some(&templates_dir(roster)))?;
+    let gathered = block_on(async {
+        let gh = crate::github::GitHub::connect(
+            gh_env,
+            &loaded.roster.github.org,
+            super::github_tuning(),
+        )
+        .await?;
+        anyhow::Ok(announce::gather(&gh, &repos, &args.ghsa_id, args.osv_id.as_deref()).await)
+    })??;
+    let facts = match gathered {
+        Ok(f) => f,
+        Err(AnnounceError::Problems(problems)) => {
+            for p in &problems {
+                println!("{p}");
+            }
+            eprintln!(
+                "error: {} cannot be announced yet: {} problem(s) in the advisory; nothing was written",
+                args.ghsa_id,
+                problems.len()
+            );
+            return Ok(Outcome::Failed);
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(Outcome::Failed);
+        }
+    };
+    let drafts = announce::draft(&facts, &templates)?;
+    print!("{}", summary(&facts, &drafts));
+    if !drafts.is_valid() {
+        for (name, v) in [
+            (&drafts.cve_file, &drafts.cve_verdict),
+            (&drafts.osv_file, &drafts.osv_verdict),
+        ] {
+            for e in &v.errors {
+                println!("error[schema]: {name}: {e}");
+            }
+        }
+        eprintln!("error: a record does not validate against its schema; nothing was written");
+        return Ok(Outcome::Failed);
+    }
+    for path in announce::write(&drafts, &args.out)? {
+        println!("wrote {}", path.display());
+    }
+    Ok(Outcome::Success)
+}
+
+/// What the command found, for people.
+pub fn summary(f: &announce::Facts, d: &announce::Drafts) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    let a = &f.advisory;
+    let _ = writeln!(
+        s,
+        "{} ({}, published {}): {}",
+        a.ghsa_id,
+        a.repo,
+        a.published_at.format("%Y-%m-%d"),
+        f.cve_id
+    );
+    let _ = writeln!(
+        s,
+        "  severity: {} {} (CVSS {} {})",
+        f.cvss.severity.as_upper(),
+        f.cvss.score,
+        f.cvss.version.as_str(),
+        f.cvss.vector
+    );
+    let _ = writeln!(s, "  email subject: {}", d.subject);
+    let _ = writeln!(
+        s,
+        "  {}: the security-announce email draft",
+        announce::EMAIL_FILE
+    );
+    let _ = writeln!(
+        s,
+        "  {}: CVE JSON 5.1 CNA container, {}",
+        d.cve_file, d.cve_verdict
+    );
+    let _ = writeln!(s, "  {}: OSV record, {}", d.osv_file, d.osv_verdict);
+    for n in &f.notes {
+        let _ = writeln!(s, "  note: {n}");
+    }
+    s
+}
