@@ -48,8 +48,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Build a roster from the devguide's public CSV lists (migration).
     Import(ImportArgs),
-    /// Write the public lists psrt.csv and psrt-emeritus.csv.
-    Publish(PublishArgs),
+    /// Write the public lists psrt.csv and psrt-emeritus.csv; --open-pr proposes them to the devguide.
+    Publish(commands::publish::PublishArgs),
     /// Make the GitHub team, the security@ list and the Discord role match the roster.
     Sync(SyncArgs),
     /// Every open report against its 90-day deadline; --send emails the warnings due.
@@ -160,13 +160,6 @@ pub struct ImportArgs {
     /// Write the roster here instead of standard output (refuses to overwrite).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
-}
-
-#[derive(Debug, Args)]
-pub struct PublishArgs {
-    /// Directory to write the two CSV files into.
-    #[arg(long, value_name = "DIR", default_value = ".")]
-    pub out: PathBuf,
 }
 
 /// The outcome of a command, mapped to the exit status.

@@ -10,6 +10,7 @@ pub mod commands;
 pub mod config;
 pub mod deadlines;
 pub mod demo;
+pub mod devguide;
 pub mod diag;
 pub mod fakes;
 pub mod github;

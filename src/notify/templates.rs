@@ -34,6 +34,10 @@ const BUILT_IN: &[(&str, &str)] = &[
         "announce-email.txt",
         include_str!("../../templates/announce-email.txt"),
     ),
+    (
+        "devguide-pr.md",
+        include_str!("../../templates/devguide-pr.md"),
+    ),
 ];
 
 /// The templates psrt renders.

@@ -11,6 +11,7 @@ mod deadlines;
 mod demo;
 pub mod inactivity;
 mod prism;
+mod publish_devguide;
 mod roster_cli;
 mod roster_props;
 mod sync_cli;
