@@ -45,61 +45,69 @@ impl std::fmt::Display for Verdict {
     }
 }
 
-struct Compiled {
-    cve: jsonschema::ValidatorMap,
-    osv: jsonschema::Validator,
+type Compiled = Result<jsonschema::Validator, String>;
+
+fn compile(file: &str, text: &str, wrap: impl FnOnce(Value) -> Value, draft7: bool) -> Compiled {
+    let schema: Value = serde_json::from_str(text).map_err(|e| format!("{file}: {e}"))?;
+    let schema = wrap(schema);
+    let options = if draft7 {
+        jsonschema::draft7::options()
+    } else {
+        jsonschema::draft202012::options()
+    };
+    options.build(&schema).map_err(|e| format!("{file}: {e}"))
 }
 
-/// Built once per process: the CVE schema compiles in tens of milliseconds.
-static COMPILED: LazyLock<Result<Compiled, String>> = LazyLock::new(|| {
-    let parse = |name: &str, text: &str| -> Result<Value, String> {
-        serde_json::from_str(text).map_err(|e| format!("{name}: {e}"))
-    };
-    let cve = jsonschema::draft7::options()
-        .build_map(&parse(CVE_SCHEMA_FILE, CVE_SCHEMA)?)
-        .map_err(|e| format!("{CVE_SCHEMA_FILE}: {e}"))?;
-    let osv = jsonschema::draft202012::options()
-        .build(&parse(OSV_SCHEMA_FILE, OSV_SCHEMA)?)
-        .map_err(|e| format!("{OSV_SCHEMA_FILE}: {e}"))?;
-    Ok(Compiled { cve, osv })
+/// The CNA container check: the bundled schema's definitions, unchanged,
+/// under a root that requires `cnaPublishedContainer` (compiling only what
+/// that definition reaches: a tenth of the time of compiling every
+/// definition).
+static CNA: LazyLock<Compiled> = LazyLock::new(|| {
+    compile(
+        CVE_SCHEMA_FILE,
+        CVE_SCHEMA,
+        |s| {
+            serde_json::json!({
+                "$schema": s.get("$schema").cloned().unwrap_or(Value::Null),
+                "definitions": s.get("definitions").cloned().unwrap_or(Value::Null),
+                "allOf": [{ "$ref": CNA_CONTAINER }],
+            })
+        },
+        true,
+    )
 });
+static RECORD: LazyLock<Compiled> =
+    LazyLock::new(|| compile(CVE_SCHEMA_FILE, CVE_SCHEMA, |s| s, true));
+static OSV: LazyLock<Compiled> =
+    LazyLock::new(|| compile(OSV_SCHEMA_FILE, OSV_SCHEMA, |s| s, false));
 
-fn judge(validator: Option<&jsonschema::Validator>, against: String, v: &Value) -> Verdict {
-    let errors = match validator {
-        Some(val) => val
+fn judge(compiled: &Compiled, against: String, v: &Value) -> Verdict {
+    let errors = match compiled {
+        Ok(val) => val
             .iter_errors(v)
             .map(|e| {
                 let at = e.instance_path().to_string();
                 format!("{}: {e}", if at.is_empty() { "/" } else { &at })
             })
             .collect(),
-        None => vec![format!(
-            "the schema did not compile: {}",
-            COMPILED.as_ref().err().map_or("no such definition", |e| e)
-        )],
+        Err(e) => vec![format!("the schema did not compile: {e}")],
     };
     Verdict { against, errors }
 }
 
 /// A CNA container, against the bundled schema's `cnaPublishedContainer`.
 pub fn cna_container(v: &Value) -> Verdict {
-    let validator = COMPILED
-        .as_ref()
-        .ok()
-        .and_then(|c| c.cve.get(CNA_CONTAINER));
-    judge(validator, format!("{CVE_SCHEMA_FILE} ({CNA_CONTAINER})"), v)
+    judge(&CNA, format!("{CVE_SCHEMA_FILE} ({CNA_CONTAINER})"), v)
 }
 
 /// A whole CVE record, against the bundled schema's root.
 pub fn cve_record(v: &Value) -> Verdict {
-    let validator = COMPILED.as_ref().ok().and_then(|c| c.cve.get("#"));
-    judge(validator, CVE_SCHEMA_FILE.to_owned(), v)
+    judge(&RECORD, CVE_SCHEMA_FILE.to_owned(), v)
 }
 
 /// An OSV record.
 pub fn osv_record(v: &Value) -> Verdict {
-    let validator = COMPILED.as_ref().ok().map(|c| &c.osv);
-    judge(validator, OSV_SCHEMA_FILE.to_owned(), v)
+    judge(&OSV, OSV_SCHEMA_FILE.to_owned(), v)
 }
 
 #[cfg(test)]
@@ -109,7 +117,9 @@ mod tests {
 
     #[test]
     fn both_schemas_compile() {
-        assert!(COMPILED.is_ok(), "{:?}", COMPILED.as_ref().err());
+        for c in [&*CNA, &*RECORD, &*OSV] {
+            assert!(c.is_ok(), "{:?}", c.as_ref().err());
+        }
     }
 
     /// The validator can fail: each broken record is caught, with the path.

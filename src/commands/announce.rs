@@ -81,7 +81,7 @@ pub fn run(roster: &Path, repo: Option<&str>, args: &AnnounceArgs) -> anyhow::Re
         }
     };
     let drafts = announce::draft(&facts, &templates)?;
-    print!("{}", summary(&facts, &drafts));
+    print!("{}", announce::summary(&facts, &drafts));
     if !drafts.is_valid() {
         for (name, v) in [
             (&drafts.cve_file, &drafts.cve_verdict),
@@ -98,43 +98,4 @@ pub fn run(roster: &Path, repo: Option<&str>, args: &AnnounceArgs) -> anyhow::Re
         println!("wrote {}", path.display());
     }
     Ok(Outcome::Success)
-}
-
-/// What the command found, for people.
-pub fn summary(f: &announce::Facts, d: &announce::Drafts) -> String {
-    use std::fmt::Write as _;
-    let mut s = String::new();
-    let a = &f.advisory;
-    let _ = writeln!(
-        s,
-        "{} ({}, published {}): {}",
-        a.ghsa_id,
-        a.repo,
-        a.published_at.format("%Y-%m-%d"),
-        f.cve_id
-    );
-    let _ = writeln!(
-        s,
-        "  severity: {} {} (CVSS {} {})",
-        f.cvss.severity.as_upper(),
-        f.cvss.score,
-        f.cvss.version.as_str(),
-        f.cvss.vector
-    );
-    let _ = writeln!(s, "  email subject: {}", d.subject);
-    let _ = writeln!(
-        s,
-        "  {}: the security-announce email draft",
-        announce::EMAIL_FILE
-    );
-    let _ = writeln!(
-        s,
-        "  {}: CVE JSON 5.1 CNA container, {}",
-        d.cve_file, d.cve_verdict
-    );
-    let _ = writeln!(s, "  {}: OSV record, {}", d.osv_file, d.osv_verdict);
-    for n in &f.notes {
-        let _ = writeln!(s, "  note: {n}");
-    }
-    s
 }
