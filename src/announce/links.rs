@@ -154,11 +154,20 @@ struct BaseWire {
     branch: String,
 }
 
-/// Reads each pull request among the references. A pull request that is
-/// gone (404) stays a reference without a commit.
+/// At most this many linked pull requests are read (a fix and its
+/// backports are a handful; the rest stay plain references).
+pub const MAX_FIX_PULLS: usize = 20;
+
+/// Reads each pull request among the references (the first
+/// [`MAX_FIX_PULLS`]). A pull request that is gone (404) stays a reference
+/// without a commit.
 pub async fn fix_pulls(gh: &GitHub, refs: &[Reference]) -> Result<Vec<FixPull>, GitHubError> {
     let mut out = Vec::new();
-    for r in refs {
+    for r in refs
+        .iter()
+        .filter(|r| matches!(r.kind, Kind::Pull { .. }))
+        .take(MAX_FIX_PULLS)
+    {
         let Kind::Pull { repo, number } = &r.kind else {
             continue;
         };

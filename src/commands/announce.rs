@@ -21,7 +21,7 @@ pub struct AnnounceArgs {
     #[arg(long, value_name = "DIR", default_value = ".")]
     pub out: PathBuf,
     /// The OSV record's id (default: the GHSA id), e.g. PSF-2026-3.
-    #[arg(long, value_name = "ID")]
+    #[arg(long, value_name = "ID", value_parser = osv_id)]
     pub osv_id: Option<String>,
 }
 
@@ -30,6 +30,21 @@ fn ghsa_id(s: &str) -> Result<String, String> {
         Ok(s.to_owned())
     } else {
         Err("expected a GHSA id: GHSA-xxxx-xxxx-xxxx (lower-case letters and digits)".to_owned())
+    }
+}
+
+/// An id that is also a safe file name (`PSF-2026-3`, `GHSA-…`); the OSV
+/// schema then checks its prefix.
+fn osv_id(s: &str) -> Result<String, String> {
+    let ok = s.len() <= 100
+        && s.starts_with(|c: char| c.is_ascii_alphabetic())
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        && !s.contains("..");
+    if ok {
+        Ok(s.to_owned())
+    } else {
+        Err("expected an OSV id such as PSF-2026-3 (letters, digits, `-`, `_`, `.`)".to_owned())
     }
 }
 

@@ -446,3 +446,23 @@ async fn announce_operations_match_githubs_description() {
     }
     assert_eq!(prism.violations(), Vec::<String>::new());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_osv_id_cannot_leave_the_output_directory() {
+    let (_gh, server, id) = announce_world().await;
+    for bad in ["PSF-../../escape", "../x", "PSF/2026", ""] {
+        let (dir, r) = announce(server.url(), &["announce", id, "--osv-id", bad]).await;
+        assert_eq!(r.code, 2, "{bad}: {}", r.all());
+        assert!(r.stderr.contains("expected an OSV id"), "{}", r.stderr);
+        assert!(!dir.path().join("announce.txt").exists());
+    }
+    // A well-formed id with a prefix OSV does not know: the schema refuses it, nothing is written.
+    let (dir, r) = announce(server.url(), &["announce", id, "--osv-id", "NOPE-2026-1"]).await;
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(
+        r.stdout.contains("error[schema]: NOPE-2026-1.json: /id:"),
+        "{}",
+        r.stdout
+    );
+    assert!(!dir.path().join("announce.txt").exists());
+}
