@@ -28,6 +28,12 @@ fn main() {
     if wanted("nightly") {
         rt.block_on(nightly());
     }
+    if wanted("announce") {
+        rt.block_on(announce());
+    }
+    if wanted("publish") {
+        rt.block_on(publish_devguide());
+    }
 }
 
 fn roster_of(n: usize) -> psrt::roster::Roster {
@@ -516,6 +522,175 @@ async fn nightly() {
         println!(
             "| nightly, {round}: peak memory of the psrt processes (max RSS) | {:.1} MiB |",
             peak_kib as f64 / 1024.0
+        );
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Runs the release binary in `dir` with `env`; returns (success, wall time).
+async fn run_psrt(
+    dir: &std::path::Path,
+    env: &[(&str, String)],
+    args: &[&str],
+) -> (bool, Duration, i64) {
+    let exe = env!("CARGO_BIN_EXE_psrt");
+    let dir = dir.to_owned();
+    let env: Vec<(String, String)> = env
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), v.clone()))
+        .collect();
+    let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+    let t = Instant::now();
+    let (ok, rss) = tokio::task::spawn_blocking(move || {
+        let mut cmd = std::process::Command::new(exe);
+        cmd.current_dir(&dir)
+            .args(&args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        for (k, v) in &env {
+            cmd.env(k, v);
+        }
+        run_measured(cmd)
+    })
+    .await
+    .unwrap();
+    (ok, t.elapsed(), rss)
+}
+
+/// `psrt announce` on the example CPython advisory (two branches, two fix
+/// pull requests): requests per run and wall time with 50 ms per request
+/// (the release binary, median of 5), and the drafting itself in process
+/// (schemas compiled on first use, then each record validated).
+async fn announce() {
+    let gh = psrt::fakes::github::GitHubFake::new("python", "t");
+    let id = psrt::fakes::github::example_cpython_advisory(&gh, chrono::Utc::now());
+    let server = gh.start().await.unwrap();
+    let dir = std::env::temp_dir().join(format!("psrt-bench-announce-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("roster.yaml"),
+        "version: 1\ngithub:\n  org: python\n  team: psrt\n  advisory_repos: [python/cpython]\n  eligibility_teams: [python-core]\n  steering_council_team: steering-council\nmembers:\n  - name: A\n    github: a\n    roles: [admin]\n  - name: B\n    github: b\n    roles: [admin]\n",
+    )
+    .unwrap();
+    let env = [
+        ("GITHUB_TOKEN", "t".to_owned()),
+        ("GITHUB_API_URL", server.url()),
+    ];
+    gh.knobs.set_latency(Duration::from_millis(50));
+    let mut walls = Vec::new();
+    let mut requests = 0;
+    let mut peak = 0;
+    for _ in 0..5 {
+        gh.knobs.clear_log();
+        let (ok, wall, rss) = run_psrt(&dir, &env, &["announce", id, "--out", "out"]).await;
+        assert!(ok, "psrt announce failed in the benchmark");
+        walls.push(wall);
+        requests = gh.knobs.requests();
+        peak = peak.max(rss);
+    }
+    walls.sort();
+    println!(
+        "| `psrt announce`, the example CPython advisory, 50 ms/request | {requests} requests, 0 writes; median {:.2} s (min {:.2}) for the whole process; peak memory {:.1} MiB |",
+        walls[2].as_secs_f64(),
+        walls[0].as_secs_f64(),
+        peak as f64 / 1024.0
+    );
+    // In process, no latency: gather once, then draft (the first draft compiles the schemas).
+    gh.knobs.set_latency(Duration::ZERO);
+    let ghc = psrt::github::GitHub::connect(
+        &psrt::config::GitHubEnv {
+            api_url: server.url(),
+            auth: psrt::config::GitHubAuth::Token(psrt::secret::Secret::new("t".to_owned())),
+        },
+        "python",
+        psrt::github::Tuning::local(),
+    )
+    .await
+    .unwrap();
+    let facts = psrt::announce::gather(&ghc, &["python/cpython".to_owned()], id, None)
+        .await
+        .unwrap();
+    let templates = psrt::notify::Templates::built_in();
+    let t = Instant::now();
+    let first = psrt::announce::draft(&facts, &templates).unwrap();
+    let first_t = t.elapsed();
+    assert!(first.is_valid());
+    let (median, min) = time(50, || psrt::announce::draft(&facts, &templates).unwrap());
+    println!(
+        "| `psrt announce` drafting in process: the three records, both validated | first {:.0} ms (compiles the two schemas), then median {:.2} ms (min {:.2}) |",
+        first_t.as_secs_f64() * 1e3,
+        median.as_secs_f64() * 1e3,
+        min.as_secs_f64() * 1e3
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// `psrt publish --open-pr` against the devguide with 50 ms per request:
+/// in sync, opening the pull request, updating it, and a re-run with
+/// nothing new (the release binary).
+async fn publish_devguide() {
+    let gh = psrt::fakes::github::GitHubFake::new("python", "t");
+    let roster = |members: &[&str], emeritus: &[&str]| {
+        let mut s = String::from(
+            "version: 1\ngithub:\n  org: python\n  team: psrt\n  eligibility_teams: [python-core]\n  steering_council_team: steering-council\nmembers:\n",
+        );
+        for (i, m) in members.iter().enumerate() {
+            s.push_str(&format!("  - name: {m}\n    github: {m}\n"));
+            if i < 2 {
+                s.push_str("    roles: [admin]\n");
+            }
+        }
+        s.push_str("emeritus:\n");
+        for e in emeritus {
+            s.push_str(&format!("  - name: {e}\n    github: {e}\n"));
+        }
+        s
+    };
+    let members: Vec<String> = (0..30).map(|i| format!("m{i}")).collect();
+    let m: Vec<&str> = members.iter().map(String::as_str).collect();
+    let in_sync = roster(&m, &["e1", "e2"]);
+    let parsed = psrt::roster::parse(in_sync.as_bytes()).unwrap().roster;
+    gh.commit(
+        "python/devguide",
+        "main",
+        &[
+            (
+                psrt::devguide::MEMBERS_PATH,
+                &psrt::publish::members_csv(&parsed).unwrap(),
+            ),
+            (
+                psrt::devguide::EMERITUS_PATH,
+                &psrt::publish::emeritus_csv(&parsed).unwrap(),
+            ),
+        ],
+        "devguide",
+    );
+    let server = gh.start().await.unwrap();
+    gh.knobs.set_latency(Duration::from_millis(50));
+    let dir = std::env::temp_dir().join(format!("psrt-bench-publish-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let env = [
+        ("GITHUB_TOKEN", "t".to_owned()),
+        ("GITHUB_API_URL", server.url()),
+        ("PSRT_GITHUB_WRITE_PAUSE_MS", "0".to_owned()),
+    ];
+    let one_joins = roster(&[&m[..], &["new1"]].concat(), &["e1", "e2"]);
+    let one_leaves = roster(&[&m[1..], &["new1"]].concat(), &["e1", "e2", "m0"]);
+    for (what, text) in [
+        ("in sync", &in_sync),
+        ("opens the pull request (a member joins)", &one_joins),
+        ("updates it (another leaves)", &one_leaves),
+        ("again, nothing new", &one_leaves),
+    ] {
+        std::fs::write(dir.join("roster.yaml"), text).unwrap();
+        gh.knobs.clear_log();
+        let (ok, wall, _) = run_psrt(&dir, &env, &["publish", "--open-pr"]).await;
+        assert!(ok, "psrt publish --open-pr failed in the benchmark");
+        println!(
+            "| `psrt publish --open-pr`, 30 members, 50 ms/request: {what} | {} requests, {} writes, {:.2} s |",
+            gh.knobs.requests(),
+            gh.knobs.writes().len(),
+            wall.as_secs_f64()
         );
     }
     let _ = std::fs::remove_dir_all(dir);

@@ -48,7 +48,7 @@ pub enum Command {
     Check(commands::check::Args),
     /// Build a roster from the devguide's public CSV lists (migration).
     Import(commands::import::Args),
-    /// Write the public lists psrt.csv and psrt-emeritus.csv.
+    /// Write the public lists psrt.csv and psrt-emeritus.csv; --open-pr proposes them to the devguide.
     Publish(commands::publish::Args),
     /// Make the GitHub team, the security@ list and the Discord role match the roster.
     Sync(commands::sync::Args),
@@ -60,6 +60,8 @@ pub enum Command {
     Approvals(commands::approvals::Args),
     /// Advisory hygiene: the team on every open report, outsiders as collaborators, coordinators assigned.
     Advisories(commands::advisories::Args),
+    /// After publication: the security-announce email, the CVE record and the OSV record (--repo: the advisory's repository).
+    Announce(commands::announce::Args),
     /// The nightly and yearly jobs against local stand-ins: no network, no credentials.
     Demo,
     /// Print the roster's JSON Schema (committed as schema/roster.schema.json).
@@ -95,6 +97,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Inactivity(args) => commands::inactivity::run(&roster, repo.as_deref(), &args),
         Command::Approvals(args) => commands::approvals::run(repo.as_deref(), &args),
         Command::Advisories(args) => commands::advisories::run(&roster, &args),
+        Command::Announce(args) => commands::announce::run(&roster, repo.as_deref(), &args),
         Command::Demo => commands::demo::run(),
         Command::Schema => {
             print!("{}", crate::roster::schema::schema_text());

@@ -19,6 +19,7 @@ use crate::sync::{self, Context, Options, report};
 /// The example roster the demo starts from (`examples/roster.yaml`).
 pub const EXAMPLE_ROSTER: &str = include_str!("../examples/roster.yaml");
 const POLICY_REPO: &str = "python/psrt";
+const DEVGUIDE: &str = "python/devguide";
 const GUILD: u64 = 1_234_567_890_123_456_789;
 const ROLE: u64 = 2_345_678_901_234_567_890;
 
@@ -104,6 +105,22 @@ async fn world(now: DateTime<Utc>) -> anyhow::Result<World> {
     published.published_at = Some(now - Duration::days(200));
     published.updated_at = now - Duration::days(200);
     github.advisory(published);
+
+    // Published yesterday: the advisory `psrt announce` drafts the announcement for.
+    crate::fakes::github::example_cpython_advisory(&github, now - Duration::days(1));
+    // The devguide's lists, as they were before Barbara joined and Dennis left.
+    github.commit(
+        DEVGUIDE,
+        "main",
+        &[
+            (
+                crate::devguide::MEMBERS_PATH,
+                "Ada Admin,ada,Admin\nGrace Admin,grace,Admin\nAlan Triager,alan,\nKen Release,ken,Release Manager\nMargaret Quiet,margaret,\nSofia Outside,sofia,\nDennis Former,dennis,\n",
+            ),
+            (crate::devguide::EMERITUS_PATH, ""),
+        ],
+        "the devguide",
+    );
 
     let mailman = MailmanFake::new("restadmin", "demo-password");
     mailman.with(|s| {
@@ -341,6 +358,96 @@ pub async fn run() -> anyhow::Result<String> {
         );
     }
 
+    section(
+        &mut out,
+        "after the embargo: psrt announce GHSA-4f7x-9m2q-vh3c",
+    );
+    let facts = crate::announce::gather(
+        &gh,
+        &roster.github.advisory_repos,
+        "GHSA-4f7x-9m2q-vh3c",
+        None,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("psrt announce: {e}"))?;
+    let drafts = crate::announce::draft(&facts, &templates)?;
+    out.push_str(&crate::announce::summary(&facts, &drafts));
+    let announce_dir = std::env::temp_dir().join(format!("psrt-demo-{}", std::process::id()));
+    let written = crate::announce::write(&drafts, &announce_dir)?;
+    for p in &written {
+        let _ = writeln!(out, "wrote {}", p.display());
+    }
+    let _ = writeln!(out, "\nthe email draft ({}):", crate::announce::EMAIL_FILE);
+    for line in drafts.email.lines() {
+        let _ = writeln!(out, "  │ {line}");
+    }
+    let _ = writeln!(
+        out,
+        "\n{}: affected {}; metrics cvssV4_0 {} {}; {} reference(s)",
+        drafts.cve_file,
+        drafts.cve["affected"][0]["versions"]
+            .as_array()
+            .map(|v| v
+                .iter()
+                .map(|x| format!(
+                    "{} <{}",
+                    x["version"].as_str().unwrap_or("?"),
+                    x["lessThan"].as_str().unwrap_or("?")
+                ))
+                .collect::<Vec<_>>()
+                .join(", "))
+            .unwrap_or_default(),
+        drafts.cve["metrics"][0]["cvssV4_0"]["baseScore"],
+        drafts.cve["metrics"][0]["cvssV4_0"]["baseSeverity"]
+            .as_str()
+            .unwrap_or(""),
+        drafts.cve["references"].as_array().map_or(0, Vec::len),
+    );
+    let _ = writeln!(
+        out,
+        "{}: aliases {}; GIT range fixed at {} commit(s) of python/cpython",
+        drafts.osv_file,
+        drafts.osv["aliases"],
+        facts.fix_commits.len()
+    );
+
+    section(&mut out, "after a roster change: psrt publish --open-pr");
+    let published = crate::devguide::open_pr(
+        &gh,
+        DEVGUIDE,
+        roster,
+        Some("`roster.yaml` in python/psrt"),
+        &templates,
+    )
+    .await?;
+    out.push_str(&crate::devguide::text(&published));
+    if let Some(p) = w.github.pulls(DEVGUIDE).first() {
+        let _ = writeln!(out, "  │ title: {}", p.title);
+        let _ = writeln!(out, "  │");
+        for line in p.body.lines() {
+            let _ = writeln!(out, "  │ {line}");
+        }
+    }
+    for path in [
+        crate::devguide::MEMBERS_PATH,
+        crate::devguide::EMERITUS_PATH,
+    ] {
+        let before = w.github.file(DEVGUIDE, "main", path).unwrap_or_default();
+        let after = w
+            .github
+            .file(DEVGUIDE, crate::devguide::BRANCH, path)
+            .unwrap_or_default();
+        let diff = similar::TextDiff::from_lines(&before, &after);
+        let _ = write!(
+            out,
+            "{}",
+            diff.unified_diff().context_radius(1).header(
+                &format!("{path} (main)"),
+                &format!("{path} ({})", crate::devguide::BRANCH)
+            )
+        );
+    }
+
     section(&mut out, "summary");
     let team = w.github.team_members("psrt");
     let list = w
@@ -349,16 +456,36 @@ pub async fn run() -> anyhow::Result<String> {
     let holders = w.discord.holders(GUILD, ROLE).len();
     let requests =
         w.github.knobs.requests() + w.mailman.knobs.requests() + w.discord.knobs.requests();
-    let failed = applied.iter().any(|r| r.failed()) || hygiene.failed() || sent.failed();
+    let failed = applied.iter().any(|r| r.failed())
+        || hygiene.failed()
+        || sent.failed()
+        || !drafts.is_valid();
     let _ = writeln!(
         out,
-        "  sync: {} change(s) applied; team {} member(s), list {list} subscriber(s), Discord role {holders} holder(s); the re-plan is empty\n  advisories: {} report(s) fixed, one update each\n  deadlines: {} email(s) sent, recorded in the ledger\n  inactivity: {} inactive member(s); pull request #{} opened\n  {requests} HTTP requests to the stand-ins, {:.1} s, {}",
+        "  sync: {} change(s) applied; team {} member(s), list {list} subscriber(s), Discord role {holders} holder(s); the re-plan is empty\n  advisories: {} report(s) fixed, one update each\n  deadlines: {} email(s) sent, recorded in the ledger\n  inactivity: {} inactive member(s); pull request #{} opened\n  announce: {} file(s) written, the CVE record {} and the OSV record {}\n  publish: {}\n  {requests} HTTP requests to the stand-ins, {:.1} s, {}",
         applied.iter().map(|r| r.changes.len()).sum::<usize>(),
         team.len(),
         hygiene.changes.len(),
         sent.sent.len(),
         report.inactive().len(),
         pr.number,
+        written.len(),
+        if drafts.cve_verdict.is_valid() {
+            "valid"
+        } else {
+            "INVALID"
+        },
+        if drafts.osv_verdict.is_valid() {
+            "valid"
+        } else {
+            "INVALID"
+        },
+        match &published {
+            crate::devguide::Outcome::Proposed { pull_request, .. } =>
+                format!("devguide pull request #{} opened", pull_request.number),
+            crate::devguide::Outcome::InSync { .. } =>
+                "the devguide was already in sync".to_owned(),
+        },
         started.elapsed().as_secs_f64(),
         if failed {
             "with failures (see above)"

@@ -13,11 +13,10 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use http::Method;
 use serde::Serialize;
 
 use crate::github::advisories::{self, Advisory, AdvisoryState};
-use crate::github::{GitHub, GitHubError, enc};
+use crate::github::{GitHub, GitHubError, enc, pull_request};
 use crate::roster::Roster;
 
 /// Credit types that count as taking part in handling a report.
@@ -388,54 +387,14 @@ pub async fn open_pr(
     now: DateTime<Utc>,
     templates: &crate::notify::Templates,
 ) -> anyhow::Result<(Report, PullRequest)> {
-    #[derive(serde::Deserialize)]
-    struct Repo {
-        default_branch: String,
-    }
-    #[derive(serde::Deserialize)]
-    struct Ref {
-        object: Obj,
-    }
-    #[derive(serde::Deserialize)]
-    struct Obj {
-        sha: String,
-    }
-    #[derive(serde::Deserialize)]
-    struct Content {
-        content: String,
-        sha: String,
-    }
-    #[derive(serde::Deserialize)]
-    struct Pull {
-        number: u64,
-        html_url: String,
-    }
-    use base64::Engine as _;
-    let decode = |c: &Content| -> anyhow::Result<String> {
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(c.content.replace(['\n', '\r'], ""))?;
-        Ok(String::from_utf8(bytes)?)
-    };
-    let (owner, name) = repo
-        .split_once('/')
-        .ok_or_else(|| anyhow::anyhow!("the policy repository `{repo}` is not owner/name"))?;
-    let base = format!("/repos/{}/{}", enc(owner), enc(name));
-    let info: Repo = gh.get(&base).await?;
-    let head: Ref = gh
-        .get(&format!(
-            "{base}/git/ref/heads/{}",
-            enc(&info.default_branch)
-        ))
-        .await?;
-    let current: Content = gh
-        .get(&format!(
-            "{base}/contents/{ROSTER_PATH}?ref={}",
-            enc(&info.default_branch)
-        ))
-        .await?;
-    let text = decode(&current)?;
-    let loaded = crate::roster::parse(text.as_bytes())
-        .map_err(|e| anyhow::anyhow!("{ROSTER_PATH} on {}: {e}", info.default_branch))?;
+    let target = pull_request::Repo::read(gh, repo)
+        .await
+        .map_err(|e| anyhow::anyhow!("the policy repository: {e:#}"))?;
+    let current = target.file(gh, ROSTER_PATH, None).await?.ok_or_else(|| {
+        anyhow::anyhow!("{repo} has no {ROSTER_PATH} on {}", target.default_branch)
+    })?;
+    let loaded = crate::roster::parse(current.text.as_bytes())
+        .map_err(|e| anyhow::anyhow!("{ROSTER_PATH} on {}: {e}", target.default_branch))?;
     let report = build(&loaded.roster, found, now);
 
     // Move the inactive members; if that breaks a rule (the last admins),
@@ -475,123 +434,48 @@ pub async fn open_pr(
         }
     };
 
-    let branch = format!("psrt-inactivity-{}", report.report_date.format("%Y"));
-    let branch_path = format!("{base}/git/ref/heads/{}", enc(&branch));
-    let existing: Option<Ref> = gh.get_opt(&branch_path).await?;
-    let on_branch: Option<Content> = match &existing {
-        Some(_) => {
-            gh.get_opt(&format!(
-                "{base}/contents/{ROSTER_PATH}?ref={}",
-                enc(&branch)
-            ))
-            .await?
-        }
-        None => None,
-    };
-    let up_to_date = match &on_branch {
-        Some(c) => decode(c)? == new_text,
-        None => false,
-    };
-    let mut committed = false;
-    if !up_to_date {
-        match existing {
-            Some(_) => {
-                // One commit on top of the default branch: reset, then commit.
-                let body = serde_json::json!({ "sha": head.object.sha, "force": true });
-                gh.write(
-                    Method::PATCH,
-                    &format!("{base}/git/refs/heads/{}", enc(&branch)),
-                    Some(&body),
-                )
-                .await?;
-            }
-            None => {
-                let body = serde_json::json!({ "ref": format!("refs/heads/{branch}"), "sha": head.object.sha });
-                gh.write(Method::POST, &format!("{base}/git/refs"), Some(&body))
-                    .await?;
-            }
-        }
-        let moved = inactive.len() - not_moved.len();
-        let message = format!(
-            "Inactivity report {}: {} member(s) to emeritus",
-            report.report_date, moved
-        );
-        let body = serde_json::json!({
-            "message": message,
-            "content": base64::engine::general_purpose::STANDARD.encode(new_text.as_bytes()),
-            "sha": current.sha,
-            "branch": branch,
-        });
-        gh.write(
-            Method::PUT,
-            &format!("{base}/contents/{ROSTER_PATH}"),
-            Some(&body),
-        )
-        .await?;
-        committed = true;
-    }
-
+    let moved = inactive.len() - not_moved.len();
     let (title, body) = templates.render(
         "inactivity-pr.md",
         pr_context(&report, &loaded.roster, &not_moved),
     )?;
-    let open: Vec<Pull> = gh
-        .list(&format!(
-            "{base}/pulls?state=open&head={}:{}",
-            enc(owner),
-            enc(&branch)
-        ))
-        .await?;
-    let (pull, created) = match open.into_iter().next() {
-        Some(p) => {
-            let patch = serde_json::json!({ "title": title, "body": body });
-            gh.write(
-                Method::PATCH,
-                &format!("{base}/pulls/{}", p.number),
-                Some(&patch),
-            )
-            .await?;
-            (p, false)
-        }
-        None => {
-            let post = serde_json::json!({ "title": title, "body": body, "head": branch, "base": info.default_branch });
-            let path = format!("{base}/pulls");
-            let p: Pull = crate::github::client::decode(
-                &gh.write(Method::POST, &path, Some(&post)).await?,
-                &Method::POST,
-                &path,
-            )?;
-            (p, true)
-        }
-    };
     // Review from the Steering Council: its team, or its members in the roster.
     let g = &loaded.roster.github;
     let reviewers = match &g.steering_council_team {
-        Some(team) => serde_json::json!({ "team_reviewers": [team] }),
-        None => {
-            let sc: Vec<String> = loaded
+        Some(team) => pull_request::Reviewers::Teams(vec![team.clone()]),
+        None => pull_request::Reviewers::Users(
+            loaded
                 .roster
                 .steering_council
                 .iter()
                 .map(ToString::to_string)
-                .collect();
-            serde_json::json!({ "reviewers": sc })
-        }
+                .collect(),
+        ),
     };
-    gh.write(
-        Method::POST,
-        &format!("{base}/pulls/{}/requested_reviewers", pull.number),
-        Some(&reviewers),
-    )
-    .await?;
+    let proposal = pull_request::Proposal {
+        branch: format!("psrt-inactivity-{}", report.report_date.format("%Y")),
+        changes: vec![pull_request::Change {
+            path: ROSTER_PATH.to_owned(),
+            text: new_text,
+            current: Some(current),
+            message: format!(
+                "Inactivity report {}: {} member(s) to emeritus",
+                report.report_date, moved
+            ),
+        }],
+        title,
+        body,
+        reviewers: Some(reviewers),
+    };
+    let done = pull_request::propose(gh, &target, &proposal).await?;
     Ok((
         report,
         PullRequest {
-            number: pull.number,
-            url: pull.html_url,
-            branch,
-            created,
-            committed,
+            number: done.number,
+            url: done.url,
+            branch: done.branch,
+            created: done.created,
+            committed: done.committed,
             not_moved,
         },
     ))

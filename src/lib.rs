@@ -3,12 +3,14 @@
 //! read it, check it, and make the services match it.
 
 pub mod advisories;
+pub mod announce;
 pub mod approvals;
 pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod deadlines;
 pub mod demo;
+pub mod devguide;
 pub mod diag;
 pub mod fakes;
 pub mod github;

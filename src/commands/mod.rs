@@ -2,6 +2,7 @@
 //! [`Outcome`].
 
 pub mod advisories;
+pub mod announce;
 pub mod approvals;
 pub mod check;
 pub mod deadlines;

@@ -1,24 +1,85 @@
-//! `psrt publish`: the public member lists.
+//! `psrt publish`: the public member lists; `--open-pr` proposes them to
+//! the devguide when its copy differs.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use crate::publish;
+use crate::config::Env;
+use crate::notify::Templates;
+use crate::{devguide, publish};
 
-use super::{Outcome, load_valid};
+use super::{Outcome, block_on, load_valid, templates_dir, write_step_summary};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Directory to write the two CSV files into.
-    #[arg(long, value_name = "DIR", default_value = ".")]
-    pub out: std::path::PathBuf,
+    /// Directory to write the two CSV files into (default: the current
+    /// directory; with --open-pr, only when given).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Open (or update) the devguide pull request when its lists differ.
+    #[arg(long)]
+    pub open_pr: bool,
+    /// The devguide repository.
+    #[arg(long, value_name = "OWNER/NAME", default_value = devguide::DEFAULT_REPO, requires = "open_pr")]
+    pub devguide: String,
+    /// Print the outcome as JSON (with --open-pr).
+    #[arg(long, requires = "open_pr")]
+    pub json: bool,
 }
 
 pub fn run(roster: &Path, args: &Args) -> anyhow::Result<Outcome> {
     let Some(loaded) = load_valid(roster)? else {
         return Ok(Outcome::Failed);
     };
-    for path in publish::write(&loaded.roster, &args.out)? {
-        println!("wrote {}", path.display());
+    let out = match (&args.out, args.open_pr) {
+        (Some(dir), _) => Some(dir.clone()),
+        (None, false) => Some(PathBuf::from(".")),
+        (None, true) => None,
+    };
+    if let Some(dir) = &out {
+        for path in publish::write(&loaded.roster, dir)? {
+            println!("wrote {}", path.display());
+        }
     }
+    if !args.open_pr {
+        return Ok(Outcome::Success);
+    }
+    let env = Env::from_process();
+    let gh_env = env
+        .github
+        .as_ref()
+        .map_err(|m| anyhow::anyhow!("psrt publish --open-pr needs GitHub: {m}"))?;
+    let templates = Templates::load(Some(&templates_dir(roster)))?;
+    let source = env
+        .repository
+        .as_ref()
+        .map(|r| format!("`roster.yaml` in {r}"));
+    let outcome = block_on(async {
+        let gh = crate::github::GitHub::connect(
+            gh_env,
+            &loaded.roster.github.org,
+            super::github_tuning(),
+        )
+        .await?;
+        devguide::open_pr(
+            &gh,
+            &args.devguide,
+            &loaded.roster,
+            source.as_deref(),
+            &templates,
+        )
+        .await
+    })??;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&outcome)?);
+    } else {
+        print!("{}", devguide::text(&outcome));
+    }
+    write_step_summary(
+        &env,
+        &format!(
+            "### psrt publish --open-pr\n\n```\n{}```\n",
+            devguide::text(&outcome)
+        ),
+    );
     Ok(Outcome::Success)
 }

@@ -3,5 +3,6 @@
 pub mod advisories;
 pub mod client;
 pub mod model;
+pub mod pull_request;
 
 pub use client::{GitHub, GitHubError, Tuning, enc};

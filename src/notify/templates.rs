@@ -30,6 +30,14 @@ const BUILT_IN: &[(&str, &str)] = &[
         "inactivity-pr.md",
         include_str!("../../templates/inactivity-pr.md"),
     ),
+    (
+        "announce-email.txt",
+        include_str!("../../templates/announce-email.txt"),
+    ),
+    (
+        "devguide-pr.md",
+        include_str!("../../templates/devguide-pr.md"),
+    ),
 ];
 
 /// The templates psrt renders.

@@ -1,6 +1,7 @@
 //! Integration tests: one binary, one module per area.
 
 mod advisories;
+mod announce;
 mod approvals;
 mod check_online;
 mod common;
@@ -10,6 +11,7 @@ mod deadlines;
 mod demo;
 pub mod inactivity;
 mod prism;
+mod publish_devguide;
 mod roster_cli;
 mod roster_props;
 mod sync_cli;

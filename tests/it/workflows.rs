@@ -34,7 +34,12 @@ fn every_workflow_follows_the_rules() {
     let all = workflows();
     assert_eq!(
         all.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(),
-        ["nightly.yml", "pull-request.yml", "yearly.yml"]
+        [
+            "nightly.yml",
+            "publish.yml",
+            "pull-request.yml",
+            "yearly.yml"
+        ]
     );
     for (name, text) in &all {
         let wf = tree(text);
@@ -131,6 +136,98 @@ fn every_workflow_follows_the_rules() {
     assert_eq!(
         conc.get("cancel-in-progress").map(|(_, v)| v.value.clone()),
         Some(Node::Bool(false))
+    );
+}
+
+/// Where secrets go in the workflows that open pull requests: never to the
+/// build (build scripts run dependencies' code) nor to a whole job, only to
+/// the one step that runs psrt.
+#[test]
+fn the_app_key_reaches_only_the_step_that_runs_psrt() {
+    for (name, text) in workflows()
+        .into_iter()
+        .filter(|(n, _)| n == "publish.yml" || n == "yearly.yml")
+    {
+        let wf = tree(&text);
+        let has_secret = |n: &Node| format!("{n:?}").contains("secrets.");
+        assert!(
+            !wf.get("env").is_some_and(|(_, v)| has_secret(&v.value)),
+            "{name}: secrets in the workflow's env"
+        );
+        let Some((_, jobs)) = wf.get("jobs") else {
+            panic!("{name}: no jobs")
+        };
+        let Node::Map(jobs) = &jobs.value else {
+            panic!()
+        };
+        for (job_name, job) in jobs {
+            let job_name = job_name.value.as_str().unwrap_or("?");
+            assert!(
+                !job.value
+                    .get("env")
+                    .is_some_and(|(_, v)| has_secret(&v.value)),
+                "{name}/{job_name}: secrets in the job's env"
+            );
+            let steps: Vec<Node> = job
+                .value
+                .get("steps")
+                .map(|(_, s)| s.value.items().iter().map(|i| i.value.clone()).collect())
+                .unwrap_or_default();
+            let with_secrets: Vec<&Node> = steps.iter().filter(|s| has_secret(s)).collect();
+            assert_eq!(
+                with_secrets.len(),
+                1,
+                "{name}/{job_name}: steps with secrets"
+            );
+            let run = with_secrets[0]
+                .get("run")
+                .and_then(|(_, r)| r.value.as_str().map(str::to_owned))
+                .unwrap_or_default();
+            assert!(
+                run.trim_start().starts_with("./target/release/psrt "),
+                "{name}/{job_name}: the secret goes to `{run}`"
+            );
+            let build = steps
+                .iter()
+                .position(|s| {
+                    s.get("run")
+                        .and_then(|(_, r)| r.value.as_str().map(|r| r.contains("cargo build")))
+                        .unwrap_or(false)
+                })
+                .expect("a build step");
+            assert!(
+                !has_secret(&steps[build]),
+                "{name}/{job_name}: the build sees a secret"
+            );
+        }
+    }
+    let publish = tree(
+        &workflows()
+            .into_iter()
+            .find(|(n, _)| n == "publish.yml")
+            .unwrap()
+            .1,
+    );
+    let on = publish.get("on").map(|(_, v)| v.value.clone()).unwrap();
+    for trigger in ["push", "schedule", "workflow_dispatch"] {
+        assert!(
+            on.get(trigger).is_some(),
+            "publish.yml: no {trigger} trigger"
+        );
+    }
+    let push = on.get("push").map(|(_, v)| v.value.clone()).unwrap();
+    assert_eq!(
+        format!(
+            "{:?}",
+            push.get("paths").map(|(_, v)| v
+                .value
+                .items()
+                .iter()
+                .map(|i| i.value.as_str().map(str::to_owned))
+                .collect::<Vec<_>>())
+        ),
+        format!("{:?}", Some(vec![Some("roster.yaml".to_owned())])),
+        "publish.yml runs when roster.yaml changes on main"
     );
 }
 

@@ -130,6 +130,9 @@ fn advisory_json(s: &GitHubState, a: &FakeAdvisory, base: &str) -> Value {
         }
         None => Value::Null,
     };
+    if let Some(d) = s.details.get(&a.ghsa_id) {
+        super::published::fill(&mut v, d);
+    }
     v
 }
 

@@ -9,10 +9,12 @@
 //! fake finds every required field; the fake fills in what matters.
 
 mod advisories;
+mod published;
 mod repos;
 mod teams;
 
 pub use advisories::FakeAdvisory;
+pub use published::{FakeDetails, FakeVulnerability, example_cpython_advisory};
 pub use repos::{FakeCommit, FakePull, FakeRepo, FakeReview};
 
 use std::collections::BTreeMap;
@@ -82,6 +84,8 @@ pub struct GitHubState {
     pub invitations: Vec<FakeInvitation>,
     pub repos: Vec<FakeRepo>,
     pub advisories: Vec<FakeAdvisory>,
+    /// What advisories show beyond the hygiene fields (CVE id, CVSS, packages...), by GHSA id.
+    pub details: BTreeMap<String, FakeDetails>,
     next_id: u64,
 }
 
@@ -243,6 +247,13 @@ impl Fake<GitHubState> {
             if let Some(a) = s.advisories.iter_mut().find(|a| a.ghsa_id == ghsa_id) {
                 f(a);
             }
+        });
+    }
+
+    /// Sets an advisory's details (CVE id, CVSS, CWEs, packages, database entry).
+    pub fn advisory_details(&self, ghsa_id: &str, d: FakeDetails) {
+        self.with(|s| {
+            s.details.insert(ghsa_id.to_owned(), d);
         });
     }
 
@@ -476,6 +487,7 @@ async fn dispatch(
     }
     let mut resp = teams::handle(&fake, &req)
         .or_else(|| advisories::handle(&fake, &req))
+        .or_else(|| published::handle(&fake, &req))
         .or_else(|| repos::handle(&fake, &req))
         .unwrap_or_else(|| error(404, "Not Found"));
     let headers = resp.headers_mut();

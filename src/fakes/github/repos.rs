@@ -183,7 +183,12 @@ fn pull_json(s: &GitHubState, repo: &FakeRepo, p: &FakePull, base: &str, full: b
     v["node_id"] = json!(format!("PR_{}", p.number));
     v["title"] = json!(p.title);
     v["body"] = json!(p.body);
-    v["state"] = json!(p.state);
+    // The fake's "merged" is GitHub's closed-and-merged.
+    v["state"] = json!(if p.state == "merged" {
+        "closed"
+    } else {
+        p.state.as_str()
+    });
     v["user"] = user(&p.user);
     v["created_at"] = json!(p.created_at.format("%Y-%m-%dT%H:%M:%SZ").to_string());
     v["updated_at"] = v["created_at"].clone();
@@ -205,6 +210,12 @@ fn pull_json(s: &GitHubState, repo: &FakeRepo, p: &FakePull, base: &str, full: b
             obj["label"] = json!(format!("{}:{branch}", repo.owner));
             obj["user"] = user(&p.user);
         }
+    }
+    if p.state == "merged" {
+        // Merged as its head commit (a rebase-style merge).
+        v["merge_commit_sha"] = json!(repo.branches.get(&p.head).cloned());
+        v["merged_at"] = v["created_at"].clone();
+        v["closed_at"] = v["created_at"].clone();
     }
     if full {
         v["merged"] = json!(p.state == "merged");
