@@ -10,10 +10,12 @@
 
 mod advisories;
 mod repos;
+mod statuses;
 mod teams;
 
 pub use advisories::FakeAdvisory;
 pub use repos::{FakeCommit, FakePull, FakeRepo, FakeReview};
+pub use statuses::{APP_SLUG, FakeComment, FakeCommitMeta, FakeStatus};
 
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
@@ -82,6 +84,8 @@ pub struct GitHubState {
     pub invitations: Vec<FakeInvitation>,
     pub repos: Vec<FakeRepo>,
     pub advisories: Vec<FakeAdvisory>,
+    /// Commit statuses, comments, commit authors, token identities.
+    pub statuses: statuses::StatusState,
     next_id: u64,
 }
 
@@ -476,6 +480,7 @@ async fn dispatch(
     }
     let mut resp = teams::handle(&fake, &req)
         .or_else(|| advisories::handle(&fake, &req))
+        .or_else(|| statuses::handle(&fake, &req, credential))
         .or_else(|| repos::handle(&fake, &req))
         .unwrap_or_else(|| error(404, "Not Found"));
     let headers = resp.headers_mut();

@@ -204,6 +204,11 @@ fn pull_json(s: &GitHubState, repo: &FakeRepo, p: &FakePull, base: &str, full: b
             obj["sha"] = json!(repo.branches.get(branch).cloned().unwrap_or_default());
             obj["label"] = json!(format!("{}:{branch}", repo.owner));
             obj["user"] = user(&p.user);
+            if let Some(r) = obj.get_mut("repo") {
+                r["name"] = json!(repo.name);
+                r["full_name"] = json!(repo.full_name());
+                r["default_branch"] = json!(repo.default_branch);
+            }
         }
     }
     if full {
