@@ -86,8 +86,11 @@ pub(crate) fn blob_sha(content: &str) -> String {
 }
 
 impl GitHubState {
+    /// A commit id: unique, stable from run to run, and unlike its
+    /// neighbours in the first seven digits (as `git` abbreviates).
     fn new_sha(&mut self) -> String {
-        format!("{:040x}", self.next_id())
+        let id = self.next_id();
+        format!("{:016x}{id:024x}", id.wrapping_mul(0x9E37_79B9_7F4A_7C15))
     }
 
     /// Commits `files` on top of `branch` (created from the default branch
