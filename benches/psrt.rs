@@ -584,6 +584,9 @@ async fn approvals() {
             fake.add_to_team("python-core", &format!("m{i}"), "member");
         }
         fake.add_to_team("python-triage", "newbie", "member");
+        for i in 1..=5 {
+            fake.org_member(&format!("sc{i}"));
+        }
         let head = format!("{base}  - name: Newbie\n    github: newbie\n");
         let opened = Utc::now() - Days::days(10);
         fake.commit(REPO, "main", &[("roster.yaml", &base)], "base");
@@ -664,7 +667,14 @@ async fn approvals() {
             let writes: Vec<String> = log
                 .iter()
                 .filter(|l| l.is_write())
-                .map(|l| format!("{} {}", l.method, l.path.rsplit('/').nth(1).unwrap_or("")))
+                .map(|l| {
+                    let what = if l.path.contains("/comments") {
+                        "comment"
+                    } else {
+                        "status"
+                    };
+                    format!("{} {what}", l.method)
+                })
                 .collect();
             println!(
                 "| `psrt approvals` ({label}), {run}, 50 ms/request | {} requests ({} reads, {} writes: {}), {:.2} s |",
