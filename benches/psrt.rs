@@ -34,6 +34,9 @@ fn main() {
     if wanted("publish") {
         rt.block_on(publish_devguide());
     }
+    if wanted("approvals") {
+        rt.block_on(approvals());
+    }
 }
 
 fn roster_of(n: usize) -> psrt::roster::Roster {
@@ -720,5 +723,146 @@ fn run_measured(mut cmd: std::process::Command) -> (bool, i64) {
             return (status.success(), peak);
         }
         std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+}
+
+/// One `psrt approvals` run on a membership pull request (30 members, a
+/// newcomer proposed, the Council's approval on the head), against the GitHub
+/// fake with 50 ms per request: a dry run, the first `--publish` (creates the
+/// comment) and the next (edits it); then the devguide's vote rule
+/// (`min_open_days`), which also walks the commits and reads psrt's statuses.
+async fn approvals() {
+    use chrono::{Duration as Days, Utc};
+    use psrt::approvals::{Options, Repo};
+    use psrt::fakes::github::{FakePull, FakeReview, GitHubFake};
+    const REPO: &str = "python/psrt";
+    for (rule, label) in [
+        (
+            "{ reviewers: steering-council, required: 1 }",
+            "Council rule",
+        ),
+        (
+            "{ reviewers: steering-council, required: 1, min_open_days: 7 }",
+            "Council rule with a 7-day vote",
+        ),
+    ] {
+        let fake = GitHubFake::new("python", "t");
+        fake.token_user("t", "psrt-bot");
+        let mut base = format!(
+            "version: 1\ngithub:\n  org: python\n  team: psrt\n  eligibility_teams: [python-core, python-triage]\npolicy:\n  approvals:\n    membership: {rule}\nsteering_council: [sc1, sc2, sc3, sc4, sc5]\nmembers:\n"
+        );
+        for i in 0..30 {
+            base.push_str(&format!("  - name: M{i}\n    github: m{i}\n"));
+            if i < 3 {
+                base.push_str("    roles: [admin]\n");
+            }
+            fake.add_to_team("python-core", &format!("m{i}"), "member");
+        }
+        fake.add_to_team("python-triage", "newbie", "member");
+        for i in 1..=5 {
+            fake.org_member(&format!("sc{i}"));
+        }
+        let head = format!("{base}  - name: Newbie\n    github: newbie\n");
+        let opened = Utc::now() - Days::days(10);
+        fake.commit(REPO, "main", &[("roster.yaml", &base)], "base");
+        let sha = fake.commit_by(
+            REPO,
+            "add",
+            &[("roster.yaml", &head)],
+            "add",
+            "m5",
+            None,
+            opened,
+        );
+        fake.seed_status(
+            REPO,
+            &sha,
+            psrt::approvals::CONTEXT,
+            "failure",
+            "psrt-bot",
+            opened,
+        );
+        fake.update_repo(REPO, |r| {
+            r.pulls.push(FakePull {
+                number: 1,
+                title: "Add newbie".into(),
+                body: String::new(),
+                head: "add".into(),
+                base: "main".into(),
+                state: "open".into(),
+                user: "m5".into(),
+                created_at: opened,
+                requested_users: vec![],
+                requested_teams: vec![],
+            });
+            r.reviews.push(FakeReview {
+                id: 1,
+                pull: 1,
+                user: "sc2".into(),
+                state: "APPROVED".into(),
+                commit_id: sha.clone(),
+                submitted_at: Utc::now(),
+            });
+        });
+        let server = fake.start().await.unwrap();
+        let env = psrt::config::Env::from_vars(
+            &[
+                ("GITHUB_TOKEN".to_owned(), "t".to_owned()),
+                ("GITHUB_API_URL".to_owned(), server.url()),
+            ]
+            .into_iter()
+            .collect(),
+        );
+        fake.knobs.set_latency(Duration::from_millis(50));
+        for (run, publish) in [
+            ("dry run", false),
+            ("first --publish", true),
+            ("next --publish", true),
+        ] {
+            fake.knobs.clear_log();
+            let t = Instant::now();
+            let gh = psrt::github::GitHub::connect(
+                env.github.as_ref().unwrap(),
+                "python",
+                psrt::github::Tuning::local(),
+            )
+            .await
+            .unwrap();
+            let opts = Options {
+                now: Utc::now(),
+                in_actions: false,
+                publish,
+            };
+            let (_, j, _) = psrt::approvals::run(&gh, &Repo::parse(REPO).unwrap(), 1, opts)
+                .await
+                .unwrap();
+            let wall = t.elapsed();
+            assert!(j.verdict.passes, "{:#?}", j.verdict);
+            let log = fake.knobs.log();
+            let writes: Vec<String> = log
+                .iter()
+                .filter(|l| l.is_write())
+                .map(|l| {
+                    let what = if l.path.contains("/comments") {
+                        "comment"
+                    } else {
+                        "status"
+                    };
+                    format!("{} {what}", l.method)
+                })
+                .collect();
+            println!(
+                "| `psrt approvals` ({label}), {run}, 50 ms/request | {} requests ({} reads, {} writes: {}), {:.2} s |",
+                log.len(),
+                log.len() - writes.len(),
+                writes.len(),
+                if writes.is_empty() {
+                    "none".to_owned()
+                } else {
+                    writes.join(", ")
+                },
+                wall.as_secs_f64()
+            );
+        }
     }
 }

@@ -55,6 +55,8 @@ async fn world(now: DateTime<Utc>) -> anyhow::Result<World> {
         github.add_to_team("python-core", l, "member");
     }
     github.add_to_team("steering-council", "council-member", "member");
+    github.add_to_team("python-core", "linus", "member"); // proposed by a pull request
+    github.token_user("demo-token", "psrt-bot"); // the account psrt writes as
     github.commit(
         POLICY_REPO,
         "main",
@@ -447,6 +449,12 @@ pub async fn run() -> anyhow::Result<String> {
             )
         );
     }
+    section(
+        &mut out,
+        "pull request: psrt approvals --pr N --publish   (judged by the base's rule)",
+    );
+    let (pr_number, governance) = approvals_demo(&w, &gh, now).await?;
+    out.push_str(&governance);
 
     section(&mut out, "summary");
     let team = w.github.team_members("psrt");
@@ -462,7 +470,7 @@ pub async fn run() -> anyhow::Result<String> {
         || !drafts.is_valid();
     let _ = writeln!(
         out,
-        "  sync: {} change(s) applied; team {} member(s), list {list} subscriber(s), Discord role {holders} holder(s); the re-plan is empty\n  advisories: {} report(s) fixed, one update each\n  deadlines: {} email(s) sent, recorded in the ledger\n  inactivity: {} inactive member(s); pull request #{} opened\n  announce: {} file(s) written, the CVE record {} and the OSV record {}\n  publish: {}\n  {requests} HTTP requests to the stand-ins, {:.1} s, {}",
+        "  sync: {} change(s) applied; team {} member(s), list {list} subscriber(s), Discord role {holders} holder(s); the re-plan is empty\n  advisories: {} report(s) fixed, one update each\n  deadlines: {} email(s) sent, recorded in the ledger\n  inactivity: {} inactive member(s); pull request #{} opened\n  approvals: pull request #{pr_number} fails without the Council, passes with its approval\n  announce: {} file(s) written, the CVE record {} and the OSV record {}\n  publish: {}\n  {requests} HTTP requests to the stand-ins, {:.1} s, {}",
         applied.iter().map(|r| r.changes.len()).sum::<usize>(),
         team.len(),
         hygiene.changes.len(),
@@ -501,4 +509,105 @@ pub async fn run() -> anyhow::Result<String> {
         anyhow::bail!("the demo hit failures:\n{out}");
     }
     Ok(out)
+}
+
+/// A member proposes a newcomer by pull request: psrt judges it with the
+/// base branch's rule (the Steering Council approves), publishes the status
+/// and its one comment, and judges again after the Council's approval.
+async fn approvals_demo(
+    w: &World,
+    gh: &crate::github::GitHub,
+    now: DateTime<Utc>,
+) -> anyhow::Result<(u64, String)> {
+    use crate::approvals::{self, Options, Repo};
+    let mut out = String::new();
+    let head = EXAMPLE_ROSTER.replace(
+        "\nemeritus:\n",
+        "  - name: Linus Proposed\n    github: linus\n    email: linus@example.org\n\nemeritus:\n",
+    );
+    let sha = w.github.commit_by(
+        POLICY_REPO,
+        "add-linus",
+        &[("roster.yaml", &head)],
+        "Add Linus to the PSRT",
+        "alan",
+        None,
+        now,
+    );
+    let number = w
+        .github
+        .pulls(POLICY_REPO)
+        .iter()
+        .map(|p| p.number)
+        .max()
+        .unwrap_or(0)
+        + 1;
+    w.github.update_repo(POLICY_REPO, |r| {
+        r.pulls.push(crate::fakes::github::FakePull {
+            number,
+            title: "Add Linus to the PSRT".into(),
+            body: String::new(),
+            head: "add-linus".into(),
+            base: "main".into(),
+            state: "open".into(),
+            user: "alan".into(),
+            created_at: now,
+            requested_users: vec![],
+            requested_teams: vec![],
+        })
+    });
+    let repo = Repo::parse(POLICY_REPO)?;
+    let opts = Options {
+        now,
+        in_actions: false,
+        publish: true,
+    };
+    let (_, first, _) = approvals::run(gh, &repo, number, opts).await?;
+    let _ = writeln!(
+        out,
+        "Alan opens #{number}, adding Linus; nobody has approved yet:"
+    );
+    out.push_str(&approvals::text(&first.verdict, number));
+    w.github.update_repo(POLICY_REPO, |r| {
+        let id = 500 + r.reviews.len() as u64;
+        r.reviews.push(crate::fakes::github::FakeReview {
+            id,
+            pull: number,
+            user: "council-member".into(),
+            state: "APPROVED".into(),
+            commit_id: sha.clone(),
+            submitted_at: now,
+        });
+    });
+    let (_, second, _) = approvals::run(gh, &repo, number, opts).await?;
+    let _ = writeln!(
+        out,
+        "\nThe Steering Council approves (review on the head commit):"
+    );
+    out.push_str(&approvals::text(&second.verdict, number));
+    let statuses = w.github.statuses(POLICY_REPO, &sha);
+    let _ = writeln!(
+        out,
+        "\ncommit status psrt/approvals on the head: {}",
+        statuses
+            .iter()
+            .map(|s| s.state.as_str())
+            .collect::<Vec<_>>()
+            .join(" → ")
+    );
+    let comments = w.github.comments(POLICY_REPO, number);
+    let _ = writeln!(
+        out,
+        "the pull request's comment ({} comment, edited in place), as Markdown:",
+        comments.len()
+    );
+    if let Some(c) = comments.first() {
+        for line in c.body.lines() {
+            let _ = writeln!(out, "  │ {line}");
+        }
+    }
+    if first.verdict.passes || !second.verdict.passes {
+        anyhow::bail!("the approvals demo did not go as shown:\n{out}");
+    }
+    Ok((number, out))
 }

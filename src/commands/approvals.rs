@@ -1,5 +1,7 @@
-//! `psrt approvals --pr N`: does a membership pull request meet the base
-//! roster's approval rule?
+//! `psrt approvals --pr N [--publish]`: does pull request N meet the base
+//! roster's approval rule? `--publish` sets the `psrt/approvals` status on
+//! the head commit and keeps one comment up to date; without it nothing is
+//! written.
 
 use crate::approvals;
 use crate::config::Env;
@@ -11,6 +13,10 @@ pub struct Args {
     /// The pull request number.
     #[arg(long, value_name = "N")]
     pub pr: u64,
+    /// Set the `psrt/approvals` commit status on the head commit and keep
+    /// psrt's comment on the pull request up to date.
+    #[arg(long)]
+    pub publish: bool,
     /// Judge as of this time (RFC 3339 or YYYY-MM-DD); the clock when absent.
     #[arg(long, value_name = "TIME")]
     pub now: Option<String>,
@@ -25,23 +31,49 @@ pub fn run(repo: Option<&str>, args: &Args) -> anyhow::Result<Outcome> {
         .github
         .as_ref()
         .map_err(|m| anyhow::anyhow!("psrt approvals needs GitHub: {m}"))?;
-    let repo = repo.map(str::to_owned).or_else(|| env.repository.clone()).ok_or_else(|| anyhow::anyhow!("psrt approvals needs the policy repository: set GITHUB_REPOSITORY or pass --repo owner/name"))?;
-    let org = repo
+    let full_name = repo
+        .map(str::to_owned)
+        .or_else(|| env.repository.clone())
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "psrt approvals needs the policy repository: set GITHUB_REPOSITORY or pass --repo owner/name"
+            )
+        })?;
+    let repo = approvals::Repo::parse(&full_name)?;
+    let org = full_name
         .split_once('/')
-        .map_or(repo.as_str(), |(o, _)| o)
+        .map_or(full_name.as_str(), |(o, _)| o)
         .to_owned();
-    let now = parse_now(args.now.as_deref())?;
-    let verdict = block_on(async {
+    let opts = approvals::Options {
+        now: parse_now(args.now.as_deref())?,
+        in_actions: env.in_actions,
+        publish: args.publish,
+    };
+    let (pull, judgement, published) = block_on(async {
         let gh = crate::github::GitHub::connect(gh_env, &org, super::github_tuning()).await?;
-        approvals::check(&gh, &repo, args.pr, now).await
+        approvals::run(&gh, &repo, args.pr, opts).await
     })??;
+    let verdict = &judgement.verdict;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&verdict)?);
+        println!("{}", serde_json::to_string_pretty(verdict)?);
     } else {
-        print!("{}", approvals::text(&verdict, args.pr));
+        print!("{}", approvals::text(verdict, pull.number));
     }
-    write_step_summary(&env, &approvals::markdown(&verdict, args.pr));
-    Ok(if verdict.passes {
+    write_step_summary(&env, &approvals::comment(verdict));
+    let mut failed_writes = false;
+    if let Some((plan, applied)) = &published {
+        for n in &plan.notes {
+            eprintln!("publish: {n}");
+        }
+        for d in &applied.done {
+            eprintln!("published: {d}");
+        }
+        for f in &applied.failed {
+            eprintln!("error: publishing failed: {f}");
+        }
+        failed_writes = applied.failed();
+    }
+    Ok(if verdict.passes && !failed_writes {
         Outcome::Success
     } else {
         Outcome::Failed

@@ -129,6 +129,8 @@ pub struct GitHub {
     last_write: Mutex<Option<Instant>>,
     read_count: AtomicU64,
     write_count: AtomicU64,
+    /// The App itself (its JWT), when connected as an App installation.
+    app: Option<Box<GitHub>>,
 }
 
 impl GitHub {
@@ -171,10 +173,22 @@ impl GitHub {
                     .map_err(|e| {
                         anyhow::anyhow!("finding the GitHub App's installation for {org}: {e}")
                     })?;
-                app.installation(octocrab::models::InstallationId(inst.id))?
+                let mut me = Self::wrap(
+                    app.installation(octocrab::models::InstallationId(inst.id))?,
+                    &env.api_url,
+                    tuning,
+                )?;
+                me.app = Some(Box::new(as_app));
+                return Ok(me);
             }
         };
         Self::wrap(octo, &env.api_url, tuning)
+    }
+
+    /// The App itself (requests signed with its JWT, e.g. `GET /app`), when
+    /// psrt runs as a GitHub App installation.
+    pub fn as_app(&self) -> Option<&GitHub> {
+        self.app.as_deref()
     }
 
     fn wrap(octo: Octocrab, api_url: &str, tuning: Tuning) -> anyhow::Result<Self> {
@@ -189,6 +203,7 @@ impl GitHub {
             last_write: Mutex::new(None),
             read_count: AtomicU64::new(0),
             write_count: AtomicU64::new(0),
+            app: None,
         })
     }
 

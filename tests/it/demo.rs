@@ -33,6 +33,9 @@ fn the_demo_runs_the_nightly_and_yearly_jobs_offline_and_exits_0() {
         "after a roster change: psrt publish --open-pr",
         "opened pull request #1 (https://github.com/python/devguide/pull/1) on branch psrt-publish",
         "+Barbara New,barbara,",
+        "pull request #2: the approval rule does NOT hold (not approved: 0 of 1 from steering-council)",
+        "pull request #2: the approval rule holds (approved: 1 of 1 from steering-council)",
+        "commit status psrt/approvals on the head: failure → success",
         "no failures",
         "docs/operations.md",
     ] {

@@ -35,9 +35,11 @@ fn every_workflow_follows_the_rules() {
     assert_eq!(
         all.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(),
         [
+            "approvals.yml",
             "nightly.yml",
             "publish.yml",
             "pull-request.yml",
+            "review.yml",
             "yearly.yml"
         ]
     );
@@ -61,10 +63,12 @@ fn every_workflow_follows_the_rules() {
                 .collect(),
             _ => vec![],
         };
+        // Only the approvals workflow may run on these (it never runs the head).
         assert!(
-            !triggers
-                .iter()
-                .any(|t| t == "pull_request_target" || t == "workflow_run"),
+            name == "approvals.yml"
+                || !triggers
+                    .iter()
+                    .any(|t| t == "pull_request_target" || t == "workflow_run"),
             "{name}: {triggers:?}"
         );
         let Some((_, jobs)) = wf.get("jobs") else {
@@ -128,7 +132,7 @@ fn every_workflow_follows_the_rules() {
             );
         }
     }
-    let nightly = tree(&all[0].1);
+    let nightly = tree(&all.iter().find(|(n, _)| n == "nightly.yml").unwrap().1);
     let conc = nightly
         .get("concurrency")
         .map(|(_, c)| c.value.clone())
@@ -229,6 +233,191 @@ fn the_app_key_reaches_only_the_step_that_runs_psrt() {
         format!("{:?}", Some(vec![Some("roster.yaml".to_owned())])),
         "publish.yml runs when roster.yaml changes on main"
     );
+}
+
+fn workflow(name: &str) -> (String, Node) {
+    let text = std::fs::read_to_string(repo_root().join(".github/workflows").join(name)).unwrap();
+    let wf = tree(&text);
+    (text, wf)
+}
+
+fn keys(node: &Node) -> Vec<String> {
+    match node {
+        Node::Map(m) => m
+            .iter()
+            .filter_map(|(k, _)| k.value.as_str().map(str::to_owned))
+            .collect(),
+        _ => vec![],
+    }
+}
+
+fn strings(node: &Node) -> Vec<String> {
+    node.items()
+        .iter()
+        .filter_map(|i| i.value.as_str().map(str::to_owned))
+        .collect()
+}
+
+/// Every string inside a node (keys excluded), to search for expressions.
+fn text_of(node: &Node) -> String {
+    match node {
+        Node::Str(s) => s.clone(),
+        Node::Seq(items) => items
+            .iter()
+            .map(|i| text_of(&i.value))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        Node::Map(m) => m
+            .iter()
+            .map(|(_, v)| text_of(&v.value))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        _ => String::new(),
+    }
+}
+
+fn is_secret(s: &str) -> bool {
+    s.contains("secrets.") || s.contains("github.token") || s.contains("GITHUB_TOKEN")
+}
+
+/// Issue 17: the approvals verdict comes from the base branch's definition
+/// and code only, and the review workflow that feeds it has no permissions.
+#[test]
+fn approvals_run_from_the_base_and_never_touch_the_head() {
+    let (text, wf) = workflow("approvals.yml");
+    let on = wf.get("on").map(|(_, v)| v.value.clone()).unwrap();
+    assert_eq!(keys(&on), ["pull_request_target", "workflow_run"]);
+    let prt = on.get("pull_request_target").unwrap().1;
+    assert_eq!(
+        strings(&prt.value.get("types").unwrap().1.value),
+        ["opened", "synchronize", "reopened", "edited"]
+    );
+    let run = on.get("workflow_run").unwrap().1;
+    assert_eq!(
+        strings(&run.value.get("workflows").unwrap().1.value),
+        ["review"]
+    );
+    assert_eq!(
+        strings(&run.value.get("types").unwrap().1.value),
+        ["completed"]
+    );
+    // Nothing refers to the head: no ref, sha or repository of it.
+    for banned in [
+        "github.event.pull_request.head",
+        "github.head_ref",
+        "workflow_run.head",
+        "refs/pull/",
+    ] {
+        assert!(!text.contains(banned), "approvals.yml mentions `{banned}`");
+    }
+    let jobs = wf.get("jobs").unwrap().1.value.clone();
+    let mut built = false;
+    for (job_name, job) in match &jobs {
+        Node::Map(m) => m.clone(),
+        _ => panic!("jobs"),
+    } {
+        let job_name = job_name.value.as_str().unwrap_or("?").to_owned();
+        if let Some((_, env)) = job.value.get("env") {
+            assert!(
+                !is_secret(&text_of(&env.value)),
+                "{job_name}: a secret in the job's env"
+            );
+        }
+        let steps = job
+            .value
+            .get("steps")
+            .map(|(_, s)| s.value.items().to_vec())
+            .unwrap_or_default();
+        let build_at = steps.iter().position(|s| {
+            s.value
+                .get("run")
+                .and_then(|(_, r)| r.value.as_str().map(|r| r.contains("cargo build")))
+                .unwrap_or(false)
+        });
+        for (i, step) in steps.iter().enumerate() {
+            let uses = step
+                .value
+                .get("uses")
+                .and_then(|(_, u)| u.value.as_str().map(str::to_owned))
+                .unwrap_or_default();
+            if uses.starts_with("actions/checkout@") {
+                // The default branch: no `ref:` at all.
+                let with = step.value.get("with").unwrap().1.value.clone();
+                assert_eq!(
+                    keys(&with),
+                    ["persist-credentials"],
+                    "{job_name}: checkout takes only persist-credentials"
+                );
+            }
+            let all = text_of(&step.value);
+            if let Some(b) = build_at {
+                assert!(
+                    i > b || !is_secret(&all),
+                    "{job_name}: step {i} has a secret before the build"
+                );
+            }
+            // A secret reaches only a step's env, never `with:` or `run:`...
+            if all.contains("secrets.") {
+                let env = step
+                    .value
+                    .get("env")
+                    .map(|(_, e)| text_of(&e.value))
+                    .unwrap_or_default();
+                assert!(
+                    env.contains("secrets."),
+                    "{job_name}: step {i} uses a secret outside env"
+                );
+                let run = step
+                    .value
+                    .get("run")
+                    .and_then(|(_, r)| r.value.as_str().map(str::to_owned))
+                    .unwrap_or_default();
+                assert!(
+                    run.starts_with("./target/release/psrt approvals"),
+                    "{job_name}: a secret for `{run}`"
+                );
+                assert!(run.contains("--publish"), "{job_name}: {run}");
+            }
+        }
+        built |= build_at.is_some();
+    }
+    assert!(built, "approvals.yml builds psrt");
+    // The pull request number from the review artifact is checked as a number.
+    assert!(
+        text.contains("*[!0-9]*"),
+        "the artifact's number is not validated"
+    );
+
+    // The review workflow: no permissions, no secrets, no checkout; it only
+    // records the number.
+    let (text, wf) = workflow("review.yml");
+    assert_eq!(wf.get("name").unwrap().1.value.as_str(), Some("review"));
+    assert_eq!(
+        keys(&wf.get("on").unwrap().1.value),
+        ["pull_request_review"]
+    );
+    for (_, job) in match &wf.get("jobs").unwrap().1.value {
+        Node::Map(m) => m.clone(),
+        _ => panic!("jobs"),
+    } {
+        assert_eq!(
+            job.value.get("permissions").map(|(_, p)| p.value.clone()),
+            Some(Node::Map(vec![]))
+        );
+    }
+    assert!(!is_secret(&text) && !text.contains("actions/checkout") && !text.contains("psrt"));
+
+    // The pull request workflow runs the head's code: no approvals there, no secrets.
+    let (text, wf) = workflow("pull-request.yml");
+    assert_eq!(keys(&wf.get("on").unwrap().1.value), ["pull_request"]);
+    assert!(!text.contains("approvals --") && !text.contains("secrets."));
+    // `--publish` appears in approvals.yml only.
+    for (name, text) in workflows() {
+        assert!(
+            name == "approvals.yml" || !text.contains("--publish"),
+            "{name}"
+        );
+    }
 }
 
 fn linter(var: &str) -> String {

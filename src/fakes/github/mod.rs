@@ -11,11 +11,13 @@
 mod advisories;
 mod published;
 mod repos;
+mod statuses;
 mod teams;
 
 pub use advisories::FakeAdvisory;
 pub use published::{FakeDetails, FakeVulnerability, example_cpython_advisory};
 pub use repos::{FakeCommit, FakePull, FakeRepo, FakeReview};
+pub use statuses::{APP_SLUG, FakeComment, FakeCommitMeta, FakeStatus};
 
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
@@ -86,6 +88,8 @@ pub struct GitHubState {
     pub advisories: Vec<FakeAdvisory>,
     /// What advisories show beyond the hygiene fields (CVE id, CVSS, packages...), by GHSA id.
     pub details: BTreeMap<String, FakeDetails>,
+    /// Commit statuses, comments, commit authors, token identities.
+    pub statuses: statuses::StatusState,
     next_id: u64,
 }
 
@@ -488,6 +492,7 @@ async fn dispatch(
     let mut resp = teams::handle(&fake, &req)
         .or_else(|| advisories::handle(&fake, &req))
         .or_else(|| published::handle(&fake, &req))
+        .or_else(|| statuses::handle(&fake, &req, credential))
         .or_else(|| repos::handle(&fake, &req))
         .unwrap_or_else(|| error(404, "Not Found"));
     let headers = resp.headers_mut();

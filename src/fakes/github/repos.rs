@@ -86,8 +86,11 @@ pub(crate) fn blob_sha(content: &str) -> String {
 }
 
 impl GitHubState {
+    /// A commit id: unique, stable from run to run, and unlike its
+    /// neighbours in the first seven digits (as `git` abbreviates).
     fn new_sha(&mut self) -> String {
-        format!("{:040x}", self.next_id())
+        let id = self.next_id();
+        format!("{:016x}{id:024x}", id.wrapping_mul(0x9E37_79B9_7F4A_7C15))
     }
 
     /// Commits `files` on top of `branch` (created from the default branch
@@ -209,6 +212,11 @@ fn pull_json(s: &GitHubState, repo: &FakeRepo, p: &FakePull, base: &str, full: b
             obj["sha"] = json!(repo.branches.get(branch).cloned().unwrap_or_default());
             obj["label"] = json!(format!("{}:{branch}", repo.owner));
             obj["user"] = user(&p.user);
+            if let Some(r) = obj.get_mut("repo") {
+                r["name"] = json!(repo.name);
+                r["full_name"] = json!(repo.full_name());
+                r["default_branch"] = json!(repo.default_branch);
+            }
         }
     }
     if p.state == "merged" {

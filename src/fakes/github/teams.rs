@@ -126,6 +126,10 @@ pub(crate) fn app_auth(fake: &GitHubFake, req: &Req, jwt: &str) -> Response {
             ));
             json_response(200, v)
         }
+        (&Method::GET, ["app"]) => json_response(
+            200,
+            super::statuses::app_json(app.app_id, &fake.with(|s| s.org.clone()), &req.base),
+        ),
         (&Method::POST, ["app", "installations", id, "access_tokens"])
             if *id == app.installation_id.to_string() =>
         {

@@ -1,0 +1,222 @@
+//! Governance on pull requests: does pull request N meet the approval rule of
+//! the BASE branch's roster?
+//!
+//! - Every change to the roster's meaning needs `policy.approvals.membership`
+//!   of the base ([`changes`]): members, emeritus, roles, identity and contact
+//!   fields, the Steering Council, service settings and policy. Only comments,
+//!   formatting and display names are free. A member who leaves `members`
+//!   without an `emeritus` entry is never allowed.
+//! - Reviews follow GitHub's semantics ([`rule`]); the author and whoever
+//!   pushed a commit cannot approve; `min_open_days` counts from the latest
+//!   push that changed the roster ([`read::window`]).
+//! - A head roster that fails `psrt check` gets "head roster is invalid",
+//!   echoing nothing from it.
+//! - `--publish` sets the commit status `psrt/approvals` on the head commit
+//!   and keeps one comment up to date ([`publish`]); the comment shows, per
+//!   service, who gains or loses access if it merges ([`access`]).
+//!
+//! The verdict is only as trustworthy as the code and workflow that compute
+//! it: `.github/workflows/approvals.yml` runs this from the base branch and
+//! never runs the pull request's code (docs/operations.md).
+
+pub mod access;
+pub mod changes;
+pub mod publish;
+pub mod read;
+pub mod render;
+pub mod rule;
+
+use chrono::{DateTime, Utc};
+
+pub use publish::MARKER;
+pub use read::{CONTEXT, Identity, Pull, Repo};
+pub use render::{comment, text};
+pub use rule::{Review, Verdict};
+
+use crate::github::GitHub;
+use crate::roster::Login;
+
+/// The GitHub permissions `psrt approvals --publish` needs, for a scoped
+/// installation token: read the roster and the pull request, write one
+/// comment (issues: a pull request's comments are issue comments) and one
+/// commit status, read the eligibility teams.
+pub const PERMISSIONS: &[(&str, &str)] = &[
+    ("contents", "read"),
+    ("pull_requests", "read"),
+    ("issues", "write"),
+    ("statuses", "write"),
+    ("members", "read"),
+];
+
+/// How a run goes.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    pub now: DateTime<Utc>,
+    /// Under GitHub Actions (a workflow token writes as `github-actions[bot]`).
+    pub in_actions: bool,
+    /// Whether psrt's identity is needed to publish.
+    pub publish: bool,
+}
+
+/// A verdict and what publishing it needs.
+#[derive(Debug, Clone)]
+pub struct Judgement {
+    pub verdict: Verdict,
+    /// psrt's own account, when it was needed and GitHub said.
+    pub identity: Option<Identity>,
+}
+
+/// Reads pull request `pull` and decides. An error means psrt could not
+/// judge (it never guesses): a base roster that is missing or invalid, or a
+/// read that failed.
+pub async fn judge(
+    gh: &GitHub,
+    repo: &Repo,
+    pull: &Pull,
+    opts: Options,
+) -> anyhow::Result<Judgement> {
+    let today = opts.now.date_naive();
+    let base_bytes = read::roster_at(gh, repo, &pull.base_ref)
+        .await?
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "the base branch `{}` has no roster.yaml: nothing to judge against",
+                pull.base_ref
+            )
+        })?;
+    let base = match read::parse_checked(&base_bytes, today) {
+        read::Parsed::Valid(r) => r,
+        read::Parsed::Invalid(problems) => anyhow::bail!(
+            "the base branch's roster.yaml fails `psrt check` ({} error(s)): psrt judges nothing against it; fix the default branch first",
+            problems.len()
+        ),
+    };
+    let mut identity = None;
+    if opts.publish {
+        identity = read::identity(gh, opts.in_actions).await?;
+    }
+    let head = match read::roster_at(gh, repo, &pull.head_sha).await? {
+        None => {
+            return Ok(Judgement {
+                verdict: Verdict::invalid_head(
+                    pull.head_sha.clone(),
+                    "`roster.yaml` is missing at the head: the policy cannot be deleted",
+                ),
+                identity,
+            });
+        }
+        Some(bytes) => match read::parse_checked(&bytes, today) {
+            read::Parsed::Valid(r) => r,
+            read::Parsed::Invalid(problems) => {
+                return Ok(Judgement {
+                    verdict: Verdict::invalid_head(
+                        pull.head_sha.clone(),
+                        &rule::problems(&problems),
+                    ),
+                    identity,
+                });
+            }
+        },
+    };
+    let changes = changes::between(&base, &head);
+    let access = access::between(&base, &head);
+    let base_is_default = pull
+        .default_branch
+        .as_deref()
+        .is_some_and(|d| d == pull.base_ref);
+    let mut facts = rule::Facts {
+        base: &base,
+        changes: &changes,
+        access,
+        head_sha: pull.head_sha.clone(),
+        base_is_default,
+        author: pull.author.clone(),
+        pushers: Default::default(),
+        commits_complete: true,
+        reviews: vec![],
+        eligible: Ok(Default::default()),
+        window: None,
+        now: opts.now,
+    };
+    if changes.needs_approval() {
+        let newcomers = !changes.newcomers.is_empty();
+        let teams = &base.github.eligibility_teams;
+        let (reviews, commits, eligible) = futures::join!(
+            read::reviews(gh, repo, pull.number),
+            read::commits(gh, repo, pull.number),
+            async {
+                if !newcomers {
+                    Ok(Default::default())
+                } else if teams.is_empty() {
+                    Err("`github.eligibility_teams` is not configured".to_owned())
+                } else {
+                    crate::roster::online::eligible_logins(gh, &base.github.org, teams)
+                        .await
+                        .map(|s| s.into_iter().collect())
+                }
+            }
+        );
+        let commits = commits?;
+        facts.reviews = reviews?;
+        facts.pushers = read::pushers(&commits);
+        facts.commits_complete = commits.len() < read::MAX_PULL_COMMITS;
+        facts.eligible = eligible;
+        if base.policy.approvals.membership.min_open_days.is_some() {
+            if identity.is_none() {
+                identity = read::identity(gh, opts.in_actions).await?;
+            }
+            facts.window = Some(
+                read::window(gh, repo, pull, &head, &commits, identity.as_ref(), opts.now).await?,
+            );
+        }
+    }
+    Ok(Judgement {
+        verdict: rule::decide(facts),
+        identity,
+    })
+}
+
+/// `psrt approvals` in one call: read, judge, and (with `publish`) write the
+/// status and the comment. Returns the verdict and what was written.
+pub async fn run(
+    gh: &GitHub,
+    repo: &Repo,
+    number: u64,
+    opts: Options,
+) -> anyhow::Result<(Pull, Judgement, Option<(publish::Plan, publish::Applied)>)> {
+    let pull = read::pull(gh, repo, number).await?;
+    let judged = judge(gh, repo, &pull, opts).await;
+    let judgement = match judged {
+        Ok(j) => j,
+        Err(e) => {
+            if opts.publish {
+                // Never leave an earlier green standing for a state psrt
+                // could not read.
+                let plan = publish::error_plan(&pull);
+                let _ = publish::apply(gh, repo, &pull, &plan).await;
+            }
+            return Err(e);
+        }
+    };
+    if !opts.publish {
+        return Ok((pull, judgement, None));
+    }
+    let me = judgement.identity.clone().ok_or_else(|| {
+        anyhow::anyhow!(
+            "psrt cannot tell which account it writes as, so it cannot find its own comment: run it as the GitHub App (PSRT_GITHUB_APP_ID and PSRT_GITHUB_APP_KEY), or with a token whose `GET /user` answers; nothing was written"
+        )
+    })?;
+    let body = render::comment(&judgement.verdict);
+    let plan = publish::plan(gh, repo, &pull, &me, &judgement.verdict, &body).await?;
+    let applied = publish::apply(gh, repo, &pull, &plan).await;
+    Ok((pull, judgement, Some((plan, applied))))
+}
+
+/// A login shown only when it has a login's syntax.
+pub(crate) fn shown(l: &str) -> String {
+    if Login::from(l).is_valid() {
+        l.to_owned()
+    } else {
+        "(an account)".to_owned()
+    }
+}

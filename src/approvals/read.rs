@@ -1,0 +1,419 @@
+//! What the verdict reads from GitHub: the pull request, `roster.yaml` at the
+//! base branch and at the head commit, reviews, the pull request's commits
+//! (who authored and committed them), psrt's own identity and the
+//! `psrt/approvals` statuses it set before. Nothing here writes.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+
+use super::rule::{Review, Window};
+use crate::github::model::User;
+use crate::github::{GitHub, enc};
+use crate::roster::{Login, Roster};
+
+/// `owner/name`, split and encoded once.
+#[derive(Debug, Clone)]
+pub struct Repo {
+    pub full_name: String,
+    /// `/repos/{owner}/{name}`
+    pub path: String,
+}
+
+impl Repo {
+    pub fn parse(full_name: &str) -> anyhow::Result<Self> {
+        let (owner, name) = full_name
+            .split_once('/')
+            .filter(|(o, n)| !o.is_empty() && !n.is_empty() && !n.contains('/'))
+            .ok_or_else(|| {
+                anyhow::anyhow!("the policy repository `{full_name}` is not owner/name")
+            })?;
+        Ok(Self {
+            full_name: full_name.to_owned(),
+            path: format!("/repos/{}/{}", enc(owner), enc(name)),
+        })
+    }
+}
+
+/// The pull request, as far as the verdict needs it.
+#[derive(Debug, Clone)]
+pub struct Pull {
+    pub number: u64,
+    pub author: Login,
+    pub created_at: DateTime<Utc>,
+    pub html_url: String,
+    pub state: String,
+    pub base_ref: String,
+    pub default_branch: Option<String>,
+    pub head_sha: String,
+}
+
+pub async fn pull(gh: &GitHub, repo: &Repo, number: u64) -> anyhow::Result<Pull> {
+    #[derive(Deserialize)]
+    struct WireRepo {
+        default_branch: Option<String>,
+    }
+    #[derive(Deserialize)]
+    struct Base {
+        #[serde(rename = "ref")]
+        branch: String,
+        repo: Option<WireRepo>,
+    }
+    #[derive(Deserialize)]
+    struct Head {
+        sha: String,
+    }
+    #[derive(Deserialize)]
+    struct Wire {
+        user: Option<User>,
+        created_at: DateTime<Utc>,
+        html_url: String,
+        state: String,
+        base: Base,
+        head: Head,
+    }
+    let w: Wire = gh.get(&format!("{}/pulls/{number}", repo.path)).await?;
+    if !(w.head.sha.len() == 40 && w.head.sha.bytes().all(|b| b.is_ascii_hexdigit())) {
+        anyhow::bail!("GitHub gave pull request #{number} a head that is not a commit sha");
+    }
+    Ok(Pull {
+        number,
+        author: Login::new(w.user.map(|u| u.login).unwrap_or_default()),
+        created_at: w.created_at,
+        html_url: w.html_url,
+        state: w.state,
+        base_ref: w.base.branch,
+        default_branch: w.base.repo.and_then(|r| r.default_branch),
+        head_sha: w.head.sha,
+    })
+}
+
+/// `roster.yaml` at a branch or commit; `None` when it does not exist there.
+pub async fn roster_at(gh: &GitHub, repo: &Repo, at: &str) -> anyhow::Result<Option<Vec<u8>>> {
+    use base64::Engine as _;
+    #[derive(Deserialize)]
+    struct Content {
+        content: String,
+    }
+    let path = format!(
+        "{}/contents/{}?ref={}",
+        repo.path,
+        crate::inactivity::ROSTER_PATH,
+        enc(at)
+    );
+    let Some(c) = gh.get_opt::<Content>(&path).await? else {
+        return Ok(None);
+    };
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(c.content.replace(['\n', '\r'], ""))
+        .map_err(|_| {
+            anyhow::anyhow!("GitHub sent roster.yaml at {at} in a form psrt cannot read")
+        })?;
+    Ok(Some(bytes))
+}
+
+/// A roster read for judging: valid, or the rules it breaks (rule, line),
+/// never its text.
+pub enum Parsed {
+    Valid(Box<Roster>),
+    Invalid(Vec<(&'static str, u32)>),
+}
+
+pub fn parse_checked(bytes: &[u8], today: chrono::NaiveDate) -> Parsed {
+    match crate::roster::parse(bytes) {
+        Ok(loaded) => {
+            let errors: Vec<(&'static str, u32)> =
+                crate::roster::validate::validate(&loaded, today)
+                    .into_iter()
+                    .filter(crate::diag::Diagnostic::is_error)
+                    .map(|d| (d.rule, d.loc.line))
+                    .collect();
+            if errors.is_empty() {
+                Parsed::Valid(Box::new(loaded.roster))
+            } else {
+                Parsed::Invalid(errors)
+            }
+        }
+        Err(crate::roster::LoadError::Invalid { diagnostics, .. }) => Parsed::Invalid(
+            diagnostics
+                .iter()
+                .filter(|d| d.is_error())
+                .map(|d| (d.rule, d.loc.line))
+                .collect(),
+        ),
+        Err(crate::roster::LoadError::Io(_)) => Parsed::Invalid(vec![("encoding", 1)]),
+    }
+}
+
+pub async fn reviews(gh: &GitHub, repo: &Repo, number: u64) -> anyhow::Result<Vec<Review>> {
+    #[derive(Deserialize)]
+    struct Wire {
+        id: u64,
+        user: Option<User>,
+        state: String,
+        #[serde(default)]
+        commit_id: Option<String>,
+        #[serde(default)]
+        submitted_at: Option<DateTime<Utc>>,
+    }
+    let wire: Vec<Wire> = gh
+        .list(&format!("{}/pulls/{number}/reviews", repo.path))
+        .await?;
+    Ok(wire
+        .into_iter()
+        .filter_map(|r| {
+            Some(Review {
+                id: r.id,
+                login: r.user?.login,
+                state: r.state,
+                commit_id: r.commit_id.unwrap_or_default(),
+                submitted_at: r.submitted_at,
+            })
+        })
+        .collect())
+}
+
+/// A commit of the pull request.
+#[derive(Debug, Clone)]
+pub struct Commit {
+    pub sha: String,
+    pub parents: Vec<String>,
+    /// GitHub accounts linked to the commit's author and committer.
+    pub author: Option<String>,
+    pub committer: Option<String>,
+    pub committed_at: Option<DateTime<Utc>>,
+}
+
+/// GitHub lists at most this many commits of a pull request.
+pub const MAX_PULL_COMMITS: usize = 250;
+
+pub async fn commits(gh: &GitHub, repo: &Repo, number: u64) -> anyhow::Result<Vec<Commit>> {
+    #[derive(Deserialize)]
+    struct Sha {
+        sha: String,
+    }
+    #[derive(Deserialize)]
+    struct GitUser {
+        #[serde(default)]
+        date: Option<DateTime<Utc>>,
+    }
+    #[derive(Deserialize)]
+    struct GitCommit {
+        committer: Option<GitUser>,
+    }
+    #[derive(Deserialize)]
+    struct Wire {
+        sha: String,
+        commit: GitCommit,
+        author: Option<User>,
+        committer: Option<User>,
+        #[serde(default)]
+        parents: Vec<Sha>,
+    }
+    let wire: Vec<Wire> = gh
+        .list(&format!("{}/pulls/{number}/commits", repo.path))
+        .await?;
+    Ok(wire
+        .into_iter()
+        .map(|w| Commit {
+            sha: w.sha,
+            parents: w.parents.into_iter().map(|p| p.sha).collect(),
+            author: w.author.map(|u| u.login),
+            committer: w.committer.map(|u| u.login),
+            committed_at: w.commit.committer.and_then(|c| c.date),
+        })
+        .collect())
+}
+
+/// Everyone GitHub links to a commit of the pull request, as author or committer.
+pub fn pushers(commits: &[Commit]) -> BTreeSet<Login> {
+    commits
+        .iter()
+        .flat_map(|c| [&c.author, &c.committer])
+        .flatten()
+        .map(|l| Login::new(l.clone()))
+        .collect()
+}
+
+/// The account psrt's writes appear under.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    /// `{app-slug}[bot]`, or the token's user.
+    pub login: String,
+    /// The App's id, when psrt runs as its GitHub App: comments it writes
+    /// carry it as `performed_via_github_app`.
+    pub app_id: Option<u64>,
+}
+
+/// Who psrt is: the App (`GET /app`, with its JWT), or the token's user
+/// (`GET /user`). A workflow's own token cannot ask; under GitHub Actions its
+/// writes appear as `github-actions[bot]`.
+pub async fn identity(gh: &GitHub, in_actions: bool) -> anyhow::Result<Option<Identity>> {
+    #[derive(Deserialize)]
+    struct App {
+        id: u64,
+        slug: Option<String>,
+    }
+    if let Some(app) = gh.as_app() {
+        let a: App = app.get("/app").await?;
+        let slug = a
+            .slug
+            .filter(|s| Login::from(s.as_str()).is_valid())
+            .ok_or_else(|| anyhow::anyhow!("GitHub did not say the App's slug"))?;
+        return Ok(Some(Identity {
+            login: format!("{slug}[bot]"),
+            app_id: Some(a.id),
+        }));
+    }
+    match gh.get::<User>("/user").await {
+        Ok(u) => Ok(Some(Identity {
+            login: u.login,
+            app_id: None,
+        })),
+        Err(e) if matches!(e.status(), Some(401 | 403)) => Ok(in_actions.then(|| Identity {
+            login: "github-actions[bot]".to_owned(),
+            app_id: None,
+        })),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The commit status psrt sets.
+pub const CONTEXT: &str = "psrt/approvals";
+
+/// When psrt (this identity) first set its status on `sha`, if it ever did.
+pub async fn first_verdict_at(
+    gh: &GitHub,
+    repo: &Repo,
+    sha: &str,
+    me: &Identity,
+) -> anyhow::Result<Option<DateTime<Utc>>> {
+    #[derive(Deserialize)]
+    struct Status {
+        context: String,
+        created_at: DateTime<Utc>,
+        creator: Option<User>,
+    }
+    let all: Vec<Status> = gh
+        .list(&format!("{}/commits/{}/statuses", repo.path, enc(sha)))
+        .await?;
+    Ok(all
+        .into_iter()
+        .filter(|s| {
+            s.context == CONTEXT
+                && s.creator
+                    .as_ref()
+                    .is_some_and(|c| c.login.eq_ignore_ascii_case(&me.login))
+        })
+        .map(|s| s.created_at)
+        .min())
+}
+
+fn short(sha: &str) -> &str {
+    sha.get(..7).unwrap_or(sha)
+}
+
+/// When the vote opened: the latest commit that changes the roster's meaning
+/// (walking first parents from the head), pushed no earlier than psrt first
+/// judged it or a later commit (a status is timestamped by GitHub; a commit
+/// date is whatever the pusher wrote), and never before the pull request was
+/// opened. A commit psrt never judged opens the vote now.
+pub async fn window(
+    gh: &GitHub,
+    repo: &Repo,
+    pull: &Pull,
+    head: &Roster,
+    commits: &[Commit],
+    me: Option<&Identity>,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Window> {
+    let by_sha: std::collections::HashMap<&str, &Commit> =
+        commits.iter().map(|c| (c.sha.as_str(), c)).collect();
+    // head → … → the latest commit that changes the roster.
+    let mut chain: Vec<&Commit> = Vec::new();
+    let mut cur_roster: Option<Roster> = None;
+    let mut cur = pull.head_sha.as_str();
+    while let Some(c) = by_sha.get(cur).copied() {
+        chain.push(c);
+        if chain.len() > commits.len() {
+            break;
+        }
+        let Some(parent) = c
+            .parents
+            .first()
+            .filter(|p| by_sha.contains_key(p.as_str()))
+        else {
+            break; // the first commit of the pull request
+        };
+        let parent_roster = match roster_at(gh, repo, parent).await? {
+            Some(bytes) => crate::roster::parse(&bytes).ok().map(|l| l.roster),
+            None => None,
+        };
+        let this = cur_roster.as_ref().unwrap_or(head);
+        let changed = match &parent_roster {
+            Some(p) => super::changes::between(p, this)
+                .changes
+                .iter()
+                .any(|ch| ch.rule != super::changes::Rule::Free),
+            None => true,
+        };
+        if changed {
+            break;
+        }
+        cur_roster = parent_roster;
+        cur = parent.as_str();
+    }
+    let Some(changing) = chain.last() else {
+        // The head is not among the listed commits: count from now.
+        return Ok(Window {
+            opened_at: now,
+            since: "this run (psrt could not place the head among the pull request's commits)"
+                .into(),
+        });
+    };
+    // psrt's first verdict on the changing commit or any later one.
+    let mut seen = None;
+    if let Some(me) = me {
+        for c in chain.iter().rev() {
+            if let Some(at) = first_verdict_at(gh, repo, &c.sha, me).await? {
+                seen = Some(at);
+                break;
+            }
+        }
+    }
+    let sha = short(&changing.sha);
+    let mut opened_at = pull.created_at;
+    let mut since = format!(
+        "the opening of the pull request ({})",
+        fmt_time(pull.created_at)
+    );
+    if let Some(t) = changing.committed_at.filter(|t| *t > opened_at) {
+        opened_at = t;
+        since = format!(
+            "`{sha}`, the latest commit that changes the roster ({})",
+            fmt_time(t)
+        );
+    }
+    match seen {
+        Some(t) if t > opened_at => {
+            opened_at = t;
+            since = format!(
+                "`{sha}`, the latest commit that changes the roster, first judged by psrt at {}",
+                fmt_time(t)
+            );
+        }
+        Some(_) => {}
+        None => {
+            opened_at = now;
+            since = format!(
+                "`{sha}`, the latest commit that changes the roster, which psrt has not judged before: the vote opens with this run"
+            );
+        }
+    }
+    Ok(Window { opened_at, since })
+}
+
+fn fmt_time(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M UTC").to_string()
+}
