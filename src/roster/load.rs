@@ -121,9 +121,34 @@ fn parse_tree(text: &str) -> Result<Spanned<Node>, Diagnostic> {
                 format!("key `{key}` appears twice in the same mapping"),
             )
             .help("keep one of them")
+        } else if let Some(tab) = message
+            .contains("tab")
+            .then(|| indentation_tab(text, loc))
+            .flatten()
+        {
+            // The scanner reports the scalar before the tab (the line
+            // above); point at the tab itself.
+            Diagnostic::error(
+                "yaml-syntax",
+                tab,
+                "a tab in the indentation: YAML indents with spaces only",
+            )
+            .help("replace the tab with spaces")
         } else {
             Diagnostic::error("yaml-syntax", loc, message)
         }
+    })
+}
+
+/// The first tab in a line's indentation at or after `from`'s line.
+fn indentation_tab(text: &str, from: Loc) -> Option<Loc> {
+    let first = from.line.saturating_sub(1) as usize;
+    text.lines().enumerate().skip(first).find_map(|(i, line)| {
+        let indent = &line[..line.len() - line.trim_start_matches([' ', '\t']).len()];
+        indent.find('\t').map(|col| Loc {
+            line: u32::try_from(i + 1).unwrap_or(u32::MAX),
+            col: u32::try_from(indent[..col].chars().count() + 1).unwrap_or(u32::MAX),
+        })
     })
 }
 
@@ -302,6 +327,26 @@ mod tests {
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].rule, "yaml-syntax");
         assert!(d[0].loc.line >= 2);
+    }
+
+    #[test]
+    fn a_tab_in_indentation_is_pointed_at() {
+        for (src, line, col) in [
+            (
+                "version: 1\ngithub:\n  org: python\n\tteam: psrt\nmembers: []\n",
+                4,
+                1,
+            ),
+            ("version: 1\nmembers:\n  - name: a\n  \t  github: a\n", 4, 3),
+        ] {
+            let d = errors(src);
+            assert_eq!(
+                (d[0].rule, d[0].loc.line, d[0].loc.col),
+                ("yaml-syntax", line, col),
+                "{d:?}"
+            );
+            assert!(d[0].message.contains("tab"), "{}", d[0].message);
+        }
     }
 
     #[test]

@@ -4,6 +4,7 @@ mod advisories;
 mod approvals;
 mod check_online;
 mod common;
+mod contacts;
 mod contract_discord;
 mod contract_github;
 mod deadlines;
