@@ -695,3 +695,262 @@ async fn a_deadline_email_reaches_an_encrypted_coordinator_through_real_smtp() {
     })
     .await;
 }
+
+/// The property: with planted plaintext addresses and Discord ids, and
+/// their `age:` values, no command's stdout or stderr (with `-vv` trace
+/// logs), nor the ledger, nor the published lists, contains any of them.
+/// Commands: check (without and with the key, text and JSON), sync (plan,
+/// apply, no key, wrong key), advisories --apply, deadlines --send,
+/// inactivity, publish, contacts rekey, and encrypt (which prints an
+/// `age:` value by design, never the plaintext).
+mod no_output_leaks {
+    use super::*;
+    use proptest::prelude::*;
+
+    struct Planted {
+        plain: Vec<String>,
+        sealed: Vec<String>,
+    }
+
+    impl Planted {
+        fn assert_absent(&self, what: &str, text: &str, sealed_too: bool) {
+            for p in &self.plain {
+                assert!(
+                    !text.contains(p.as_str()),
+                    "{what} shows a planted address {p}:\n{text}"
+                );
+            }
+            if sealed_too {
+                for s in &self.sealed {
+                    // Any 24 characters of the value would do; check several.
+                    let body = s.strip_prefix("age:").unwrap();
+                    for chunk in [
+                        &body[..24],
+                        &body[body.len() / 2..body.len() / 2 + 24],
+                        &body[body.len() - 24..],
+                    ] {
+                        assert!(!text.contains(chunk), "{what} shows an age: value:\n{text}");
+                    }
+                }
+            }
+        }
+    }
+
+    fn scenario(locals: Vec<String>, ids: Vec<u64>) {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let nightly = ContactKey::generate();
+        let admin = ContactKey::generate();
+        let keys = [&nightly, &admin];
+        let logins = ["ada", "bo", "cy", "di"];
+        let plain: Vec<String> = locals
+            .iter()
+            .map(|l| format!("{l}@planted.example"))
+            .collect();
+        let discords: Vec<String> = ids.iter().map(|i| i.to_string()).collect();
+        let mut sealed = Vec::new();
+        let mut members = Vec::new();
+        for (i, login) in logins.iter().enumerate() {
+            let e = seal(&plain[i], &keys);
+            let d = seal(&discords[i], &keys);
+            sealed.push(e.clone());
+            sealed.push(d.clone());
+            members.push((*login, i < 2, Some(e), Some(d)));
+        }
+        let planted = Planted {
+            plain: plain.iter().chain(&discords).cloned().collect(),
+            sealed,
+        };
+        let now = Utc::now();
+        let (gh, gh_server, mm, mm_server, dc, dc_server, sink, smtp) = rt.block_on(async {
+            let (gh, gh_server) = github().await;
+            for l in ["ada", "bo", "cy", "di", "ex"] {
+                gh.org_member(l);
+            }
+            for l in ["ada", "bo"] {
+                gh.add_to_team("psrt", l, "maintainer");
+            }
+            gh.add_to_team("python-core", "cy", "member");
+            gh.repo("python/cpython");
+            gh.advisory(
+                FakeAdvisory::new(
+                    "python/cpython",
+                    "GHSA-prop-0000-0001",
+                    "triage",
+                    now - Duration::days(80),
+                )
+                .coordinator("cy"),
+            );
+            gh.advisory(FakeAdvisory::new(
+                "python/cpython",
+                "GHSA-prop-0000-0002",
+                "triage",
+                now - Duration::days(10),
+            ));
+            let mm = psrt::fakes::mailman::MailmanFake::new("u", "p");
+            mm.with(|s| {
+                s.domains.push("example.org".into());
+                s.lists
+                    .push(("security.example.org".into(), "security@example.org".into()));
+            });
+            let mm_server = mm.start().await.unwrap();
+            let dc = psrt::fakes::discord::DiscordFake::new("bot");
+            dc.guild(GUILD, ROLE);
+            for (i, id) in ids.iter().enumerate() {
+                dc.member(GUILD, *id, logins[i], &[]);
+            }
+            let dc_server = dc.start().await.unwrap();
+            let sink = psrt::fakes::smtp::SmtpSink::default();
+            let smtp = sink.start().await.unwrap();
+            (gh, gh_server, mm, mm_server, dc, dc_server, sink, smtp)
+        });
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let roster = contact_roster(
+            &keys,
+            &members,
+            &format!(
+                "mailman:\n  list: security.example.org\ndiscord:\n  guild: \"{GUILD}\"\n  role: \"{ROLE}\"\nemail:\n  from: \"PSRT <psrt-bot@example.org>\"\n"
+            ),
+        );
+        write(d, "roster.yaml", &roster);
+        let base = vec![
+            ("GITHUB_TOKEN", TOKEN.to_owned()),
+            ("GITHUB_API_URL", gh_server.url()),
+            ("GITHUB_REPOSITORY", "python/psrt".to_owned()),
+            ("PSRT_MAILMAN_URL", format!("{}/3.1", mm_server.url())),
+            ("PSRT_MAILMAN_USER", "u".into()),
+            ("PSRT_MAILMAN_PASSWORD", "p".into()),
+            ("PSRT_DISCORD_API_URL", dc_server.url()),
+            ("PSRT_DISCORD_TOKEN", "bot".into()),
+            (
+                "PSRT_SMTP_URL",
+                format!("smtp://127.0.0.1:{}?tls=none", smtp.port),
+            ),
+        ];
+        let with_key = |k: &ContactKey| {
+            let mut e = base.clone();
+            e.push(key_env(k));
+            e
+        };
+        let wrong = ContactKey::generate();
+        let ledger = d.join("ledger.json");
+        let ledger_arg = ledger.to_str().unwrap().to_owned();
+        let out = d.join("public");
+        let out_arg = out.to_str().unwrap().to_owned();
+        let runs: Vec<(&str, Vec<&str>, Vec<(&str, String)>)> = vec![
+            ("check", vec!["check"], base.clone()),
+            ("check with the key", vec!["check"], with_key(&nightly)),
+            (
+                "check --json with the key",
+                vec!["check", "--json"],
+                with_key(&nightly),
+            ),
+            ("sync without a key", vec!["sync", "--apply"], base.clone()),
+            (
+                "sync with a wrong key",
+                vec!["sync", "--apply"],
+                with_key(&wrong),
+            ),
+            ("sync plan", vec!["sync"], with_key(&nightly)),
+            ("sync --json", vec!["sync", "--json"], with_key(&nightly)),
+            ("sync --apply", vec!["sync", "--apply"], with_key(&nightly)),
+            (
+                "advisories --apply",
+                vec!["advisories", "--apply"],
+                with_key(&nightly),
+            ),
+            (
+                "deadlines --send",
+                vec!["deadlines", "--send", "--ledger", &ledger_arg],
+                with_key(&nightly),
+            ),
+            (
+                "deadlines --json",
+                vec!["deadlines", "--json", "--ledger", &ledger_arg],
+                with_key(&nightly),
+            ),
+            ("inactivity", vec!["inactivity"], with_key(&nightly)),
+            (
+                "publish",
+                vec!["publish", "--out", &out_arg],
+                with_key(&nightly),
+            ),
+            (
+                "contacts rekey",
+                vec!["contacts", "rekey"],
+                with_key(&admin),
+            ),
+            ("check after rekey", vec!["check"], with_key(&admin)),
+        ];
+        for (what, args, env) in runs {
+            let mut args = args.clone();
+            args.push("-vv");
+            let r = psrt_in(d, &args, &env, None);
+            assert!(
+                r.code == 0 || what.contains("wrong key"),
+                "{what}: {}",
+                r.all()
+            );
+            // rekey writes new values into the file: those are not the
+            // planted ones, but the file's own; stdout must not show them.
+            planted.assert_absent(what, &r.all(), true);
+            if what == "contacts rekey" {
+                let now_in_file = std::fs::read_to_string(d.join("roster.yaml")).unwrap();
+                for line in now_in_file.lines().filter(|l| l.contains("age:")) {
+                    let v = line.split("age:").nth(1).unwrap();
+                    assert!(!r.all().contains(&v[..24]));
+                }
+            }
+        }
+        let r = psrt_in(d, &["encrypt", "-vv"], &[], Some(&plain[0]));
+        assert_eq!(r.code, 0, "{}", r.all());
+        planted.assert_absent("encrypt", &r.all(), false);
+        let kept = std::fs::read_to_string(&ledger).unwrap();
+        assert!(
+            kept.contains("GHSA-prop-0000-0001"),
+            "the ledger recorded the warning"
+        );
+        planted.assert_absent("the ledger", &kept, true);
+        for f in ["psrt.csv", "psrt-emeritus.csv"] {
+            planted.assert_absent(f, &std::fs::read_to_string(out.join(f)).unwrap(), true);
+        }
+        // Not vacuous: the services got the decrypted values, the mail went out.
+        let mut list = mm.with(|s| {
+            s.members
+                .iter()
+                .filter(|m| m.role == "member")
+                .map(|m| m.email.clone())
+                .collect::<Vec<_>>()
+        });
+        list.sort();
+        let mut want = plain.clone();
+        want.sort();
+        assert_eq!(list, want);
+        assert_eq!(dc.holders(GUILD, ROLE).len(), 4);
+        assert!(
+            sink.messages()
+                .iter()
+                .any(|m| m.header("To").is_some_and(|t| t.contains(&plain[2])))
+        );
+        drop((gh, gh_server, mm_server, dc_server, smtp));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 3, ..ProptestConfig::default() })]
+        #[test]
+        fn no_output_of_any_command_carries_an_address_or_an_age_value(
+            locals in proptest::collection::vec("[a-z]{6,10}\\.[a-z0-9]{4}", 4),
+            ids in proptest::collection::btree_set(100_000_000_000_000_000u64..999_999_999_999_999_999, 4),
+        ) {
+            let mut locals = locals;
+            for (i, l) in locals.iter_mut().enumerate() {
+                l.push_str(&format!("x{i}")); // distinct addresses
+            }
+            scenario(locals, ids.into_iter().collect());
+        }
+    }
+}
