@@ -841,7 +841,8 @@ mod no_output_leaks {
         let ledger_arg = ledger.to_str().unwrap().to_owned();
         let out = d.join("public");
         let out_arg = out.to_str().unwrap().to_owned();
-        let runs: Vec<(&str, Vec<&str>, Vec<(&str, String)>)> = vec![
+        type Env<'a> = Vec<(&'a str, String)>;
+        let runs: Vec<(&str, Vec<&str>, Env)> = vec![
             ("check", vec!["check"], base.clone()),
             ("check with the key", vec!["check"], with_key(&nightly)),
             (
