@@ -186,7 +186,7 @@ fn roster_with(n: usize, full: bool) -> String {
     if full {
         s.push_str("mailman:\n  list: security.python.org\ndiscord:\n  guild: \"1234567890123456789\"\n  role: \"2345678901234567890\"\n");
     }
-    s.push_str("members:\n");
+    s.push_str("steering_council: [member-0]\nmembers:\n");
     for i in 0..n {
         let roles = if i < 3 { "[admin]" } else { "[]" };
         if !full {
