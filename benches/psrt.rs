@@ -195,7 +195,7 @@ fn roster_with(n: usize, full: bool) -> String {
     if full {
         s.push_str("mailman:\n  list: security.python.org\ndiscord:\n  guild: \"1234567890123456789\"\n  role: \"2345678901234567890\"\n");
     }
-    s.push_str("members:\n");
+    s.push_str("steering_council: [member-0]\nmembers:\n");
     for i in 0..n {
         let roles = if i < 3 { "[admin]" } else { "[]" };
         if !full {
@@ -216,6 +216,8 @@ fn roster_with(n: usize, full: bool) -> String {
 fn check_10k() {
     check_n(10_000, true);
     check_n(10_000, false);
+    check_encrypted(10_000);
+    pyyaml(&roster_with(10_000, true), "all 8 member fields");
     // The floor: serde-saphyr's own parser, events only, and typed without spans.
     let text = roster_with(10_000, true);
     let (median, _) = time(15, || {
@@ -865,4 +867,146 @@ async fn approvals() {
             );
         }
     }
+}
+
+/// `psrt check` with `PSRT_CONTACT_KEY` on 10,000 members with every field,
+/// each `email` encrypted to two recipients (10,000 fields, decrypted in
+/// parallel, one thread per core).
+fn check_encrypted(n: usize) {
+    use psrt::contacts::{ContactKey, field, open};
+    let nightly = ContactKey::generate();
+    let admin = ContactKey::generate();
+    let recipients = [nightly.recipient(), admin.recipient()];
+    let plain = roster_with(n, true);
+    let mut text = String::with_capacity(plain.len() * 3);
+    for line in plain.lines() {
+        if line == "members:" {
+            text.push_str(&format!(
+                "contacts:\n  recipients: [{}, {}]\n",
+                nightly.public(),
+                admin.public()
+            ));
+        }
+        match line.strip_prefix("    email: ") {
+            Some(addr) => text.push_str(&format!(
+                "    email: \"{}\"\n",
+                field::seal(addr, &recipients).unwrap()
+            )),
+            None => {
+                text.push_str(line);
+                text.push('\n');
+            }
+        }
+    }
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+    let threads = psrt::contacts::open::threads_for(n);
+    let (median, min) = time(7, || {
+        let loaded = psrt::roster::parse(text.as_bytes()).expect("valid");
+        let opened = open(&loaded.roster, Some(Ok(&nightly)));
+        assert_eq!(opened.opened(), n);
+        let diags = psrt::roster::validate::validate_with(&loaded, today, Some(&opened));
+        assert!(diags.is_empty(), "{:?}", diags.first());
+    });
+    println!(
+        "| `psrt check` with PSRT_CONTACT_KEY, {n} members (all fields, {n} encrypted emails, 2 recipients; {} KiB), parse + decrypt ({threads} threads) + validate in process | median {:.1} ms, min {:.1} ms |",
+        text.len() / 1024,
+        median.as_secs_f64() * 1e3,
+        min.as_secs_f64() * 1e3
+    );
+    let (median, _) = time(7, || {
+        let loaded = psrt::roster::parse(text.as_bytes()).expect("valid");
+        let diags = psrt::roster::validate::validate(&loaded, today);
+        assert!(diags.is_empty(), "{:?}", diags.first());
+    });
+    println!(
+        "| `psrt check` without the key, same file (framing of {n} fields only), in process | median {:.1} ms |",
+        median.as_secs_f64() * 1e3
+    );
+    let values: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("    email: \""))
+        .map(|v| v.trim_end_matches('"'))
+        .collect();
+    let (median, _) = time(7, || {
+        let out = psrt::contacts::open::decrypt_all(&values, &nightly);
+        assert!(out.iter().all(Result::is_ok));
+    });
+    println!(
+        "| age decryption alone, {n} fields, {threads} threads | median {:.1} ms |",
+        median.as_secs_f64() * 1e3
+    );
+    let dir = std::env::temp_dir().join(format!("psrt-bench-enc-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("roster.yaml");
+    std::fs::write(&path, &text).unwrap();
+    let exe = env!("CARGO_BIN_EXE_psrt");
+    let secret = nightly.secret();
+    let (median, min) = time(7, || {
+        let out = std::process::Command::new(exe)
+            .arg("--roster")
+            .arg(&path)
+            .arg("check")
+            .env("PSRT_CONTACT_KEY", secret.expose())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    });
+    println!(
+        "| `psrt check` with PSRT_CONTACT_KEY, same file, the whole process | median {:.1} ms, min {:.1} ms |",
+        median.as_secs_f64() * 1e3,
+        min.as_secs_f64() * 1e3
+    );
+    pyyaml(&text, "the encrypted file");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// PyYAML's C loader on the same text: `yaml.load(f, Loader=yaml.CSafeLoader)`,
+/// timed inside Python (parse only) and as a whole process. Python is
+/// `PSRT_BENCH_PYTHON`, or the venv `scripts/bench-pyyaml` makes.
+fn pyyaml(text: &str, what: &str) {
+    let python = std::env::var("PSRT_BENCH_PYTHON").unwrap_or_else(|_| {
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/.test-services/bench/bin/python"
+        )
+        .to_owned()
+    });
+    let dir = std::env::temp_dir().join(format!("psrt-bench-py-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("roster.yaml");
+    std::fs::write(&path, text).unwrap();
+    let script = "import sys, time, yaml\nt = time.perf_counter()\nyaml.load(open(sys.argv[1]), Loader=yaml.CSafeLoader)\nprint(time.perf_counter() - t)";
+    let mut inner = Vec::new();
+    let mut whole = Vec::new();
+    for _ in 0..5 {
+        let t = Instant::now();
+        let out = std::process::Command::new(&python)
+            .args(["-c", script])
+            .arg(&path)
+            .output();
+        let Some(out) = out.ok().filter(|o| o.status.success()) else {
+            println!(
+                "| PyYAML C loader ({what}) | not measured: run scripts/bench-pyyaml (or set PSRT_BENCH_PYTHON to a python with PyYAML) |"
+            );
+            return;
+        };
+        whole.push(t.elapsed());
+        let secs: f64 = String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .parse()
+            .unwrap_or(f64::NAN);
+        inner.push(Duration::from_secs_f64(secs.max(0.0)));
+    }
+    inner.sort();
+    whole.sort();
+    println!(
+        "| PyYAML C loader (`yaml.CSafeLoader`), {what}: parse only / the whole python process | median {:.1} ms / {:.1} ms |",
+        inner[2].as_secs_f64() * 1e3,
+        whole[2].as_secs_f64() * 1e3
+    );
+    let _ = std::fs::remove_dir_all(dir);
 }

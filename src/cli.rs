@@ -66,6 +66,12 @@ pub enum Command {
     Demo,
     /// Print the roster's JSON Schema (committed as schema/roster.schema.json).
     Schema,
+    /// Print a new contact key (age identity), as age-keygen does.
+    Keygen(commands::keygen::Args),
+    /// Encrypt an email address or Discord id to contacts.recipients; prints the value to paste.
+    Encrypt(commands::encrypt::Args),
+    /// Encrypted contact fields: `rekey` re-encrypts them to the current recipients.
+    Contacts(commands::contacts::Args),
 }
 
 pub fn main() -> ExitCode {
@@ -99,6 +105,9 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Advisories(args) => commands::advisories::run(&roster, &args),
         Command::Announce(args) => commands::announce::run(&roster, repo.as_deref(), &args),
         Command::Demo => commands::demo::run(),
+        Command::Keygen(args) => commands::keygen::run(&args),
+        Command::Encrypt(args) => commands::encrypt::run(&roster, &args),
+        Command::Contacts(args) => commands::contacts::run(&roster, &args),
         Command::Schema => {
             print!("{}", crate::roster::schema::schema_text());
             Ok(Outcome::Success)

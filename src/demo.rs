@@ -18,6 +18,10 @@ use crate::sync::{self, Context, Options, report};
 
 /// The example roster the demo starts from (`examples/roster.yaml`).
 pub const EXAMPLE_ROSTER: &str = include_str!("../examples/roster.yaml");
+/// The demo's contact key: a published demo key that protects nothing; it
+/// opens the example roster's encrypted fields, as `PSRT_CONTACT_KEY` does
+/// in the nightly job.
+pub const DEMO_CONTACT_KEY: &str = include_str!("../examples/demo-contact-key.txt");
 const POLICY_REPO: &str = "python/psrt";
 const DEVGUIDE: &str = "python/devguide";
 const GUILD: u64 = 1_234_567_890_123_456_789;
@@ -225,6 +229,15 @@ fn email(out: &mut String, m: &Captured) {
         "Auto-Submitted",
     ] {
         if let Some(v) = m.header(h) {
+            // Recipients may have encrypted addresses: masked, as in plans.
+            let v = if h == "To" || h == "Cc" {
+                v.split(',')
+                    .map(|a| crate::sync::mailman::mask(a.trim()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            } else {
+                v
+            };
             let _ = writeln!(out, "  │ {h}: {v}");
         }
     }
@@ -240,7 +253,10 @@ pub async fn run() -> anyhow::Result<String> {
     let now = Utc::now();
     let loaded = crate::roster::parse(EXAMPLE_ROSTER.as_bytes())
         .map_err(|e| anyhow::anyhow!("examples/roster.yaml: {e}"))?;
-    let roster = &loaded.roster;
+    let key = crate::contacts::ContactKey::parse(&crate::secret::Secret::new(DEMO_CONTACT_KEY))
+        .map_err(|e| anyhow::anyhow!("examples/demo-contact-key.txt: {e}"))?;
+    let opened = crate::contacts::open(&loaded.roster, Some(Ok(&key)));
+    let roster = &opened.roster;
     let w = world(now).await?;
     let env = env_for(&w);
     let tuning = crate::github::Tuning::local();
@@ -259,8 +275,20 @@ pub async fn run() -> anyhow::Result<String> {
         "psrt demo: the nightly and yearly jobs against local stand-ins of GitHub, Mailman 3,\nDiscord and an SMTP server (loopback only, no credentials), seeded from\nexamples/roster.yaml with drift: a missing member, a former member still in the\nteam and on the list, an admin without the maintainer role, an open report 80\ndays old, one with no coordinator, a member inactive for a year."
     );
 
+    section(
+        &mut out,
+        "contacts: PSRT_CONTACT_KEY opens the encrypted fields",
+    );
+    let _ = writeln!(
+        out,
+        "  {}\n  (the demo's key, examples/demo-contact-key.txt); below, addresses are masked",
+        opened
+            .summary()
+            .unwrap_or_else(|| "no encrypted contact fields".into())
+    );
+
     section(&mut out, "nightly 1/5: psrt sync   (the plan: a dry run)");
-    let plan = sync::run(roster, &ctx, &[], Options::default()).await;
+    let plan = sync::run_opened(&opened, &ctx, &[], Options::default()).await;
     out.push_str(&report::text(&plan, false));
 
     section(&mut out, "nightly 2/5: psrt sync --apply");
@@ -350,14 +378,22 @@ pub async fn run() -> anyhow::Result<String> {
             "\nthe change it carries (roster.yaml, edited in place):"
         );
         let diff = similar::TextDiff::from_lines(EXAMPLE_ROSTER, &after);
-        let _ = write!(
-            out,
-            "{}",
-            diff.unified_diff().context_radius(1).header(
+        let shown = diff
+            .unified_diff()
+            .context_radius(1)
+            .header(
                 "roster.yaml (main)",
-                &format!("roster.yaml ({})", pr.branch)
+                &format!("roster.yaml ({})", pr.branch),
             )
-        );
+            .to_string();
+        // An encrypted value is never printed, not even in a diff.
+        for line in shown.lines() {
+            let line = match line.split_once("age:") {
+                Some((before, _)) => format!("{before}age:…\""),
+                None => line.to_owned(),
+            };
+            let _ = writeln!(out, "{line}");
+        }
     }
 
     section(

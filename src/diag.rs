@@ -79,7 +79,8 @@ impl Diagnostic {
         );
         if let Some(line) = source.and_then(|s| s.lines().nth(self.loc.line as usize - 1)) {
             let line = line.trim_end();
-            if !line.is_empty() && line.chars().count() <= 200 {
+            // An encrypted contact field (`age:…`) is never shown.
+            if !line.is_empty() && line.chars().count() <= 200 && !line.contains("age:") {
                 let gutter = self.loc.line.to_string().len();
                 let caret_at = line
                     .chars()

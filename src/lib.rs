@@ -8,6 +8,7 @@ pub mod approvals;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod contacts;
 pub mod deadlines;
 pub mod demo;
 pub mod devguide;

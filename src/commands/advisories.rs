@@ -7,7 +7,7 @@ use crate::config::Env;
 use crate::notify::{Mailer, Templates};
 use crate::sync::report;
 
-use super::{Outcome, block_on, load_valid, parse_now, templates_dir, write_step_summary};
+use super::{Outcome, block_on, load_opened, parse_now, templates_dir, write_step_summary};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -23,10 +23,11 @@ pub struct Args {
 }
 
 pub fn run(roster_path: &Path, args: &Args) -> anyhow::Result<Outcome> {
-    let Some(loaded) = load_valid(roster_path)? else {
+    let Some((_, opened)) = load_opened(roster_path)? else {
         return Ok(Outcome::Failed);
     };
-    let roster = &loaded.roster;
+    let roster = &opened.roster;
+    let closed = opened.blocked(crate::contacts::Field::Email);
     let now = parse_now(args.now.as_deref())?;
     let env = Env::from_process();
     let gh_env = env
@@ -35,6 +36,11 @@ pub fn run(roster_path: &Path, args: &Args) -> anyhow::Result<Outcome> {
         .map_err(|m| anyhow::anyhow!("psrt advisories needs GitHub: {m}"))?;
     let templates = Templates::load(Some(&templates_dir(roster_path)))?;
     let mailer = match (args.apply, &env.smtp, &roster.email) {
+        (true, _, _) if closed.is_some() => {
+            let reason = closed.as_deref().unwrap_or_default();
+            eprintln!("note: new coordinators will not be emailed: {reason}");
+            None
+        }
         (true, Ok(smtp), Some(email)) => Some(Mailer::new(smtp, &email.from)?),
         (true, Err(missing), _) => {
             eprintln!("note: new coordinators will not be emailed: {missing}");
@@ -63,7 +69,7 @@ pub fn run(roster_path: &Path, args: &Args) -> anyhow::Result<Outcome> {
         &env,
         &report::markdown(&reports, args.apply).replace("### psrt sync", "### psrt advisories"),
     );
-    Ok(if reports[0].failed() {
+    Ok(if reports[0].failed() || opened.key_problem() {
         Outcome::Failed
     } else {
         Outcome::Success

@@ -21,7 +21,13 @@ pub fn run(path: &Path, args: &Args) -> anyhow::Result<Outcome> {
     let file = path.display().to_string();
     let (mut diags, text, counts, structural) = match roster::load(path) {
         Ok(loaded) => {
-            let mut diags = roster::validate::validate(&loaded, today());
+            // With PSRT_CONTACT_KEY the decrypted values are checked too;
+            // without it, the `age:` framing only.
+            let opened = crate::contacts::open_with_env(&loaded.roster);
+            if let (Some(line), false) = (opened.summary(), args.json) {
+                println!("note: {line}");
+            }
+            let mut diags = roster::validate::validate_with(&loaded, today(), Some(&opened));
             if args.online {
                 diags.extend(online(&loaded)?);
             }

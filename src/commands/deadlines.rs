@@ -8,7 +8,7 @@ use crate::deadlines::{self, Sending};
 use crate::ledger::Ledger;
 use crate::notify::{Mailer, Templates};
 
-use super::{Outcome, block_on, load_valid, parse_now, templates_dir, write_step_summary};
+use super::{Outcome, block_on, load_opened, parse_now, templates_dir, write_step_summary};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -27,10 +27,17 @@ pub struct Args {
 }
 
 pub fn run(roster_path: &Path, args: &Args) -> anyhow::Result<Outcome> {
-    let Some(loaded) = load_valid(roster_path)? else {
+    let Some((_, opened)) = load_opened(roster_path)? else {
         return Ok(Outcome::Failed);
     };
-    let roster = &loaded.roster;
+    let roster = &opened.roster;
+    // A coordinator whose address stays encrypted would be skipped (or
+    // their warning rerouted): send nothing rather than that.
+    let closed = opened.blocked(crate::contacts::Field::Email);
+    if let (true, Some(reason)) = (args.send, &closed) {
+        eprintln!("note: deadline emails are not sent: {reason}");
+    }
+    let send = args.send && closed.is_none();
     let now = parse_now(args.now.as_deref())?;
     let env = Env::from_process();
     let gh_env = env
@@ -38,7 +45,7 @@ pub fn run(roster_path: &Path, args: &Args) -> anyhow::Result<Outcome> {
         .as_ref()
         .map_err(|m| anyhow::anyhow!("psrt deadlines needs GitHub: {m}"))?;
     let mut ledger = Ledger::load(&args.ledger)?;
-    let (mailer, templates) = if args.send {
+    let (mailer, templates) = if send {
         let smtp = env
             .smtp
             .as_ref()
@@ -72,16 +79,16 @@ pub fn run(roster_path: &Path, args: &Args) -> anyhow::Result<Outcome> {
     if args.json {
         println!("{}", deadlines::json(&out, now));
     } else {
-        print!("{}", deadlines::text(&out, now, args.send));
+        print!("{}", deadlines::text(&out, now, send));
     }
     write_step_summary(
         &env,
         &format!(
             "### psrt deadlines\n\n```\n{}```\n",
-            deadlines::text(&out, now, args.send)
+            deadlines::text(&out, now, send)
         ),
     );
-    Ok(if out.failed() {
+    Ok(if out.failed() || opened.key_problem() {
         Outcome::Failed
     } else {
         Outcome::Success

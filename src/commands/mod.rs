@@ -5,15 +5,19 @@ pub mod advisories;
 pub mod announce;
 pub mod approvals;
 pub mod check;
+pub mod contacts;
 pub mod deadlines;
 pub mod demo;
+pub mod encrypt;
 pub mod import;
 pub mod inactivity;
+pub mod keygen;
 pub mod publish;
 pub mod sync;
 
 use std::path::Path;
 
+use crate::contacts::Opened;
 use crate::diag::Diagnostic;
 use crate::roster::{self, LoadError, Loaded};
 
@@ -79,6 +83,31 @@ pub fn load_valid(path: &Path) -> anyhow::Result<Option<Loaded>> {
             Ok(None)
         }
     }
+}
+
+/// [`load_valid`], then the roster's encrypted contact fields opened with
+/// `PSRT_CONTACT_KEY` (when set). Says on stderr how many fields were
+/// opened (a count, never a name or value) and, when the key is set but
+/// leaves fields closed, each one by member and field: the caller reports
+/// that as a failure ([`Opened::key_problem`]) after doing what it can.
+pub fn load_opened(path: &Path) -> anyhow::Result<Option<(Loaded, Opened)>> {
+    let Some(loaded) = load_valid(path)? else {
+        return Ok(None);
+    };
+    let opened = crate::contacts::open_with_env(&loaded.roster);
+    if let Some(line) = opened.summary() {
+        eprintln!("note: {line}");
+    }
+    if opened.key_opens_nothing() {
+        eprintln!(
+            "error: {} opens none of the encrypted contact fields (a wrong or retired key?)",
+            crate::contacts::KEY_VAR
+        );
+    }
+    for p in opened.problems() {
+        eprintln!("error: {p}");
+    }
+    Ok(Some((loaded, opened)))
 }
 
 /// Runs a future on a small runtime (psrt's work is I/O-bound).

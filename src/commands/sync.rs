@@ -6,7 +6,7 @@ use std::path::Path;
 use crate::config::Env;
 use crate::sync::{self, Context, Options, report};
 
-use super::{Outcome, block_on, load_valid, write_step_summary};
+use super::{Outcome, block_on, load_opened, write_step_summary};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -25,7 +25,7 @@ pub struct Args {
 }
 
 pub fn run(roster: &Path, args: &Args) -> anyhow::Result<Outcome> {
-    let Some(loaded) = load_valid(roster)? else {
+    let Some((_, opened)) = load_opened(roster)? else {
         return Ok(Outcome::Failed);
     };
     let env = Env::from_process();
@@ -37,16 +37,18 @@ pub fn run(roster: &Path, args: &Args) -> anyhow::Result<Outcome> {
         apply: args.apply,
         allow_mass_removal: args.allow_mass_removal,
     };
-    let reports = block_on(sync::run(&loaded.roster, &ctx, &args.service, opts))?;
+    let reports = block_on(sync::run_opened(&opened, &ctx, &args.service, opts))?;
     if args.json {
         println!("{}", report::json(&reports, args.apply));
     } else {
         print!("{}", report::text(&reports, args.apply));
     }
     write_step_summary(&env, &report::markdown(&reports, args.apply));
-    Ok(if reports.iter().any(|r| r.failed()) {
-        Outcome::Failed
-    } else {
-        Outcome::Success
-    })
+    Ok(
+        if reports.iter().any(|r| r.failed()) || opened.key_problem() {
+            Outcome::Failed
+        } else {
+            Outcome::Success
+        },
+    )
 }

@@ -2,7 +2,8 @@
 //! not a re-serialisation, so comments, blank lines, ordering and every line
 //! the edit does not touch stay byte for byte.
 //!
-//! One edit exists: retiring members (the yearly inactivity pull request).
+//! Two edits exist: replacing scalar values where they stand ([`replace_scalars`],
+//! for `psrt contacts rekey`), and retiring members (the yearly inactivity pull request).
 //! Each retired member's entry moves from `members` to the end of
 //! `emeritus`, keeping the fields an emeritus entry has (`name`, `github`,
 //! `github_id`, `roles`, with their comments) and gaining `left` and
@@ -27,6 +28,8 @@ pub enum EditError {
     NoMembers,
     #[error("retiring them would leave the roster without members")]
     WouldEmpty,
+    #[error("a value to replace is not a one-line scalar")]
+    NotAScalar,
     #[error("the edited roster does not pass psrt check: {}", .0.iter().map(|d| format!("{}:{}: {}", d.loc.line, d.loc.col, d.message)).collect::<Vec<_>>().join("; "))]
     Invalid(Vec<Diagnostic>),
 }
@@ -182,6 +185,69 @@ fn shift(line: &str, delta: isize) -> String {
         let cut = (-delta as usize).min(indent_of(line));
         line[cut..].to_owned()
     }
+}
+
+/// Replaces scalar values in place: each `(node, value)` pair puts `value`
+/// where `node`'s scalar is, in the same quoting style (plain, `'…'` or
+/// `"…"`), on the same line; every other byte stays. `value` must need no
+/// escaping in that style (the callers' values are base64).
+pub fn replace_scalars(
+    text: &str,
+    edits: &[(&serde_saphyr::Spanned<Node>, String)],
+) -> Result<String, EditError> {
+    let mut ranges = Vec::with_capacity(edits.len());
+    for (node, value) in edits {
+        let (start, end) = scalar_extent(text, node).ok_or(EditError::NotAScalar)?;
+        let quote = text[start..]
+            .chars()
+            .next()
+            .filter(|c| *c == '"' || *c == '\'');
+        let literal = match quote {
+            Some(q) => format!("{q}{value}{q}"),
+            None => value.clone(),
+        };
+        ranges.push((start, end, literal));
+    }
+    ranges.sort_by_key(|r| r.0);
+    if ranges.windows(2).any(|w| w[0].1 > w[1].0) {
+        return Err(EditError::NotAScalar);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for (start, end, literal) in ranges {
+        out.push_str(&text[at..start]);
+        out.push_str(&literal);
+        at = end;
+    }
+    out.push_str(&text[at..]);
+    Ok(out)
+}
+
+/// The byte range of a one-line scalar, quotes included.
+fn scalar_extent(text: &str, node: &serde_saphyr::Spanned<Node>) -> Option<(usize, usize)> {
+    if !matches!(node.value, Node::Str(_)) {
+        return None;
+    }
+    let span = node.referenced.span();
+    let mut start = usize::try_from(span.byte_offset()?).ok()?;
+    let bytes = text.as_bytes();
+    // The span may start inside the quotes.
+    if start > 0
+        && matches!(bytes.get(start - 1), Some(b'"' | b'\''))
+        && !matches!(bytes.get(start), Some(b'"' | b'\''))
+    {
+        start -= 1;
+    }
+    let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+    let rest = &text[start..line_end];
+    let len = match rest.chars().next()? {
+        q @ ('"' | '\'') => rest[1..].find(q)? + 2,
+        _ => rest
+            .find(" #")
+            .unwrap_or(rest.len())
+            .min(rest.trim_end().len()),
+    };
+    Some((start, start + len))
 }
 
 /// Moves the members at `indices` (into `members`) to `emeritus` with

@@ -4,7 +4,8 @@
 
 use std::path::Path;
 
-use serde_json::{Map, Number, Value};
+use serde::de::value::{Error as DeError, MapDeserializer, SeqDeserializer};
+use serde::de::{Deserializer, Error as _, IntoDeserializer, Visitor};
 use serde_saphyr::Spanned;
 
 use super::model::Roster;
@@ -121,9 +122,34 @@ fn parse_tree(text: &str) -> Result<Spanned<Node>, Diagnostic> {
                 format!("key `{key}` appears twice in the same mapping"),
             )
             .help("keep one of them")
+        } else if let Some(tab) = message
+            .contains("tab")
+            .then(|| indentation_tab(text, loc))
+            .flatten()
+        {
+            // The scanner reports the scalar before the tab (the line
+            // above); point at the tab itself.
+            Diagnostic::error(
+                "yaml-syntax",
+                tab,
+                "a tab in the indentation: YAML indents with spaces only",
+            )
+            .help("replace the tab with spaces")
         } else {
             Diagnostic::error("yaml-syntax", loc, message)
         }
+    })
+}
+
+/// The first tab in a line's indentation at or after `from`'s line.
+fn indentation_tab(text: &str, from: Loc) -> Option<Loc> {
+    let first = from.line.saturating_sub(1) as usize;
+    text.lines().enumerate().skip(first).find_map(|(i, line)| {
+        let indent = &line[..line.len() - line.trim_start_matches([' ', '\t']).len()];
+        indent.find('\t').map(|col| Loc {
+            line: u32::try_from(i + 1).unwrap_or(u32::MAX),
+            col: u32::try_from(indent[..col].chars().count() + 1).unwrap_or(u32::MAX),
+        })
     })
 }
 
@@ -153,12 +179,12 @@ fn loc_of_offset(bytes: &[u8], offset: usize) -> Loc {
     }
 }
 
-/// Builds the domain model from a tree that passed the schema check. A failure
-/// here means the model and the schema disagree; it is still reported at the
-/// right place rather than as a crash.
+/// Builds the domain model from a tree that passed the schema check: the
+/// same tree the schema walk read, deserialised in place (no second parse,
+/// no copy). A failure here means the model and the schema disagree; it is
+/// still reported at the right place rather than as a crash.
 fn to_roster(source: &Source) -> Result<Roster, Diagnostic> {
-    let value = to_json(&source.root.value);
-    serde_path_to_error::deserialize::<_, Roster>(value).map_err(|e| {
+    serde_path_to_error::deserialize::<_, Roster>(NodeDe(&source.root.value)).map_err(|e| {
         let path: Vec<Seg> = e
             .path()
             .iter()
@@ -176,33 +202,84 @@ fn to_roster(source: &Source) -> Result<Roster, Diagnostic> {
     })
 }
 
-fn to_json(node: &Node) -> Value {
-    match node {
-        Node::Null => Value::Null,
-        Node::Bool(b) => Value::Bool(*b),
-        Node::Int(n) => {
-            if let Ok(u) = u64::try_from(*n) {
-                Value::Number(u.into())
-            } else if let Ok(i) = i64::try_from(*n) {
-                Value::Number(i.into())
-            } else {
-                Number::from_f64(*n as f64).map_or(Value::Null, Value::Number)
+/// A serde deserializer over a borrowed [`Node`]: the typed model is read
+/// from the tree with positions itself.
+#[derive(Clone, Copy)]
+struct NodeDe<'a>(&'a Node);
+
+impl<'de> IntoDeserializer<'de, DeError> for NodeDe<'_> {
+    type Deserializer = Self;
+    fn into_deserializer(self) -> Self {
+        self
+    }
+}
+
+impl<'de> Deserializer<'de> for NodeDe<'_> {
+    type Error = DeError;
+
+    fn deserialize_any<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DeError> {
+        match self.0 {
+            Node::Null => v.visit_unit(),
+            Node::Bool(b) => v.visit_bool(*b),
+            Node::Int(n) => match (u64::try_from(*n), i64::try_from(*n)) {
+                (Ok(u), _) => v.visit_u64(u),
+                (_, Ok(i)) => v.visit_i64(i),
+                _ => v.visit_i128(*n),
+            },
+            Node::Float(f) => v.visit_f64(*f),
+            Node::Str(s) => v.visit_str(s),
+            Node::Seq(items) => {
+                let mut seq = SeqDeserializer::new(items.iter().map(|i| NodeDe(&i.value)));
+                let out = v.visit_seq(&mut seq)?;
+                seq.end()?;
+                Ok(out)
+            }
+            Node::Map(entries) => {
+                let mut map = MapDeserializer::new(
+                    entries
+                        .iter()
+                        .map(|(k, val)| (NodeDe(&k.value), NodeDe(&val.value))),
+                );
+                let out = v.visit_map(&mut map)?;
+                map.end()?;
+                Ok(out)
             }
         }
-        Node::Float(f) => Number::from_f64(*f).map_or(Value::Null, Value::Number),
-        Node::Str(s) => Value::String(s.clone()),
-        Node::Seq(items) => Value::Array(items.iter().map(|i| to_json(&i.value)).collect()),
-        Node::Map(entries) => {
-            let mut map = Map::new();
-            for (k, v) in entries {
-                let key = match &k.value {
-                    Node::Str(s) => s.clone(),
-                    other => format!("{other:?}"),
-                };
-                map.insert(key, to_json(&v.value));
-            }
-            Value::Object(map)
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DeError> {
+        match self.0 {
+            Node::Null => v.visit_none(),
+            _ => v.visit_some(self),
         }
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        variants: &'static [&'static str],
+        v: V,
+    ) -> Result<V::Value, DeError> {
+        match self.0 {
+            Node::Str(s) => v.visit_enum(s.as_str().into_deserializer()),
+            _ => self.deserialize_any(v).map_err(|_: DeError| {
+                DeError::custom(format!("`{name}` is one of: {}", variants.join(", ")))
+            }),
+        }
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        v: V,
+    ) -> Result<V::Value, DeError> {
+        v.visit_newtype_struct(self)
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf unit unit_struct seq tuple tuple_struct map struct
+        identifier ignored_any
     }
 }
 
@@ -302,6 +379,26 @@ mod tests {
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].rule, "yaml-syntax");
         assert!(d[0].loc.line >= 2);
+    }
+
+    #[test]
+    fn a_tab_in_indentation_is_pointed_at() {
+        for (src, line, col) in [
+            (
+                "version: 1\ngithub:\n  org: python\n\tteam: psrt\nmembers: []\n",
+                4,
+                1,
+            ),
+            ("version: 1\nmembers:\n  - name: a\n  \t  github: a\n", 4, 3),
+        ] {
+            let d = errors(src);
+            assert_eq!(
+                (d[0].rule, d[0].loc.line, d[0].loc.col),
+                ("yaml-syntax", line, col),
+                "{d:?}"
+            );
+            assert!(d[0].message.contains("tab"), "{}", d[0].message);
+        }
     }
 
     #[test]

@@ -9,6 +9,8 @@ use chrono::NaiveDate;
 use super::load::Loaded;
 use super::model::{Group, Login, Required, Role, Roster};
 use super::source::{Seg, Source};
+use crate::contacts::open::Closed;
+use crate::contacts::{self, Field, KEY_VAR, KeyStatus, Opened};
 use crate::diag::{self, Diagnostic};
 use crate::path;
 
@@ -48,6 +50,18 @@ pub const RULES: &[(&str, &str)] = &[
     ("duplicate-discord", "a Discord id appears once"),
     ("duplicate-role", "a role is listed once per person"),
     ("email-syntax", "addresses are well-formed"),
+    (
+        "contact-framing",
+        "an `age:` value is the base64 of an age file for x25519 keys",
+    ),
+    (
+        "contact-recipients",
+        "encrypted values are encrypted to exactly contacts.recipients, which are age1… keys",
+    ),
+    (
+        "contact-key",
+        "with PSRT_CONTACT_KEY: the key opens every encrypted value",
+    ),
     ("discord-snowflake", "Discord ids are snowflakes"),
     ("mailman-list", "the Mailman list id is well-formed"),
     ("min-admins", "at least policy.min_admins admins"),
@@ -70,14 +84,29 @@ pub const RULES: &[(&str, &str)] = &[
     ),
 ];
 
-/// Runs every rule. `today` decides what "in the future" means.
+/// Runs every rule. `today` decides what "in the future" means. Encrypted
+/// contact fields are checked for their framing only.
 pub fn validate(loaded: &Loaded, today: NaiveDate) -> Vec<Diagnostic> {
+    validate_with(loaded, today, None)
+}
+
+/// [`validate`], and with the roster's contact fields opened
+/// ([`crate::contacts::open`]), the decrypted values too: syntax and
+/// duplicates after decryption, and every field opening with the key.
+/// Messages about encrypted fields never contain their values.
+pub fn validate_with(
+    loaded: &Loaded,
+    today: NaiveDate,
+    opened: Option<&Opened>,
+) -> Vec<Diagnostic> {
     let mut v = Validator {
         roster: &loaded.roster,
         source: &loaded.source,
         today,
+        opened,
         out: Vec::new(),
     };
+    v.contacts();
     v.version();
     v.github_settings();
     v.members();
@@ -95,10 +124,20 @@ struct Validator<'a> {
     roster: &'a Roster,
     source: &'a Source,
     today: NaiveDate,
+    opened: Option<&'a Opened>,
     out: Vec<Diagnostic>,
 }
 
-impl Validator<'_> {
+/// A member's contact value as the rules see it.
+enum Contact<'a> {
+    Plain(&'a str),
+    /// Encrypted, and opened: the plaintext.
+    Decrypted(&'a str),
+    /// Encrypted, not opened (no key, or not for this key).
+    Closed,
+}
+
+impl<'a> Validator<'a> {
     fn error(&mut self, rule: &'static str, at: &[Seg], message: String) -> &mut Diagnostic {
         let loc = self.source.value_loc(at);
         self.out.push(Diagnostic::error(rule, loc, message));
@@ -198,11 +237,17 @@ impl Validator<'_> {
                 );
             }
             self.login(&m.github, || path!["members", i, "github"]);
-            if let Some(email) = &m.email {
-                self.email(email, || path!["members", i, "email"]);
-            }
-            if let Some(id) = &m.discord {
-                self.snowflake(id, || path!["members", i, "discord"], "Discord user id");
+            for field in Field::ALL {
+                match self.contact(i, field) {
+                    Some(Contact::Plain(v)) => match field {
+                        Field::Email => self.email(v, || path!["members", i, "email"]),
+                        Field::Discord => {
+                            self.snowflake(v, || path!["members", i, "discord"], "Discord user id")
+                        }
+                    },
+                    Some(Contact::Decrypted(v)) => self.decrypted(i, field, v),
+                    Some(Contact::Closed) | None => {}
+                }
             }
             self.roles(&m.roles, || path!["members", i, "roles"]);
             self.not_future(m.since, || path!["members", i, "since"]);
@@ -314,28 +359,258 @@ impl Validator<'_> {
                 }
             }
         }
-        let mut emails: HashMap<String, usize> = HashMap::new();
-        let mut discords: HashMap<&str, usize> = HashMap::new();
-        for (i, m) in roster.members.iter().enumerate() {
-            if let Some(email) = &m.email {
-                if let Some(j) = emails.insert(email.to_ascii_lowercase(), i) {
-                    emails.insert(email.to_ascii_lowercase(), j);
-                    let line = self.source.value_loc(&path!["members", j, "email"]).line;
-                    self.error(
+        for field in Field::ALL {
+            // (comparison key) → first member with it
+            let mut seen: HashMap<String, usize> = HashMap::new();
+            for i in 0..roster.members.len() {
+                let (key, encrypted) = match self.contact(i, field) {
+                    Some(Contact::Plain(v)) => (v, false),
+                    Some(Contact::Decrypted(v)) => (v, true),
+                    Some(Contact::Closed) | None => continue,
+                };
+                let key = match field {
+                    Field::Email => key.to_ascii_lowercase(),
+                    Field::Discord => key.to_owned(),
+                };
+                let Some(&j) = seen.get(&key) else {
+                    seen.insert(key, i);
+                    continue;
+                };
+                let first_encrypted = matches!(self.contact(j, field), Some(Contact::Decrypted(_)));
+                let line = self
+                    .source
+                    .value_loc(&path!["members", j, field.as_str()])
+                    .line;
+                let at = path!["members", i, field.as_str()];
+                let (rule, message) = match (field, encrypted || first_encrypted) {
+                    (Field::Email, false) => (
                         "duplicate-email",
-                        &path!["members", i, "email"],
-                        format!("`{email}` is already listed on line {line}"),
-                    );
+                        format!("`{key}` is already listed on line {line}"),
+                    ),
+                    (Field::Discord, false) => (
+                        "duplicate-discord",
+                        format!("Discord id {key} is already listed on line {line}"),
+                    ),
+                    (Field::Email, true) => (
+                        "duplicate-email",
+                        format!(
+                            "the `email` of member `{}` is the same address as line {line}'s (compared after decryption)",
+                            roster.members[i].github
+                        ),
+                    ),
+                    (Field::Discord, true) => (
+                        "duplicate-discord",
+                        format!(
+                            "the `discord` of member `{}` is the same id as line {line}'s (compared after decryption)",
+                            roster.members[i].github
+                        ),
+                    ),
+                };
+                self.error(rule, &at, message);
+            }
+        }
+    }
+
+    /// A member's `email` or `discord`, plain, decrypted or closed.
+    fn contact(&self, i: usize, field: Field) -> Option<Contact<'a>> {
+        let m = self.roster.members.get(i)?;
+        let value = field.of(m)?;
+        if !contacts::is_encrypted(value) {
+            return Some(Contact::Plain(value));
+        }
+        let opened = self.opened?;
+        let is_open = opened
+            .sealed
+            .iter()
+            .any(|s| s.member == i && s.field == field && s.result.is_ok());
+        if !is_open {
+            return Some(Contact::Closed);
+        }
+        opened
+            .roster
+            .members
+            .get(i)
+            .and_then(|m| field.of(m))
+            .map(|v| Contact::Decrypted(v.as_str()))
+    }
+
+    /// A decrypted value must be what the field holds. The message names
+    /// the member and the field, never the value.
+    fn decrypted(&mut self, i: usize, field: Field, value: &str) {
+        let login = &self.roster.members[i].github;
+        let at = path!["members", i, field.as_str()];
+        let (rule, ok, what, help) = match field {
+            Field::Email => (
+                "email-syntax",
+                value.parse::<lettre::Address>().is_ok(),
+                "an email address",
+                "encrypt the bare address again: `psrt encrypt name@example.org`",
+            ),
+            Field::Discord => (
+                "discord-snowflake",
+                is_snowflake(value),
+                "a Discord user id",
+                "encrypt the 17-20 digit id again: `psrt encrypt 3456789012345678901`",
+            ),
+        };
+        if !ok {
+            let d = self.error(
+                rule,
+                &at,
+                format!("the encrypted `{field}` of member `{login}` does not decrypt to {what}"),
+            );
+            Self::help(d, help);
+        }
+    }
+
+    /// `contacts.recipients`, the framing of every `age:` value, and with
+    /// a key, that the key opens them.
+    fn contacts(&mut self) {
+        let roster = self.roster;
+        let listed = roster
+            .contacts
+            .as_ref()
+            .map(|c| c.recipients.as_slice())
+            .unwrap_or_default();
+        for (i, r) in listed.iter().enumerate() {
+            let at = path!["contacts", "recipients", i];
+            if crate::contacts::key::recipient(r).is_none() {
+                let d = self.error(
+                    "contact-recipients",
+                    &at,
+                    format!("`{r}` is not an age public key"),
+                );
+                Self::help(
+                    d,
+                    "paste the `# public key: age1…` line of `psrt keygen` (or age-keygen), without the comment",
+                );
+            } else if listed[..i].iter().any(|x| x.trim() == r.trim()) {
+                self.error(
+                    "contact-recipients",
+                    &at,
+                    format!("`{r}` is listed twice in contacts.recipients"),
+                );
+            }
+        }
+        let mut encrypted = 0;
+        for (i, m) in roster.members.iter().enumerate() {
+            for field in Field::ALL {
+                let Some(value) = field.of(m).filter(|v| contacts::is_encrypted(v)) else {
+                    continue;
+                };
+                encrypted += 1;
+                let at = path!["members", i, field.as_str()];
+                match contacts::field::framing(value) {
+                    Err(e) => {
+                        let d = self.error(
+                            "contact-framing",
+                            &at,
+                            format!(
+                                "the `{field}` of member `{}` is not a valid encrypted value: {e}",
+                                m.github
+                            ),
+                        );
+                        Self::help(
+                            d,
+                            "encrypt the value again with `psrt encrypt` and paste its whole output",
+                        );
+                    }
+                    Ok(f) if !listed.is_empty() && f.recipients != listed.len() => {
+                        let d = self.error(
+                            "contact-recipients",
+                            &at,
+                            format!(
+                                "the `{field}` of member `{}` is encrypted to {} key(s); contacts.recipients lists {}",
+                                m.github,
+                                f.recipients,
+                                listed.len()
+                            ),
+                        );
+                        Self::help(
+                            d,
+                            "someone whose key opens every field runs `psrt contacts rekey` after a key is added or removed",
+                        );
+                    }
+                    Ok(_) => {}
                 }
             }
-            if let Some(id) = &m.discord {
-                if let Some(j) = discords.insert(id, i) {
-                    discords.insert(id, j);
-                    let line = self.source.value_loc(&path!["members", j, "discord"]).line;
-                    self.error(
-                        "duplicate-discord",
-                        &path!["members", i, "discord"],
-                        format!("Discord id {id} is already listed on line {line}"),
+        }
+        if encrypted > 0 && listed.is_empty() {
+            let d = self.error(
+                "contact-recipients",
+                &path!["members"],
+                format!("{encrypted} contact field(s) are encrypted but the roster lists no `contacts.recipients`"),
+            );
+            Self::help(
+                d,
+                "add `contacts: {recipients: [age1…]}` with the nightly job's key and each admin's",
+            );
+        }
+        self.contact_key();
+    }
+
+    /// With `PSRT_CONTACT_KEY`: it is a key, and it opens every field.
+    fn contact_key(&mut self) {
+        let Some(opened) = self.opened else {
+            return;
+        };
+        if opened.sealed.is_empty() {
+            return;
+        }
+        let at_recipients = path!["contacts", "recipients"];
+        match &opened.key {
+            KeyStatus::Unset => {}
+            KeyStatus::Invalid(why) => {
+                let d = self.error("contact-key", &at_recipients, why.clone());
+                Self::help(
+                    d,
+                    "set it to the `AGE-SECRET-KEY-1…` line that `psrt keygen` printed",
+                );
+            }
+            KeyStatus::Given { public } if opened.key_opens_nothing() => {
+                let listed = self
+                    .roster
+                    .contacts
+                    .as_ref()
+                    .is_some_and(|c| c.recipients.iter().any(|r| r.trim() == public));
+                let d = self.error(
+                    "contact-key",
+                    &at_recipients,
+                    format!(
+                        "{KEY_VAR} opens none of the {} encrypted field(s); its public key {public} is {} contacts.recipients",
+                        opened.sealed.len(),
+                        if listed { "in" } else { "not in" }
+                    ),
+                );
+                Self::help(
+                    d,
+                    if listed {
+                        "the fields were encrypted before this key was added: someone whose key opens them runs `psrt contacts rekey`"
+                    } else {
+                        "use the identity of a key listed in contacts.recipients"
+                    },
+                );
+            }
+            KeyStatus::Given { .. } => {
+                for s in &opened.sealed {
+                    let Err(Closed::Open(e)) = &s.result else {
+                        continue;
+                    };
+                    if matches!(e, contacts::OpenError::Framing(_)) {
+                        continue; // reported as contact-framing
+                    }
+                    let login = &self.roster.members[s.member].github;
+                    let d = self.error(
+                        "contact-key",
+                        &path!["members", s.member, s.field.as_str()],
+                        format!(
+                            "the `{}` of member `{login}` cannot be opened: {e}",
+                            s.field
+                        ),
+                    );
+                    Self::help(
+                        d,
+                        "it was encrypted to other keys (a stale recipient set): someone whose key opens it runs `psrt contacts rekey`",
                     );
                 }
             }
@@ -550,10 +825,7 @@ impl Validator<'_> {
     }
 
     fn snowflake(&mut self, id: &str, at: impl FnOnce() -> Vec<Seg>, what: &str) {
-        let ok = (17..=20).contains(&id.len())
-            && id.bytes().all(|b| b.is_ascii_digit())
-            && id.parse::<u64>().is_ok();
-        if !ok {
+        if !is_snowflake(id) {
             let d = self.error(
                 "discord-snowflake",
                 &at(),
@@ -584,6 +856,13 @@ impl Validator<'_> {
             Self::help(diag, "record dates when things happen, not before");
         }
     }
+}
+
+/// A Discord id: 17-20 digits that fit in 64 bits.
+fn is_snowflake(id: &str) -> bool {
+    (17..=20).contains(&id.len())
+        && id.bytes().all(|b| b.is_ascii_digit())
+        && id.parse::<u64>().is_ok()
 }
 
 /// GitHub org names and team slugs: ASCII letters, digits, hyphens (and `_`/`.`
@@ -755,6 +1034,17 @@ members:
                 "duplicate-council",
                 replace("[bob, council-only]", "[bob, council-only, Bob]"),
             ),
+            (
+                "contact-framing",
+                replace("alice@example.org", "age:bm90IGFuIGFnZSBmaWxl"),
+            ),
+            (
+                "contact-recipients",
+                replace(
+                    "email:\n",
+                    "contacts:\n  recipients: [age1notakey]\nemail:\n",
+                ),
+            ),
         ]
     }
 
@@ -786,7 +1076,7 @@ members:
         let tested: Vec<&str> = cases()
             .iter()
             .map(|(r, _)| *r)
-            .chain(["encoding"])
+            .chain(["encoding", "contact-key"]) // contact-key: contact_rules_with_a_key
             .collect();
         for (rule, _) in RULES {
             assert!(tested.contains(rule), "rule {rule} has no test case");
@@ -826,6 +1116,108 @@ members:
             e.help.as_deref().unwrap().contains("steering_council:"),
             "{e:?}"
         );
+    }
+
+    /// The contact rules with `PSRT_CONTACT_KEY`: decrypted values are
+    /// checked, stale fields are named by member, a wrong key is one error,
+    /// and no message or snippet contains a plaintext or an `age:` value.
+    #[test]
+    fn contact_rules_with_a_key() {
+        use crate::contacts::{ContactKey, field::seal, open};
+        let nightly = ContactKey::generate();
+        let admin = ContactKey::generate();
+        let both = [nightly.recipient(), admin.recipient()];
+        let sealed_alice = seal("alice@example.org", &both).unwrap();
+        let sealed_dup = seal("ALICE@example.org", &both).unwrap();
+        let sealed_bad = seal("not-an-address", &both).unwrap();
+        let stale = seal("bob@example.org", &[admin.recipient(), admin.recipient()]).unwrap();
+        let one = seal("3456789012345678902", &[nightly.recipient()]).unwrap();
+        let text = BASE
+            .replace(
+                "email:\n",
+                &format!(
+                    "contacts:\n  recipients: [{}, {}]\nemail:\n",
+                    nightly.public(),
+                    admin.public()
+                ),
+            )
+            .replacen("alice@example.org", &sealed_alice, 1)
+            .replacen("bob@example.org", &stale, 1)
+            .replacen("\"3456789012345678902\"", &format!("\"{one}\""), 1)
+            + &format!(
+                "  - name: Dup\n    github: dup\n    email: \"{sealed_dup}\"\n  - name: Bad\n    github: bad\n    email: {sealed_bad}\n"
+            );
+        let loaded = parse(text.as_bytes()).unwrap();
+        let secrets = [
+            "alice@example.org",
+            "ALICE@",
+            "not-an-address",
+            "bob@example.org",
+            "3456789012345678902",
+            "age:",
+        ];
+        let render_all = |d: &[Diagnostic]| -> String {
+            d.iter()
+                .map(|d| d.render("roster.yaml", Some(&text)))
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+
+        // Without a key: framing only, and the stanza count.
+        let d = validate(&loaded, today());
+        let rules: Vec<_> = d.iter().filter(|d| d.is_error()).map(|d| d.rule).collect();
+        assert_eq!(rules, vec!["contact-recipients"], "{d:#?}");
+        assert!(
+            d[0].message.contains("`discord` of member `bob`") && d[0].message.contains("1 key(s)"),
+            "{}",
+            d[0].message
+        );
+
+        // With the nightly key.
+        let opened = open(&loaded.roster, Some(Ok(&nightly)));
+        let d = validate_with(&loaded, today(), Some(&opened));
+        let got: Vec<_> = d
+            .iter()
+            .filter(|d| d.is_error())
+            .map(|d| (d.rule, d.message.clone()))
+            .collect();
+        let has =
+            |rule: &str, needle: &str| got.iter().any(|(r, m)| *r == rule && m.contains(needle));
+        assert!(
+            has("contact-recipients", "`discord` of member `bob`"),
+            "{got:#?}"
+        );
+        assert!(
+            has("contact-key", "`email` of member `bob` cannot be opened"),
+            "{got:#?}"
+        );
+        assert!(
+            has(
+                "duplicate-email",
+                "member `dup` is the same address as line"
+            ),
+            "{got:#?}"
+        );
+        assert!(
+            has(
+                "email-syntax",
+                "encrypted `email` of member `bad` does not decrypt to an email address"
+            ),
+            "{got:#?}"
+        );
+        let shown = render_all(&d);
+        for s in secrets {
+            assert!(!shown.contains(s), "{s} shown:\n{shown}");
+        }
+
+        // A key that opens nothing: one error, not one per field.
+        let wrong = ContactKey::generate();
+        let opened = open(&loaded.roster, Some(Ok(&wrong)));
+        let d = validate_with(&loaded, today(), Some(&opened));
+        let keys: Vec<_> = d.iter().filter(|d| d.rule == "contact-key").collect();
+        assert_eq!(keys.len(), 1, "{d:#?}");
+        assert!(keys[0].message.contains("opens none of the 5"));
+        assert!(keys[0].message.contains("not in contacts.recipients"));
     }
 
     #[test]

@@ -59,13 +59,21 @@ impl Change for RoleChange {
     fn detail(&self) -> Option<String> {
         match self {
             RoleChange::Grant { user_id, .. } | RoleChange::Revoke { user_id, .. } => {
-                Some(format!("(discord {user_id})"))
+                Some(format!("(discord {})", mask_id(*user_id)))
             }
         }
     }
     fn is_removal(&self) -> bool {
         matches!(self, RoleChange::Revoke { .. })
     }
+}
+
+/// `3456789012345678901` → `***8901`: a member's Discord id may be
+/// encrypted in the roster, and workflow logs are public.
+pub fn mask_id(id: u64) -> String {
+    let s = id.to_string();
+    let tail = s.len().saturating_sub(4);
+    format!("***{}", &s[tail..])
 }
 
 #[derive(Debug, Deserialize)]

@@ -1,6 +1,8 @@
 //! The Mailman 3 list (`mailman.list`): every roster member with an `email`
 //! is subscribed, admins (and `extra_owners`) are its owners,
-//! `extra_addresses` stay subscribed, anyone else is unsubscribed.
+//! `extra_addresses` stay subscribed, anyone else is unsubscribed, but only
+//! once every member has an `email`: until then a subscriber psrt does not
+//! know may be a member whose address is not in the roster yet.
 //! Subscriptions are pre-verified, pre-confirmed and pre-approved, without a
 //! welcome message; unsubscriptions need no confirmation. Addresses compare
 //! case-insensitively. Moderators are not psrt's business.
@@ -308,13 +310,27 @@ impl Reconciler for MailmanList {
                 });
             }
         }
-        for (address, entry) in &have {
-            if !want.contains_key(address) {
+        // A subscriber psrt does not know may be a member whose address is
+        // not in the roster yet: while any member has no `email`, nobody
+        // is unsubscribed (the removal cap alone would let a half-migrated
+        // roster empty the list a quarter at a time).
+        let strangers: Vec<(&String, &&Entry)> = have
+            .iter()
+            .filter(|(address, _)| !want.contains_key(*address))
+            .collect();
+        if no_email.is_empty() {
+            for (address, entry) in strangers {
                 plan.changes.push(ListChange::Unsubscribe {
                     who: Who::Address(mask(address)),
                     member_id: entry.member_id.clone(),
                 });
             }
+        } else if !strangers.is_empty() {
+            plan.notes.push(format!(
+                "{} subscriber(s) not in the roster stay subscribed: {} member(s) have no `email`, and any of those addresses may be theirs (unsubscribing resumes once every member has one)",
+                strangers.len(),
+                no_email.len()
+            ));
         }
         for (address, who) in &want_owners {
             if !have_owners.contains_key(address) {

@@ -17,6 +17,7 @@ use serde::Serialize;
 pub use plan::{Change, ChangeResult, ChangeView, Plan, Service};
 pub use valves::Valve;
 
+use crate::contacts::{Field, KEY_VAR, Opened};
 use crate::roster::Roster;
 
 /// One service, behind one small interface: read, plan, apply.
@@ -174,12 +175,52 @@ pub struct Context<'a> {
 
 /// Runs the selected services concurrently. A service that is not
 /// configured is skipped with the reason; one that fails does not stop the
-/// others.
+/// others. A member whose `email` or `discord` is still encrypted (`age:`)
+/// stops Mailman or Discord: psrt never syncs as if they had none.
 pub async fn run(
     roster: &Roster,
     ctx: &Context<'_>,
     services: &[Service],
     opts: Options,
+) -> Vec<ServiceReport> {
+    let closed = |field: Field| {
+        let n = crate::contacts::still_encrypted(roster, field);
+        (n > 0).then(|| {
+            format!(
+                "{n} member(s) have an encrypted `{field}` that is not opened ({KEY_VAR} is not set, or cannot open it): skipped (psrt never syncs as if they had none)"
+            )
+        })
+    };
+    run_guarded(roster, ctx, services, opts, &closed).await
+}
+
+/// [`run`] on a roster whose contact fields were opened with
+/// `PSRT_CONTACT_KEY`: a service whose fields stayed closed is skipped with
+/// the precise reason (no key, a wrong key, a stale field).
+pub async fn run_opened(
+    opened: &Opened,
+    ctx: &Context<'_>,
+    services: &[Service],
+    opts: Options,
+) -> Vec<ServiceReport> {
+    let roster = &opened.roster;
+    let closed = |field: Field| {
+        opened.blocked(field).or_else(|| {
+            let n = crate::contacts::still_encrypted(roster, field);
+            (n > 0).then(|| {
+                format!("{n} member(s) have an encrypted `{field}` that is not opened: skipped")
+            })
+        })
+    };
+    run_guarded(roster, ctx, services, opts, &closed).await
+}
+
+async fn run_guarded(
+    roster: &Roster,
+    ctx: &Context<'_>,
+    services: &[Service],
+    opts: Options,
+    closed: &(dyn Fn(Field) -> Option<String> + Sync),
 ) -> Vec<ServiceReport> {
     let wanted = |s: Service| services.is_empty() || services.contains(&s);
     let github = async {
@@ -225,6 +266,9 @@ pub async fn run(
                 "the roster has no `mailman` section",
             );
         };
+        if let Some(reason) = closed(Field::Email) {
+            return ServiceReport::skipped(Service::Mailman, target, reason);
+        }
         let env = match &ctx.env.mailman {
             Ok(env) => env,
             Err(missing) => {
@@ -256,6 +300,9 @@ pub async fn run(
                 "the roster has no `discord` section",
             );
         };
+        if let Some(reason) = closed(Field::Discord) {
+            return ServiceReport::skipped(Service::Discord, target, reason);
+        }
         let env = match &ctx.env.discord {
             Ok(env) => env,
             Err(missing) => {

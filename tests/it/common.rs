@@ -34,6 +34,7 @@ pub fn psrt() -> Command {
         "PSRT_SMTP_CA_FILE",
         "PSRT_ROSTER",
         "PSRT_LOG",
+        "PSRT_CONTACT_KEY",
     ] {
         cmd.env_remove(var);
     }

@@ -38,6 +38,8 @@ fn the_demo_runs_the_nightly_and_yearly_jobs_offline_and_exits_0() {
         "commit status psrt/approvals on the head: failure → success",
         "no failures",
         "docs/operations.md",
+        "opened 2 of 2 encrypted contact field(s) with PSRT_CONTACT_KEY",
+        "  + grant        barbara           (discord ***0004)",
     ] {
         assert!(out.contains(want), "`{want}` missing from the demo:\n{out}");
     }
@@ -46,6 +48,11 @@ fn the_demo_runs_the_nightly_and_yearly_jobs_offline_and_exits_0() {
         "the demo prints an advisory summary"
     );
     assert!(!out.contains("=\n"), "quoted-printable shown raw");
+    // The example's encrypted fields (Alan's address, Barbara's Discord id):
+    // neither the values nor what they decrypt to.
+    for secret in ["alan@example.org", "300000000000000004", "age:"] {
+        assert!(!r.all().contains(secret), "the demo shows {secret}:\n{out}");
+    }
     assert!(
         elapsed < std::time::Duration::from_secs(10),
         "the demo took {elapsed:?}"

@@ -5,6 +5,7 @@ mod announce;
 mod approvals;
 mod check_online;
 mod common;
+mod contacts;
 mod contract_discord;
 mod contract_github;
 mod deadlines;
