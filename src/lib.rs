@@ -7,6 +7,7 @@ pub mod approvals;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod cve;
 pub mod deadlines;
 pub mod demo;
 pub mod diag;

@@ -3,6 +3,7 @@
 
 use crate::approvals;
 use crate::config::Env;
+use crate::github::{Access, Permission, Scope};
 
 use super::{Outcome, block_on, parse_now, write_step_summary};
 
@@ -19,6 +20,18 @@ pub struct Args {
     pub json: bool,
 }
 
+/// Reading the pull request, its reviews and the base branch's roster.
+pub const POLICY_REPO_PERMISSIONS: &[Permission] =
+    &[("contents", Access::Read), ("pull_requests", Access::Read)];
+/// Reading the eligibility and Steering Council teams.
+pub const ORG_PERMISSIONS: &[Permission] = &[("members", Access::Read)];
+
+/// The GitHub scope of `psrt approvals`: the policy repository and the
+/// organisation's teams.
+pub fn github_scope(org: &str, policy_repo: &str) -> Scope {
+    Scope::org(org, ORG_PERMISSIONS).repos(&[policy_repo], POLICY_REPO_PERMISSIONS)
+}
+
 pub fn run(repo: Option<&str>, args: &Args) -> anyhow::Result<Outcome> {
     let env = Env::from_process();
     let gh_env = env
@@ -32,7 +45,12 @@ pub fn run(repo: Option<&str>, args: &Args) -> anyhow::Result<Outcome> {
         .to_owned();
     let now = parse_now(args.now.as_deref())?;
     let verdict = block_on(async {
-        let gh = crate::github::GitHub::connect(gh_env, &org, super::github_tuning()).await?;
+        let gh = crate::github::GitHub::connect(
+            gh_env,
+            github_scope(&org, &repo),
+            super::github_tuning(),
+        )
+        .await?;
         approvals::check(&gh, &repo, args.pr, now).await
     })??;
     if args.json {

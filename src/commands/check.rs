@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use crate::diag::{self, Diagnostic};
+use crate::github::{Access, Permission, Scope};
 use crate::roster::{self, LoadError};
 
 use super::{Outcome, print_diagnostics, today};
@@ -41,6 +42,17 @@ pub fn run(path: &Path, args: &Args) -> anyhow::Result<Outcome> {
     Ok(outcome)
 }
 
+/// Reading logins, the eligibility and Steering Council teams.
+pub const ONLINE_ORG_PERMISSIONS: &[Permission] = &[("members", Access::Read)];
+/// That each advisory repository exists (its metadata).
+pub const ONLINE_REPO_PERMISSIONS: &[Permission] = &[("metadata", Access::Read)];
+
+/// The GitHub scope of `psrt check --online`: read only.
+pub fn github_scope(roster: &roster::Roster) -> Scope {
+    Scope::org(&roster.github.org, ONLINE_ORG_PERMISSIONS)
+        .repos(&roster.github.advisory_repos, ONLINE_REPO_PERMISSIONS)
+}
+
 /// The online checks; without GitHub credentials, an error saying which.
 fn online(loaded: &roster::Loaded) -> anyhow::Result<Vec<Diagnostic>> {
     let env = crate::config::Env::from_process();
@@ -51,7 +63,7 @@ fn online(loaded: &roster::Loaded) -> anyhow::Result<Vec<Diagnostic>> {
     super::block_on(async {
         let gh = crate::github::GitHub::connect(
             gh_env,
-            &loaded.roster.github.org,
+            github_scope(&loaded.roster),
             super::github_tuning(),
         )
         .await?;

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use crate::config::Env;
 use crate::deadlines::{self, Sending};
+use crate::github::{Access, Permission, Scope};
 use crate::ledger::Ledger;
 use crate::notify::{Mailer, Templates};
 
@@ -24,6 +25,14 @@ pub struct Args {
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+/// Reading the advisories of every advisory repository.
+pub const ADVISORY_PERMISSIONS: &[Permission] = &[("repository_advisories", Access::Read)];
+
+/// The GitHub scope of `psrt deadlines`: read the advisories, nothing else.
+pub fn github_scope(roster: &crate::roster::Roster) -> Scope {
+    Scope::org(&roster.github.org, &[]).repos(&roster.github.advisory_repos, ADVISORY_PERMISSIONS)
 }
 
 pub fn run(roster_path: &Path, args: &Args) -> anyhow::Result<Outcome> {
@@ -58,8 +67,9 @@ pub fn run(roster_path: &Path, args: &Args) -> anyhow::Result<Outcome> {
         (None, Templates::built_in())
     };
     let out = block_on(async {
-        let gh = crate::github::GitHub::connect(gh_env, &roster.github.org, super::github_tuning())
-            .await?;
+        let gh =
+            crate::github::GitHub::connect(gh_env, github_scope(roster), super::github_tuning())
+                .await?;
         let snapshot = ledger.clone();
         let sending = mailer.as_ref().map(|m| Sending {
             mailer: m,

@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use crate::config::Env;
+use crate::github::{Access, Permission, Scope};
 use crate::inactivity;
 use crate::notify::Templates;
 
@@ -20,6 +21,27 @@ pub struct Args {
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+/// Reading the advisories (credits) of every advisory repository.
+pub const ADVISORY_PERMISSIONS: &[Permission] = &[("repository_advisories", Access::Read)];
+/// Reading the pull requests in the advisories' temporary private forks.
+pub const FORK_PERMISSIONS: &[Permission] = &[("pull_requests", Access::Read)];
+/// `--open-pr`: a branch, a commit and the pull request on the policy repository.
+pub const POLICY_REPO_PERMISSIONS: &[Permission] = &[
+    ("contents", Access::Write),
+    ("pull_requests", Access::Write),
+];
+
+/// The GitHub scope of `psrt inactivity`; the policy repository only with `--open-pr`.
+pub fn github_scope(roster: &crate::roster::Roster, policy_repo: Option<&str>) -> Scope {
+    let scope = Scope::org(&roster.github.org, &[])
+        .repos(&roster.github.advisory_repos, ADVISORY_PERMISSIONS)
+        .forks(FORK_PERMISSIONS);
+    match policy_repo {
+        Some(repo) => scope.repos(&[repo], POLICY_REPO_PERMISSIONS),
+        None => scope,
+    }
 }
 
 pub fn run(roster_path: &Path, repo: Option<&str>, args: &Args) -> anyhow::Result<Outcome> {
@@ -45,7 +67,10 @@ pub fn run(roster_path: &Path, repo: Option<&str>, args: &Args) -> anyhow::Resul
     let (report, pr) = block_on(async {
         let gh = crate::github::GitHub::connect(
             gh_env,
-            &loaded.roster.github.org,
+            github_scope(
+                &loaded.roster,
+                policy_repo.as_deref().filter(|_| args.open_pr),
+            ),
             super::github_tuning(),
         )
         .await?;

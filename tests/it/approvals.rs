@@ -113,7 +113,7 @@ impl Pr {
     async fn verdict(&self) -> psrt::approvals::Verdict {
         let gh = psrt::github::GitHub::connect(
             github_env(&self.url).github.as_ref().unwrap(),
-            "python",
+            psrt::commands::approvals::github_scope("python", REPO),
             psrt::github::Tuning::local(),
         )
         .await
@@ -361,7 +361,7 @@ async fn approval_operations_match_githubs_description() {
     p.gh.with(|s| s.public_url = Some(prism.url.clone()));
     let gh = psrt::github::GitHub::connect(
         github_env(&prism.url).github.as_ref().unwrap(),
-        "python",
+        psrt::commands::approvals::github_scope("python", REPO),
         psrt::github::Tuning::local(),
     )
     .await
