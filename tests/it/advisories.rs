@@ -989,3 +989,92 @@ async fn cve_reservation_matches_cve_services_description() {
     assert!(resp.status().is_client_error(), "{}", resp.status());
     assert_eq!(cve.reserved().len(), 1, "the fake never saw it");
 }
+
+/// The bot's cadence: an hourly workflow runs `psrt advisories --apply`
+/// with the ledger, under the lock it shares with the nightly (both restore
+/// and save the ledger); the nightly no longer runs it; the build step has
+/// no secret, and each secret is given to the one step that uses it.
+#[test]
+fn the_hourly_workflow_runs_the_lifecycle_and_shares_the_ledger_lock() {
+    use psrt::roster::source::Node;
+    let read = |name: &str| {
+        let text =
+            std::fs::read_to_string(repo_root().join(".github/workflows").join(name)).unwrap();
+        let options = serde_saphyr::options! { strict_booleans: true };
+        let tree =
+            serde_saphyr::from_str_with_options::<serde_saphyr::Spanned<Node>>(&text, options)
+                .unwrap()
+                .value;
+        (text, tree)
+    };
+    let (hourly_text, hourly) = read("hourly.yml");
+    let (nightly_text, nightly) = read("nightly.yml");
+    for (name, wf) in [("hourly", &hourly), ("nightly", &nightly)] {
+        let conc = wf.get("concurrency").map(|(_, c)| c.value.clone()).unwrap();
+        assert_eq!(
+            conc.get("group")
+                .and_then(|(_, v)| v.value.as_str().map(str::to_owned)),
+            Some("psrt-ledger".to_owned()),
+            "{name}"
+        );
+        assert_eq!(
+            conc.get("cancel-in-progress").map(|(_, v)| v.value.clone()),
+            Some(Node::Bool(false)),
+            "{name}"
+        );
+    }
+    assert!(hourly_text.contains("cron: \"41 * * * *\""), "hourly");
+    assert!(hourly_text.contains("psrt advisories --apply --ledger .psrt/ledger.json"));
+    assert!(
+        !nightly_text.contains("psrt advisories"),
+        "the nightly no longer runs it"
+    );
+    for text in [&hourly_text, &nightly_text] {
+        assert!(
+            text.contains("actions/cache/restore@") && text.contains("path: .psrt/ledger.json")
+        );
+        assert!(text.contains("actions/cache/save@"));
+    }
+    let Some((_, jobs)) = hourly.get("jobs") else {
+        panic!("no jobs")
+    };
+    let Node::Map(jobs) = &jobs.value else {
+        panic!()
+    };
+    for (_, job) in jobs {
+        assert!(
+            job.value.get("env").is_none(),
+            "no job-level env in hourly.yml"
+        );
+        for step in job
+            .value
+            .get("steps")
+            .map(|(_, s)| s.value.items().to_vec())
+            .unwrap_or_default()
+        {
+            let run = step
+                .value
+                .get("run")
+                .and_then(|(_, r)| r.value.as_str().map(str::to_owned))
+                .unwrap_or_default();
+            let env: Vec<String> = match step.value.get("env").map(|(_, e)| e.value.clone()) {
+                Some(Node::Map(m)) => m
+                    .iter()
+                    .filter_map(|(_, v)| v.value.as_str().map(str::to_owned))
+                    .collect(),
+                _ => vec![],
+            };
+            let has_secret = env.iter().any(|v| v.contains("secrets."));
+            assert!(
+                !(has_secret && run.contains("cargo")),
+                "a secret in a cargo step: {run}"
+            );
+            if has_secret {
+                assert!(
+                    run.contains("psrt advisories"),
+                    "secrets only for psrt: {run}"
+                );
+            }
+        }
+    }
+}

@@ -12,6 +12,7 @@ pub mod inactivity;
 mod prism;
 mod roster_cli;
 mod roster_props;
+mod scopes;
 mod sync_cli;
 mod sync_discord;
 mod sync_github;

@@ -34,7 +34,12 @@ fn every_workflow_follows_the_rules() {
     let all = workflows();
     assert_eq!(
         all.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(),
-        ["nightly.yml", "pull-request.yml", "yearly.yml"]
+        [
+            "hourly.yml",
+            "nightly.yml",
+            "pull-request.yml",
+            "yearly.yml"
+        ]
     );
     for (name, text) in &all {
         let wf = tree(text);
@@ -123,7 +128,7 @@ fn every_workflow_follows_the_rules() {
             );
         }
     }
-    let nightly = tree(&all[0].1);
+    let nightly = tree(&all.iter().find(|(n, _)| n == "nightly.yml").unwrap().1);
     let conc = nightly
         .get("concurrency")
         .map(|(_, c)| c.value.clone())
