@@ -10,7 +10,11 @@ use super::{Outcome, print_diagnostics, today};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Also check what needs GitHub: renames, eligibility, the team and repositories.
+    /// Also check what needs GitHub: renames, eligibility, the team and
+    /// repositories, and that members and emeritus entries record their
+    /// `github_id` (former members lose access to unpublished reports by id
+    /// too, so a renamed account still loses it; the yearly inactivity pull
+    /// request records the id when it moves a member to emeritus).
     #[arg(long)]
     pub online: bool,
     /// Print the problems as JSON.
