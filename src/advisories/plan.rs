@@ -370,3 +370,251 @@ pub fn plan(roster: &Roster, state: &State, ledger: &Ledger, now: DateTime<Utc>)
     out.ledger_clears.sort();
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::github::advisories::{Advisory, Collaborator, ForkUser};
+
+    fn roster() -> Roster {
+        crate::roster::parse(
+            br#"version: 1
+github:
+  org: python
+  team: psrt
+  advisory_repos: [python/cpython, pypa/pip]
+cve:
+  org: PSF
+  repos: [python/cpython]
+members:
+  - name: A
+    github: alice
+    github_id: 1
+    roles: [admin]
+  - name: B
+    github: bob
+    roles: [admin]
+emeritus:
+  - name: Gone
+    github: gone
+    github_id: 9
+  - name: Old
+    github: old
+"#,
+        )
+        .unwrap()
+        .roster
+    }
+
+    fn report(id: &str, state: AdvisoryState) -> Lifecycle {
+        let now = Utc::now();
+        Lifecycle {
+            advisory: Advisory {
+                repo: "python/cpython".into(),
+                ghsa_id: id.into(),
+                html_url: String::new(),
+                state,
+                created_at: now,
+                updated_at: None,
+                closed_at: None,
+                published_at: None,
+                credits: vec![Credit {
+                    login: "alice".into(),
+                    kind: "coordinator".into(),
+                }],
+                collaborating_users: vec![],
+                collaborating_teams: vec!["psrt".into()],
+                private_fork: None,
+            },
+            title_tag: None,
+            cve_id: None,
+            collaborators: vec![],
+            reporter_id: None,
+        }
+    }
+
+    fn with_user(mut a: Lifecycle, login: &str, id: u64) -> Lifecycle {
+        a.advisory.collaborating_users.push(login.into());
+        a.collaborators.push(Collaborator {
+            login: login.into(),
+            id,
+        });
+        a
+    }
+
+    fn state(advisories: Vec<Lifecycle>) -> State {
+        State {
+            advisories,
+            repos: BTreeMap::new(),
+            team: ["alice", "bob"].into_iter().map(Login::from).collect(),
+            forks: BTreeMap::new(),
+        }
+    }
+
+    fn user(login: &str, id: u64) -> ForkUser {
+        ForkUser {
+            login: login.into(),
+            id,
+            is_bot: false,
+        }
+    }
+
+    #[test]
+    fn a_closing_tag_closes_and_nothing_else_happens() {
+        let mut a = with_user(report("GHSA-1", AdvisoryState::Draft), "gone", 9);
+        a.title_tag = Some(TitleTag::Close);
+        a.advisory.collaborating_teams.clear();
+        let p = plan(&roster(), &state(vec![a]), &Ledger::default(), Utc::now());
+        let u = &p.updates[0];
+        assert_eq!(u.decisions(), [Decision::Close]);
+        assert!(u.remove_users.is_empty() && u.cve.is_none() && !u.create_fork);
+        assert_eq!(
+            u.patch_body(None),
+            Some(serde_json::json!({ "state": "closed" }))
+        );
+    }
+
+    #[test]
+    fn an_accepted_report_gets_its_fork_and_cve_id_in_the_same_run() {
+        let mut a = report("GHSA-1", AdvisoryState::Triage);
+        a.title_tag = Some(TitleTag::Accept);
+        let mut pip = report("GHSA-2", AdvisoryState::Draft);
+        pip.advisory.repo = "pypa/pip".into();
+        let mut has_id = report("GHSA-3", AdvisoryState::Draft);
+        has_id.cve_id = Some("CVE-2026-1234".into());
+        has_id.advisory.private_fork = Some("python/cpython-ghsa-3".into());
+        let mut accepted_draft = report("GHSA-4", AdvisoryState::Draft);
+        accepted_draft.title_tag = Some(TitleTag::Accept);
+        accepted_draft.advisory.private_fork = Some("python/cpython-ghsa-4".into());
+        accepted_draft.cve_id = Some("CVE-2026-4321".into());
+        let p = plan(
+            &roster(),
+            &state(vec![a, pip, has_id, accepted_draft]),
+            &Ledger::default(),
+            Utc::now(),
+        );
+        let d: Vec<(String, Vec<Decision>)> = p
+            .updates
+            .iter()
+            .map(|u| (u.ghsa_id.clone(), u.decisions()))
+            .collect();
+        assert_eq!(
+            d,
+            [
+                // pip is not in cve.repos: a fork, no CVE id.
+                ("GHSA-2".to_owned(), vec![Decision::CreateFork]),
+                (
+                    "GHSA-1".to_owned(),
+                    vec![
+                        Decision::MoveToDraft,
+                        Decision::CreateFork,
+                        Decision::ReserveCve
+                    ]
+                ),
+            ],
+            "a report with an id gets none; [ACCEPT] on a draft does nothing"
+        );
+        let body = p.updates[1].patch_body(Some("CVE-2026-0001")).unwrap();
+        assert_eq!(
+            body,
+            serde_json::json!({ "state": "draft", "cve_id": "CVE-2026-0001" })
+        );
+    }
+
+    #[test]
+    fn an_id_in_the_ledger_is_used_before_any_new_one_and_forgotten_once_carried() {
+        let mut ledger = Ledger::default();
+        ledger.record_cve("GHSA-1", "CVE-2026-1111", Utc::now());
+        ledger.record_cve("GHSA-2", "CVE-2026-2222", Utc::now());
+        let a = report("GHSA-1", AdvisoryState::Draft);
+        let mut b = report("GHSA-2", AdvisoryState::Draft);
+        b.cve_id = Some("CVE-2026-2222".into());
+        b.advisory.private_fork = Some("f".into());
+        let p = plan(&roster(), &state(vec![a, b]), &ledger, Utc::now());
+        assert_eq!(
+            p.updates[0].cve,
+            Some(CvePlan::Reuse("CVE-2026-1111".into()))
+        );
+        assert_eq!(p.updates.len(), 1);
+        assert_eq!(p.ledger_clears, ["GHSA-2"]);
+        assert!(!format!("{:?}", p.updates[0]).contains("1111"));
+    }
+
+    #[test]
+    fn former_members_are_matched_by_id_when_the_entry_has_one() {
+        let a = with_user(report("GHSA-1", AdvisoryState::Closed), "gone-renamed", 9);
+        let a = with_user(a, "gone", 77); // someone else took the login
+        let a = with_user(a, "old", 5); // no id recorded: by login
+        let a = with_user(a, "helper", 6);
+        let p = plan(&roster(), &state(vec![a]), &Ledger::default(), Utc::now());
+        let u = &p.updates[0];
+        assert_eq!(u.remove_users, ["gone-renamed", "old"]);
+        assert!(u.decisions().is_empty(), "removals are not on the line");
+        assert_eq!(
+            p.unaccounted, 2,
+            "the login's new owner and the helper, counted"
+        );
+    }
+
+    #[test]
+    fn remediation_credits_never_replace_one_nor_credit_the_reporter() {
+        let mut a = report("GHSA-1", AdvisoryState::Draft);
+        a.advisory.private_fork = Some("python/cpython-ghsa-1".into());
+        a.cve_id = Some("CVE-2026-1000".into());
+        a.reporter_id = Some(50);
+        a.advisory.credits.push(Credit {
+            login: "finder".into(),
+            kind: "finder".into(),
+        });
+        let pulls = vec![
+            ForkPull {
+                author: Some(user("dev", 10)),
+                approvers: vec![user("alice", 1), user("rev", 11), user("dev", 10)],
+            },
+            ForkPull {
+                author: Some(user("reporter", 50)),
+                approvers: vec![
+                    user("finder", 12),
+                    ForkUser {
+                        login: "ci[bot]".into(),
+                        id: 13,
+                        is_bot: true,
+                    },
+                ],
+            },
+        ];
+        let mut s = state(vec![a]);
+        s.forks.insert("GHSA-1".into(), Ok(pulls));
+        let p = plan(&roster(), &s, &Ledger::default(), Utc::now());
+        let u = &p.updates[0];
+        assert_eq!(u.decisions(), [Decision::AddRemediationCredits]);
+        let added: Vec<(&str, &str)> = u
+            .credits_added
+            .iter()
+            .map(|c| (c.login.as_str(), c.kind.as_str()))
+            .collect();
+        assert_eq!(
+            added,
+            [
+                ("dev", "remediation_developer"),
+                ("rev", "remediation_reviewer")
+            ]
+        );
+        assert_eq!(
+            u.credits.as_ref().map(Vec::len),
+            Some(4),
+            "existing credits kept"
+        );
+        // A fork that cannot be read: a note, and no credit decided.
+        let mut s2 = state(vec![s.advisories[0].clone()]);
+        s2.forks
+            .insert("GHSA-1".into(), Err("404 Not Found".into()));
+        let p = plan(&roster(), &s2, &Ledger::default(), Utc::now());
+        assert!(p.updates.is_empty());
+        assert!(
+            p.notes[0].contains("remediation credits not checked"),
+            "{:?}",
+            p.notes
+        );
+    }
+}
