@@ -37,6 +37,9 @@ fn main() {
     if wanted("approvals") {
         rt.block_on(approvals());
     }
+    if wanted("bot") {
+        rt.block_on(bot_comparison());
+    }
 }
 
 fn roster_of(n: usize) -> psrt::roster::Roster {
@@ -607,7 +610,7 @@ async fn announce() {
             api_url: server.url(),
             auth: psrt::config::GitHubAuth::Token(psrt::secret::Secret::new("t".to_owned())),
         },
-        "python",
+        psrt::announce::github_scope("python", &["python/cpython".to_owned()]),
         psrt::github::Tuning::local(),
     )
     .await
@@ -825,7 +828,7 @@ async fn approvals() {
             let t = Instant::now();
             let gh = psrt::github::GitHub::connect(
                 env.github.as_ref().unwrap(),
-                "python",
+                psrt::approvals::github_scope("python", REPO, publish),
                 psrt::github::Tuning::local(),
             )
             .await
@@ -1009,4 +1012,210 @@ fn pyyaml(text: &str, what: &str) {
         whole[2].as_secs_f64() * 1e3
     );
     let _ = std::fs::remove_dir_all(dir);
+}
+
+/// One fixture for the bot comparison: `n` open reports in python/cpython
+/// (a third drafts), a 30-member team all in place, every report
+/// coordinated. With `drift`: no report has the team, drafts have neither
+/// fork nor CVE id, one in ten triage reports carries `[ACCEPT]` and one in
+/// ten `[CLOSE]`. Without drift: everything done (team, forks, CVE ids).
+fn bot_fixture(n: usize, drift: bool) -> psrt::fakes::github::GitHubFake {
+    use psrt::fakes::github::FakeAdvisory;
+    let gh = psrt::fakes::github::GitHubFake::new("python", "t");
+    for i in 0..30 {
+        gh.add_to_team(
+            "psrt",
+            &format!("m{i}"),
+            if i < 3 { "maintainer" } else { "member" },
+        );
+    }
+    let now = chrono::Utc::now();
+    for i in 0..n {
+        let draft = i % 3 == 0;
+        let id = format!("GHSA-b{i:03}-0000-0000");
+        let mut a = FakeAdvisory::new(
+            "python/cpython",
+            &id,
+            if draft { "draft" } else { "triage" },
+            now - chrono::Duration::hours(i as i64),
+        )
+        .coordinator(&format!("m{}", i % 30));
+        if drift {
+            if !draft && i % 10 == 1 {
+                a.summary = "[ACCEPT] a report".into();
+            }
+            if !draft && i % 10 == 2 {
+                a.summary = "[CLOSE] a report".into();
+            }
+        } else {
+            a.collaborating_teams = vec!["psrt".into()];
+            if draft {
+                a.private_fork = Some(format!("python/cpython-{}", id.to_ascii_lowercase()));
+                a.cve_id = Some(format!("CVE-2026-{}", 50_000 + i));
+            }
+        }
+        gh.advisory(a);
+    }
+    if !drift {
+        for i in (0..n).filter(|i| i % 3 == 0) {
+            gh.repo(&format!("python/cpython-ghsa-b{i:03}-0000-0000"));
+        }
+    }
+    gh
+}
+
+/// What the GHSA bot would send on the same fixture, derived from its code
+/// (it cannot be run here: see docs/benchmarks.md): 1 installations list, 1
+/// token, 1 list of the installation's repositories, 1 list of advisories
+/// per repository (no pagination: the first 30 only); per visible open
+/// report: 1 PATCH when anything changes (a closing tag: the PATCH and
+/// nothing else), 1 fork for a draft without one, 1 CVE reservation for a
+/// draft without an id. Returns (GitHub requests, GitHub writes, CVE
+/// reservations) as coded, and the writes if it read every page.
+fn bot_derived(gh: &psrt::fakes::github::GitHubFake) -> (usize, usize, usize, usize) {
+    let advisories = gh.with(|s| s.advisories.clone());
+    let mut open: Vec<_> = advisories
+        .iter()
+        .filter(|a| a.state == "triage" || a.state == "draft")
+        .collect();
+    // GitHub lists newest first.
+    open.sort_by_key(|a| std::cmp::Reverse(a.created_at));
+    let count = |list: &[&psrt::fakes::github::FakeAdvisory]| {
+        let mut writes = 0;
+        let mut cves = 0;
+        for a in list {
+            let t = a.summary.to_ascii_uppercase();
+            if t.contains("[CLOSE]") {
+                writes += 1;
+                continue;
+            }
+            let draft = a.state == "draft" || t.contains("[ACCEPT]");
+            let needs_cve = draft && a.cve_id.is_none();
+            let patch = !a.collaborating_teams.iter().any(|x| x == "psrt")
+                || t.contains("[ACCEPT]")
+                || needs_cve;
+            writes += usize::from(patch) + usize::from(draft && a.private_fork.is_none());
+            cves += usize::from(needs_cve);
+        }
+        (writes, cves)
+    };
+    let visible: Vec<_> = open.iter().take(30).copied().collect();
+    let (writes, cves) = count(&visible);
+    let (all_writes, _) = count(&open);
+    (4 + writes, writes, cves, all_writes)
+}
+
+/// psrt and the GHSA bot side by side: 10 and 100 open reports, with drift
+/// and in steady state; psrt runs as production does (the GitHub App, a
+/// token per installation and repository), against the fakes with 50 ms
+/// per request.
+async fn bot_comparison() {
+    use psrt::fakes::github::FakeApp;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let key = std::fs::read_to_string(root.join("tests/fixtures/test-app-key.pem")).unwrap();
+    let public = std::fs::read_to_string(root.join("tests/fixtures/test-app-key.pub.pem")).unwrap();
+    let roster_text = "version: 1\ngithub:\n  org: python\n  team: psrt\n  advisory_repos: [python/cpython]\n  eligibility_teams: [python-core]\ncve:\n  org: PSF\n  repos: [python/cpython]\nmembers:\n".to_owned()
+        + &(0..30)
+            .map(|i| format!("  - name: M{i}\n    github: m{i}\n{}", if i < 3 { "    roles: [admin]\n" } else { "" }))
+            .collect::<String>();
+    let roster = psrt::roster::parse(roster_text.as_bytes())
+        .expect("valid")
+        .roster;
+    println!(
+        "| fixture | bot (derived): requests, writes, CVE | psrt: requests (lists + team, re-reads, private forks, App auth), writes (PATCH + forks), CVE | psrt wall time, 50 ms/request |"
+    );
+    println!("|---|---|---|---|");
+    for n in [10usize, 100] {
+        for drift in [true, false] {
+            let gh = bot_fixture(n, drift);
+            gh.with(|s| {
+                s.tokens.clear();
+                s.app = Some(FakeApp::new(4242, &public).install(77, "python"));
+            });
+            let cve = psrt::fakes::cve::CveFake::new("PSF", "u", "k");
+            let (servers, cve_server) = (gh.start().await.unwrap(), cve.start().await.unwrap());
+            let (bot_requests, bot_writes, bot_cves, bot_all_writes) = bot_derived(&gh);
+            let env = psrt::config::Env::from_vars(
+                &[
+                    ("PSRT_GITHUB_APP_ID".to_owned(), "4242".to_owned()),
+                    ("PSRT_GITHUB_APP_KEY".to_owned(), key.clone()),
+                    ("GITHUB_API_URL".to_owned(), servers.url()),
+                ]
+                .into_iter()
+                .collect(),
+            );
+            let cve_env = psrt::config::CveEnv {
+                api_url: cve_server.url(),
+                user: "u".into(),
+                key: psrt::secret::Secret::new("k"),
+            };
+            let cve_client =
+                psrt::cve::CveServices::new(&cve_env, "PSF", &psrt::net::RetryPolicy::fast())
+                    .unwrap();
+            gh.knobs.set_latency(Duration::from_millis(50));
+            cve.knobs.set_latency(Duration::from_millis(50));
+            gh.knobs.clear_log();
+            let mut ledger = psrt::ledger::Ledger::default();
+            let github = psrt::github::GitHub::connect(
+                env.github.as_ref().unwrap(),
+                psrt::advisories::github_scope(&roster, true),
+                psrt::github::Tuning::local(),
+            )
+            .await
+            .unwrap();
+            let t = Instant::now();
+            let report = psrt::advisories::run(
+                &github,
+                &roster,
+                psrt::advisories::Options {
+                    apply: true,
+                    now: chrono::Utc::now(),
+                    mailer: None,
+                    templates: &psrt::notify::Templates::built_in(),
+                    cve: Ok(&cve_client),
+                    ledger: &mut ledger,
+                    ledger_path: None,
+                },
+            )
+            .await;
+            let wall = t.elapsed();
+            assert!(!report.failed(), "{}", report.text());
+            let log = gh.knobs.log();
+            let is = |l: &psrt::fakes::Logged, f: &dyn Fn(&str) -> bool| f(&l.path);
+            let auth = log
+                .iter()
+                .filter(|l| {
+                    is(l, &|p| {
+                        p.starts_with("/app/") || p.ends_with("/installation")
+                    })
+                })
+                .count();
+            let forks = log
+                .iter()
+                .filter(|l| !l.is_write() && is(l, &|p| p.contains("-ghsa-")))
+                .count();
+            let rereads = log
+                .iter()
+                .filter(|l| !l.is_write() && is(l, &|p| p.contains("/security-advisories/GHSA-")))
+                .count();
+            let writes = log
+                .iter()
+                .filter(|l| l.is_write() && !is(l, &|p| p.starts_with("/app/")))
+                .count();
+            let lists = log.len() - auth - forks - rereads - writes;
+            println!(
+                "| {n} open reports, {} | {bot_requests} requests, {bot_writes} writes, {bot_cves} CVE{} | {} requests ({lists} + {rereads} + {forks} + {auth}), {writes} writes ({} changed reports), {} CVE | {:.2} s |",
+                if drift { "with drift" } else { "steady" },
+                if bot_all_writes != bot_writes {
+                    format!(" (sees 30 of {n}: {bot_all_writes} writes if it read every page)")
+                } else {
+                    String::new()
+                },
+                log.len(),
+                report.updates,
+                cve.reserved().len(),
+                wall.as_secs_f64()
+            );
+        }
+    }
 }

@@ -9,6 +9,7 @@ use crate::secret::Secret;
 
 pub const DEFAULT_GITHUB_API: &str = "https://api.github.com";
 pub const DEFAULT_DISCORD_API: &str = "https://discord.com/api/v10";
+pub const DEFAULT_CVE_API: &str = "https://cveawg.mitre.org/api";
 
 /// Why a service is not configured: the variables that are not set.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,6 +63,14 @@ pub struct SmtpEnv {
     pub ca_file: Option<std::path::PathBuf>,
 }
 
+/// CVE Services: the CNA's account (the org is `cve.org` in the roster).
+#[derive(Debug, Clone)]
+pub struct CveEnv {
+    pub api_url: String,
+    pub user: String,
+    pub key: Secret,
+}
+
 /// Everything psrt reads from the environment, read once.
 #[derive(Debug, Clone)]
 pub struct Env {
@@ -69,6 +78,7 @@ pub struct Env {
     pub mailman: Result<MailmanEnv, Missing>,
     pub discord: Result<DiscordEnv, Missing>,
     pub smtp: Result<SmtpEnv, Missing>,
+    pub cve: Result<CveEnv, Missing>,
     /// The policy repository, `owner/name` (GITHUB_REPOSITORY).
     pub repository: Option<String>,
     pub in_actions: bool,
@@ -153,11 +163,28 @@ impl Env {
             }),
             None => Err(Missing(vec!["PSRT_SMTP_URL"])),
         };
+        let cve = match (get("PSRT_CVE_API_USER"), get("PSRT_CVE_API_KEY")) {
+            (Some(user), Some(key)) => Ok(CveEnv {
+                api_url: get("PSRT_CVE_API_URL").unwrap_or_else(|| DEFAULT_CVE_API.to_owned()),
+                user,
+                key: Secret::new(key),
+            }),
+            (user, key) => Err(Missing(
+                [
+                    ("PSRT_CVE_API_USER", user.is_none()),
+                    ("PSRT_CVE_API_KEY", key.is_none()),
+                ]
+                .into_iter()
+                .filter_map(|(k, missing)| missing.then_some(k))
+                .collect(),
+            )),
+        };
         Env {
             github,
             mailman,
             discord,
             smtp,
+            cve,
             repository: get("GITHUB_REPOSITORY"),
             in_actions: get("GITHUB_ACTIONS").as_deref() == Some("true"),
             step_summary: get("GITHUB_STEP_SUMMARY").map(Into::into),

@@ -22,6 +22,16 @@ use crate::github::advisories::Advisory;
 use crate::ledger::Ledger;
 use crate::roster::{Login, Roster};
 
+/// Reading the advisories of every advisory repository.
+pub const ADVISORY_PERMISSIONS: &[crate::github::Permission] =
+    &[("repository_advisories", crate::github::Access::Read)];
+
+/// The GitHub scope of `psrt deadlines`: read the advisories, nothing else.
+pub fn github_scope(roster: &Roster) -> crate::github::Scope {
+    crate::github::Scope::org(&roster.github.org, &[])
+        .repos(&roster.github.advisory_repos, ADVISORY_PERMISSIONS)
+}
+
 /// Days between overdue notices.
 pub const OVERDUE_REPEAT_DAYS: i64 = 7;
 

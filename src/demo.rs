@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use chrono::{DateTime, Duration, Utc};
 
+use crate::fakes::cve::CveFake;
 use crate::fakes::discord::DiscordFake;
 use crate::fakes::github::{FakeAdvisory, GitHubFake};
 use crate::fakes::mailman::{FakeListMember, MailmanFake};
@@ -30,6 +31,8 @@ const ROLE: u64 = 2_345_678_901_234_567_890;
 /// Everything the demo started.
 struct World {
     github: GitHubFake,
+    cve: CveFake,
+    cve_server: crate::fakes::Running,
     mailman: MailmanFake,
     discord: DiscordFake,
     sink: SmtpSink,
@@ -90,6 +93,19 @@ async fn world(now: DateTime<Utc>) -> anyhow::Result<World> {
     );
     fresh.summary = "embargoed: never printed".into();
     github.advisory(fresh);
+    // A report its coordinator has just accepted with the title tag the
+    // devguide gives: psrt moves it to draft, makes its private fork and
+    // reserves its CVE id.
+    let mut accepted = FakeAdvisory::new(
+        "python/cpython",
+        "GHSA-acc3-pt00-0001",
+        "triage",
+        now - Duration::days(2),
+    )
+    .coordinator("alan");
+    accepted.summary = "[ACCEPT] embargoed: never printed".into();
+    accepted.collaborating_teams = vec!["psrt".into()];
+    github.advisory(accepted);
     // A closed (never published) report Dennis still has access to.
     let mut closed = FakeAdvisory::new(
         "python/cpython",
@@ -170,6 +186,8 @@ async fn world(now: DateTime<Utc>) -> anyhow::Result<World> {
         );
     }
 
+    let cve = CveFake::new("PSF", "psrt-bot@example.org", "demo-cve-key");
+    let cve_server = cve.start().await?;
     let sink = SmtpSink::default();
     let servers = (
         github.start().await?,
@@ -179,6 +197,8 @@ async fn world(now: DateTime<Utc>) -> anyhow::Result<World> {
     );
     Ok(World {
         github,
+        cve,
+        cve_server,
         mailman,
         discord,
         sink,
@@ -265,14 +285,20 @@ pub async fn run() -> anyhow::Result<String> {
         tuning: tuning.clone(),
     };
     let gh_env = env.github.as_ref().map_err(|m| anyhow::anyhow!("{m}"))?;
-    let gh = crate::github::GitHub::connect(gh_env, "python", tuning).await?;
+    // The demo's token reaches everything; the scope is what the commands ask for.
+    let mut scope = crate::advisories::github_scope(roster, true)
+        .repos(&[POLICY_REPO], crate::inactivity::POLICY_REPO_PERMISSIONS);
+    scope
+        .org_permissions
+        .add(crate::sync::github_team::WRITE_PERMISSIONS);
+    let gh = crate::github::GitHub::connect(gh_env, scope, tuning).await?;
     let smtp = env.smtp.as_ref().map_err(|m| anyhow::anyhow!("{m}"))?;
     let mailer = Mailer::new(smtp, "PSRT <psrt-bot@example.org>")?;
     let templates = Templates::built_in();
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "psrt demo: the nightly and yearly jobs against local stand-ins of GitHub, Mailman 3,\nDiscord and an SMTP server (loopback only, no credentials), seeded from\nexamples/roster.yaml with drift: a missing member, a former member still in the\nteam and on the list, an admin without the maintainer role, an open report 80\ndays old, one with no coordinator, a member inactive for a year."
+        "psrt demo: the nightly, hourly and yearly jobs against local stand-ins of GitHub,\nMailman 3, Discord, CVE Services and an SMTP server (loopback only, no\ncredentials), seeded from examples/roster.yaml with drift: a missing member, a\nformer member still in the team and on the list, an admin without the maintainer\nrole, an open report 80 days old, one with no coordinator, one its coordinator\njust accepted with [ACCEPT] in its title, a member inactive for a year."
     );
 
     section(
@@ -287,11 +313,11 @@ pub async fn run() -> anyhow::Result<String> {
             .unwrap_or_else(|| "no encrypted contact fields".into())
     );
 
-    section(&mut out, "nightly 1/5: psrt sync   (the plan: a dry run)");
+    section(&mut out, "nightly 1/4: psrt sync   (the plan: a dry run)");
     let plan = sync::run_opened(&opened, &ctx, &[], Options::default()).await;
     out.push_str(&report::text(&plan, false));
 
-    section(&mut out, "nightly 2/5: psrt sync --apply");
+    section(&mut out, "nightly 2/4: psrt sync --apply");
     let applied = sync::run(
         roster,
         &ctx,
@@ -306,18 +332,51 @@ pub async fn run() -> anyhow::Result<String> {
 
     section(
         &mut out,
-        "nightly 3/5: psrt sync   (again: nothing left to do)",
+        "nightly 3/4: psrt sync   (again: nothing left to do)",
     );
     let again = sync::run(roster, &ctx, &[], Options::default()).await;
     out.push_str(&report::text(&again, false));
 
-    section(&mut out, "nightly 4/5: psrt advisories --apply");
+    section(
+        &mut out,
+        "hourly: psrt advisories --apply   (what the GHSA bot did, and more)",
+    );
     w.sink.clear();
-    let hygiene = crate::advisories::run(&gh, roster, now, true, Some(&mailer), &templates).await;
-    out.push_str(&report::text(std::slice::from_ref(&hygiene), true));
+    let cve_env = crate::config::CveEnv {
+        api_url: w.cve_server.url(),
+        user: "psrt-bot@example.org".into(),
+        key: crate::secret::Secret::new("demo-cve-key"),
+    };
+    let cve = crate::cve::CveServices::new(&cve_env, "PSF", &crate::net::RetryPolicy::fast())?;
+    let mut ledger = Ledger::default();
+    let hygiene = crate::advisories::run(
+        &gh,
+        roster,
+        crate::advisories::Options {
+            apply: true,
+            now,
+            mailer: Some(&mailer),
+            templates: &templates,
+            cve: Ok(&cve),
+            ledger: &mut ledger,
+            ledger_path: None,
+        },
+    )
+    .await;
+    out.push_str(&hygiene.text());
     let assigned = w.sink.messages();
+    if let Some(a) = w.github.get_advisory("GHSA-acc3-pt00-0001") {
+        let _ = writeln!(
+            out,
+            "\nthe report accepted by its title tag, as GitHub now has it:\n  │ state {}, private fork {}, CVE id {} (CVE Services' stand-in reserved {} id(s))",
+            a.state,
+            a.private_fork.as_deref().unwrap_or("none"),
+            if a.cve_id.is_some() { "set" } else { "missing" },
+            w.cve.reserved().len()
+        );
+    }
 
-    section(&mut out, "nightly 5/5: psrt deadlines --send");
+    section(&mut out, "nightly 4/4: psrt deadlines --send");
     w.sink.clear();
     let mut ledger = Ledger::default();
     let snapshot = ledger.clone();
@@ -498,18 +557,20 @@ pub async fn run() -> anyhow::Result<String> {
         .mailman
         .with(|s| s.members.iter().filter(|m| m.role == "member").count());
     let holders = w.discord.holders(GUILD, ROLE).len();
-    let requests =
-        w.github.knobs.requests() + w.mailman.knobs.requests() + w.discord.knobs.requests();
+    let requests = w.github.knobs.requests()
+        + w.mailman.knobs.requests()
+        + w.discord.knobs.requests()
+        + w.cve.knobs.requests();
     let failed = applied.iter().any(|r| r.failed())
         || hygiene.failed()
         || sent.failed()
         || !drafts.is_valid();
     let _ = writeln!(
         out,
-        "  sync: {} change(s) applied; team {} member(s), list {list} subscriber(s), Discord role {holders} holder(s); the re-plan is empty\n  advisories: {} report(s) fixed, one update each\n  deadlines: {} email(s) sent, recorded in the ledger\n  inactivity: {} inactive member(s); pull request #{} opened\n  approvals: pull request #{pr_number} fails without the Council, passes with its approval\n  announce: {} file(s) written, the CVE record {} and the OSV record {}\n  publish: {}\n  {requests} HTTP requests to the stand-ins, {:.1} s, {}",
+        "  sync: {} change(s) applied; team {} member(s), list {list} subscriber(s), Discord role {holders} holder(s); the re-plan is empty\n  advisories: {} report(s) updated, one update each; one accepted, with its fork and CVE id\n  deadlines: {} email(s) sent, recorded in the ledger\n  inactivity: {} inactive member(s); pull request #{} opened\n  approvals: pull request #{pr_number} fails without the Council, passes with its approval\n  announce: {} file(s) written, the CVE record {} and the OSV record {}\n  publish: {}\n  {requests} HTTP requests to the stand-ins, {:.1} s, {}",
         applied.iter().map(|r| r.changes.len()).sum::<usize>(),
         team.len(),
-        hygiene.changes.len(),
+        hygiene.updates,
         sent.sent.len(),
         report.inactive().len(),
         pr.number,

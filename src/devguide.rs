@@ -12,6 +12,17 @@ use crate::github::pull_request::{self, Change, Proposal, Proposed};
 use crate::roster::Roster;
 
 pub const DEFAULT_REPO: &str = "python/devguide";
+
+/// `publish --open-pr`: a branch, commits and one pull request in the devguide.
+pub const REPO_PERMISSIONS: &[crate::github::Permission] = &[
+    ("contents", crate::github::Access::Write),
+    ("pull_requests", crate::github::Access::Write),
+];
+
+/// The scoped token `psrt publish --open-pr` asks for: the devguide only.
+pub fn github_scope(org: &str, devguide: &str) -> crate::github::Scope {
+    crate::github::Scope::org(org, &[]).repos(&[devguide], REPO_PERMISSIONS)
+}
 pub const MEMBERS_PATH: &str = "security/psrt.csv";
 pub const EMERITUS_PATH: &str = "security/psrt-emeritus.csv";
 /// One branch for the purpose, whatever the year: an open pull request is

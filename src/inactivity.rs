@@ -19,6 +19,29 @@ use crate::github::advisories::{self, Advisory, AdvisoryState};
 use crate::github::{GitHub, GitHubError, enc, pull_request};
 use crate::roster::Roster;
 
+/// Reading the advisories (credits) of every advisory repository.
+pub const ADVISORY_PERMISSIONS: &[crate::github::Permission] =
+    &[("repository_advisories", crate::github::Access::Read)];
+/// Reading the pull requests in the advisories' temporary private forks.
+pub const FORK_PERMISSIONS: &[crate::github::Permission] =
+    &[("pull_requests", crate::github::Access::Read)];
+/// `--open-pr`: a branch, a commit and the pull request on the policy repository.
+pub const POLICY_REPO_PERMISSIONS: &[crate::github::Permission] = &[
+    ("contents", crate::github::Access::Write),
+    ("pull_requests", crate::github::Access::Write),
+];
+
+/// The GitHub scope of `psrt inactivity`; the policy repository only with `--open-pr`.
+pub fn github_scope(roster: &Roster, policy_repo: Option<&str>) -> crate::github::Scope {
+    let scope = crate::github::Scope::org(&roster.github.org, &[])
+        .repos(&roster.github.advisory_repos, ADVISORY_PERMISSIONS)
+        .forks(FORK_PERMISSIONS);
+    match policy_repo {
+        Some(repo) => scope.repos(&[repo], POLICY_REPO_PERMISSIONS),
+        None => scope,
+    }
+}
+
 /// Credit types that count as taking part in handling a report.
 pub const ACTIVE_CREDITS: &[&str] = &[
     "coordinator",
@@ -377,6 +400,35 @@ pub struct PullRequest {
 
 pub const ROSTER_PATH: &str = "roster.yaml";
 
+/// The GitHub ids of the members (by index in `members`) about to move to
+/// emeritus whose entry has none (`GET /users/{login}`); a login GitHub does
+/// not know is left without one (`psrt check --online` reports it).
+async fn ids_to_record(gh: &GitHub, roster: &Roster, logins: &[String]) -> BTreeMap<usize, u64> {
+    let wanted: Vec<(usize, &crate::roster::Member)> = roster
+        .members
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| m.github_id.is_none())
+        .filter(|(_, m)| {
+            logins
+                .iter()
+                .any(|l| l.eq_ignore_ascii_case(m.github.as_str()))
+        })
+        .collect();
+    let found = futures::future::join_all(wanted.iter().map(|(i, m)| async move {
+        let path = format!("/users/{}", enc(m.github.as_str()));
+        (*i, gh.get_opt::<crate::github::model::User>(&path).await)
+    }))
+    .await;
+    found
+        .into_iter()
+        .filter_map(|(i, r)| match r {
+            Ok(Some(u)) => Some((i, u.id)),
+            _ => None,
+        })
+        .collect()
+}
+
 /// Opens, or updates, the cycle's pull request in `repo` (`owner/name`).
 /// The report is built from the roster on the default branch, the file the
 /// pull request edits.
@@ -408,11 +460,20 @@ pub async fn open_pr(
             .position(|m| m.github.as_str().eq_ignore_ascii_case(login))
     };
     let today = report.report_date;
+    // Emeritus entries record the GitHub id (looked up when the roster has
+    // none), so that revocation follows a former member who renames.
+    let ids = ids_to_record(gh, &loaded.roster, &inactive).await;
     let mut not_moved = Vec::new();
     let mut moving: Vec<String> = inactive.clone();
     let new_text = loop {
         let indices: Vec<usize> = moving.iter().filter_map(|l| index_of(l)).collect();
-        match crate::roster::edit::retire(&loaded, &indices, report.report_date, today) {
+        match crate::roster::edit::retire_with_ids(
+            &loaded,
+            &indices,
+            &ids,
+            report.report_date,
+            today,
+        ) {
             Ok(t) => break t,
             Err(crate::roster::edit::EditError::Invalid(_))
             | Err(crate::roster::edit::EditError::WouldEmpty) => {

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod contacts;
+pub mod cve;
 pub mod deadlines;
 pub mod demo;
 pub mod devguide;

@@ -33,6 +33,18 @@ use links::{FixPull, Kind, Reference};
 use versions::Range;
 
 /// The email draft's file name.
+/// A published advisory and the fix pull requests it links, in its repository.
+pub const REPO_PERMISSIONS: &[crate::github::Permission] = &[
+    ("repository_advisories", crate::github::Access::Read),
+    ("pull_requests", crate::github::Access::Read),
+];
+
+/// The scoped token `psrt announce` asks for: read only, the advisory
+/// repositories it looks in (the global advisory database entry is public).
+pub fn github_scope(org: &str, repos: &[String]) -> crate::github::Scope {
+    crate::github::Scope::org(org, &[]).repos(repos, REPO_PERMISSIONS)
+}
+
 pub const EMAIL_FILE: &str = "announce.txt";
 
 /// A problem with the advisory that stops the announcement: the field, what

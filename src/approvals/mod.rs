@@ -33,20 +33,37 @@ pub use read::{CONTEXT, Identity, Pull, Repo};
 pub use render::{comment, text};
 pub use rule::{Review, Verdict};
 
-use crate::github::GitHub;
+use crate::github::{Access, GitHub, Permission, Scope};
 use crate::roster::Login;
 
-/// The GitHub permissions `psrt approvals --publish` needs, for a scoped
-/// installation token: read the roster and the pull request, write one
-/// comment (issues: a pull request's comments are issue comments) and one
-/// commit status, read the eligibility teams.
-pub const PERMISSIONS: &[(&str, &str)] = &[
-    ("contents", "read"),
-    ("pull_requests", "read"),
-    ("issues", "write"),
-    ("statuses", "write"),
-    ("members", "read"),
+/// Judging: the pull request, its reviews and commits, `roster.yaml` at the
+/// base and the head, and psrt's own statuses (the vote window).
+pub const POLICY_REPO_READ: &[Permission] = &[
+    ("contents", Access::Read),
+    ("pull_requests", Access::Read),
+    ("statuses", Access::Read),
 ];
+/// `--publish` also writes one commit status and one comment (a pull
+/// request's comments are issue comments).
+pub const POLICY_REPO_PUBLISH: &[Permission] = &[
+    ("contents", Access::Read),
+    ("pull_requests", Access::Read),
+    ("statuses", Access::Write),
+    ("issues", Access::Write),
+];
+/// The eligibility teams.
+pub const ORG_PERMISSIONS: &[Permission] = &[("members", Access::Read)];
+
+/// The scoped installation token `psrt approvals` asks for: the policy
+/// repository, and the organisation's teams.
+pub fn github_scope(org: &str, policy_repo: &str, publish: bool) -> Scope {
+    let repo = if publish {
+        POLICY_REPO_PUBLISH
+    } else {
+        POLICY_REPO_READ
+    };
+    Scope::org(org, ORG_PERMISSIONS).repos(&[policy_repo], repo)
+}
 
 /// How a run goes.
 #[derive(Debug, Clone, Copy)]

@@ -255,8 +255,7 @@ pub async fn identity(gh: &GitHub, in_actions: bool) -> anyhow::Result<Option<Id
         id: u64,
         slug: Option<String>,
     }
-    if let Some(app) = gh.as_app() {
-        let a: App = app.get("/app").await?;
+    if let Some(a) = gh.app_get::<App>("/app").await? {
         let slug = a
             .slug
             .filter(|s| Login::from(s.as_str()).is_valid())

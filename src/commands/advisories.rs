@@ -1,19 +1,23 @@
-//! `psrt advisories`: the team on every open report, members outside the org
-//! as collaborators, former members' access removed, coordinators assigned.
+//! `psrt advisories`: the advisory lifecycle (title tags, private forks, CVE
+//! ids, the team and members, former members out, coordinators, remediation
+//! credits), hourly.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::config::Env;
+use crate::ledger::Ledger;
 use crate::notify::{Mailer, Templates};
-use crate::sync::report;
 
 use super::{Outcome, block_on, load_opened, parse_now, templates_dir, write_step_summary};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Make the changes (one update per advisory) and email new coordinators.
+    /// Make the changes (one update per advisory, forks, CVE ids) and email new coordinators.
     #[arg(long)]
     pub apply: bool,
+    /// The ledger that keeps a reserved CVE id until its advisory carries it (shared with `deadlines`).
+    #[arg(long, value_name = "FILE", default_value = crate::ledger::DEFAULT_PATH)]
+    pub ledger: PathBuf,
     /// Pretend it is this time (RFC 3339 or YYYY-MM-DD).
     #[arg(long, value_name = "TIME")]
     pub now: Option<String>,
@@ -27,6 +31,8 @@ pub fn run(roster_path: &Path, args: &Args) -> anyhow::Result<Outcome> {
         return Ok(Outcome::Failed);
     };
     let roster = &opened.roster;
+    // Coordinators' addresses that stay encrypted (no or a wrong
+    // PSRT_CONTACT_KEY): nobody is emailed rather than the wrong people.
     let closed = opened.blocked(crate::contacts::Field::Email);
     let now = parse_now(args.now.as_deref())?;
     let env = Env::from_process();
@@ -34,6 +40,7 @@ pub fn run(roster_path: &Path, args: &Args) -> anyhow::Result<Outcome> {
         .github
         .as_ref()
         .map_err(|m| anyhow::anyhow!("psrt advisories needs GitHub: {m}"))?;
+    let mut ledger = Ledger::load(&args.ledger)?;
     let templates = Templates::load(Some(&templates_dir(roster_path)))?;
     let mailer = match (args.apply, &env.smtp, &roster.email) {
         (true, _, _) if closed.is_some() => {
@@ -52,24 +59,49 @@ pub fn run(roster_path: &Path, args: &Args) -> anyhow::Result<Outcome> {
         }
         (false, _, _) => None,
     };
-    let r = block_on(async {
-        let gh = crate::github::GitHub::connect(gh_env, &roster.github.org, super::github_tuning())
-            .await?;
+    let cve = match (&roster.cve, &env.cve) {
+        (None, _) => Err("the roster has no `cve` section".to_owned()),
+        (Some(_), Err(missing)) => Err(missing.to_string()),
+        (Some(settings), Ok(cve_env)) => Ok(crate::cve::CveServices::new(
+            cve_env,
+            &settings.org,
+            &super::github_tuning().retry,
+        )?),
+    };
+    if let (Some(_), Err(why)) = (&roster.cve, &cve) {
+        eprintln!("note: no CVE id will be reserved: {why}");
+    }
+    let report = block_on(async {
+        let gh = crate::github::GitHub::connect(
+            gh_env,
+            crate::advisories::github_scope(roster, args.apply),
+            super::github_tuning(),
+        )
+        .await?;
         anyhow::Ok(
-            crate::advisories::run(&gh, roster, now, args.apply, mailer.as_ref(), &templates).await,
+            crate::advisories::run(
+                &gh,
+                roster,
+                crate::advisories::Options {
+                    apply: args.apply,
+                    now,
+                    mailer: mailer.as_ref(),
+                    templates: &templates,
+                    cve: cve.as_ref().map_err(Clone::clone),
+                    ledger: &mut ledger,
+                    ledger_path: Some(&args.ledger),
+                },
+            )
+            .await,
         )
     })??;
-    let reports = [r];
     if args.json {
-        println!("{}", report::json(&reports, args.apply));
+        println!("{}", report.json());
     } else {
-        print!("{}", report::text(&reports, args.apply));
+        print!("{}", report.text());
     }
-    write_step_summary(
-        &env,
-        &report::markdown(&reports, args.apply).replace("### psrt sync", "### psrt advisories"),
-    );
-    Ok(if reports[0].failed() || opened.key_problem() {
+    write_step_summary(&env, &report.markdown());
+    Ok(if report.failed() || opened.key_problem() {
         Outcome::Failed
     } else {
         Outcome::Success

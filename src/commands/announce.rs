@@ -68,7 +68,7 @@ pub fn run(roster: &Path, repo: Option<&str>, args: &Args) -> anyhow::Result<Out
     let gathered = block_on(async {
         let gh = crate::github::GitHub::connect(
             gh_env,
-            &loaded.roster.github.org,
+            announce::github_scope(&loaded.roster.github.org, &repos),
             super::github_tuning(),
         )
         .await?;

@@ -50,7 +50,12 @@ pub fn run(repo: Option<&str>, args: &Args) -> anyhow::Result<Outcome> {
         publish: args.publish,
     };
     let (pull, judgement, published) = block_on(async {
-        let gh = crate::github::GitHub::connect(gh_env, &org, super::github_tuning()).await?;
+        let gh = crate::github::GitHub::connect(
+            gh_env,
+            approvals::github_scope(&org, &full_name, args.publish),
+            super::github_tuning(),
+        )
+        .await?;
         approvals::run(&gh, &repo, args.pr, opts).await
     })??;
     let verdict = &judgement.verdict;

@@ -9,7 +9,11 @@ use super::{Outcome, print_diagnostics, today};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Also check what needs GitHub: renames, eligibility, the team and repositories.
+    /// Also check what needs GitHub: renames, eligibility, the team and
+    /// repositories, and that members and emeritus entries record their
+    /// `github_id` (former members lose access to unpublished reports by id
+    /// too, so a renamed account still loses it; the yearly inactivity pull
+    /// request records the id when it moves a member to emeritus).
     #[arg(long)]
     pub online: bool,
     /// Print the problems as JSON.
@@ -57,7 +61,7 @@ fn online(loaded: &roster::Loaded) -> anyhow::Result<Vec<Diagnostic>> {
     super::block_on(async {
         let gh = crate::github::GitHub::connect(
             gh_env,
-            &loaded.roster.github.org,
+            crate::roster::online::github_scope(&loaded.roster),
             super::github_tuning(),
         )
         .await?;

@@ -65,8 +65,12 @@ pub fn run(roster_path: &Path, args: &Args) -> anyhow::Result<Outcome> {
         (None, Templates::built_in())
     };
     let out = block_on(async {
-        let gh = crate::github::GitHub::connect(gh_env, &roster.github.org, super::github_tuning())
-            .await?;
+        let gh = crate::github::GitHub::connect(
+            gh_env,
+            crate::deadlines::github_scope(roster),
+            super::github_tuning(),
+        )
+        .await?;
         let snapshot = ledger.clone();
         let sending = mailer.as_ref().map(|m| Sending {
             mailer: m,

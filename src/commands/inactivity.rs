@@ -45,7 +45,10 @@ pub fn run(roster_path: &Path, repo: Option<&str>, args: &Args) -> anyhow::Resul
     let (report, pr) = block_on(async {
         let gh = crate::github::GitHub::connect(
             gh_env,
-            &loaded.roster.github.org,
+            crate::inactivity::github_scope(
+                &loaded.roster,
+                policy_repo.as_deref().filter(|_| args.open_pr),
+            ),
             super::github_tuning(),
         )
         .await?;

@@ -56,7 +56,7 @@ pub fn run(roster: &Path, args: &Args) -> anyhow::Result<Outcome> {
     let outcome = block_on(async {
         let gh = crate::github::GitHub::connect(
             gh_env,
-            &loaded.roster.github.org,
+            devguide::github_scope(&loaded.roster.github.org, &args.devguide),
             super::github_tuning(),
         )
         .await?;

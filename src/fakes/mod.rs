@@ -4,6 +4,7 @@
 //! them. They keep state across requests, page like the real APIs, and can
 //! inject latency and faults.
 
+pub mod cve;
 pub mod discord;
 pub mod github;
 pub mod mailman;

@@ -5,6 +5,8 @@
 //! read concurrency, writes paced as GitHub asks for bulk writes, and
 //! pagination that reads every page or fails.
 
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -12,9 +14,10 @@ use http::{HeaderMap, Method, StatusCode};
 use http_body_util::BodyExt;
 use octocrab::Octocrab;
 use serde::de::DeserializeOwned;
-use tokio::sync::{Mutex, Semaphore};
+use tokio::sync::{Mutex, OnceCell, Semaphore};
 use tokio::time::Instant;
 
+use super::scope::{Permissions, Scope};
 use crate::config::{GitHubAuth, GitHubEnv};
 use crate::net::{Answer, Failure, Gate, RetryPolicy, with_retries};
 
@@ -52,6 +55,10 @@ pub enum GitHubError {
     },
     #[error("GitHub: refusing to follow a pagination link to another host ({origin})")]
     Origin { origin: String },
+    /// Under a GitHub App: the request is outside the command's scope, or
+    /// no token could be had for it (the App is not installed there).
+    #[error("GitHub: {path}: {message}")]
+    Scope { path: String, message: String },
 }
 
 impl GitHubError {
@@ -119,8 +126,13 @@ impl Tuning {
     }
 }
 
+/// The GitHub client. Under a GitHub App it holds one scoped installation
+/// token per organisation, repository and set of private forks, minted on
+/// first use; with a token, that token for everything. Requests are routed by
+/// their path (`/orgs/{org}/…`, `/repos/{owner}/{repo}/…`); a request outside
+/// the command's [`Scope`] is refused before it is sent.
 pub struct GitHub {
-    octo: Octocrab,
+    auth: Auth,
     /// `scheme://host[:port]` of the API, for the same-origin check on links.
     origin: String,
     tuning: Tuning,
@@ -129,31 +141,70 @@ pub struct GitHub {
     last_write: Mutex<Option<Instant>>,
     read_count: AtomicU64,
     write_count: AtomicU64,
-    /// The App itself (its JWT), when connected as an App installation.
-    app: Option<Box<GitHub>>,
+    auth_count: AtomicU64,
+}
+
+enum Auth {
+    /// One token for every request (a personal access token).
+    Token(Octocrab),
+    /// A GitHub App: scoped installation tokens, minted on first use.
+    App(Box<AppAuth>),
+}
+
+struct AppAuth {
+    /// Authenticated as the App itself (a JWT): installations and tokens only.
+    app: Octocrab,
+    api_url: String,
+    scope: Scope,
+    /// Installation id per account (lower case), learnt from the lookups.
+    installations: std::sync::Mutex<HashMap<String, u64>>,
+    /// Route → its client, minted once.
+    conns: std::sync::Mutex<HashMap<Route, Conn>>,
+}
+
+/// A route's client, minted once (or why it could not be).
+type Conn = Arc<OnceCell<Result<Arc<Octocrab>, String>>>;
+
+/// Which token a request needs.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Route {
+    /// `/orgs/{org}/…` of the scope's organisation.
+    Org,
+    /// Requests that need a token but no permission (`/users/{login}`).
+    Public,
+    /// `/repos/{owner}/{repo}/…`, lower case.
+    Repo(String),
+}
+
+/// An installation token as GitHub returns it.
+#[derive(serde::Deserialize)]
+struct MintedToken {
+    token: String,
+}
+
+#[derive(serde::Deserialize)]
+struct Installation {
+    id: u64,
 }
 
 impl GitHub {
-    /// Connects as the token, or as the GitHub App's installation for `org`.
-    pub async fn connect(env: &GitHubEnv, org: &str, tuning: Tuning) -> anyhow::Result<Self> {
-        let t = &tuning.retry.timeout;
-        let builder = || -> anyhow::Result<_> {
-            Ok(Octocrab::builder()
-                .base_uri(env.api_url.as_str())
-                .map_err(|_| anyhow::anyhow!("GITHUB_API_URL is not a URL"))?
-                .set_connect_timeout(Some(Duration::from_secs(10)))
-                .set_read_timeout(Some(*t))
-                .set_write_timeout(Some(*t)))
-        };
-        let octo = match &env.auth {
-            GitHubAuth::Token(token) => builder()?
-                .personal_token(token.expose().to_owned())
-                .build()?,
+    /// Connects for a command that may do what `scope` says: as the token
+    /// (which the scope cannot narrow), or as the GitHub App, whose
+    /// installation tokens are minted per organisation and repository,
+    /// limited to the scope's repositories and permissions.
+    pub async fn connect(env: &GitHubEnv, scope: Scope, tuning: Tuning) -> anyhow::Result<Self> {
+        let t = tuning.retry.timeout;
+        let auth = match &env.auth {
+            GitHubAuth::Token(token) => Auth::Token(
+                builder(&env.api_url, t)?
+                    .personal_token(token.expose().to_owned())
+                    .build()?,
+            ),
             GitHubAuth::App {
                 app_id,
                 private_key,
             } => {
-                let app = builder()?
+                let app = builder(&env.api_url, t)?
                     .app_from_rsa_pem(
                         octocrab::models::AppId(*app_id),
                         private_key.expose().as_bytes(),
@@ -162,40 +213,19 @@ impl GitHub {
                         anyhow::anyhow!("PSRT_GITHUB_APP_KEY is not an RSA private key in PEM form")
                     })?
                     .build()?;
-                let as_app = Self::wrap(app.clone(), &env.api_url, tuning.clone())?;
-                #[derive(serde::Deserialize)]
-                struct Installation {
-                    id: u64,
-                }
-                let inst: Installation = as_app
-                    .get(&format!("/orgs/{}/installation", enc(org)))
-                    .await
-                    .map_err(|e| {
-                        anyhow::anyhow!("finding the GitHub App's installation for {org}: {e}")
-                    })?;
-                let mut me = Self::wrap(
-                    app.installation(octocrab::models::InstallationId(inst.id))?,
-                    &env.api_url,
-                    tuning,
-                )?;
-                me.app = Some(Box::new(as_app));
-                return Ok(me);
+                Auth::App(Box::new(AppAuth {
+                    app,
+                    api_url: env.api_url.clone(),
+                    scope,
+                    installations: std::sync::Mutex::new(HashMap::new()),
+                    conns: std::sync::Mutex::new(HashMap::new()),
+                }))
             }
         };
-        Self::wrap(octo, &env.api_url, tuning)
-    }
-
-    /// The App itself (requests signed with its JWT, e.g. `GET /app`), when
-    /// psrt runs as a GitHub App installation.
-    pub fn as_app(&self) -> Option<&GitHub> {
-        self.app.as_deref()
-    }
-
-    fn wrap(octo: Octocrab, api_url: &str, tuning: Tuning) -> anyhow::Result<Self> {
-        let url =
-            url::Url::parse(api_url).map_err(|_| anyhow::anyhow!("GITHUB_API_URL is not a URL"))?;
+        let url = url::Url::parse(&env.api_url)
+            .map_err(|_| anyhow::anyhow!("GITHUB_API_URL is not a URL"))?;
         Ok(Self {
-            octo,
+            auth,
             origin: url.origin().ascii_serialization(),
             reads: Semaphore::new(tuning.read_concurrency.max(1)),
             tuning,
@@ -203,8 +233,200 @@ impl GitHub {
             last_write: Mutex::new(None),
             read_count: AtomicU64::new(0),
             write_count: AtomicU64::new(0),
-            app: None,
+            auth_count: AtomicU64::new(0),
         })
+    }
+
+    /// GET `path` as the App itself (signed with its JWT, e.g. `GET /app`);
+    /// `None` when psrt runs with a token rather than as a GitHub App.
+    pub async fn app_get<T: DeserializeOwned>(&self, path: &str) -> Result<Option<T>, GitHubError> {
+        let Auth::App(app) = &self.auth else {
+            return Ok(None);
+        };
+        self.auth_count.fetch_add(1, Ordering::Relaxed);
+        let resp = self.send_with(&app.app, Method::GET, path, None).await?;
+        ok(&Method::GET, path, &resp)?;
+        decode(&resp, &Method::GET, path).map(Some)
+    }
+
+    /// Prepares one token per owner for these repositories (the private
+    /// forks a command is about to read), instead of one per repository on
+    /// first use. Repositories outside the scope are ignored; when GitHub
+    /// refuses the combined token, each repository gets its own on first use.
+    pub async fn reach(&self, repos: &[String]) {
+        let Auth::App(app) = &self.auth else {
+            return;
+        };
+        let mut by_owner: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for r in repos {
+            let key = r.to_ascii_lowercase();
+            if app.scope.for_repo(&key).is_none()
+                || app.cell(&Route::Repo(key.clone())).initialized()
+            {
+                continue;
+            }
+            if let Some((owner, name)) = key.split_once('/') {
+                let names = by_owner.entry(owner.to_owned()).or_default();
+                if !names.contains(&name.to_owned()) {
+                    names.push(name.to_owned());
+                }
+            }
+        }
+        for (owner, names) in by_owner {
+            let Some(first) = names.first() else { continue };
+            let mut permissions = Permissions::default();
+            for n in &names {
+                if let Some(g) = app.scope.for_repo(&format!("{owner}/{n}")) {
+                    permissions.add(&g.permissions().iter().collect::<Vec<_>>());
+                }
+            }
+            let Ok(id) = self.installation(app, &owner, Some(first)).await else {
+                continue;
+            };
+            if let Ok(client) = self.mint(app, id, Some(&names), &permissions).await {
+                let client = Arc::new(client);
+                for n in &names {
+                    let _ = app
+                        .cell(&Route::Repo(format!("{owner}/{n}")))
+                        .set(Ok(Arc::clone(&client)));
+                }
+            }
+        }
+    }
+
+    /// The client for a request, minting its token on first use.
+    async fn octo_for(&self, path: &str) -> Result<Arc<Octocrab>, GitHubError> {
+        let app = match &self.auth {
+            Auth::Token(octo) => return Ok(Arc::new(octo.clone())),
+            Auth::App(app) => app,
+        };
+        let route = app.route(path).map_err(|message| GitHubError::Scope {
+            path: path.to_owned(),
+            message,
+        })?;
+        let cell = app.cell(&route);
+        let result = cell
+            .get_or_init(|| async {
+                let (owner, repo, permissions) = match &route {
+                    Route::Org => (
+                        app.scope.org.to_ascii_lowercase(),
+                        None,
+                        app.scope.org_permissions.clone(),
+                    ),
+                    Route::Public => (
+                        app.scope.org.to_ascii_lowercase(),
+                        None,
+                        Permissions::of(super::scope::METADATA_ONLY),
+                    ),
+                    Route::Repo(full) => {
+                        let (o, n) = full.split_once('/').unwrap_or((full, ""));
+                        let permissions = app
+                            .scope
+                            .for_repo(full)
+                            .map(|g| g.permissions().clone())
+                            .unwrap_or_default();
+                        (o.to_owned(), Some(n.to_owned()), permissions)
+                    }
+                };
+                let id = self.installation(app, &owner, repo.as_deref()).await?;
+                let repos = repo.map(|r| vec![r]);
+                self.mint(app, id, repos.as_deref(), &permissions)
+                    .await
+                    .map(Arc::new)
+            })
+            .await;
+        result.clone().map_err(|message| GitHubError::Scope {
+            path: path.to_owned(),
+            message,
+        })
+    }
+
+    /// The App's installation for `owner` (an organisation, or the owner of
+    /// `repo`): `GET /repos/{owner}/{repo}/installation` for a repository,
+    /// `GET /orgs/{org}/installation` otherwise; an account's installation
+    /// is looked up once per run for forks.
+    async fn installation(
+        &self,
+        app: &AppAuth,
+        owner: &str,
+        repo: Option<&str>,
+    ) -> Result<u64, String> {
+        let is_fork = repo.is_some_and(|r| {
+            matches!(
+                app.scope.for_repo(&format!("{owner}/{r}")),
+                Some(super::scope::RepoGrant::Fork(_))
+            )
+        });
+        if repo.is_none() || is_fork {
+            if let Some(id) = lock(&app.installations).get(owner).copied() {
+                return Ok(id);
+            }
+        }
+        let (path, what) = match repo {
+            Some(r) => (
+                format!("/repos/{}/{}/installation", enc(owner), enc(r)),
+                format!("{owner}/{r}"),
+            ),
+            None => (
+                format!("/orgs/{}/installation", enc(owner)),
+                owner.to_owned(),
+            ),
+        };
+        self.auth_count.fetch_add(1, Ordering::Relaxed);
+        let resp = self
+            .send_with(&app.app, Method::GET, &path, None)
+            .await
+            .map_err(|e| format!("finding the GitHub App's installation for {what}: {e}"))?;
+        if resp.status == StatusCode::NOT_FOUND {
+            return Err(format!(
+                "the GitHub App is not installed on {what} (GET {path}: 404); install it there (docs/operations.md, \"GitHub: a GitHub App\")"
+            ));
+        }
+        ok(&Method::GET, &path, &resp)
+            .map_err(|e| format!("finding the GitHub App's installation for {what}: {e}"))?;
+        let inst: Installation = decode(&resp, &Method::GET, &path).map_err(|e| e.to_string())?;
+        lock(&app.installations).insert(owner.to_owned(), inst.id);
+        Ok(inst.id)
+    }
+
+    /// Mints an installation token limited to `repos` (names in the
+    /// installation's account; `None`: no repository list, for organisation
+    /// permissions) and `permissions`.
+    async fn mint(
+        &self,
+        app: &AppAuth,
+        installation: u64,
+        repos: Option<&[String]>,
+        permissions: &Permissions,
+    ) -> Result<Octocrab, String> {
+        let path = format!("/app/installations/{installation}/access_tokens");
+        let mut body = serde_json::json!({ "permissions": permissions.to_json() });
+        if let Some(repos) = repos {
+            body["repositories"] = serde_json::json!(repos);
+        }
+        self.auth_count.fetch_add(1, Ordering::Relaxed);
+        let what = match repos {
+            Some(r) => r.join(", "),
+            None => "the organisation".to_owned(),
+        };
+        let resp = self
+            .send_with(&app.app, Method::POST, &path, Some(&body))
+            .await
+            .map_err(|e| {
+                format!("minting an installation token for {what} ({permissions}): {e}")
+            })?;
+        ok(&Method::POST, &path, &resp).map_err(|e| {
+            format!(
+                "minting an installation token for {what} ({permissions}): {}",
+                e.reason()
+            )
+        })?;
+        let minted: MintedToken = decode(&resp, &Method::POST, &path).map_err(|e| e.to_string())?;
+        builder(&app.api_url, self.tuning.retry.timeout)
+            .map_err(|e| e.to_string())?
+            .personal_token(minted.token)
+            .build()
+            .map_err(|e| short(&e))
     }
 
     /// (reads, writes) sent so far, retries included.
@@ -213,6 +435,11 @@ impl GitHub {
             self.read_count.load(Ordering::Relaxed),
             self.write_count.load(Ordering::Relaxed),
         )
+    }
+
+    /// Installation lookups and token mints so far (GitHub App only).
+    pub fn auth_requests(&self) -> u64 {
+        self.auth_count.load(Ordering::Relaxed)
     }
 
     /// GET `path`, decoded; any status but 2xx is an error.
@@ -332,6 +559,18 @@ impl GitHub {
         path: &str,
         body: Option<&serde_json::Value>,
     ) -> Result<Resp, GitHubError> {
+        let octo = self.octo_for(path).await?;
+        self.send_with(&octo, method, path, body).await
+    }
+
+    /// One request with `octo`'s credentials, under the retry policy.
+    async fn send_with(
+        &self,
+        octo: &Octocrab,
+        method: Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Result<Resp, GitHubError> {
         let try_once = || {
             if method == Method::GET {
                 self.read_count.fetch_add(1, Ordering::Relaxed);
@@ -342,11 +581,11 @@ impl GitHub {
             async move {
                 let call = async {
                     let resp = match method {
-                        Method::GET => self.octo._get(path).await,
-                        Method::POST => self.octo._post(path, body).await,
-                        Method::PUT => self.octo._put(path, body).await,
-                        Method::PATCH => self.octo._patch(path, body).await,
-                        _ => self.octo._delete(path, body).await,
+                        Method::GET => octo._get(path).await,
+                        Method::POST => octo._post(path, body).await,
+                        Method::PUT => octo._put(path, body).await,
+                        Method::PATCH => octo._patch(path, body).await,
+                        _ => octo._delete(path, body).await,
                     }?;
                     let (parts, body) = resp.into_parts();
                     let bytes = body.collect().await?.to_bytes();
@@ -381,6 +620,85 @@ impl GitHub {
             },
         })
     }
+}
+
+impl AppAuth {
+    fn cell(&self, route: &Route) -> Conn {
+        Arc::clone(lock(&self.conns).entry(route.clone()).or_default())
+    }
+
+    /// Which token `path` (or an absolute URL) needs, or why it is outside
+    /// the scope.
+    fn route(&self, path: &str) -> Result<Route, String> {
+        let path = path
+            .split_once("://")
+            .and_then(|(_, rest)| rest.find('/').map(|i| &rest[i..]))
+            .unwrap_or(path);
+        let path = path.split('?').next().unwrap_or(path);
+        let segs: Vec<String> = path
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                url::form_urlencoded::parse(format!("x={s}").as_bytes())
+                    .next()
+                    .map(|(_, v)| v.into_owned())
+                    .unwrap_or_default()
+            })
+            .collect();
+        match segs.as_slice() {
+            [first, owner, name, ..] if first == "repos" => {
+                let full = format!("{owner}/{name}").to_ascii_lowercase();
+                match self.scope.for_repo(&full) {
+                    Some(_) => Ok(Route::Repo(full)),
+                    None => Err(format!(
+                        "{owner}/{name} is outside this command's GitHub scope"
+                    )),
+                }
+            }
+            [first, org, ..] if first == "orgs" => {
+                if !self.scope.is_org(org) {
+                    Err(format!(
+                        "the organisation {org} is outside this command's GitHub scope"
+                    ))
+                } else if self.scope.org_permissions.is_empty() {
+                    Err(format!(
+                        "this command asks for no permission on the organisation {org}"
+                    ))
+                } else {
+                    Ok(Route::Org)
+                }
+            }
+            _ => Ok(if self.scope.org_permissions.is_empty() {
+                Route::Public
+            } else {
+                Route::Org
+            }),
+        }
+    }
+}
+
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// An octocrab builder for the API at `api_url`, with timeouts.
+fn builder(
+    api_url: &str,
+    timeout: Duration,
+) -> anyhow::Result<
+    octocrab::OctocrabBuilder<
+        octocrab::NoSvc,
+        octocrab::DefaultOctocrabBuilderConfig,
+        octocrab::NoAuth,
+        octocrab::NotLayerReady,
+    >,
+> {
+    Ok(Octocrab::builder()
+        .base_uri(api_url)
+        .map_err(|_| anyhow::anyhow!("GITHUB_API_URL is not a URL"))?
+        .set_connect_timeout(Some(Duration::from_secs(10)))
+        .set_read_timeout(Some(timeout))
+        .set_write_timeout(Some(timeout)))
 }
 
 fn ok(method: &Method, path: &str, resp: &Resp) -> Result<(), GitHubError> {

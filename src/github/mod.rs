@@ -4,5 +4,7 @@ pub mod advisories;
 pub mod client;
 pub mod model;
 pub mod pull_request;
+pub mod scope;
 
 pub use client::{GitHub, GitHubError, Tuning, enc};
+pub use scope::{Access, Permission, Permissions, Scope};

@@ -15,6 +15,9 @@ pub enum Auth {
     Basic { user: String, password: Secret },
     /// `Authorization: Bot TOKEN` (Discord).
     Bot(Secret),
+    /// Credentials in headers of their own (CVE Services: `CVE-API-ORG`,
+    /// `CVE-API-USER`, `CVE-API-KEY`), each marked sensitive.
+    Headers(Vec<(&'static str, Secret)>),
 }
 
 /// The answer to a request.
@@ -88,8 +91,18 @@ impl Rest {
         headers: &[(&'static str, String)],
     ) -> Result<Response, RestError> {
         let url = format!("{}{}", self.base, path);
+        let mut own_headers: Vec<(&'static str, HeaderValue)> = Vec::new();
+        if let Auth::Headers(list) = &self.auth {
+            for (name, value) in list {
+                let mut v = HeaderValue::from_str(value.expose()).map_err(|_| {
+                    self.transport(&method, path, format!("{name} is not a valid header value"))
+                })?;
+                v.set_sensitive(true);
+                own_headers.push((name, v));
+            }
+        }
         let authorization = match &self.auth {
-            Auth::Basic { .. } => None,
+            Auth::Basic { .. } | Auth::Headers(_) => None,
             Auth::Bot(token) => {
                 let mut v =
                     HeaderValue::from_str(&format!("Bot {}", token.expose())).map_err(|_| {
@@ -110,8 +123,11 @@ impl Rest {
                     req.basic_auth(user, Some(password.expose()))
                 }
                 (Auth::Bot(_), Some(v)) => req.header(http::header::AUTHORIZATION, v.clone()),
-                (Auth::Bot(_), None) => req,
+                (Auth::Bot(_), None) | (Auth::Headers(_), _) => req,
             };
+            for (k, v) in &own_headers {
+                req = req.header(*k, v.clone());
+            }
             for (k, v) in headers {
                 req = req.header(*k, v);
             }

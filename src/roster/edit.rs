@@ -259,6 +259,25 @@ pub fn retire(
     date: NaiveDate,
     today: NaiveDate,
 ) -> Result<String, EditError> {
+    retire_with_ids(
+        loaded,
+        indices,
+        &std::collections::BTreeMap::new(),
+        date,
+        today,
+    )
+}
+
+/// [`retire`], recording `github_id: N` on the emeritus entry of a member
+/// (by index) whose entry has none: revocation matches former members by
+/// id too, so a renamed account still loses access to embargoed reports.
+pub fn retire_with_ids(
+    loaded: &Loaded,
+    indices: &[usize],
+    ids: &std::collections::BTreeMap<usize, u64>,
+    date: NaiveDate,
+    today: NaiveDate,
+) -> Result<String, EditError> {
     let text = &loaded.source.text;
     let ls = lines(text);
     let eol = if text.contains("\r\n") { "\r\n" } else { "\n" };
@@ -293,12 +312,15 @@ pub fn retire(
         });
         let item: Vec<&str> = ls[start..end].to_vec();
         let (key_indent, fs) = fields(&item);
-        let mut entry: Vec<String> = fs
-            .into_iter()
-            .filter(|(k, _)| KEPT.contains(&k.as_str()))
-            .flat_map(|(_, l)| l)
-            .collect();
         let pad = " ".repeat(key_indent);
+        let has_id = fs.iter().any(|(k, _)| k == "github_id");
+        let mut entry: Vec<String> = Vec::new();
+        for (k, lines) in fs.into_iter().filter(|(k, _)| KEPT.contains(&k.as_str())) {
+            entry.extend(lines);
+            if let (false, "github", Some(id)) = (has_id, k.as_str(), ids.get(&i)) {
+                entry.push(format!("{pad}github_id: {id}{eol}"));
+            }
+        }
         entry.push(format!("{pad}left: {date}{eol}"));
         entry.push(format!("{pad}reason: inactive{eol}"));
         for l in &mut entry {
@@ -589,6 +611,25 @@ emeritus:
             "{out}"
         );
         assert!(out.ends_with("\nemeritus:\n  - name: Cy\n    github: cy\n    roles: [admin]\n    left: 2026-11-20\n    reason: inactive\n"), "{out}");
+    }
+
+    #[test]
+    fn a_retired_member_without_an_id_gets_the_one_given() {
+        let loaded = crate::roster::parse(ROSTER.as_bytes()).unwrap();
+        let ids = std::collections::BTreeMap::from([(2, 4242u64)]);
+        let out = retire_with_ids(&loaded, &[2], &ids, date(), today()).unwrap();
+        assert!(
+            out.contains("  - name: Cy\n    github: cy\n    github_id: 4242\n    roles: [admin]\n    left: 2026-11-20\n"),
+            "{out}"
+        );
+        let back = crate::roster::parse(out.as_bytes()).unwrap();
+        let cy = back
+            .roster
+            .emeritus
+            .iter()
+            .find(|e| e.name == "Cy")
+            .unwrap();
+        assert_eq!(cy.github_id, Some(4242));
     }
 
     #[test]

@@ -16,6 +16,19 @@ use crate::github::model::User;
 use crate::github::{GitHub, GitHubError, enc};
 use crate::path;
 
+/// Reading logins, the eligibility and Steering Council teams.
+pub const ONLINE_ORG_PERMISSIONS: &[crate::github::Permission] =
+    &[("members", crate::github::Access::Read)];
+/// That each advisory repository exists (its metadata).
+pub const ONLINE_REPO_PERMISSIONS: &[crate::github::Permission] =
+    &[("metadata", crate::github::Access::Read)];
+
+/// The GitHub scope of `psrt check --online`: read only.
+pub fn github_scope(roster: &super::Roster) -> crate::github::Scope {
+    crate::github::Scope::org(&roster.github.org, ONLINE_ORG_PERMISSIONS)
+        .repos(&roster.github.advisory_repos, ONLINE_REPO_PERMISSIONS)
+}
+
 pub const RULES: &[(&str, &str)] = &[
     ("unknown-login", "every login is a GitHub user (online)"),
     (
@@ -24,7 +37,7 @@ pub const RULES: &[(&str, &str)] = &[
     ),
     (
         "missing-github-id",
-        "members record their github_id, so renames are followed (online, warning)",
+        "members and emeritus entries record their github_id, so renames are followed and a renamed former member still loses access (online, warning)",
     ),
     (
         "not-eligible",
@@ -113,12 +126,21 @@ pub async fn check(gh: &GitHub, loaded: &Loaded) -> Vec<Diagnostic> {
                     .help("they may have been renamed: find the new login, and record github_id so psrt follows renames"),
             ),
             (Ok(Some(user)), None) => {
-                if p[0] == Seg::Key("members".into()) {
-                    out.push(
-                        Diagnostic::warning("missing-github-id", login_at, format!("`{login}` has no github_id"))
-                            .help(format!("add `github_id: {}` so that psrt follows a rename", user.id)),
-                    );
-                }
+                let help = if p[0] == Seg::Key("members".into()) {
+                    format!("add `github_id: {}` so that psrt follows a rename", user.id)
+                } else {
+                    // Revocation matches former members by id too: without
+                    // it, a former member who renames keeps access to
+                    // embargoed reports.
+                    format!(
+                        "add `github_id: {}`: psrt removes former members from unpublished reports by id too, so a renamed account still loses access",
+                        user.id
+                    )
+                };
+                out.push(
+                    Diagnostic::warning("missing-github-id", login_at, format!("`{login}` has no github_id"))
+                        .help(help),
+                );
             }
         }
     }

@@ -13,8 +13,25 @@ use serde_json::json;
 use super::plan::{Change, Plan, Service};
 use super::{ApplyError, Reconciler};
 use crate::github::model::{Invitation, Team, TeamMembership, User};
-use crate::github::{GitHub, enc};
+use crate::github::{Access, GitHub, Permission, enc};
 use crate::roster::{Login, Roster};
+
+/// Reading the team, its invitations and the organisation's members (a dry run).
+pub const READ_PERMISSIONS: &[Permission] = &[("members", Access::Read)];
+/// Adding, removing, inviting and changing roles (`--apply`).
+pub const WRITE_PERMISSIONS: &[Permission] = &[("members", Access::Write)];
+
+/// The GitHub scope of `psrt sync` (the team): the organisation only.
+pub fn scope(roster: &Roster, apply: bool) -> crate::github::Scope {
+    crate::github::Scope::org(
+        &roster.github.org,
+        if apply {
+            WRITE_PERMISSIONS
+        } else {
+            READ_PERMISSIONS
+        },
+    )
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum TeamRole {

@@ -234,7 +234,8 @@ async fn run_guarded(
                 return ServiceReport::skipped(Service::Github, target, missing.to_string());
             }
         };
-        match crate::github::GitHub::connect(env, &roster.github.org, ctx.tuning.clone()).await {
+        let scope = github_team::scope(roster, opts.apply);
+        match crate::github::GitHub::connect(env, scope, ctx.tuning.clone()).await {
             Ok(gh) => {
                 run_service(
                     &github_team::GitHubTeam::new(std::sync::Arc::new(gh), roster),

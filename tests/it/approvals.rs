@@ -167,7 +167,7 @@ impl Pr {
     async fn client(&self, url: &str) -> psrt::github::GitHub {
         psrt::github::GitHub::connect(
             github_env(url).github.as_ref().unwrap(),
-            "python",
+            approvals::github_scope("python", REPO, true),
             psrt::github::Tuning::local(),
         )
         .await
@@ -864,11 +864,13 @@ async fn as_the_github_app_the_comment_is_found_by_the_app() {
     let sc = base_roster(SC_ONE);
     let p = pr(&sc, &adding(&sc, "newbie"), 1).await;
     p.gh.with(|s| {
-        s.app = Some(psrt::fakes::github::FakeApp {
-            app_id: 4242,
-            public_key_pem: std::fs::read_to_string(fixture("test-app-key.pub.pem")).unwrap(),
-            installation_id: 77,
-        });
+        s.app = Some(
+            psrt::fakes::github::FakeApp::new(
+                4242,
+                &std::fs::read_to_string(fixture("test-app-key.pub.pem")).unwrap(),
+            )
+            .install(77, "python"),
+        );
     });
     let env = env_for(&[
         ("PSRT_GITHUB_APP_ID", "4242".into()),
@@ -886,7 +888,7 @@ async fn as_the_github_app_the_comment_is_found_by_the_app() {
     for _ in 0..2 {
         let gh = psrt::github::GitHub::connect(
             env.github.as_ref().unwrap(),
-            "python",
+            approvals::github_scope("python", REPO, true),
             psrt::github::Tuning::local(),
         )
         .await
@@ -919,7 +921,7 @@ async fn a_workflow_token_outside_actions_cannot_publish_and_writes_nothing() {
     ]);
     let gh = psrt::github::GitHub::connect(
         env.github.as_ref().unwrap(),
-        "python",
+        approvals::github_scope("python", REPO, true),
         psrt::github::Tuning::local(),
     )
     .await

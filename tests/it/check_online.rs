@@ -174,3 +174,30 @@ async fn online_check_operations_match_githubs_description() {
     assert!(!r.all().contains("could not look up"), "{}", r.all());
     assert_eq!(prism.violations(), Vec::<String>::new());
 }
+
+/// A former member's entry without `github_id`: revocation could not follow
+/// a rename, so `check --online` says which id to record.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_emeritus_entry_without_its_github_id_is_a_warning_with_the_id() {
+    let (fake, server, text) = world().await;
+    let gone = fake.org_member("gone");
+    let text = text + "emeritus:\n  - name: Gone\n    github: gone\n";
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "roster.yaml", &text);
+    let mut cmd = psrt();
+    cmd.current_dir(dir.path())
+        .args(["check", "--online"])
+        .env("GITHUB_TOKEN", TOKEN)
+        .env("GITHUB_API_URL", server.url());
+    let r = tokio::task::spawn_blocking(move || run(&mut cmd))
+        .await
+        .unwrap();
+    assert!(
+        r.stdout.contains("`gone` has no github_id")
+            && r.stdout.contains(&format!(
+                "help: add `github_id: {gone}`: psrt removes former members from unpublished reports by id too"
+            )),
+        "{}",
+        r.stdout
+    );
+}

@@ -73,11 +73,13 @@ async fn github_app_authentication_matches_githubs_description() {
     fake.add_to_team("psrt", "bob", "maintainer");
     fake.with(|s| {
         s.tokens.clear();
-        s.app = Some(psrt::fakes::github::FakeApp {
-            app_id: 4242,
-            public_key_pem: std::fs::read_to_string(fixture("test-app-key.pub.pem")).unwrap(),
-            installation_id: 77,
-        });
+        s.app = Some(
+            psrt::fakes::github::FakeApp::new(
+                4242,
+                &std::fs::read_to_string(fixture("test-app-key.pub.pem")).unwrap(),
+            )
+            .install(77, "python"),
+        );
     });
     let env = env_for(&[
         ("PSRT_GITHUB_APP_ID", "4242".into()),

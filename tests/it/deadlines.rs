@@ -118,7 +118,7 @@ async fn whole_lives_of_several_reports() {
     let roster = parse_roster(&deadline_roster());
     let gh_client = psrt::github::GitHub::connect(
         github_env(&server.url()).github.as_ref().unwrap(),
-        "python",
+        psrt::deadlines::github_scope(&roster),
         psrt::github::Tuning::local(),
     )
     .await

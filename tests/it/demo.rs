@@ -12,13 +12,15 @@ fn the_demo_runs_the_nightly_and_yearly_jobs_offline_and_exits_0() {
     assert_eq!(r.code, 0, "{}", r.all());
     let out = &r.stdout;
     for want in [
-        "nightly 1/5: psrt sync   (the plan: a dry run)",
+        "nightly 1/4: psrt sync   (the plan: a dry run)",
         "  + add          barbara           (member)",
         "  ~ role         grace             member → maintainer",
         "  - remove       dennis            (member)",
         "summary: 10 change(s) applied, 0 failed",
         "summary: everything is in sync",
-        "remove 1 former member",
+        "former members: access removed on 1 unpublished report(s)",
+        "GHSA-acc3-pt00-0001  triage  move to draft (title tag); create the private fork; reserve a CVE id",
+        "state draft, private fork python/cpython-ghsa-acc3-pt00-0001, CVE id set (CVE Services' stand-in reserved 1 id(s))",
         "assign a coordinator (the coordinator was emailed)",
         "Subject: [PSRT] GHSA-8q2v-80d0-ld00 (python/cpython): 10 days to the disclosure deadline",
         "Auto-Submitted: auto-generated",

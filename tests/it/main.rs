@@ -15,6 +15,7 @@ mod prism;
 mod publish_devguide;
 mod roster_cli;
 mod roster_props;
+mod scopes;
 mod sync_cli;
 mod sync_discord;
 mod sync_github;

@@ -36,6 +36,7 @@ fn every_workflow_follows_the_rules() {
         all.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(),
         [
             "approvals.yml",
+            "hourly.yml",
             "nightly.yml",
             "publish.yml",
             "pull-request.yml",

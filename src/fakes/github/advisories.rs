@@ -1,5 +1,6 @@
 //! Repository security advisories: listed with a state filter and cursor
-//! pagination, read one by one, and updated (collaborators, credits, state).
+//! pagination, read one by one, updated (collaborators, credits, state, CVE
+//! id), and given a temporary private fork.
 //! They hold the embargoed fields psrt must never print (summary,
 //! description, reporter), so tests can plant markers in them.
 
@@ -32,6 +33,7 @@ pub struct FakeAdvisory {
     pub collaborating_teams: Vec<String>,
     /// The temporary private fork, `owner/name`.
     pub private_fork: Option<String>,
+    pub cve_id: Option<String>,
 }
 
 impl FakeAdvisory {
@@ -51,6 +53,7 @@ impl FakeAdvisory {
             collaborating_users: Vec::new(),
             collaborating_teams: Vec::new(),
             private_fork: None,
+            cve_id: None,
         }
     }
     pub fn coordinator(mut self, login: &str) -> Self {
@@ -84,7 +87,12 @@ fn advisory_json(s: &GitHubState, a: &FakeAdvisory, base: &str) -> Value {
     v["updated_at"] = json!(ts(&a.updated_at));
     v["closed_at"] = json!(a.closed_at.as_ref().map(ts));
     v["published_at"] = json!(a.published_at.as_ref().map(ts));
-    v["identifiers"] = json!([{ "type": "GHSA", "value": a.ghsa_id }]);
+    v["cve_id"] = json!(a.cve_id);
+    let mut identifiers = vec![json!({ "type": "GHSA", "value": a.ghsa_id })];
+    if let Some(cve) = &a.cve_id {
+        identifiers.push(json!({ "type": "CVE", "value": cve }));
+    }
+    v["identifiers"] = json!(identifiers);
     v["author"] = a.author.as_deref().and_then(user).unwrap_or(Value::Null);
     v["publisher"] = Value::Null;
     v["submission"] = json!({ "accepted": true });
@@ -249,8 +257,43 @@ pub(crate) fn handle(fake: &GitHubFake, req: &Req) -> Option<Response> {
                         return validation_failed(&format!("{bad} is not a user"));
                     }
                 }
+                let cve_id = match body.get("cve_id") {
+                    Some(Value::String(c)) => {
+                        let ok = c
+                            .strip_prefix("CVE-")
+                            .and_then(|r| r.split_once('-'))
+                            .is_some_and(|(y, n)| {
+                                y.len() == 4
+                                    && n.len() >= 4
+                                    && (y.to_owned() + n).bytes().all(|b| b.is_ascii_digit())
+                            });
+                        if !ok {
+                            return validation_failed(&format!("{c} is not a CVE id"));
+                        }
+                        Some(Some(c.clone()))
+                    }
+                    Some(Value::Null) => Some(None),
+                    _ => None,
+                };
+                if let Some(state) = body.get("state").and_then(Value::as_str) {
+                    let from = s.advisories[idx].state.as_str();
+                    let allowed = match state {
+                        "draft" => matches!(from, "triage" | "draft"),
+                        "closed" => matches!(from, "triage" | "draft" | "closed"),
+                        "published" => matches!(from, "draft" | "published"),
+                        _ => false,
+                    };
+                    if !allowed {
+                        return validation_failed(&format!(
+                            "an advisory cannot move from {from} to {state}"
+                        ));
+                    }
+                }
                 let now = Utc::now();
                 let a = &mut s.advisories[idx];
+                if let Some(c) = cve_id {
+                    a.cve_id = c;
+                }
                 if let Some(users) = strings("collaborating_users") {
                     a.collaborating_users = users;
                 }
@@ -273,6 +316,96 @@ pub(crate) fn handle(fake: &GitHubFake, req: &Req) -> Option<Response> {
                 json_response(200, advisory_json(s, &a, base))
             }))
         }
+        (&Method::POST, ["repos", owner, name, "security-advisories", ghsa, "forks"]) => {
+            Some(fake.with(|s| create_fork(s, owner, name, ghsa, base)))
+        }
         _ => None,
+    }
+}
+
+/// `POST …/security-advisories/{ghsa_id}/forks`: a private repository
+/// `{owner}/{name}-ghsa-…` with the advisory's repository's default branch,
+/// recorded as the advisory's `private_fork` (202, as GitHub answers: the
+/// copy is made asynchronously).
+fn create_fork(s: &mut GitHubState, owner: &str, name: &str, ghsa: &str, base: &str) -> Response {
+    let repo = format!("{owner}/{name}");
+    let Some(idx) = s
+        .advisories
+        .iter()
+        .position(|a| a.repo.eq_ignore_ascii_case(&repo) && a.ghsa_id == ghsa)
+    else {
+        return error(404, "Not Found");
+    };
+    if !matches!(s.advisories[idx].state.as_str(), "triage" | "draft") {
+        return validation_failed("a temporary private fork needs a triage or draft advisory");
+    }
+    let fork_name = format!("{name}-{}", ghsa.to_ascii_lowercase());
+    if s.repo(owner, &fork_name).is_none() {
+        let id = s.next_id();
+        let default_branch = s
+            .repo(owner, name)
+            .map_or_else(|| "main".to_owned(), |r| r.default_branch.clone());
+        s.repos.push(super::FakeRepo {
+            id,
+            owner: owner.to_owned(),
+            name: fork_name.clone(),
+            default_branch: default_branch.clone(),
+            ..Default::default()
+        });
+        s.commit(owner, &fork_name, &default_branch, &[], "fork");
+    }
+    s.advisories[idx].private_fork = Some(format!("{owner}/{fork_name}"));
+    match s.repo(owner, &fork_name) {
+        Some(r) => {
+            let mut v = super::repos::repo_json(r, base);
+            v["private"] = json!(true);
+            v["visibility"] = json!("private");
+            v["fork"] = json!(true);
+            json_response(202, v)
+        }
+        None => error(500, "fork vanished"),
+    }
+}
+
+impl GitHubFake {
+    /// A pull request by `author` in `repo` (an advisory's private fork),
+    /// with `reviews` as (reviewer, state) in order; returns its number.
+    pub fn pull_with_reviews(&self, repo: &str, author: &str, reviews: &[(&str, &str)]) -> u64 {
+        self.user(author);
+        for (r, _) in reviews {
+            self.user(r);
+        }
+        let (owner, name) = repo.split_once('/').unwrap_or(("", repo));
+        self.with(|s| {
+            let review_ids: Vec<u64> = reviews.iter().map(|_| s.next_id()).collect();
+            let Some(r) = s.repo_mut(owner, name) else {
+                return 0;
+            };
+            let number = r.pulls.iter().map(|p| p.number).max().unwrap_or(0) + 1;
+            let head = format!("fix-{number}");
+            r.pulls.push(super::FakePull {
+                number,
+                title: "Fix".into(),
+                body: String::new(),
+                head,
+                base: r.default_branch.clone(),
+                state: "open".into(),
+                user: author.to_owned(),
+                created_at: Utc::now(),
+                requested_users: vec![],
+                requested_teams: vec![],
+            });
+            for ((reviewer, state), id) in reviews.iter().zip(review_ids) {
+                r.reviews.push(super::FakeReview {
+                    id,
+                    pull: number,
+                    user: (*reviewer).to_owned(),
+                    state: (*state).to_owned(),
+                    commit_id: String::new(),
+                    submitted_at: Utc::now(),
+                });
+            }
+            number
+        })
     }
 }

@@ -9,12 +9,14 @@
 //! fake finds every required field; the fake fills in what matters.
 
 mod advisories;
+mod apps;
 mod published;
 mod repos;
 mod statuses;
 mod teams;
 
 pub use advisories::FakeAdvisory;
+pub use apps::{FakeApp, FakeInstallation, Grant};
 pub use published::{FakeDetails, FakeVulnerability, example_cpython_advisory};
 pub use repos::{FakeCommit, FakePull, FakeRepo, FakeReview};
 pub use statuses::{APP_SLUG, FakeComment, FakeCommitMeta, FakeStatus};
@@ -66,19 +68,16 @@ pub struct FakeInvitation {
     pub failed: Option<String>,
 }
 
-/// A GitHub App the fake recognises: JWTs signed by its key get installation tokens.
-#[derive(Debug, Clone)]
-pub struct FakeApp {
-    pub app_id: u64,
-    pub public_key_pem: String,
-    pub installation_id: u64,
-}
-
 #[derive(Debug, Default)]
 pub struct GitHubState {
     pub org: String,
+    /// Tokens that reach everything (personal access tokens).
     pub tokens: Vec<String>,
     pub app: Option<FakeApp>,
+    /// Installation tokens minted so far, and what each may do.
+    pub installation_tokens: BTreeMap<String, Grant>,
+    /// Every token minted, in order (what tests print as the scopes asked for).
+    pub minted: Vec<Grant>,
     /// Base URL used in `Link` headers (the proxy's, when one is in front).
     pub public_url: Option<String>,
     pub users: BTreeMap<u64, FakeUser>,
@@ -481,13 +480,25 @@ async fn dispatch(
         .strip_prefix("Bearer ")
         .or_else(|| auth.strip_prefix("token "))
         .unwrap_or("");
-    let is_app_call = matches!(req.segs.first().map(String::as_str), Some("app"))
-        || (req.segs.len() == 3 && req.segs[0] == "orgs" && req.segs[2] == "installation");
-    if is_app_call {
-        return teams::app_auth(&fake, &req, credential);
+    if apps::is_app_call(&req.segs) {
+        return apps::app_auth(&fake, &req, credential);
     }
-    if !fake.with(|s| s.tokens.iter().any(|t| t == credential)) {
-        return error(401, "Bad credentials");
+    let grant = fake.with(|s| {
+        if s.tokens.iter().any(|t| t == credential) {
+            Some(None)
+        } else {
+            s.installation_tokens.get(credential).cloned().map(Some)
+        }
+    });
+    match grant {
+        None => return error(401, "Bad credentials"),
+        Some(Some(grant)) => {
+            let segs: Vec<&str> = req.segs.iter().map(String::as_str).collect();
+            if let Err(denied) = apps::check(&grant, &req.method, &segs) {
+                return *denied;
+            }
+        }
+        Some(None) => {}
     }
     let mut resp = teams::handle(&fake, &req)
         .or_else(|| advisories::handle(&fake, &req))

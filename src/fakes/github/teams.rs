@@ -1,4 +1,4 @@
-//! Users, the org, teams, memberships and invitations; GitHub App tokens.
+//! Users, the org, teams, memberships and invitations.
 
 use axum::response::Response;
 use http::Method;
@@ -82,72 +82,6 @@ fn membership_json(role: &str, state: &str, base: &str) -> Value {
     v["state"] = json!(state);
     v["url"] = json!(format!("{base}/memberships"));
     v
-}
-
-/// `/orgs/{org}/installation` and `/app/installations/{id}/access_tokens`:
-/// authenticated by a JWT signed with the App's key.
-pub(crate) fn app_auth(fake: &GitHubFake, req: &Req, jwt: &str) -> Response {
-    let Some(app) = fake.with(|s| s.app.clone()) else {
-        return error(404, "Not Found");
-    };
-    let Ok(key) = jsonwebtoken::DecodingKey::from_rsa_pem(app.public_key_pem.as_bytes()) else {
-        return error(500, "bad fake key");
-    };
-    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
-    // GitHub (and octocrab) send `iss` as a number, which the library's own
-    // check rejects: it is compared below instead.
-    validation.set_required_spec_claims(&["exp", "iat"]);
-    validation.validate_aud = false;
-    #[derive(serde::Deserialize)]
-    struct Claims {
-        iss: Value,
-    }
-    let claims = match jsonwebtoken::decode::<Claims>(jwt, &key, &validation) {
-        Ok(c) => c.claims,
-        Err(e) => return error(401, &format!("A JSON web token could not be decoded: {e}")),
-    };
-    let iss_ok = claims.iss.as_u64() == Some(app.app_id)
-        || claims.iss.as_str() == Some(&app.app_id.to_string());
-    if !iss_ok {
-        return error(401, "Integration not found");
-    }
-    let segs: Vec<&str> = req.segs.iter().map(String::as_str).collect();
-    match (&req.method, segs.as_slice()) {
-        (&Method::GET, ["orgs", org, "installation"])
-            if fake.with(|s| s.org.eq_ignore_ascii_case(org)) =>
-        {
-            let mut v = skeleton("installation");
-            v["id"] = json!(app.installation_id);
-            v["app_id"] = json!(app.app_id);
-            v["target_type"] = json!("Organization");
-            v["access_tokens_url"] = json!(format!(
-                "{}/app/installations/{}/access_tokens",
-                req.base, app.installation_id
-            ));
-            json_response(200, v)
-        }
-        (&Method::GET, ["app"]) => json_response(
-            200,
-            super::statuses::app_json(app.app_id, &fake.with(|s| s.org.clone()), &req.base),
-        ),
-        (&Method::POST, ["app", "installations", id, "access_tokens"])
-            if *id == app.installation_id.to_string() =>
-        {
-            let token = format!("ghs_fake_installation_{}", fake.with(|s| s.next_id()));
-            fake.with(|s| s.tokens.push(token.clone()));
-            let mut v = skeleton("installation-token");
-            v["token"] = json!(token);
-            v["expires_at"] = json!(
-                (chrono::Utc::now() + chrono::Duration::hours(1))
-                    .format("%Y-%m-%dT%H:%M:%SZ")
-                    .to_string()
-            );
-            v["permissions"] = json!({ "members": "write", "repository_advisories": "write", "contents": "write", "pull_requests": "write" });
-            v["repository_selection"] = json!("all");
-            json_response(201, v)
-        }
-        _ => error(404, "Not Found"),
-    }
 }
 
 /// Team, org and user endpoints; `None` when the path is not one of them.

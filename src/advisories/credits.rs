@@ -1,0 +1,61 @@
+//! Remediation credits from the private fork: the authors of its pull
+//! requests get a `remediation_developer` credit, and their approving
+//! reviewers (each reviewer's latest decisive review) a
+//! `remediation_reviewer` credit. GitHub allows one credit per user, so
+//! anyone already credited keeps their credit, and the reporter is never
+//! credited as a remediator (their credit is their own). Bots are not
+//! credited. Output counts credits across reports, never who.
+
+use std::collections::BTreeSet;
+
+use super::plan::{Context, Lists, Update};
+use crate::github::advisories::{AdvisoryState, Credit, ForkUser, Lifecycle};
+
+pub(crate) fn decide(
+    ctx: &Context<'_>,
+    a: &Lifecycle,
+    u: &mut Update,
+    lists: &mut Lists,
+    notes: &mut Vec<String>,
+) {
+    let adv = &a.advisory;
+    if adv.state != AdvisoryState::Draft || adv.private_fork.is_none() {
+        return;
+    }
+    let pulls = match ctx.state.forks.get(&adv.ghsa_id) {
+        Some(Ok(p)) => p,
+        Some(Err(why)) => {
+            notes.push(format!(
+                "{}: remediation credits not checked: the private fork's pull requests cannot be read ({why})",
+                adv.ghsa_id
+            ));
+            return;
+        }
+        None => return,
+    };
+    let mut credited: BTreeSet<String> = lists
+        .credits
+        .iter()
+        .map(|c| c.login.to_ascii_lowercase())
+        .collect();
+    let mut add = |who: &ForkUser, kind: &str| {
+        let key = who.login.to_ascii_lowercase();
+        if who.is_bot || a.reporter_id == Some(who.id) || credited.contains(&key) {
+            return;
+        }
+        credited.insert(key);
+        let c = Credit {
+            login: who.login.clone(),
+            kind: kind.to_owned(),
+        };
+        lists.credits.push(c.clone());
+        lists.credits_changed = true;
+        u.credits_added.push(c);
+    };
+    for author in pulls.iter().filter_map(|p| p.author.as_ref()) {
+        add(author, "remediation_developer");
+    }
+    for reviewer in pulls.iter().flat_map(|p| &p.approvers) {
+        add(reviewer, "remediation_reviewer");
+    }
+}

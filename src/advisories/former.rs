@@ -1,0 +1,74 @@
+//! Former members lose access to every unpublished report, closed ones
+//! included: leaving the PSRT ends access to embargoed reports. A former
+//! member is an `emeritus` entry who is not a current member, matched by
+//! `github_id` when the entry records one (so a renamed account still loses
+//! access) and by login otherwise. Anyone else a coordinator added stays;
+//! those psrt cannot account for (neither members, nor former members, nor
+//! credited on that report) are counted across reports, never named.
+
+use std::collections::BTreeSet;
+
+use super::plan::{Context, Lists, Update};
+use crate::github::advisories::{AdvisoryState, Collaborator, Lifecycle};
+use crate::roster::{Login, Roster};
+
+fn is_member(roster: &Roster, c: &Collaborator) -> bool {
+    roster
+        .member_by(&Login::from(c.login.as_str()), Some(c.id))
+        .is_some()
+}
+
+/// Is this collaborator a former member (and not a current one)?
+pub(crate) fn is_former(roster: &Roster, c: &Collaborator) -> bool {
+    !is_member(roster, c)
+        && roster.emeritus.iter().any(|e| match e.github_id {
+            Some(id) => id == c.id,
+            None => e
+                .github
+                .as_ref()
+                .is_some_and(|l| l.as_str().eq_ignore_ascii_case(&c.login)),
+        })
+}
+
+pub(crate) fn decide(ctx: &Context<'_>, a: &Lifecycle, u: &mut Update, lists: &mut Lists) {
+    let gone: Vec<&Collaborator> = a
+        .collaborators
+        .iter()
+        .filter(|c| is_former(ctx.roster, c))
+        .collect();
+    if gone.is_empty() {
+        return;
+    }
+    lists.users.retain(|l| {
+        let out = gone.iter().any(|c| c.login.eq_ignore_ascii_case(l));
+        if out {
+            u.remove_users.push(l.clone());
+        }
+        !out
+    });
+    lists.users_changed = true;
+}
+
+/// Distinct collaborators on unpublished reports psrt cannot account for.
+pub(crate) fn unaccounted(ctx: &Context<'_>) -> usize {
+    let mut ids = BTreeSet::new();
+    for a in ctx
+        .state
+        .advisories
+        .iter()
+        .filter(|a| a.advisory.state != AdvisoryState::Published)
+    {
+        for c in &a.collaborators {
+            let credited = a
+                .advisory
+                .credits
+                .iter()
+                .any(|k| k.login.eq_ignore_ascii_case(&c.login));
+            let reporter = a.reporter_id == Some(c.id);
+            if !(is_member(ctx.roster, c) || is_former(ctx.roster, c) || credited || reporter) {
+                ids.insert(c.id);
+            }
+        }
+    }
+    ids.len()
+}

@@ -1,0 +1,206 @@
+//! The advisory lifecycle (`psrt advisories`, hourly): everything the PSRT's
+//! GHSA bot did, and more, for the triage, draft and closed advisories of
+//! `github.advisory_repos`. One rule per file:
+//!
+//! - [`tags`]: title tags: `[ACCEPT]` moves a triage report to draft, a
+//!   closing tag (`[CLOSE]`, `[COMPLETED]`, `[DUPLICATE]`...) closes it and
+//!   nothing else happens to it that run;
+//! - [`fork`]: a temporary private fork for every draft without one;
+//! - [`cve`]: a CVE id from the CNA for every draft of `cve.repos` without
+//!   one, kept in the ledger until the advisory carries it;
+//! - [`team`]: the team on every open report, members outside it as
+//!   collaborating users;
+//! - [`former`]: former members (by login, or `github_id` after a rename)
+//!   lose access to every unpublished report;
+//! - [`coordinator`]: a coordinator for a triage report past the grace period;
+//! - [`credits`]: remediation credits from the private fork's pull requests.
+//!
+//! [`read()`] reads, [`plan::plan`] decides (pure: roster, what was read,
+//! ledger, time), [`apply`] writes one advisory at a time (re-read first,
+//! then one PATCH; a fork and a CVE reservation are the only other writes),
+//! and [`report`] prints one line per report that names no one.
+//! Published and withdrawn advisories are never touched.
+
+pub mod apply;
+pub mod coordinator;
+pub mod credits;
+pub mod cve;
+pub mod fork;
+pub mod former;
+pub mod plan;
+pub mod read;
+pub mod report;
+pub mod tags;
+pub mod team;
+
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+
+pub use plan::{CvePlan, Decision, Plan, State, Update, plan};
+pub use read::read;
+pub use report::Report;
+
+use crate::github::advisories::{Advisory, AdvisoryState};
+use crate::github::{Access, GitHub, Permission, Scope};
+use crate::ledger::Ledger;
+use crate::roster::{Login, Roster};
+
+/// Reading the team (who is outside it becomes a collaborating user).
+pub const ORG_PERMISSIONS: &[Permission] = &[("members", Access::Read)];
+/// A dry run: reading the advisories.
+pub const REPO_READ_PERMISSIONS: &[Permission] = &[("repository_advisories", Access::Read)];
+/// `--apply`: updating advisories and creating their temporary private forks.
+pub const REPO_WRITE_PERMISSIONS: &[Permission] = &[("repository_advisories", Access::Write)];
+/// Reading the pull requests and reviews in the private forks (credits).
+pub const FORK_PERMISSIONS: &[Permission] = &[("pull_requests", Access::Read)];
+
+/// The GitHub scope of `psrt advisories`: a token per advisory repository
+/// (each in its own organisation's installation), one for the team, one per
+/// owner for the private forks.
+pub fn github_scope(roster: &Roster, apply: bool) -> Scope {
+    Scope::org(&roster.github.org, ORG_PERMISSIONS)
+        .repos(
+            &roster.github.advisory_repos,
+            if apply {
+                REPO_WRITE_PERMISSIONS
+            } else {
+                REPO_READ_PERMISSIONS
+            },
+        )
+        .forks(FORK_PERMISSIONS)
+}
+
+/// Emails a new coordinator (login, update).
+pub type Notify<'a> =
+    dyn Fn(&str, &Update) -> futures::future::BoxFuture<'a, anyhow::Result<()>> + Sync + 'a;
+
+/// The assignee's email: to them, or to the admins when they have no address.
+pub fn assignment_email(
+    templates: &crate::notify::Templates,
+    roster: &Roster,
+    login: &str,
+    u: &Update,
+    now: DateTime<Utc>,
+) -> anyhow::Result<crate::notify::Email> {
+    let a = Advisory {
+        repo: u.repo.clone(),
+        ghsa_id: u.ghsa_id.clone(),
+        html_url: u.info.html_url.clone(),
+        state: AdvisoryState::Triage,
+        created_at: u.info.created_at,
+        updated_at: None,
+        closed_at: None,
+        published_at: None,
+        credits: vec![],
+        collaborating_users: vec![],
+        collaborating_teams: vec![],
+        private_fork: None,
+    };
+    let (subject, body) = templates.render(
+        "coordinator-assigned.txt",
+        crate::notify::report_context(&a, roster, now),
+    )?;
+    let to: Vec<String> = match roster
+        .member(&Login::from(login))
+        .and_then(|m| m.email.clone())
+    {
+        Some(e) => vec![e],
+        None => roster.admins().filter_map(|m| m.email.clone()).collect(),
+    };
+    if to.is_empty() {
+        anyhow::bail!(
+            "nobody to email: the coordinator and the admins have no address in the roster"
+        );
+    }
+    Ok(crate::notify::Email {
+        to,
+        cc: vec![],
+        subject,
+        body,
+    })
+}
+
+/// How one run goes.
+pub struct Options<'a> {
+    pub apply: bool,
+    pub now: DateTime<Utc>,
+    /// Emails new coordinators; `None`: they are not emailed.
+    pub mailer: Option<&'a crate::notify::Mailer>,
+    pub templates: &'a crate::notify::Templates,
+    /// CVE Services, or why it is not available.
+    pub cve: Result<&'a crate::cve::CveServices, String>,
+    pub ledger: &'a mut Ledger,
+    /// Where the ledger is saved; `None`: in memory only (the demo).
+    pub ledger_path: Option<&'a Path>,
+}
+
+/// One run of `psrt advisories`: read, plan and, with `apply`, update each
+/// advisory, reserving CVE ids and creating forks, and email each new
+/// coordinator.
+pub async fn run(gh: &GitHub, roster: &Roster, opts: Options<'_>) -> Report {
+    let Options {
+        apply,
+        now,
+        mailer,
+        templates,
+        cve,
+        ledger,
+        ledger_path,
+    } = opts;
+    if roster.members.is_empty() {
+        return Report::skipped(
+            "the roster has no members; psrt never empties a service".into(),
+            apply,
+        );
+    }
+    let state = match read(gh, roster).await {
+        Ok(s) => s,
+        Err(e) => return Report::failed_to_plan(format!("{e:#}"), apply),
+    };
+    let plan = plan::plan(roster, &state, ledger, now);
+    if !apply {
+        return Report::of(&plan, None, false);
+    }
+    // Reservations the advisories now carry are forgotten.
+    let mut clear_error = None;
+    if !plan.ledger_clears.is_empty() {
+        for ghsa in &plan.ledger_clears {
+            ledger.clear_cve(ghsa);
+        }
+        if let Some(path) = ledger_path {
+            clear_error = ledger.save(path).err();
+        }
+    }
+    let notify = |login: &str, u: &Update| -> futures::future::BoxFuture<'_, anyhow::Result<()>> {
+        let email = assignment_email(templates, roster, login, u, now);
+        Box::pin(async move {
+            let email = email?;
+            match mailer {
+                Some(m) => m.send(&email).await,
+                None => Ok(()),
+            }
+        })
+    };
+    let mut writer = apply::Writer {
+        gh,
+        cve,
+        ledger,
+        ledger_path,
+        notify: mailer.map(|_| &notify as _),
+        now,
+    };
+    let mut outcomes = Vec::with_capacity(plan.updates.len());
+    for u in &plan.updates {
+        let outcome = writer.apply(u).await;
+        tracing::info!(ghsa = %u.ghsa_id, result = ?std::mem::discriminant(&outcome), "advisory update");
+        outcomes.push(outcome);
+    }
+    let mut report = Report::of(&plan, Some(&outcomes), true);
+    if let Some(e) = clear_error {
+        report
+            .notes
+            .push(format!("the ledger could not be saved: {e:#}"));
+    }
+    report
+}

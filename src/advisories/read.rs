@@ -1,0 +1,72 @@
+//! Reading what the plan needs: the triage, draft and closed advisories of
+//! every advisory repository (each repository whole, or not at all), the
+//! team's members, and the pull requests in the drafts' private forks.
+
+use std::collections::BTreeMap;
+
+use super::plan::State;
+use crate::github::GitHub;
+use crate::github::advisories::{self, AdvisoryState, TitleTag};
+use crate::roster::Roster;
+
+/// Reads everything; a repository that cannot be read is recorded as such
+/// (the others are planned), but without the team there is no plan at all:
+/// who is outside it decides who is added.
+pub async fn read(gh: &GitHub, roster: &Roster) -> anyhow::Result<State> {
+    let g = &roster.github;
+    let states = [
+        AdvisoryState::Triage,
+        AdvisoryState::Draft,
+        AdvisoryState::Closed,
+    ];
+    let ((list, errors), team) = tokio::join!(
+        advisories::lifecycle_in_states(gh, &g.advisory_repos, &states),
+        crate::roster::online::team_logins(gh, &g.org, &g.team),
+    );
+    let team =
+        team.map_err(|e| anyhow::anyhow!("cannot read team {}/{}: {}", g.org, g.team, e.reason()))?;
+    let mut repos: BTreeMap<String, Result<usize, String>> = g
+        .advisory_repos
+        .iter()
+        .map(|r| {
+            let n = list
+                .iter()
+                .filter(|a| a.advisory.repo.eq_ignore_ascii_case(r))
+                .count();
+            (r.clone(), Ok(n))
+        })
+        .collect();
+    for (repo, e) in errors {
+        repos.insert(repo, Err(e.reason()));
+    }
+    // The drafts' private forks: one token for them all, then their pull requests.
+    let forks: Vec<(String, String)> = list
+        .iter()
+        .filter(|a| {
+            a.advisory.state == AdvisoryState::Draft && a.title_tag != Some(TitleTag::Close)
+        })
+        .filter_map(|a| {
+            a.advisory
+                .private_fork
+                .clone()
+                .map(|f| (a.advisory.ghsa_id.clone(), f))
+        })
+        .collect();
+    let names: Vec<String> = forks.iter().map(|(_, f)| f.clone()).collect();
+    gh.reach(&names).await;
+    let pulls = futures::future::join_all(forks.iter().map(|(ghsa, fork)| async move {
+        (
+            ghsa.clone(),
+            advisories::fork_pulls(gh, fork)
+                .await
+                .map_err(|e| e.reason()),
+        )
+    }))
+    .await;
+    Ok(State {
+        advisories: list,
+        repos,
+        team: team.into_iter().collect(),
+        forks: pulls.into_iter().collect(),
+    })
+}

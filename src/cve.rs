@@ -1,0 +1,162 @@
+//! CVE Services, the CNA's side of the CVE Program: psrt reserves one CVE id
+//! at a time for a draft advisory (`POST /cve-id?amount=1&batch_type=nonsequential&cve_year=YYYY&short_name=ORG`,
+//! authenticated by the `CVE-API-ORG`, `CVE-API-USER` and `CVE-API-KEY`
+//! headers). The org is `cve.org` in the roster; the account is
+//! `PSRT_CVE_API_USER` and `PSRT_CVE_API_KEY` (a [`Secret`]).
+//!
+//! A reservation is never retried within a run: a 500 or a timeout after
+//! CVE Services reserved would reserve a second id for the same report. The
+//! caller records each reserved id in the ledger before using it, so that an
+//! id is reserved once per report whatever fails afterwards.
+
+use http::Method;
+use serde::Deserialize;
+
+use crate::config::CveEnv;
+use crate::net::RetryPolicy;
+use crate::net::rest::{Auth, Rest, RestError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum CveError {
+    #[error(
+        "CVE Services refused the credentials ({status} {reason}): check PSRT_CVE_API_USER, PSRT_CVE_API_KEY and cve.org"
+    )]
+    Unauthorized { status: u16, reason: String },
+    #[error("CVE Services refused the reservation: {status} {reason}")]
+    Refused { status: u16, reason: String },
+    #[error(
+        "CVE Services answered {status} {reason}; no id was reserved (psrt does not retry a reservation; the next run tries again)"
+    )]
+    Unavailable { status: u16, reason: String },
+    #[error("{0}")]
+    Network(#[from] RestError),
+    #[error("CVE Services: unexpected answer to a reservation: {0}")]
+    Decode(String),
+}
+
+pub struct CveServices {
+    rest: Rest,
+    org: String,
+}
+
+#[derive(Deserialize)]
+struct Reserved {
+    cve_ids: Vec<ReservedId>,
+}
+
+#[derive(Deserialize)]
+struct ReservedId {
+    cve_id: String,
+    #[serde(default)]
+    state: Option<String>,
+}
+
+impl CveServices {
+    /// A client for the CNA `org` (its short name, e.g. `PSF`).
+    pub fn new(env: &CveEnv, org: &str, retry: &RetryPolicy) -> anyhow::Result<Self> {
+        let policy = RetryPolicy {
+            attempts: 1,
+            ..retry.clone()
+        };
+        let auth = Auth::Headers(vec![
+            ("CVE-API-ORG", crate::secret::Secret::new(org)),
+            ("CVE-API-USER", crate::secret::Secret::new(env.user.clone())),
+            ("CVE-API-KEY", env.key.clone()),
+        ]);
+        Ok(Self {
+            rest: Rest::new("CVE Services", &env.api_url, auth, policy)?,
+            org: org.to_owned(),
+        })
+    }
+
+    /// Requests sent so far.
+    pub fn requests(&self) -> u64 {
+        self.rest.requests()
+    }
+
+    /// Reserves one CVE id of `year` for the org; returns it (`CVE-YYYY-NNNN`).
+    pub async fn reserve(&self, year: i32) -> Result<String, CveError> {
+        let query: String = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("amount", "1")
+            .append_pair("batch_type", "nonsequential")
+            .append_pair("cve_year", &year.to_string())
+            .append_pair("short_name", &self.org)
+            .finish();
+        let path = format!("/cve-id?{query}");
+        let resp = self.rest.send(Method::POST, &path, None, &[]).await?;
+        let status = resp.status.as_u16();
+        match status {
+            200 => {}
+            401 | 403 => {
+                return Err(CveError::Unauthorized {
+                    status,
+                    reason: resp.reason(),
+                });
+            }
+            500..=599 => {
+                return Err(CveError::Unavailable {
+                    status,
+                    reason: resp.reason(),
+                });
+            }
+            _ => {
+                return Err(CveError::Refused {
+                    status,
+                    reason: resp.reason(),
+                });
+            }
+        }
+        let reserved: Reserved = resp.json().map_err(|e| CveError::Decode(e.to_string()))?;
+        match reserved.cve_ids.as_slice() {
+            [one] if is_cve_id(&one.cve_id) => {
+                if one.state.as_deref().is_some_and(|s| s != "RESERVED") {
+                    return Err(CveError::Decode(format!(
+                        "the id is in state {}, not RESERVED",
+                        one.state.as_deref().unwrap_or("")
+                    )));
+                }
+                Ok(one.cve_id.clone())
+            }
+            other => Err(CveError::Decode(format!(
+                "{} ids where one was asked for",
+                other.len()
+            ))),
+        }
+    }
+}
+
+/// `CVE-YYYY-NNNN…`
+pub fn is_cve_id(s: &str) -> bool {
+    let Some(rest) = s.strip_prefix("CVE-") else {
+        return false;
+    };
+    let Some((year, number)) = rest.split_once('-') else {
+        return false;
+    };
+    year.len() == 4
+        && number.len() >= 4
+        && year
+            .bytes()
+            .chain(number.bytes())
+            .all(|b| b.is_ascii_digit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cve_ids() {
+        assert!(is_cve_id("CVE-2026-12345"));
+        assert!(is_cve_id("CVE-2026-0001"));
+        for bad in [
+            "CVE-26-0001",
+            "CVE-2026-001",
+            "cve-2026-0001",
+            "CVE-2026-00a1",
+            "",
+        ] {
+            assert!(!is_cve_id(bad), "{bad}");
+        }
+    }
+}
