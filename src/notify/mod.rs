@@ -1,14 +1,15 @@
 //! Notifications: message templates, and sending them by email.
 
 pub mod mailer;
+pub mod message;
 pub mod templates;
 
 pub use mailer::{Email, Mailer};
+pub use message::{Audience, Due, Kind};
 pub use templates::Templates;
 
 use minijinja::Value;
 
-use crate::deadlines::Due;
 use crate::github::advisories::Advisory;
 use crate::roster::Roster;
 

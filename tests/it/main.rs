@@ -9,6 +9,7 @@ mod contract_github;
 mod deadlines;
 mod demo;
 pub mod inactivity;
+mod layers;
 mod prism;
 mod roster_cli;
 mod roster_props;
