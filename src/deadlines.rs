@@ -15,7 +15,7 @@
 //!   "reassign" alert to the admins; a coordinator without an email: the
 //!   admins get their warnings.
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
 use crate::github::advisories::Advisory;
@@ -56,7 +56,7 @@ pub fn warn_key(days: u32) -> String {
 pub fn evaluate(a: &Advisory, roster: &Roster, ledger: &Ledger, now: DateTime<Utc>) -> Evaluation {
     let policy = &roster.policy;
     let today = now.date_naive();
-    let deadline = (a.created_at + Duration::days(i64::from(policy.deadline_days))).date_naive();
+    let deadline = policy.deadline_of(a.created_at);
     let days_left = (deadline - today).num_days();
     let age_days = (today - a.created_at.date_naive()).num_days();
 
@@ -388,7 +388,7 @@ pub fn json(out: &Outcome, now: DateTime<Utc>) -> String {
 mod tests {
     use super::*;
     use crate::github::advisories::{AdvisoryState, Credit};
-    use chrono::TimeZone;
+    use chrono::{Duration, TimeZone};
 
     fn roster(extra: &str) -> Roster {
         let text = format!(
@@ -569,6 +569,20 @@ mod tests {
         let due = evaluate(&a, &r, &Ledger::default(), day0() + Duration::days(61)).due;
         assert_eq!(due[0].audience, Audience::Admins);
         assert_eq!(due[0].to, ["ada@example.org", "bo@example.org"]);
+    }
+
+    #[test]
+    fn creation_times_at_the_ends_of_the_calendar_never_panic() {
+        let r = roster("");
+        for created in [DateTime::<Utc>::MAX_UTC, DateTime::<Utc>::MIN_UTC] {
+            let a = report(created, Some("cy"));
+            for now in [day0(), DateTime::<Utc>::MAX_UTC, DateTime::<Utc>::MIN_UTC] {
+                let ev = evaluate(&a, &r, &Ledger::default(), now);
+                let ctx = crate::notify::report_context(&a, &r, now);
+                assert!(ctx.get_attr("deadline").is_ok());
+                assert!(ev.due.len() <= 3, "{:?}", ev.due);
+            }
+        }
     }
 
     #[test]

@@ -38,9 +38,10 @@ pub struct Window {
 impl Window {
     pub fn new(roster: &Roster, now: DateTime<Utc>) -> Self {
         let end = now.date_naive();
-        let start = roster
-            .last_inactivity_report
-            .unwrap_or_else(|| end - Duration::days(365));
+        let start = roster.last_inactivity_report.unwrap_or_else(|| {
+            end.checked_sub_signed(Duration::days(365))
+                .unwrap_or(NaiveDate::MIN)
+        });
         Self { start, end }
     }
     pub fn contains(&self, d: NaiveDate) -> bool {

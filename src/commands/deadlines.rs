@@ -8,7 +8,7 @@ use crate::deadlines::{self, Sending};
 use crate::ledger::Ledger;
 use crate::notify::{Mailer, Templates};
 
-use super::{Outcome, block_on, load_valid, parse_now, templates_dir, write_step_summary};
+use super::{Outcome, block_on, load_valid, templates_dir, write_step_summary};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -19,8 +19,8 @@ pub struct Args {
     #[arg(long, value_name = "FILE", default_value = crate::ledger::DEFAULT_PATH)]
     pub ledger: std::path::PathBuf,
     /// Pretend it is this time (RFC 3339 or YYYY-MM-DD): preview a future run.
-    #[arg(long, value_name = "TIME")]
-    pub now: Option<String>,
+    #[arg(long, value_name = "TIME", value_parser = super::parse_now_arg)]
+    pub now: Option<chrono::DateTime<chrono::Utc>>,
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
@@ -31,7 +31,7 @@ pub fn run(roster_path: &Path, args: &Args) -> anyhow::Result<Outcome> {
         return Ok(Outcome::Failed);
     };
     let roster = &loaded.roster;
-    let now = parse_now(args.now.as_deref())?;
+    let now = args.now.unwrap_or_else(chrono::Utc::now);
     let env = Env::from_process();
     let gh_env = env
         .github

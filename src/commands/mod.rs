@@ -117,18 +117,41 @@ pub fn github_tuning() -> crate::github::Tuning {
     t
 }
 
-/// `--now`: RFC 3339, or a date (midnight UTC); the clock when absent.
-pub fn parse_now(now: Option<&str>) -> anyhow::Result<chrono::DateTime<chrono::Utc>> {
-    let Some(s) = now else {
-        return Ok(chrono::Utc::now());
+/// The times `--now` accepts: every date psrt computes from them (deadlines,
+/// warning thresholds and windows up to ten years either way) stays far
+/// inside what chrono can hold.
+pub const NOW_MIN: &str = "1970-01-01";
+pub const NOW_MAX: &str = "9999-12-31";
+
+/// `--now` as clap parses it (`value_parser`): RFC 3339, or a date (midnight
+/// UTC), between [`NOW_MIN`] and [`NOW_MAX`]. Anything else is a usage error
+/// (exit 2), never a panic.
+pub fn parse_now_arg(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    let t = if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+        t.with_timezone(&chrono::Utc)
+    } else if let Ok(d) = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        d.and_time(chrono::NaiveTime::MIN).and_utc()
+    } else {
+        return Err("expected RFC 3339 (2026-11-25T10:00:00Z) or a date (2026-11-25)".to_owned());
     };
-    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
-        return Ok(t.with_timezone(&chrono::Utc));
+    let bound = |d: &str| {
+        chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
+            .map(|d| d.and_time(chrono::NaiveTime::MIN).and_utc())
+    };
+    match (bound(NOW_MIN), bound(NOW_MAX)) {
+        (Ok(min), Ok(max)) if t >= min && t < max + chrono::Duration::days(1) => Ok(t),
+        _ => Err(format!(
+            "out of range: psrt computes with times from {NOW_MIN} to {NOW_MAX}"
+        )),
     }
-    if let Ok(d) = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-        return Ok(d.and_time(chrono::NaiveTime::MIN).and_utc());
+}
+
+/// `--now` as a string (the clock when absent); an error names the option.
+pub fn parse_now(now: Option<&str>) -> anyhow::Result<chrono::DateTime<chrono::Utc>> {
+    match now {
+        None => Ok(chrono::Utc::now()),
+        Some(s) => parse_now_arg(s).map_err(|why| anyhow::anyhow!("--now {s}: {why}")),
     }
-    anyhow::bail!("--now {s}: expected RFC 3339 (2026-11-25T10:00:00Z) or a date (2026-11-25)")
 }
 
 /// `templates/` beside the roster.

@@ -8,7 +8,7 @@
 //! Plans name roster members by login and mask other addresses
 //! (`j***@example.org`): workflow logs of a public repository are public.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use futures::{StreamExt, TryStreamExt};
 use http::Method;
@@ -344,18 +344,23 @@ impl Reconciler for MailmanList {
                 no_email.join(", ")
             ));
         }
-        let added = plan
-            .changes
-            .iter()
-            .filter(|c| matches!(c, ListChange::AddOwner { .. }))
-            .count();
-        let removed = plan
-            .changes
-            .iter()
-            .filter(|c| matches!(c, ListChange::RemoveOwner { .. }))
-            .count();
-        plan.admins_now = Some(state.owners.len());
-        plan.admins_after = Some(state.owners.len() - removed + added);
+        // Owners after the plan, as a set of member ids and addresses: no
+        // count to underflow whatever the plan holds.
+        let mut owners: BTreeSet<String> =
+            state.owners.iter().map(|o| o.member_id.clone()).collect();
+        plan.admins_now = Some(owners.len());
+        for c in &plan.changes {
+            match c {
+                ListChange::RemoveOwner { member_id, .. } => {
+                    owners.remove(member_id);
+                }
+                ListChange::AddOwner { address, .. } => {
+                    owners.insert(format!("new:{}", address.to_ascii_lowercase()));
+                }
+                _ => {}
+            }
+        }
+        plan.admins_after = Some(owners.len());
         plan
     }
 
