@@ -226,6 +226,11 @@ pub struct Sending<'a> {
 /// Evaluates every open report; with `sending`, sends what is due and
 /// records each message once it is sent (a failed send is not recorded, so
 /// the next run tries again).
+///
+/// Each message is sent, then recorded, then the ledger saved (atomically)
+/// before the next: a run killed between a send and its save sends that one
+/// message again, no more. A save that fails stops the sending: every
+/// message after it could not be recorded, and would go again next run.
 pub async fn run(
     gh: &crate::github::GitHub,
     roster: &Roster,
@@ -242,6 +247,7 @@ pub async fn run(
             e.reason()
         ));
     }
+    let mut ledger_broken = false;
     for a in &reports {
         let current_ledger = match &sending {
             Some(s) => &*s.ledger,
@@ -251,9 +257,19 @@ pub async fn run(
         out.errors.extend(ev.problems.iter().cloned());
         if let Some(s) = sending.as_mut() {
             for due in ev.due.iter().filter(|d| !d.to.is_empty()) {
+                if ledger_broken {
+                    out.errors.push(format!(
+                        "{}: the {} was not sent: the ledger cannot be saved",
+                        a.ghsa_id,
+                        due.kind.describe()
+                    ));
+                    continue;
+                }
                 let result = async {
                     let email = crate::notify::render_due(s.templates, due, a, roster, now)?;
-                    s.mailer.send(&email).await
+                    s.mailer
+                        .send_once(&email, &format!("{}/{}", a.ghsa_id, due.key))
+                        .await
                 }
                 .await;
                 match result {
@@ -263,8 +279,9 @@ pub async fn run(
                         }
                         if let Some(path) = s.ledger_path {
                             if let Err(e) = s.ledger.save(path) {
+                                ledger_broken = true;
                                 out.errors.push(format!(
-                                    "{}: sent, but the ledger could not be saved: {e:#}",
+                                    "{}: sent, but the ledger could not be saved: {e:#}; nothing more is sent this run",
                                     a.ghsa_id
                                 ));
                             }

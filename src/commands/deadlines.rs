@@ -18,6 +18,10 @@ pub struct Args {
     /// The ledger of messages already sent.
     #[arg(long, value_name = "FILE", default_value = crate::ledger::DEFAULT_PATH)]
     pub ledger: std::path::PathBuf,
+    /// Start a new ledger, whatever the file holds (a corrupt one, say): each
+    /// open report gets its current message once more.
+    #[arg(long)]
+    pub reset_ledger: bool,
     /// Pretend it is this time (RFC 3339 or YYYY-MM-DD): preview a future run.
     #[arg(long, value_name = "TIME", value_parser = super::parse_now_arg)]
     pub now: Option<chrono::DateTime<chrono::Utc>>,
@@ -37,7 +41,9 @@ pub fn run(roster_path: &Path, args: &Args) -> anyhow::Result<Outcome> {
         .github
         .as_ref()
         .map_err(|m| anyhow::anyhow!("psrt deadlines needs GitHub: {m}"))?;
-    let mut ledger = Ledger::load(&args.ledger)?;
+    // A ledger that cannot be read stops the command before anything is
+    // sent (exit 1, naming the file and --reset-ledger).
+    let mut ledger = Ledger::open(&args.ledger, args.reset_ledger)?;
     let (mailer, templates) = if args.send {
         let smtp = env
             .smtp

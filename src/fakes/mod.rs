@@ -4,6 +4,7 @@
 //! them. They keep state across requests, page like the real APIs, and can
 //! inject latency and faults.
 
+pub mod chaos;
 pub mod discord;
 pub mod github;
 pub mod mailman;
@@ -95,6 +96,7 @@ impl Fault {
 struct KnobsInner {
     latency: Duration,
     faults: Vec<Fault>,
+    chaos: Option<chaos::Chaos>,
     log: Vec<Logged>,
 }
 
@@ -111,6 +113,24 @@ impl Knobs {
     }
     pub fn clear_faults(&self) {
         lock(&self.0).faults.clear();
+    }
+    /// Random faults on a share of requests (after the targeted ones).
+    pub fn set_chaos(&self, chaos: Option<chaos::Chaos>) {
+        lock(&self.0).chaos = chaos;
+    }
+    /// Pauses or resumes the random faults (a referee reads in fair weather).
+    pub fn chaos_enabled(&self, on: bool) {
+        if let Some(c) = lock(&self.0).chaos.as_mut() {
+            c.enabled = on;
+        }
+    }
+    /// Random faults injected so far, by kind.
+    pub fn chaos_injected(&self) -> std::collections::BTreeMap<chaos::FaultKind, u64> {
+        lock(&self.0)
+            .chaos
+            .as_ref()
+            .map(|c| c.injected.clone())
+            .unwrap_or_default()
     }
     pub fn log(&self) -> Vec<Logged> {
         lock(&self.0).log.clone()
@@ -158,18 +178,73 @@ async fn instrument(State(knobs): State<Knobs>, req: Request, next: Next) -> Res
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
-    let response = match knobs.take_fault(&method, &path, &query) {
-        Some(f) => {
+    let weather = match knobs.take_fault(&method, &path, &query) {
+        Some(f) => Some(chaos::Weather::Refuse {
+            status: f.status,
+            headers: f.headers,
+            body: f.body,
+        }),
+        None => {
+            let next = lock(&knobs.0).chaos.as_mut().and_then(chaos::Chaos::weather);
+            next.map(|(_, w)| w)
+        }
+    };
+    let response = match weather {
+        None => next.run(req).await,
+        Some(chaos::Weather::Refuse {
+            status,
+            headers,
+            body,
+        }) => {
             let mut r = Response::builder()
-                .status(StatusCode::from_u16(f.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
+                .status(StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
                 .header("content-type", "application/json");
-            for (k, v) in &f.headers {
+            for (k, v) in &headers {
                 r = r.header(k.as_str(), v.as_str());
             }
-            r.body(Body::from(f.body))
+            r.body(Body::from(body))
                 .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
         }
-        None => next.run(req).await,
+        Some(chaos::Weather::Reset) => {
+            // A body that fails before its first byte: hyper closes the
+            // connection without a complete answer.
+            let broken = futures::stream::once(async {
+                Err::<bytes::Bytes, _>(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionReset,
+                    "injected reset",
+                ))
+            });
+            Response::builder()
+                .status(StatusCode::OK)
+                .header("content-type", "application/json")
+                .header("content-length", "64")
+                .body(Body::from_stream(broken))
+                .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+        }
+        Some(chaos::Weather::Stall(d)) => {
+            tokio::time::sleep(d).await;
+            next.run(req).await
+        }
+        Some(chaos::Weather::Truncate) => {
+            let full = next.run(req).await;
+            let (parts, body) = full.into_parts();
+            let bytes = axum::body::to_bytes(body, usize::MAX)
+                .await
+                .unwrap_or_default();
+            let half = bytes.slice(..bytes.len() / 2);
+            let cut = futures::stream::iter([
+                Ok(half),
+                Err(std::io::Error::new(
+                    std::io::ErrorKind::UnexpectedEof,
+                    "injected truncation",
+                )),
+            ]);
+            let mut r = Response::from_parts(parts, Body::from_stream(cut));
+            if let Ok(v) = bytes.len().max(1).to_string().parse() {
+                r.headers_mut().insert(http::header::CONTENT_LENGTH, v);
+            }
+            r
+        }
     };
     lock(&knobs.0).log.push(Logged {
         method,

@@ -10,6 +10,7 @@ mod deadlines;
 mod demo;
 pub mod inactivity;
 mod layers;
+mod ledger;
 mod prism;
 mod roster_cli;
 mod roster_props;
