@@ -4,8 +4,11 @@
 //! Discord's dialects, a connection that closes before the answer, an answer
 //! that never comes before the client's deadline, a body cut short.
 //!
-//! The same seed gives the same faults on the same sequence of requests, so
-//! a failing soak can be replayed.
+//! Whether a request is hit, and how, depends only on the seed, the request
+//! (method, path and query) and how many times that same request came
+//! before: not on the order in which concurrent requests arrive. The same
+//! seed gives the same faults to the same requests, so a failing soak can be
+//! replayed.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -103,9 +106,25 @@ pub struct Chaos {
     pub max_wait_secs: u64,
     /// Off while a referee reads the state.
     pub enabled: bool,
-    rng: ChaCha8Rng,
+    seed: u64,
+    /// How many times each request has been seen.
+    seen: BTreeMap<String, u64>,
     /// Faults injected so far, by kind.
     pub injected: BTreeMap<FaultKind, u64>,
+}
+
+/// FNV-1a: a hash that stays the same across Rust versions and runs.
+fn fnv1a(parts: &[&[u8]]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for p in parts {
+        for b in *p {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        h ^= 0xff;
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
 }
 
 impl Chaos {
@@ -116,7 +135,8 @@ impl Chaos {
             stall: Duration::from_millis(500),
             max_wait_secs: 30,
             enabled: true,
-            rng: ChaCha8Rng::seed_from_u64(seed),
+            seed,
+            seen: BTreeMap::new(),
             injected: BTreeMap::new(),
         }
     }
@@ -125,13 +145,23 @@ impl Chaos {
         self.injected.values().sum()
     }
 
-    /// The weather for the next request, if it is hit.
-    pub fn weather(&mut self) -> Option<(FaultKind, Weather)> {
-        if !self.enabled || self.kinds.is_empty() || !self.rng.gen_bool(self.rate.clamp(0.0, 1.0)) {
+    /// The weather for this request (`GET /path?query`), if it is hit.
+    pub fn weather(&mut self, request: &str) -> Option<(FaultKind, Weather)> {
+        if !self.enabled || self.kinds.is_empty() {
             return None;
         }
-        let kind = self.kinds[self.rng.gen_range(0..self.kinds.len())];
-        let wait = self.rng.gen_range(1..=self.max_wait_secs.max(1));
+        let seen = self.seen.entry(request.to_owned()).or_insert(0);
+        *seen += 1;
+        let mut rng = ChaCha8Rng::seed_from_u64(fnv1a(&[
+            &self.seed.to_le_bytes(),
+            request.as_bytes(),
+            &seen.to_le_bytes(),
+        ]));
+        if !rng.gen_bool(self.rate.clamp(0.0, 1.0)) {
+            return None;
+        }
+        let kind = self.kinds[rng.gen_range(0..self.kinds.len())];
+        let wait = rng.gen_range(1..=self.max_wait_secs.max(1));
         let reset_at = (chrono::Utc::now().timestamp() + wait as i64).to_string();
         let refuse = |status: u16, headers: Vec<(&str, String)>, body: &str| Weather::Refuse {
             status,
@@ -195,7 +225,7 @@ mod tests {
         let run = |seed| {
             let mut c = Chaos::new(seed, 0.15);
             (0..2000)
-                .map(|_| c.weather().map(|(k, _)| k))
+                .map(|i| c.weather(&format!("GET /x?page={}", i % 7)).map(|(k, _)| k))
                 .collect::<Vec<_>>()
         };
         assert_eq!(run(7), run(7));
@@ -204,5 +234,11 @@ mod tests {
         assert!((200..400).contains(&hits), "{hits} of 2000 at 15%");
         let kinds: std::collections::BTreeSet<_> = run(7).into_iter().flatten().collect();
         assert_eq!(kinds.len(), FaultKind::ALL.len(), "every kind occurs");
+        // The order of other requests does not matter.
+        let mut a = Chaos::new(3, 0.5);
+        let mut b = Chaos::new(3, 0.5);
+        let _ = b.weather("GET /other");
+        let pick = |c: &mut Chaos| c.weather("GET /x").map(|(k, _)| k);
+        assert_eq!(pick(&mut a), pick(&mut b));
     }
 }

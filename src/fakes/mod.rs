@@ -98,6 +98,8 @@ struct KnobsInner {
     faults: Vec<Fault>,
     chaos: Option<chaos::Chaos>,
     log: Vec<Logged>,
+    /// Requests being answered now (a stalled one is applied late).
+    in_flight: usize,
 }
 
 /// Instruments shared by every fake: the request log, latency, faults.
@@ -144,6 +146,18 @@ impl Knobs {
     pub fn requests(&self) -> usize {
         lock(&self.0).log.len()
     }
+    /// Requests being answered now.
+    pub fn in_flight(&self) -> usize {
+        lock(&self.0).in_flight
+    }
+    /// Waits until no request is being answered (a stall applies its
+    /// request after the client gave up), at most `limit`.
+    pub async fn settle(&self, limit: Duration) {
+        let until = tokio::time::Instant::now() + limit;
+        while self.in_flight() > 0 && tokio::time::Instant::now() < until {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
 
     fn take_fault(&self, method: &Method, path: &str, query: &str) -> Option<Fault> {
         let mut inner = lock(&self.0);
@@ -164,8 +178,26 @@ impl Knobs {
     }
 }
 
+/// Counts a request as in flight until it is answered or dropped.
+struct InFlight(Knobs);
+
+impl InFlight {
+    fn new(knobs: &Knobs) -> Self {
+        lock(&knobs.0).in_flight += 1;
+        Self(knobs.clone())
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        let mut inner = lock(&self.0.0);
+        inner.in_flight = inner.in_flight.saturating_sub(1);
+    }
+}
+
 /// The middleware: latency, faults, logging.
 async fn instrument(State(knobs): State<Knobs>, req: Request, next: Next) -> Response {
+    let _in_flight = InFlight::new(&knobs);
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
     let query = req.uri().query().unwrap_or("").to_owned();
@@ -185,8 +217,12 @@ async fn instrument(State(knobs): State<Knobs>, req: Request, next: Next) -> Res
             body: f.body,
         }),
         None => {
-            let next = lock(&knobs.0).chaos.as_mut().and_then(chaos::Chaos::weather);
-            next.map(|(_, w)| w)
+            let request = format!("{method} {full}");
+            let hit = lock(&knobs.0)
+                .chaos
+                .as_mut()
+                .and_then(|c| c.weather(&request));
+            hit.map(|(_, w)| w)
         }
     };
     let response = match weather {

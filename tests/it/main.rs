@@ -14,6 +14,7 @@ mod ledger;
 mod prism;
 mod roster_cli;
 mod roster_props;
+mod soak;
 mod sync_cli;
 mod sync_discord;
 mod sync_github;
