@@ -25,6 +25,16 @@ impl Answer {
     pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
         serde_json::from_slice(&self.body)
     }
+    /// The body as `T`, or an error that says whose answer to what did not
+    /// fit: `Discord: reading the guild's members: unexpected answer (…)`.
+    pub fn decoded<T: serde::de::DeserializeOwned>(
+        &self,
+        service: &str,
+        what: &str,
+    ) -> anyhow::Result<T> {
+        self.json()
+            .map_err(|e| anyhow::anyhow!("{service}: {what}: unexpected answer ({e})"))
+    }
     /// The service's own explanation, when it gives one (`message`,
     /// `description`, `title`), cut short; never the request.
     pub fn reason(&self) -> String {

@@ -203,7 +203,7 @@ impl MailmanList {
         if !resp.status.is_success() {
             return Err(self.failure(&format!("reading the {role}s"), &resp));
         }
-        let first: RosterPage = resp.json()?;
+        let first: RosterPage = resp.decoded("Mailman", &format!("reading the {role} roster"))?;
         let total = first.total_size;
         let mut entries = first.entries;
         let pages = total.div_ceil(PAGE).max(1);
@@ -215,7 +215,8 @@ impl MailmanList {
                     if !resp.status.is_success() {
                         return Err(self.failure(&format!("reading the {role}s"), &resp));
                     }
-                    let page: RosterPage = resp.json()?;
+                    let page: RosterPage =
+                        resp.decoded("Mailman", &format!("reading the {role} roster"))?;
                     if page.total_size != total {
                         anyhow::bail!("the {role} roster changed while it was read; try again");
                     }
@@ -228,7 +229,7 @@ impl MailmanList {
         entries.extend(rest.into_iter().flatten());
         if entries.len() != total {
             anyhow::bail!(
-                "read {} of {total} {role}s; no plan from a partial read",
+                "Mailman: read {} of {total} {role}s; no plan from a partial read",
                 entries.len()
             );
         }

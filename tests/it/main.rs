@@ -12,6 +12,7 @@ pub mod inactivity;
 mod layers;
 mod ledger;
 mod prism;
+mod robustness;
 mod roster_cli;
 mod roster_props;
 mod soak;
