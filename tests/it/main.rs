@@ -8,6 +8,7 @@ mod contract_discord;
 mod contract_github;
 mod deadlines;
 mod demo;
+mod embargo_people;
 pub mod inactivity;
 mod layers;
 mod ledger;
