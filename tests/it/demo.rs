@@ -25,6 +25,11 @@ fn the_demo_runs_the_nightly_and_yearly_jobs_offline_and_exits_0() {
         "summary: 7 member(s), 1 inactive: margaret",
         "opened pull request #1 on branch psrt-inactivity-",
         "+  - name: Margaret Quiet",
+        "a stormy night: psrt sync --apply while 30% of requests fail",
+        "answered with a fault",
+        "the next night, in fair weather:",
+        "then everything in sync",
+        "\"GHSA-8q2v-80d0-ld00\": {",
         "no failures",
         "docs/operations.md",
     ] {
