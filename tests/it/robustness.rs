@@ -771,3 +771,64 @@ async fn extreme_rate_limit_headers_end_in_a_clear_error_or_a_short_wait() {
     let _ = gh_sync().await;
     assert!(started.elapsed() < std::time::Duration::from_secs(5));
 }
+
+// ---- policy numbers ------------------------------------------------------------
+
+proptest! {
+    #![proptest_config(cases(256))]
+    /// Any policy numbers: `psrt check` either accepts them (then they are
+    /// at most 3650) or says which line breaks a rule; and the deadline
+    /// arithmetic never panics, whatever the numbers and the dates (even
+    /// for a roster `check` refuses: the library must hold on its own).
+    #[test]
+    fn any_policy_numbers_are_checked_and_never_break_the_calendar(
+        deadline in prop_oneof![0u32..4000, any::<u32>()],
+        warns in prop::collection::vec(prop_oneof![0u32..4000, any::<u32>()], 0..5),
+        grace in prop_oneof![0u32..4000, any::<u32>()],
+        open_days in proptest::option::of(any::<u32>()),
+        created in any::<i64>(),
+        now in 0i64..253_402_300_799,
+    ) {
+        let warns: Vec<String> = warns.iter().map(u32::to_string).collect();
+        let min_open = open_days.map(|d| format!(", min_open_days: {d}")).unwrap_or_default();
+        let text = roster_text(
+            &[("a", true), ("b", true)],
+            &format!(
+                "policy:\n  deadline_days: {deadline}\n  warn_days_left: [{}]\n  coordinator_grace_days: {grace}\n  approvals:\n    membership: {{ reviewers: members, required: 1{min_open} }}\n",
+                warns.join(", ")
+            ),
+        );
+        let loaded = psrt::roster::parse(text.as_bytes()).unwrap();
+        let diags = psrt::roster::validate::validate(&loaded, chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap());
+        let p = &loaded.roster.policy;
+        let over = [Some(p.deadline_days), Some(p.coordinator_grace_days), open_days]
+            .into_iter()
+            .flatten()
+            .chain(p.warn_days_left.iter().copied())
+            .any(|d| d > 3650);
+        if over {
+            prop_assert!(diags.iter().any(|d| d.is_error() && d.message.contains("more than 3650")), "{diags:?}");
+        }
+        let created = chrono::DateTime::from_timestamp(created % 8_000_000_000_000, 0)
+            .unwrap_or(chrono::DateTime::<chrono::Utc>::MAX_UTC);
+        let now = chrono::DateTime::from_timestamp(now, 0).unwrap();
+        let a = psrt::github::advisories::Advisory {
+            repo: "python/cpython".into(),
+            ghsa_id: "GHSA-aaaa-bbbb-cccc".into(),
+            html_url: "https://github.com/python/cpython/security/advisories/GHSA-aaaa-bbbb-cccc".into(),
+            state: psrt::github::advisories::AdvisoryState::Triage,
+            created_at: created,
+            updated_at: None,
+            closed_at: None,
+            published_at: None,
+            credits: vec![],
+            collaborating_users: vec![],
+            collaborating_teams: vec![],
+            private_fork: None,
+        };
+        let ev = psrt::deadlines::evaluate(&a, &loaded.roster, &psrt::ledger::Ledger::default(), now);
+        prop_assert!(ev.due.len() <= 3);
+        let _ = psrt::notify::report_context(&a, &loaded.roster, now);
+        let _ = psrt::inactivity::build(&loaded.roster, &Default::default(), now);
+    }
+}
