@@ -205,7 +205,7 @@ impl GitHubTeam {
         )
         .map_err(|e| match e.status() {
             Some(404) => anyhow::anyhow!(
-                "team {}/{} does not exist, or the token cannot see it",
+                "GitHub: team {}/{} does not exist, or the token cannot see it",
                 self.org,
                 self.team
             ),

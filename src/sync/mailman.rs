@@ -218,7 +218,9 @@ impl MailmanList {
                     let page: RosterPage =
                         resp.decoded("Mailman", &format!("reading the {role} roster"))?;
                     if page.total_size != total {
-                        anyhow::bail!("the {role} roster changed while it was read; try again");
+                        anyhow::bail!(
+                            "Mailman: the {role} roster changed while it was read; try again"
+                        );
                     }
                     Ok(page.entries)
                 }
