@@ -103,7 +103,7 @@ impl Figures {
             .map(|(k, n)| format!("{n} {}", k.describe()))
             .collect();
         format!(
-            "soak (seed {}, {:.0}% faults): {} nights, {} requests, {} writes; {} faults injected ({} HTTP: {}; {} SMTP sessions); {} retries; {} reads without a plan, {} changes failed, {} deadline runs with errors (each made good on a later night); {} messages sent, each once; converged {} night(s) after the faults stopped; {:.1} s",
+            "soak (seed {}, {:.0}% faults): {} nights, {} requests, {} writes; {} faults injected ({} HTTP: {}; {} SMTP sessions); {} retries; {} service-night(s) without a plan (a read failed despite retries), {} change(s) failed, {} deadline run(s) with errors (each made good on a later night); {} messages sent, each once; converged {} night(s) after the faults stopped; {:.1} s",
             cfg.seed,
             cfg.fault_rate * 100.0,
             self.nights,
