@@ -67,7 +67,7 @@ async fn soak_long() {
         total.nights_to_converge = total.nights_to_converge.max(f.nights_to_converge);
     }
     println!(
-        "| soak, all {} runs | {} nights, {} requests, {} faults, {} retries, {} reads without a plan, {} messages each sent once, converged within {} night(s) every time, {:.0} s |",
+        "| soak, all {} runs | {} nights, {} requests, {} faults, {} retries, {} service-nights without a plan, {} messages each sent once, converged within {} night(s) every time, {:.0} s |",
         runs.len(),
         total.nights,
         total.requests,
