@@ -6,6 +6,10 @@
 
 use std::time::{Duration, Instant};
 
+/// The soak of the test suite, run longer here.
+#[path = "../tests/it/soak.rs"]
+mod soak;
+
 fn main() {
     let filter: Vec<String> = std::env::args()
         .skip(1)
@@ -40,6 +44,52 @@ fn main() {
     if wanted("bot") {
         rt.block_on(bot_comparison());
     }
+    if wanted("soak") {
+        rt.block_on(soak_long());
+    }
+}
+
+/// The long soak: the CI run's sixty nights under five more seeds at 20%
+/// faults, and a year of nights at 15%.
+async fn soak_long() {
+    let mut runs: Vec<soak::Config> = (1..=5)
+        .map(|seed| soak::Config {
+            fault_rate: 0.20,
+            ..soak::Config::ci(seed)
+        })
+        .collect();
+    runs.push(soak::Config {
+        nights: 365,
+        ..soak::Config::ci(2027)
+    });
+    let mut total = soak::Figures::default();
+    for cfg in &runs {
+        let f = soak::soak(cfg).await;
+        println!("| {} |", f.render(cfg));
+        total.nights += f.nights;
+        total.requests += f.requests;
+        for (k, n) in &f.faults {
+            *total.faults.entry(*k).or_insert(0) += n;
+        }
+        total.smtp_faults += f.smtp_faults;
+        total.retries += f.retries;
+        total.reads_failed += f.reads_failed;
+        total.messages_sent += f.messages_sent;
+        total.wall += f.wall;
+        total.nights_to_converge = total.nights_to_converge.max(f.nights_to_converge);
+    }
+    println!(
+        "| soak, all {} runs | {} nights, {} requests, {} faults, {} retries, {} service-nights without a plan, {} messages each sent once, converged within {} night(s) every time, {:.0} s |",
+        runs.len(),
+        total.nights,
+        total.requests,
+        total.total_faults(),
+        total.retries,
+        total.reads_failed,
+        total.messages_sent,
+        total.nights_to_converge,
+        total.wall.as_secs_f64()
+    );
 }
 
 fn roster_of(n: usize) -> psrt::roster::Roster {
@@ -876,7 +926,7 @@ async fn approvals() {
 /// each `email` encrypted to two recipients (10,000 fields, decrypted in
 /// parallel, one thread per core).
 fn check_encrypted(n: usize) {
-    use psrt::contacts::{ContactKey, field, open};
+    use psrt::roster::contacts::{ContactKey, field, open};
     let nightly = ContactKey::generate();
     let admin = ContactKey::generate();
     let recipients = [nightly.recipient(), admin.recipient()];
@@ -902,7 +952,7 @@ fn check_encrypted(n: usize) {
         }
     }
     let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
-    let threads = psrt::contacts::open::threads_for(n);
+    let threads = psrt::roster::contacts::open::threads_for(n);
     let (median, min) = time(7, || {
         let loaded = psrt::roster::parse(text.as_bytes()).expect("valid");
         let opened = open(&loaded.roster, Some(Ok(&nightly)));
@@ -931,7 +981,7 @@ fn check_encrypted(n: usize) {
         .map(|v| v.trim_end_matches('"'))
         .collect();
     let (median, _) = time(7, || {
-        let out = psrt::contacts::open::decrypt_all(&values, &nightly);
+        let out = psrt::roster::contacts::open::decrypt_all(&values, &nightly);
         assert!(out.iter().all(Result::is_ok));
     });
     println!(

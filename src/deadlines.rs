@@ -15,11 +15,14 @@
 //!   "reassign" alert to the admins; a coordinator without an email: the
 //!   admins get their warnings.
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
 use crate::github::advisories::Advisory;
 use crate::ledger::Ledger;
+// The message kinds live with `notify`, which renders and sends them; this
+// module decides which are due (the dependency points one way).
+pub use crate::notify::{Audience, Due, Kind};
 use crate::roster::{Login, Roster};
 
 /// Reading the advisories of every advisory repository.
@@ -34,75 +37,6 @@ pub fn github_scope(roster: &Roster) -> crate::github::Scope {
 
 /// Days between overdue notices.
 pub const OVERDUE_REPEAT_DAYS: i64 = 7;
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Kind {
-    Warning { days: u32 },
-    Overdue { days_over: i64 },
-    Unassigned,
-    Reassign,
-}
-
-impl Kind {
-    /// The template that renders it.
-    pub fn template(&self) -> &'static str {
-        match self {
-            Kind::Warning { .. } => "deadline-warning.txt",
-            Kind::Overdue { .. } => "deadline-overdue.txt",
-            Kind::Unassigned => "coordinator-unassigned.txt",
-            Kind::Reassign => "coordinator-reassign.txt",
-        }
-    }
-    /// For people: "warning (7 days)".
-    pub fn describe(&self) -> String {
-        match self {
-            Kind::Warning { days } => format!(
-                "warning ({days} day{} left)",
-                if *days == 1 { "" } else { "s" }
-            ),
-            Kind::Overdue { days_over } => format!(
-                "overdue notice ({days_over} day{} past)",
-                if *days_over == 1 { "" } else { "s" }
-            ),
-            Kind::Unassigned => "unassigned alert".to_owned(),
-            Kind::Reassign => "reassign alert".to_owned(),
-        }
-    }
-}
-
-/// Who receives a message, as public output may say it: a role, never a name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Audience {
-    Coordinator,
-    CoordinatorAndAdmins,
-    Admins,
-}
-
-impl Audience {
-    pub fn describe(self) -> &'static str {
-        match self {
-            Audience::Coordinator => "to the coordinator",
-            Audience::CoordinatorAndAdmins => "to the coordinator, admins copied",
-            Audience::Admins => "to the admins",
-        }
-    }
-}
-
-/// A message that is due. `to`/`cc` are addresses: they go to the mailer,
-/// never to output.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Due {
-    pub kind: Kind,
-    pub audience: Audience,
-    pub to: Vec<String>,
-    pub cc: Vec<String>,
-    /// The ledger key this message records.
-    pub key: String,
-    /// Keys marked done along with it (thresholds crossed at once).
-    pub also: Vec<String>,
-}
 
 /// A report's standing, as public output may show it.
 #[derive(Debug, Clone, Serialize)]
@@ -132,7 +66,7 @@ pub fn warn_key(days: u32) -> String {
 pub fn evaluate(a: &Advisory, roster: &Roster, ledger: &Ledger, now: DateTime<Utc>) -> Evaluation {
     let policy = &roster.policy;
     let today = now.date_naive();
-    let deadline = (a.created_at + Duration::days(i64::from(policy.deadline_days))).date_naive();
+    let deadline = policy.deadline_of(a.created_at);
     let days_left = (deadline - today).num_days();
     let age_days = (today - a.created_at.date_naive()).num_days();
 
@@ -302,6 +236,11 @@ pub struct Sending<'a> {
 /// Evaluates every open report; with `sending`, sends what is due and
 /// records each message once it is sent (a failed send is not recorded, so
 /// the next run tries again).
+///
+/// Each message is sent, then recorded, then the ledger saved (atomically)
+/// before the next: a run killed between a send and its save sends that one
+/// message again, no more. A save that fails stops the sending: every
+/// message after it could not be recorded, and would go again next run.
 pub async fn run(
     gh: &crate::github::GitHub,
     roster: &Roster,
@@ -318,6 +257,7 @@ pub async fn run(
             e.reason()
         ));
     }
+    let mut ledger_broken = false;
     for a in &reports {
         let current_ledger = match &sending {
             Some(s) => &*s.ledger,
@@ -327,9 +267,19 @@ pub async fn run(
         out.errors.extend(ev.problems.iter().cloned());
         if let Some(s) = sending.as_mut() {
             for due in ev.due.iter().filter(|d| !d.to.is_empty()) {
+                if ledger_broken {
+                    out.errors.push(format!(
+                        "{}: the {} was not sent: the ledger cannot be saved",
+                        a.ghsa_id,
+                        due.kind.describe()
+                    ));
+                    continue;
+                }
                 let result = async {
                     let email = crate::notify::render_due(s.templates, due, a, roster, now)?;
-                    s.mailer.send(&email).await
+                    s.mailer
+                        .send_once(&email, &format!("{}/{}", a.ghsa_id, due.key))
+                        .await
                 }
                 .await;
                 match result {
@@ -339,8 +289,9 @@ pub async fn run(
                         }
                         if let Some(path) = s.ledger_path {
                             if let Err(e) = s.ledger.save(path) {
+                                ledger_broken = true;
                                 out.errors.push(format!(
-                                    "{}: sent, but the ledger could not be saved: {e:#}",
+                                    "{}: sent, but the ledger could not be saved: {e:#}; nothing more is sent this run",
                                     a.ghsa_id
                                 ));
                             }
@@ -464,7 +415,7 @@ pub fn json(out: &Outcome, now: DateTime<Utc>) -> String {
 mod tests {
     use super::*;
     use crate::github::advisories::{AdvisoryState, Credit};
-    use chrono::TimeZone;
+    use chrono::{Duration, TimeZone};
 
     fn roster(extra: &str) -> Roster {
         let text = format!(
@@ -645,6 +596,20 @@ mod tests {
         let due = evaluate(&a, &r, &Ledger::default(), day0() + Duration::days(61)).due;
         assert_eq!(due[0].audience, Audience::Admins);
         assert_eq!(due[0].to, ["ada@example.org", "bo@example.org"]);
+    }
+
+    #[test]
+    fn creation_times_at_the_ends_of_the_calendar_never_panic() {
+        let r = roster("");
+        for created in [DateTime::<Utc>::MAX_UTC, DateTime::<Utc>::MIN_UTC] {
+            let a = report(created, Some("cy"));
+            for now in [day0(), DateTime::<Utc>::MAX_UTC, DateTime::<Utc>::MIN_UTC] {
+                let ev = evaluate(&a, &r, &Ledger::default(), now);
+                let ctx = crate::notify::report_context(&a, &r, now);
+                assert!(ctx.get_attr("deadline").is_ok());
+                assert!(ev.due.len() <= 3, "{:?}", ev.due);
+            }
+        }
     }
 
     #[test]

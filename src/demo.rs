@@ -267,15 +267,105 @@ fn email(out: &mut String, m: &Captured) {
     }
 }
 
+/// A night of bad weather: the team drifts again (a former member back in,
+/// a member out), and the sync runs while 30% of every stand-in's requests
+/// fail (seeded: the same requests every time): what is not done is said,
+/// a read that fails plans nothing. The next night, in fair weather, must
+/// leave nothing to do. Returns whether it did.
+async fn stormy_night(
+    out: &mut String,
+    w: &World,
+    roster: &crate::roster::Roster,
+    env: &crate::config::Env,
+) -> bool {
+    use crate::fakes::chaos::Chaos;
+    section(
+        out,
+        "a stormy night: psrt sync --apply while 30% of requests fail",
+    );
+    w.github.add_to_team("psrt", "dennis", "member");
+    w.github.with(|s| {
+        let barbara = s.user_by_login("barbara").map(|u| u.id);
+        if let (Some(id), Some(t)) = (barbara, s.teams.get_mut("psrt")) {
+            t.members.remove(&id);
+        }
+    });
+    let knobs = [&w.github.knobs, &w.mailman.knobs, &w.discord.knobs];
+    let before: usize = knobs.iter().map(|k| k.requests()).sum();
+    for (i, k) in knobs.iter().enumerate() {
+        let mut c = Chaos::new(30 + i as u64, 0.3);
+        c.stall = std::time::Duration::from_millis(600);
+        k.set_chaos(Some(c));
+    }
+    let stats = std::sync::Arc::new(crate::net::RetryStats::default());
+    let mut tuning = crate::github::Tuning::local();
+    tuning.retry.timeout = std::time::Duration::from_millis(400);
+    tuning.retry.time_scale = 0.01;
+    tuning.retry.stats = Some(std::sync::Arc::clone(&stats));
+    let ctx = Context {
+        env,
+        tuning: tuning.clone(),
+    };
+    let apply = Options {
+        apply: true,
+        allow_mass_removal: false,
+    };
+    let stormy = sync::run(roster, &ctx, &[], apply).await;
+    for k in knobs {
+        k.settle(std::time::Duration::from_secs(2)).await;
+    }
+    out.push_str(&report::text(&stormy, true));
+    let mut faults: std::collections::BTreeMap<&str, u64> = std::collections::BTreeMap::new();
+    for k in knobs {
+        for (kind, n) in k.chaos_injected() {
+            *faults.entry(kind.describe()).or_insert(0) += n;
+        }
+        k.set_chaos(None);
+    }
+    let requests: usize = knobs.iter().map(|k| k.requests()).sum::<usize>() - before;
+    let _ = writeln!(
+        out,
+        "\n  weather: {requests} requests, {} answered with a fault ({}); psrt retried {} time(s)",
+        faults.values().sum::<u64>(),
+        faults
+            .iter()
+            .map(|(k, n)| format!("{n} {k}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        stats.retries.load(std::sync::atomic::Ordering::Relaxed)
+    );
+    let fair = Context {
+        env,
+        tuning: crate::github::Tuning::local(),
+    };
+    // A service whose read failed planned nothing and wrote nothing; the
+    // next night (here: at once, in fair weather) finishes the work.
+    let next = sync::run(roster, &fair, &[], apply).await;
+    let left: usize = next.iter().map(|r| r.changes.len()).sum();
+    let check = sync::run(roster, &fair, &[], Options::default()).await;
+    let converged = check.iter().all(|r| r.changes.is_empty() && !r.failed());
+    let _ = writeln!(
+        out,
+        "  the next night, in fair weather: {left} change(s) left to make, then {}",
+        if converged {
+            "everything in sync"
+        } else {
+            "STILL NOT IN SYNC"
+        }
+    );
+    converged
+}
+
 /// Runs the demo and returns what it shows.
 pub async fn run() -> anyhow::Result<String> {
     let started = Instant::now();
     let now = Utc::now();
     let loaded = crate::roster::parse(EXAMPLE_ROSTER.as_bytes())
         .map_err(|e| anyhow::anyhow!("examples/roster.yaml: {e}"))?;
-    let key = crate::contacts::ContactKey::parse(&crate::secret::Secret::new(DEMO_CONTACT_KEY))
-        .map_err(|e| anyhow::anyhow!("examples/demo-contact-key.txt: {e}"))?;
-    let opened = crate::contacts::open(&loaded.roster, Some(Ok(&key)));
+    let key =
+        crate::roster::contacts::ContactKey::parse(&crate::secret::Secret::new(DEMO_CONTACT_KEY))
+            .map_err(|e| anyhow::anyhow!("examples/demo-contact-key.txt: {e}"))?;
+    let opened = crate::roster::contacts::open(&loaded.roster, Some(Ok(&key)));
     let roster = &opened.roster;
     let w = world(now).await?;
     let env = env_for(&w);
@@ -551,6 +641,16 @@ pub async fn run() -> anyhow::Result<String> {
     let (pr_number, governance) = approvals_demo(&w, &gh, now).await?;
     out.push_str(&governance);
 
+    let stormy = stormy_night(&mut out, &w, roster, &env).await;
+
+    section(
+        &mut out,
+        "the ledger kept between nights: reports, kinds, times, no person",
+    );
+    for line in serde_json::to_string_pretty(&ledger)?.lines() {
+        let _ = writeln!(out, "  │ {line}");
+    }
+
     section(&mut out, "summary");
     let team = w.github.team_members("psrt");
     let list = w
@@ -564,7 +664,8 @@ pub async fn run() -> anyhow::Result<String> {
     let failed = applied.iter().any(|r| r.failed())
         || hygiene.failed()
         || sent.failed()
-        || !drafts.is_valid();
+        || !drafts.is_valid()
+        || !stormy;
     let _ = writeln!(
         out,
         "  sync: {} change(s) applied; team {} member(s), list {list} subscriber(s), Discord role {holders} holder(s); the re-plan is empty\n  advisories: {} report(s) updated, one update each; one accepted, with its fork and CVE id\n  deadlines: {} email(s) sent, recorded in the ledger\n  inactivity: {} inactive member(s); pull request #{} opened\n  approvals: pull request #{pr_number} fails without the Council, passes with its approval\n  announce: {} file(s) written, the CVE record {} and the OSV record {}\n  publish: {}\n  {requests} HTTP requests to the stand-ins, {:.1} s, {}",

@@ -8,7 +8,7 @@
 //! an advisory's temporary private fork; the roster's `last_active`. Release
 //! Managers, Steering Council members and members who joined inside the
 //! window are exempt. The report is public: evidence on unpublished
-//! advisories is counted, never named.
+//! advisories is counted, never named, and never dated (see [`build`]).
 
 use std::collections::BTreeMap;
 
@@ -60,9 +60,10 @@ pub struct Window {
 impl Window {
     pub fn new(roster: &Roster, now: DateTime<Utc>) -> Self {
         let end = now.date_naive();
-        let start = roster
-            .last_inactivity_report
-            .unwrap_or_else(|| end - Duration::days(365));
+        let start = roster.last_inactivity_report.unwrap_or_else(|| {
+            end.checked_sub_signed(Duration::days(365))
+                .unwrap_or(NaiveDate::MIN)
+        });
         Self { start, end }
     }
     pub fn contains(&self, d: NaiveDate) -> bool {
@@ -101,12 +102,15 @@ impl Evidence {
             What::Credit {
                 kind,
                 published: None,
-            } => format!("{} credit on an unpublished report", kind.replace('_', " ")),
+            } => format!(
+                "a {} credit on an unpublished report in the window",
+                kind.replace('_', " ")
+            ),
             What::ForkPull {
                 published: Some(id),
             } => format!("pull request in the private fork of {id}"),
             What::ForkPull { published: None } => {
-                "pull request in an unpublished report's private fork".to_owned()
+                "a pull request in an unpublished report's private fork in the window".to_owned()
             }
             What::LastActive => "last_active in the roster".to_owned(),
         }
@@ -136,7 +140,8 @@ pub struct Row {
     pub name: String,
     #[serde(flatten)]
     pub status: Status,
-    /// Latest activity in the window.
+    /// Latest dated activity in the window: never the date of evidence on
+    /// an unpublished report.
     pub last_activity: Option<NaiveDate>,
     pub kind: Option<String>,
     /// Evidence in the window: on published reports, on unpublished ones (counted only), roster dates.
@@ -263,14 +268,33 @@ pub fn build(roster: &Roster, found: &Found, now: DateTime<Utc>) -> Report {
                 });
             }
             evidence.retain(|e| window.contains(e.date));
-            // The latest; on a tie, a coordinator credit first.
-            evidence.sort_by_key(|e| {
+            // The embargo rule for this public report: evidence on an
+            // unpublished report is shown undated ("a coordinator credit on
+            // an unpublished report in the window"), never with its date: a
+            // date would be the advisory's latest change (or its fork's pull
+            // request), and matching it to one report pairs this person with
+            // that report. So the row names the latest *dated* evidence
+            // (published reports, the roster's `last_active`), and only when
+            // there is none, an undated one. On a tie, a coordinator credit
+            // first.
+            let rank = |e: &&Evidence| {
                 (
                     e.date,
                     matches!(&e.what, What::Credit { kind, .. } if kind == "coordinator"),
                 )
-            });
-            let last = evidence.last().cloned();
+            };
+            let dated = evidence
+                .iter()
+                .filter(|e| !e.unpublished())
+                .max_by_key(rank);
+            let undated = evidence.iter().filter(|e| e.unpublished()).max_by_key(
+                |e| matches!(&e.what, What::Credit { kind, .. } if kind == "coordinator"),
+            );
+            let last: Option<(Option<NaiveDate>, String)> = match (dated, undated) {
+                (Some(e), _) => Some((Some(e.date), e.describe())),
+                (None, Some(e)) => Some((None, e.describe())),
+                (None, None) => None,
+            };
             let exempt = if m.has(crate::roster::Role::ReleaseManager) {
                 Some("Release Manager".to_owned())
             } else if roster.on_council(&m.github) {
@@ -289,8 +313,8 @@ pub fn build(roster: &Roster, found: &Found, now: DateTime<Utc>) -> Report {
                 login: m.github.to_string(),
                 name: m.name.clone(),
                 status,
-                last_activity: last.as_ref().map(|e| e.date),
-                kind: last.as_ref().map(Evidence::describe),
+                last_activity: last.as_ref().and_then(|(d, _)| *d),
+                kind: last.map(|(_, k)| k),
                 published_evidence: evidence.iter().filter(|e| !e.unpublished()).count(),
                 unpublished_evidence: evidence.iter().filter(|e| e.unpublished()).count(),
             }

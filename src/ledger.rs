@@ -141,6 +141,21 @@ impl Ledger {
         })
     }
 
+    /// The ledger a command starts from: the file's, or, with `reset`
+    /// (`--reset-ledger`), an empty one, whatever the file holds (it is
+    /// replaced at the first save). Resetting is explicit and said on
+    /// stderr: each open report then gets its current message once more.
+    pub fn open(path: &Path, reset: bool) -> Result<Ledger, LedgerError> {
+        if !reset {
+            return Self::load(path);
+        }
+        eprintln!(
+            "note: --reset-ledger: starting a new ledger at {}; each open report gets its current message once more",
+            path.display()
+        );
+        Ok(Ledger::default())
+    }
+
     fn parse(text: &str) -> Result<Ledger, ParseError> {
         #[derive(Deserialize)]
         struct Probe {

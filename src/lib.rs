@@ -8,7 +8,6 @@ pub mod approvals;
 pub mod cli;
 pub mod commands;
 pub mod config;
-pub mod contacts;
 pub mod cve;
 pub mod deadlines;
 pub mod demo;

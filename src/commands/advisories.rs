@@ -8,7 +8,7 @@ use crate::config::Env;
 use crate::ledger::Ledger;
 use crate::notify::{Mailer, Templates};
 
-use super::{Outcome, block_on, load_opened, parse_now, templates_dir, write_step_summary};
+use super::{Outcome, block_on, load_opened, templates_dir, write_step_summary};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -18,9 +18,14 @@ pub struct Args {
     /// The ledger that keeps a reserved CVE id until its advisory carries it (shared with `deadlines`).
     #[arg(long, value_name = "FILE", default_value = crate::ledger::DEFAULT_PATH)]
     pub ledger: PathBuf,
+    /// Start a new ledger, whatever the file holds (a corrupt one, say): a CVE
+    /// id reserved but not yet on its advisory is forgotten (reject it in CVE
+    /// Services).
+    #[arg(long)]
+    pub reset_ledger: bool,
     /// Pretend it is this time (RFC 3339 or YYYY-MM-DD).
-    #[arg(long, value_name = "TIME")]
-    pub now: Option<String>,
+    #[arg(long, value_name = "TIME", value_parser = super::parse_now_arg)]
+    pub now: Option<chrono::DateTime<chrono::Utc>>,
     /// Print the plan as JSON.
     #[arg(long)]
     pub json: bool,
@@ -33,14 +38,16 @@ pub fn run(roster_path: &Path, args: &Args) -> anyhow::Result<Outcome> {
     let roster = &opened.roster;
     // Coordinators' addresses that stay encrypted (no or a wrong
     // PSRT_CONTACT_KEY): nobody is emailed rather than the wrong people.
-    let closed = opened.blocked(crate::contacts::Field::Email);
-    let now = parse_now(args.now.as_deref())?;
+    let closed = opened.blocked(crate::roster::contacts::Field::Email);
+    let now = args.now.unwrap_or_else(chrono::Utc::now);
     let env = Env::from_process();
     let gh_env = env
         .github
         .as_ref()
         .map_err(|m| anyhow::anyhow!("psrt advisories needs GitHub: {m}"))?;
-    let mut ledger = Ledger::load(&args.ledger)?;
+    // A ledger that cannot be read stops the command before anything is
+    // written (exit 1, naming the file and --reset-ledger).
+    let mut ledger = Ledger::open(&args.ledger, args.reset_ledger)?;
     let templates = Templates::load(Some(&templates_dir(roster_path)))?;
     let mailer = match (args.apply, &env.smtp, &roster.email) {
         (true, _, _) if closed.is_some() => {

@@ -27,7 +27,7 @@ pub fn run(path: &Path, args: &Args) -> anyhow::Result<Outcome> {
         Ok(loaded) => {
             // With PSRT_CONTACT_KEY the decrypted values are checked too;
             // without it, the `age:` framing only.
-            let opened = crate::contacts::open_with_env(&loaded.roster);
+            let opened = crate::roster::contacts::open_with_env(&loaded.roster);
             if let (Some(line), false) = (opened.summary(), args.json) {
                 println!("note: {line}");
             }

@@ -8,7 +8,7 @@ use crate::deadlines::{self, Sending};
 use crate::ledger::Ledger;
 use crate::notify::{Mailer, Templates};
 
-use super::{Outcome, block_on, load_opened, parse_now, templates_dir, write_step_summary};
+use super::{Outcome, block_on, load_opened, templates_dir, write_step_summary};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -18,9 +18,13 @@ pub struct Args {
     /// The ledger of messages already sent.
     #[arg(long, value_name = "FILE", default_value = crate::ledger::DEFAULT_PATH)]
     pub ledger: std::path::PathBuf,
+    /// Start a new ledger, whatever the file holds (a corrupt one, say): each
+    /// open report gets its current message once more.
+    #[arg(long)]
+    pub reset_ledger: bool,
     /// Pretend it is this time (RFC 3339 or YYYY-MM-DD): preview a future run.
-    #[arg(long, value_name = "TIME")]
-    pub now: Option<String>,
+    #[arg(long, value_name = "TIME", value_parser = super::parse_now_arg)]
+    pub now: Option<chrono::DateTime<chrono::Utc>>,
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
@@ -33,18 +37,20 @@ pub fn run(roster_path: &Path, args: &Args) -> anyhow::Result<Outcome> {
     let roster = &opened.roster;
     // A coordinator whose address stays encrypted would be skipped (or
     // their warning rerouted): send nothing rather than that.
-    let closed = opened.blocked(crate::contacts::Field::Email);
+    let closed = opened.blocked(crate::roster::contacts::Field::Email);
     if let (true, Some(reason)) = (args.send, &closed) {
         eprintln!("note: deadline emails are not sent: {reason}");
     }
     let send = args.send && closed.is_none();
-    let now = parse_now(args.now.as_deref())?;
+    let now = args.now.unwrap_or_else(chrono::Utc::now);
     let env = Env::from_process();
     let gh_env = env
         .github
         .as_ref()
         .map_err(|m| anyhow::anyhow!("psrt deadlines needs GitHub: {m}"))?;
-    let mut ledger = Ledger::load(&args.ledger)?;
+    // A ledger that cannot be read stops the command before anything is
+    // sent (exit 1, naming the file and --reset-ledger).
+    let mut ledger = Ledger::open(&args.ledger, args.reset_ledger)?;
     let (mailer, templates) = if send {
         let smtp = env
             .smtp

@@ -5,7 +5,7 @@
 use std::io::Read as _;
 use std::path::Path;
 
-use crate::contacts::{self, field};
+use crate::roster::contacts::{self, field};
 use crate::roster::{self, LoadError};
 
 use super::Outcome;

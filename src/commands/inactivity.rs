@@ -7,7 +7,7 @@ use crate::config::Env;
 use crate::inactivity;
 use crate::notify::Templates;
 
-use super::{Outcome, block_on, load_valid, parse_now, templates_dir, write_step_summary};
+use super::{Outcome, block_on, load_valid, templates_dir, write_step_summary};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -15,8 +15,8 @@ pub struct Args {
     #[arg(long)]
     pub open_pr: bool,
     /// Pretend it is this time (RFC 3339 or YYYY-MM-DD).
-    #[arg(long, value_name = "TIME")]
-    pub now: Option<String>,
+    #[arg(long, value_name = "TIME", value_parser = super::parse_now_arg)]
+    pub now: Option<chrono::DateTime<chrono::Utc>>,
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
@@ -26,7 +26,7 @@ pub fn run(roster_path: &Path, repo: Option<&str>, args: &Args) -> anyhow::Resul
     let Some(loaded) = load_valid(roster_path)? else {
         return Ok(Outcome::Failed);
     };
-    let now = parse_now(args.now.as_deref())?;
+    let now = args.now.unwrap_or_else(chrono::Utc::now);
     let env = Env::from_process();
     let gh_env = env
         .github

@@ -1,6 +1,6 @@
 //! `psrt keygen`: a new contact key, printed as `age-keygen` prints one.
 
-use crate::contacts::ContactKey;
+use crate::roster::contacts::ContactKey;
 
 use super::Outcome;
 

@@ -17,8 +17,8 @@ pub mod sync;
 
 use std::path::Path;
 
-use crate::contacts::Opened;
 use crate::diag::Diagnostic;
+use crate::roster::contacts::Opened;
 use crate::roster::{self, LoadError, Loaded};
 
 /// The outcome of a command, mapped to the exit status.
@@ -94,14 +94,14 @@ pub fn load_opened(path: &Path) -> anyhow::Result<Option<(Loaded, Opened)>> {
     let Some(loaded) = load_valid(path)? else {
         return Ok(None);
     };
-    let opened = crate::contacts::open_with_env(&loaded.roster);
+    let opened = crate::roster::contacts::open_with_env(&loaded.roster);
     if let Some(line) = opened.summary() {
         eprintln!("note: {line}");
     }
     if opened.key_opens_nothing() {
         eprintln!(
             "error: {} opens none of the encrypted contact fields (a wrong or retired key?)",
-            crate::contacts::KEY_VAR
+            crate::roster::contacts::KEY_VAR
         );
     }
     for p in opened.problems() {
@@ -147,18 +147,41 @@ pub fn github_tuning() -> crate::github::Tuning {
     t
 }
 
-/// `--now`: RFC 3339, or a date (midnight UTC); the clock when absent.
-pub fn parse_now(now: Option<&str>) -> anyhow::Result<chrono::DateTime<chrono::Utc>> {
-    let Some(s) = now else {
-        return Ok(chrono::Utc::now());
+/// The times `--now` accepts: every date psrt computes from them (deadlines,
+/// warning thresholds and windows up to ten years either way) stays far
+/// inside what chrono can hold.
+pub const NOW_MIN: &str = "1970-01-01";
+pub const NOW_MAX: &str = "9999-12-31";
+
+/// `--now` as clap parses it (`value_parser`): RFC 3339, or a date (midnight
+/// UTC), between [`NOW_MIN`] and [`NOW_MAX`]. Anything else is a usage error
+/// (exit 2), never a panic.
+pub fn parse_now_arg(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    let t = if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+        t.with_timezone(&chrono::Utc)
+    } else if let Ok(d) = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        d.and_time(chrono::NaiveTime::MIN).and_utc()
+    } else {
+        return Err("expected RFC 3339 (2026-11-25T10:00:00Z) or a date (2026-11-25)".to_owned());
     };
-    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
-        return Ok(t.with_timezone(&chrono::Utc));
+    let bound = |d: &str| {
+        chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
+            .map(|d| d.and_time(chrono::NaiveTime::MIN).and_utc())
+    };
+    match (bound(NOW_MIN), bound(NOW_MAX)) {
+        (Ok(min), Ok(max)) if t >= min && t < max + chrono::Duration::days(1) => Ok(t),
+        _ => Err(format!(
+            "out of range: psrt computes with times from {NOW_MIN} to {NOW_MAX}"
+        )),
     }
-    if let Ok(d) = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-        return Ok(d.and_time(chrono::NaiveTime::MIN).and_utc());
+}
+
+/// `--now` as a string (the clock when absent); an error names the option.
+pub fn parse_now(now: Option<&str>) -> anyhow::Result<chrono::DateTime<chrono::Utc>> {
+    match now {
+        None => Ok(chrono::Utc::now()),
+        Some(s) => parse_now_arg(s).map_err(|why| anyhow::anyhow!("--now {s}: {why}")),
     }
-    anyhow::bail!("--now {s}: expected RFC 3339 (2026-11-25T10:00:00Z) or a date (2026-11-25)")
 }
 
 /// `templates/` beside the roster.

@@ -4,6 +4,7 @@
 //! them. They keep state across requests, page like the real APIs, and can
 //! inject latency and faults.
 
+pub mod chaos;
 pub mod cve;
 pub mod discord;
 pub mod github;
@@ -96,7 +97,10 @@ impl Fault {
 struct KnobsInner {
     latency: Duration,
     faults: Vec<Fault>,
+    chaos: Option<chaos::Chaos>,
     log: Vec<Logged>,
+    /// Requests being answered now (a stalled one is applied late).
+    in_flight: usize,
 }
 
 /// Instruments shared by every fake: the request log, latency, faults.
@@ -113,6 +117,24 @@ impl Knobs {
     pub fn clear_faults(&self) {
         lock(&self.0).faults.clear();
     }
+    /// Random faults on a share of requests (after the targeted ones).
+    pub fn set_chaos(&self, chaos: Option<chaos::Chaos>) {
+        lock(&self.0).chaos = chaos;
+    }
+    /// Pauses or resumes the random faults (a referee reads in fair weather).
+    pub fn chaos_enabled(&self, on: bool) {
+        if let Some(c) = lock(&self.0).chaos.as_mut() {
+            c.enabled = on;
+        }
+    }
+    /// Random faults injected so far, by kind.
+    pub fn chaos_injected(&self) -> std::collections::BTreeMap<chaos::FaultKind, u64> {
+        lock(&self.0)
+            .chaos
+            .as_ref()
+            .map(|c| c.injected.clone())
+            .unwrap_or_default()
+    }
     pub fn log(&self) -> Vec<Logged> {
         lock(&self.0).log.clone()
     }
@@ -124,6 +146,18 @@ impl Knobs {
     }
     pub fn requests(&self) -> usize {
         lock(&self.0).log.len()
+    }
+    /// Requests being answered now.
+    pub fn in_flight(&self) -> usize {
+        lock(&self.0).in_flight
+    }
+    /// Waits until no request is being answered (a stall applies its
+    /// request after the client gave up), at most `limit`.
+    pub async fn settle(&self, limit: Duration) {
+        let until = tokio::time::Instant::now() + limit;
+        while self.in_flight() > 0 && tokio::time::Instant::now() < until {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
     }
 
     fn take_fault(&self, method: &Method, path: &str, query: &str) -> Option<Fault> {
@@ -145,8 +179,26 @@ impl Knobs {
     }
 }
 
+/// Counts a request as in flight until it is answered or dropped.
+struct InFlight(Knobs);
+
+impl InFlight {
+    fn new(knobs: &Knobs) -> Self {
+        lock(&knobs.0).in_flight += 1;
+        Self(knobs.clone())
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        let mut inner = lock(&self.0.0);
+        inner.in_flight = inner.in_flight.saturating_sub(1);
+    }
+}
+
 /// The middleware: latency, faults, logging.
 async fn instrument(State(knobs): State<Knobs>, req: Request, next: Next) -> Response {
+    let _in_flight = InFlight::new(&knobs);
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
     let query = req.uri().query().unwrap_or("").to_owned();
@@ -159,18 +211,77 @@ async fn instrument(State(knobs): State<Knobs>, req: Request, next: Next) -> Res
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
-    let response = match knobs.take_fault(&method, &path, &query) {
-        Some(f) => {
+    let weather = match knobs.take_fault(&method, &path, &query) {
+        Some(f) => Some(chaos::Weather::Refuse {
+            status: f.status,
+            headers: f.headers,
+            body: f.body,
+        }),
+        None => {
+            let request = format!("{method} {full}");
+            let hit = lock(&knobs.0)
+                .chaos
+                .as_mut()
+                .and_then(|c| c.weather(&request));
+            hit.map(|(_, w)| w)
+        }
+    };
+    let response = match weather {
+        None => next.run(req).await,
+        Some(chaos::Weather::Refuse {
+            status,
+            headers,
+            body,
+        }) => {
             let mut r = Response::builder()
-                .status(StatusCode::from_u16(f.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
+                .status(StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
                 .header("content-type", "application/json");
-            for (k, v) in &f.headers {
+            for (k, v) in &headers {
                 r = r.header(k.as_str(), v.as_str());
             }
-            r.body(Body::from(f.body))
+            r.body(Body::from(body))
                 .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
         }
-        None => next.run(req).await,
+        Some(chaos::Weather::Reset) => {
+            // A body that fails before its first byte: hyper closes the
+            // connection without a complete answer.
+            let broken = futures::stream::once(async {
+                Err::<bytes::Bytes, _>(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionReset,
+                    "injected reset",
+                ))
+            });
+            Response::builder()
+                .status(StatusCode::OK)
+                .header("content-type", "application/json")
+                .header("content-length", "64")
+                .body(Body::from_stream(broken))
+                .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+        }
+        Some(chaos::Weather::Stall(d)) => {
+            tokio::time::sleep(d).await;
+            next.run(req).await
+        }
+        Some(chaos::Weather::Truncate) => {
+            let full = next.run(req).await;
+            let (parts, body) = full.into_parts();
+            let bytes = axum::body::to_bytes(body, usize::MAX)
+                .await
+                .unwrap_or_default();
+            let half = bytes.slice(..bytes.len() / 2);
+            let cut = futures::stream::iter([
+                Ok(half),
+                Err(std::io::Error::new(
+                    std::io::ErrorKind::UnexpectedEof,
+                    "injected truncation",
+                )),
+            ]);
+            let mut r = Response::from_parts(parts, Body::from_stream(cut));
+            if let Ok(v) = bytes.len().max(1).to_string().parse() {
+                r.headers_mut().insert(http::header::CONTENT_LENGTH, v);
+            }
+            r
+        }
     };
     lock(&knobs.0).log.push(Logged {
         method,

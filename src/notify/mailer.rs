@@ -179,11 +179,24 @@ impl Mailer {
     }
 
     pub fn build(&self, email: &Email) -> anyhow::Result<Message> {
-        build_message(&self.from, email)
+        build_message(&self.from, email, None)
     }
 
     pub async fn send(&self, email: &Email) -> anyhow::Result<()> {
-        let msg = self.build(email)?;
+        self.deliver(self.build(email)?).await
+    }
+
+    /// Sends a message that has a stable identity (a report and a ledger
+    /// key): its `Message-ID` is derived from them, so that the one message
+    /// a killed run may send twice is the same message twice, which mail
+    /// clients show once.
+    pub async fn send_once(&self, email: &Email, identity: &str) -> anyhow::Result<()> {
+        let id = message_id(identity, self.from.email.domain());
+        self.deliver(build_message(&self.from, email, Some(id))?)
+            .await
+    }
+
+    async fn deliver(&self, msg: Message) -> anyhow::Result<()> {
         self.transport
             .send(msg)
             .await
@@ -232,7 +245,27 @@ fn explain(e: &lettre::transport::smtp::Error) -> String {
     format!("{text}{hint}")
 }
 
-pub fn build_message(from: &Mailbox, email: &Email) -> anyhow::Result<Message> {
+/// `<psrt.IDENTITY@DOMAIN>`, the identity reduced to what a Message-ID may hold.
+pub fn message_id(identity: &str, domain: &str) -> String {
+    let clean = |s: &str| -> String {
+        s.chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                    c
+                } else {
+                    '.'
+                }
+            })
+            .collect()
+    };
+    format!("<psrt.{}@{}>", clean(identity), clean(domain))
+}
+
+pub fn build_message(
+    from: &Mailbox,
+    email: &Email,
+    message_id: Option<String>,
+) -> anyhow::Result<Message> {
     let parse = |list: &[String]| -> anyhow::Result<Option<Mailboxes>> {
         let mut out = Mailboxes::new();
         for a in list {
@@ -247,7 +280,7 @@ pub fn build_message(from: &Mailbox, email: &Email) -> anyhow::Result<Message> {
         .from(from.clone())
         .subject(email.subject.clone())
         .date_now()
-        .message_id(None)
+        .message_id(message_id)
         .header(AutoSubmitted)
         .header(ContentType::TEXT_PLAIN);
     if let Some(to) = parse(&email.to)? {
@@ -317,7 +350,8 @@ mod tests {
             subject: "s".into(),
             body: "b".into(),
         };
-        let raw = String::from_utf8(build_message(&from, &email).unwrap().formatted()).unwrap();
+        let raw =
+            String::from_utf8(build_message(&from, &email, None).unwrap().formatted()).unwrap();
         for h in [
             "From: PSRT <psrt@example.org>",
             "To: a@example.org",
@@ -328,5 +362,13 @@ mod tests {
         ] {
             assert!(raw.contains(h), "{h} missing in {raw}");
         }
+        let id = message_id("GHSA-aaaa-bbbb-cccc/warn-30", "example.org");
+        assert_eq!(id, "<psrt.GHSA-aaaa-bbbb-cccc.warn-30@example.org>");
+        let raw =
+            String::from_utf8(build_message(&from, &email, Some(id)).unwrap().formatted()).unwrap();
+        assert!(
+            raw.contains("Message-ID: <psrt.GHSA-aaaa-bbbb-cccc.warn-30@example.org>"),
+            "{raw}"
+        );
     }
 }

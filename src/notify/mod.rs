@@ -1,14 +1,15 @@
 //! Notifications: message templates, and sending them by email.
 
 pub mod mailer;
+pub mod message;
 pub mod templates;
 
 pub use mailer::{Email, Mailer};
+pub use message::{Audience, Due, Kind};
 pub use templates::Templates;
 
 use minijinja::Value;
 
-use crate::deadlines::Due;
 use crate::github::advisories::Advisory;
 use crate::roster::Roster;
 
@@ -18,7 +19,7 @@ use crate::roster::Roster;
 pub fn report_context(a: &Advisory, roster: &Roster, now: chrono::DateTime<chrono::Utc>) -> Value {
     let p = &roster.policy;
     let today = now.date_naive();
-    let deadline = (a.created_at + chrono::Duration::days(i64::from(p.deadline_days))).date_naive();
+    let deadline = p.deadline_of(a.created_at);
     let days_left = (deadline - today).num_days();
     minijinja::context! {
         ghsa_id => a.ghsa_id.clone(),

@@ -1,5 +1,6 @@
 //! `roster.yaml`: the model, reading it, checking it, and editing it in place.
 
+pub mod contacts;
 pub mod edit;
 pub mod import;
 pub mod load;

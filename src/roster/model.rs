@@ -125,6 +125,11 @@ pub struct EmailSettings {
     pub from: String,
 }
 
+/// The most days any policy number may say (ten years): beyond it no
+/// deadline, threshold or vote makes sense, and every date psrt computes
+/// from one stays inside the calendar. `psrt check` enforces it.
+pub const MAX_POLICY_DAYS: u32 = 3650;
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Policy {
@@ -137,16 +142,30 @@ pub struct Policy {
     pub max_removal_fraction: f64,
     /// Days from a report's creation to its disclosure deadline.
     #[serde(default = "defaults::deadline_days")]
+    #[schemars(range(max = MAX_POLICY_DAYS))]
     pub deadline_days: u32,
     /// Days before the deadline at which the coordinator is warned, descending.
     #[serde(default = "defaults::warn_days_left")]
+    #[schemars(inner(range(max = MAX_POLICY_DAYS)))]
     pub warn_days_left: Vec<u32>,
     /// Days a new report may wait for a coordinator before one is assigned.
     #[serde(default = "defaults::coordinator_grace_days")]
+    #[schemars(range(max = MAX_POLICY_DAYS))]
     pub coordinator_grace_days: u32,
     /// Who must approve changes to the roster.
     #[serde(default)]
     pub approvals: Approvals,
+}
+
+impl Policy {
+    /// A report's disclosure deadline: `deadline_days` after it was created.
+    /// Never a panic: a creation time at the end of chrono's calendar (data
+    /// from the network) gives the calendar's last day.
+    pub fn deadline_of(&self, created: chrono::DateTime<chrono::Utc>) -> NaiveDate {
+        chrono::TimeDelta::try_days(i64::from(self.deadline_days))
+            .and_then(|d| created.checked_add_signed(d))
+            .map_or(NaiveDate::MAX, |t| t.date_naive())
+    }
 }
 
 impl Default for Policy {
@@ -188,6 +207,7 @@ pub struct ApprovalRule {
     pub required: Required,
     /// Days the pull request must stay open before it can pass (a vote's length).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(max = MAX_POLICY_DAYS))]
     pub min_open_days: Option<u32>,
     /// A group whose "changes requested" blocks the change.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -7,12 +7,12 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 
 use super::load::Loaded;
-use super::model::{Group, Login, Required, Role, Roster};
+use super::model::{Group, Login, MAX_POLICY_DAYS, Required, Role, Roster};
 use super::source::{Seg, Source};
-use crate::contacts::open::Closed;
-use crate::contacts::{self, Field, KEY_VAR, KeyStatus, Opened};
 use crate::diag::{self, Diagnostic};
 use crate::path;
+use crate::roster::contacts::open::Closed;
+use crate::roster::contacts::{self, Field, KEY_VAR, KeyStatus, Opened};
 
 /// Every rule, for `--help` and the docs: (name, what it checks).
 pub const RULES: &[(&str, &str)] = &[
@@ -91,7 +91,7 @@ pub fn validate(loaded: &Loaded, today: NaiveDate) -> Vec<Diagnostic> {
 }
 
 /// [`validate`], and with the roster's contact fields opened
-/// ([`crate::contacts::open`]), the decrypted values too: syntax and
+/// ([`crate::roster::contacts::open`]), the decrypted values too: syntax and
 /// duplicates after decryption, and every field opening with the key.
 /// Messages about encrypted fields never contain their values.
 pub fn validate_with(
@@ -474,7 +474,7 @@ impl<'a> Validator<'a> {
             .unwrap_or_default();
         for (i, r) in listed.iter().enumerate() {
             let at = path!["contacts", "recipients", i];
-            if crate::contacts::key::recipient(r).is_none() {
+            if crate::roster::contacts::key::recipient(r).is_none() {
                 let d = self.error(
                     "contact-recipients",
                     &at,
@@ -719,6 +719,76 @@ impl<'a> Validator<'a> {
                 "PEP 811 asks for at least two admins".into(),
             );
         }
+        // Bounds no calendar breaks: each number is at most ten years, so
+        // every date psrt computes from one (a deadline, a threshold, a
+        // vote's end) stays far inside what chrono holds.
+        let bounded: Vec<(Vec<Seg>, &str, u32)> = [
+            (
+                path!["policy", "deadline_days"],
+                "deadline_days",
+                Some(p.deadline_days),
+            ),
+            (
+                path!["policy", "coordinator_grace_days"],
+                "coordinator_grace_days",
+                Some(p.coordinator_grace_days),
+            ),
+            (
+                path!["policy", "approvals", "membership", "min_open_days"],
+                "min_open_days",
+                p.approvals.membership.min_open_days,
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(at, name, v)| Some((at, name, v?)))
+        .chain(
+            p.warn_days_left
+                .iter()
+                .enumerate()
+                .map(|(i, w)| (path!["policy", "warn_days_left", i], "warn_days_left", *w)),
+        )
+        .collect();
+        let mut out_of_bounds = false;
+        for (at, name, v) in bounded {
+            if v > MAX_POLICY_DAYS {
+                out_of_bounds = true;
+                let d = self.error(
+                    "policy",
+                    &at,
+                    format!("{name} is {v} days, more than {MAX_POLICY_DAYS} (ten years)"),
+                );
+                Self::help(
+                    d,
+                    format!("policy day counts are at most {MAX_POLICY_DAYS}"),
+                );
+            }
+        }
+        // Out of bounds, the comparisons would only repeat the problem.
+        if !out_of_bounds {
+            self.policy_days();
+        }
+        let rule = &p.approvals.membership;
+        let at = path!["policy", "approvals", "membership"];
+        self.group_has_holders(
+            rule.reviewers,
+            Some(rule.required),
+            &[at.clone(), path!["reviewers"]].concat(),
+        );
+        if let Some(veto) = rule.veto {
+            self.group_has_holders(veto, None, &[at.clone(), path!["veto"]].concat());
+        }
+        if let Required::Count(0) = rule.required {
+            self.error(
+                "approvals",
+                &[at, path!["required"]].concat(),
+                "`required: 0` lets any change through".into(),
+            );
+        }
+    }
+
+    /// Deadline, thresholds and grace period agree with each other.
+    fn policy_days(&mut self) {
+        let p = &self.roster.policy;
         if p.deadline_days == 0 {
             self.error(
                 "policy",
@@ -754,23 +824,6 @@ impl<'a> Validator<'a> {
                 "policy",
                 &path!["policy", "coordinator_grace_days"],
                 "the coordinator grace period is as long as the deadline".into(),
-            );
-        }
-        let rule = &p.approvals.membership;
-        let at = path!["policy", "approvals", "membership"];
-        self.group_has_holders(
-            rule.reviewers,
-            Some(rule.required),
-            &[at.clone(), path!["reviewers"]].concat(),
-        );
-        if let Some(veto) = rule.veto {
-            self.group_has_holders(veto, None, &[at.clone(), path!["veto"]].concat());
-        }
-        if let Required::Count(0) = rule.required {
-            self.error(
-                "approvals",
-                &[at, path!["required"]].concat(),
-                "`required: 0` lets any change through".into(),
             );
         }
     }
@@ -1123,7 +1176,7 @@ members:
     /// and no message or snippet contains a plaintext or an `age:` value.
     #[test]
     fn contact_rules_with_a_key() {
-        use crate::contacts::{ContactKey, field::seal, open};
+        use crate::roster::contacts::{ContactKey, field::seal, open};
         let nightly = ContactKey::generate();
         let admin = ContactKey::generate();
         let both = [nightly.recipient(), admin.recipient()];
@@ -1218,6 +1271,56 @@ members:
         assert_eq!(keys.len(), 1, "{d:#?}");
         assert!(keys[0].message.contains("opens none of the 5"));
         assert!(keys[0].message.contains("not in contacts.recipients"));
+    }
+
+    #[test]
+    fn policy_day_counts_are_bounded_and_reported_on_their_line() {
+        let policy = "policy:\n  deadline_days: 100000\n  warn_days_left: [4000000000, 14]\n  coordinator_grace_days: 3651\n  approvals:\n    membership: { reviewers: members, required: 1, min_open_days: 4294967295 }\nmembers:";
+        let text = replace("members:", policy)(BASE);
+        let d = diagnose(&text);
+        let bounds: Vec<(u32, &str)> = d
+            .iter()
+            .filter(|d| d.message.contains("more than 3650"))
+            .map(|d| (d.loc.line, d.message.as_str()))
+            .collect();
+        let line_of = |needle: &str| {
+            text.lines()
+                .position(|l| l.contains(needle))
+                .map(|i| i as u32 + 1)
+                .unwrap()
+        };
+        assert_eq!(
+            bounds,
+            [
+                (
+                    line_of("deadline_days"),
+                    "deadline_days is 100000 days, more than 3650 (ten years)"
+                ),
+                (
+                    line_of("warn_days_left"),
+                    "warn_days_left is 4000000000 days, more than 3650 (ten years)"
+                ),
+                (
+                    line_of("coordinator_grace_days"),
+                    "coordinator_grace_days is 3651 days, more than 3650 (ten years)"
+                ),
+                (
+                    line_of("min_open_days"),
+                    "min_open_days is 4294967295 days, more than 3650 (ten years)"
+                ),
+            ]
+        );
+        assert!(
+            d.iter()
+                .filter(|d| d.rule == "policy")
+                .all(Diagnostic::is_error)
+        );
+        // At the bound, nothing is said about it.
+        let ok = replace(
+            "members:",
+            "policy:\n  deadline_days: 3650\n  warn_days_left: [3649, 1]\n  coordinator_grace_days: 3649\nmembers:",
+        )(BASE);
+        assert_eq!(diagnose(&ok), vec![]);
     }
 
     #[test]

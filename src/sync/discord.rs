@@ -193,7 +193,7 @@ impl Reconciler for DiscordRole {
             if !resp.status.is_success() {
                 return Err(self.failure("reading the guild's members", &resp));
             }
-            let page: Vec<ApiMember> = resp.json()?;
+            let page: Vec<ApiMember> = resp.decoded("Discord", "reading the guild's members")?;
             let n = page.len();
             for m in page {
                 let id: u64 = m.user.id.parse().map_err(|_| {

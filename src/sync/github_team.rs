@@ -3,7 +3,7 @@
 //! `github_id` follows a person across renames. A pending invitation counts
 //! as present; a failed one is sent again once.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 use std::sync::Arc;
 
@@ -222,7 +222,7 @@ impl GitHubTeam {
         )
         .map_err(|e| match e.status() {
             Some(404) => anyhow::anyhow!(
-                "team {}/{} does not exist, or the token cannot see it",
+                "GitHub: team {}/{} does not exist, or the token cannot see it",
                 self.org,
                 self.team
             ),
@@ -437,36 +437,39 @@ impl Reconciler for GitHubTeam {
                 ));
             }
         }
-        let maintainers_now = state
+        // Who holds the maintainer role after the plan, as a set of logins:
+        // no count to underflow, even when two roster entries name the same
+        // person (same github_id) and the plan, before it is deduplicated,
+        // demotes them twice. New admins added by invitation may stay
+        // pending: not counted.
+        let mut maintainers: BTreeSet<String> = state
             .members
             .iter()
             .filter(|m| m.role == TeamRole::Maintainer)
-            .count();
-        let lost = plan
-            .changes
-            .iter()
-            .filter(|c| match c {
-                TeamChange::Remove { role, .. } => *role == TeamRole::Maintainer,
-                TeamChange::SetRole { from, .. } => *from == TeamRole::Maintainer,
-                _ => false,
-            })
-            .count();
-        let gained = plan
-            .changes
-            .iter()
-            .filter(|c| {
-                matches!(
-                    c,
-                    TeamChange::SetRole {
-                        to: TeamRole::Maintainer,
-                        ..
-                    }
-                )
-            })
-            .count();
-        plan.admins_now = Some(maintainers_now);
-        // New admins added by invitation may stay pending: not counted.
-        plan.admins_after = Some(maintainers_now - lost + gained);
+            .map(|m| m.login.to_ascii_lowercase())
+            .collect();
+        plan.admins_now = Some(maintainers.len());
+        for c in &plan.changes {
+            match c {
+                TeamChange::Remove { login, .. }
+                | TeamChange::SetRole {
+                    login,
+                    to: TeamRole::Member,
+                    ..
+                } => {
+                    maintainers.remove(&login.to_ascii_lowercase());
+                }
+                TeamChange::SetRole {
+                    login,
+                    to: TeamRole::Maintainer,
+                    ..
+                } => {
+                    maintainers.insert(login.to_ascii_lowercase());
+                }
+                _ => {}
+            }
+        }
+        plan.admins_after = Some(maintainers.len());
         plan
     }
 

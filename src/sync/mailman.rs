@@ -10,7 +10,7 @@
 //! Plans name roster members by login and mask other addresses
 //! (`j***@example.org`): workflow logs of a public repository are public.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use futures::{StreamExt, TryStreamExt};
 use http::Method;
@@ -205,7 +205,7 @@ impl MailmanList {
         if !resp.status.is_success() {
             return Err(self.failure(&format!("reading the {role}s"), &resp));
         }
-        let first: RosterPage = resp.json()?;
+        let first: RosterPage = resp.decoded("Mailman", &format!("reading the {role} roster"))?;
         let total = first.total_size;
         let mut entries = first.entries;
         let pages = total.div_ceil(PAGE).max(1);
@@ -217,9 +217,12 @@ impl MailmanList {
                     if !resp.status.is_success() {
                         return Err(self.failure(&format!("reading the {role}s"), &resp));
                     }
-                    let page: RosterPage = resp.json()?;
+                    let page: RosterPage =
+                        resp.decoded("Mailman", &format!("reading the {role} roster"))?;
                     if page.total_size != total {
-                        anyhow::bail!("the {role} roster changed while it was read; try again");
+                        anyhow::bail!(
+                            "Mailman: the {role} roster changed while it was read; try again"
+                        );
                     }
                     Ok(page.entries)
                 }
@@ -230,7 +233,7 @@ impl MailmanList {
         entries.extend(rest.into_iter().flatten());
         if entries.len() != total {
             anyhow::bail!(
-                "read {} of {total} {role}s; no plan from a partial read",
+                "Mailman: read {} of {total} {role}s; no plan from a partial read",
                 entries.len()
             );
         }
@@ -360,18 +363,23 @@ impl Reconciler for MailmanList {
                 no_email.join(", ")
             ));
         }
-        let added = plan
-            .changes
-            .iter()
-            .filter(|c| matches!(c, ListChange::AddOwner { .. }))
-            .count();
-        let removed = plan
-            .changes
-            .iter()
-            .filter(|c| matches!(c, ListChange::RemoveOwner { .. }))
-            .count();
-        plan.admins_now = Some(state.owners.len());
-        plan.admins_after = Some(state.owners.len() - removed + added);
+        // Owners after the plan, as a set of member ids and addresses: no
+        // count to underflow whatever the plan holds.
+        let mut owners: BTreeSet<String> =
+            state.owners.iter().map(|o| o.member_id.clone()).collect();
+        plan.admins_now = Some(owners.len());
+        for c in &plan.changes {
+            match c {
+                ListChange::RemoveOwner { member_id, .. } => {
+                    owners.remove(member_id);
+                }
+                ListChange::AddOwner { address, .. } => {
+                    owners.insert(format!("new:{}", address.to_ascii_lowercase()));
+                }
+                _ => {}
+            }
+        }
+        plan.admins_after = Some(owners.len());
         plan
     }
 

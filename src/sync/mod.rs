@@ -17,8 +17,8 @@ use serde::Serialize;
 pub use plan::{Change, ChangeResult, ChangeView, Plan, Service};
 pub use valves::Valve;
 
-use crate::contacts::{Field, KEY_VAR, Opened};
 use crate::roster::Roster;
+use crate::roster::contacts::{Field, KEY_VAR, Opened};
 
 /// One service, behind one small interface: read, plan, apply.
 pub trait Reconciler: Sync {
@@ -184,7 +184,7 @@ pub async fn run(
     opts: Options,
 ) -> Vec<ServiceReport> {
     let closed = |field: Field| {
-        let n = crate::contacts::still_encrypted(roster, field);
+        let n = crate::roster::contacts::still_encrypted(roster, field);
         (n > 0).then(|| {
             format!(
                 "{n} member(s) have an encrypted `{field}` that is not opened ({KEY_VAR} is not set, or cannot open it): skipped (psrt never syncs as if they had none)"
@@ -206,7 +206,7 @@ pub async fn run_opened(
     let roster = &opened.roster;
     let closed = |field: Field| {
         opened.blocked(field).or_else(|| {
-            let n = crate::contacts::still_encrypted(roster, field);
+            let n = crate::roster::contacts::still_encrypted(roster, field);
             (n > 0).then(|| {
                 format!("{n} member(s) have an encrypted `{field}` that is not opened: skipped")
             })

@@ -8,9 +8,9 @@ use std::path::Path;
 use std::process::Stdio;
 
 use chrono::{Duration, Utc};
-use psrt::contacts::{ContactKey, field};
 use psrt::fakes::github::FakeAdvisory;
 use psrt::fakes::mailman::FakeListMember;
+use psrt::roster::contacts::{ContactKey, field};
 
 use crate::common::*;
 

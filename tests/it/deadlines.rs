@@ -412,9 +412,11 @@ async fn send_without_smtp_or_sender_says_what_is_missing() {
     let r = tokio::task::spawn_blocking(move || run(&mut cmd))
         .await
         .unwrap();
-    assert_eq!(r.code, 1);
+    // A usage error (exit 2), said by clap before anything runs.
+    assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(
-        r.stderr.contains("--now yesterday: expected RFC 3339"),
+        r.stderr
+            .contains("'yesterday' for '--now <TIME>': expected RFC 3339"),
         "{}",
         r.stderr
     );

@@ -170,6 +170,165 @@ async fn the_report_weighs_every_kind_of_evidence() {
     }
 }
 
+/// Issue 12, finding 2: a date beside "credit on an unpublished report"
+/// matched that report's latest change, pairing the member with it. The
+/// evidence is now undated: no date of an unpublished report (created,
+/// changed, closed, its fork's pull request) appears anywhere in the
+/// report, text, JSON or pull request.
+#[tokio::test(flavor = "multi_thread")]
+async fn evidence_on_unpublished_reports_is_never_dated() {
+    let (gh, server) = github().await;
+    for l in [
+        "alice", "bob", "carol", "dave", "erin", "frank", "gus", "hana", "ivy",
+    ] {
+        gh.org_member(l);
+    }
+    gh.add_to_team("steering-council", "sc1", "member");
+    gh.commit(
+        POLICY_REPO,
+        "main",
+        &[("roster.yaml", &inactivity_roster())],
+        "roster",
+    );
+    let at = |d: &str| {
+        chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
+            .unwrap()
+            .and_hms_opt(12, 0, 0)
+            .unwrap()
+            .and_utc()
+    };
+    // Unpublished, on dates nothing else has: bob coordinates a draft,
+    // carol fixed a closed one, dave opened a pull request in a triage
+    // report's private fork.
+    let mut draft = FakeAdvisory::new(
+        "python/cpython",
+        "GHSA-und1-und1-und1",
+        "draft",
+        at("2026-05-05"),
+    )
+    .coordinator("bob");
+    draft.updated_at = at("2026-07-13");
+    gh.advisory(draft);
+    let mut closed = FakeAdvisory::new(
+        "python/cpython",
+        "GHSA-und2-und2-und2",
+        "closed",
+        at("2026-04-04"),
+    );
+    closed
+        .credits
+        .push(("carol".into(), "remediation_developer".into()));
+    closed.updated_at = at("2026-06-16");
+    closed.closed_at = Some(at("2026-06-17"));
+    gh.advisory(closed);
+    let mut triage = FakeAdvisory::new(
+        "python/cpython",
+        "GHSA-und3-und3-und3",
+        "triage",
+        at("2026-03-03"),
+    )
+    .coordinator("alice");
+    triage.updated_at = at("2026-09-19");
+    triage.private_fork = Some("python/cpython-ghsa-und3".into());
+    gh.advisory(triage);
+    gh.commit(
+        "python/cpython-ghsa-und3",
+        "fix",
+        &[("fix.c", "/* */")],
+        "fix",
+    );
+    gh.update_repo("python/cpython-ghsa-und3", |r| {
+        r.pulls.push(FakePull {
+            number: 1,
+            title: "fix".into(),
+            body: String::new(),
+            head: "fix".into(),
+            base: "main".into(),
+            state: "open".into(),
+            user: "dave".into(),
+            created_at: at("2026-08-28"),
+            requested_users: vec![],
+            requested_teams: vec![],
+        })
+    });
+    // Published: its dates may be shown.
+    let mut public = FakeAdvisory::new(
+        "python/cpython",
+        "GHSA-pub9-pub9-pub9",
+        "published",
+        at("2026-02-01"),
+    )
+    .coordinator("erin");
+    public.published_at = Some(at("2026-02-22"));
+    public.updated_at = at("2026-02-22");
+    gh.advisory(public);
+
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "roster.yaml", inactivity_roster());
+    let mut outputs = Vec::new();
+    for args in [
+        &["inactivity", "--now", "2026-11-20"][..],
+        &["inactivity", "--json", "--now", "2026-11-20"],
+        &["inactivity", "--open-pr", "--now", "2026-11-20"],
+    ] {
+        let (url, d) = (server.url(), dir.path().to_owned());
+        let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+        let r = tokio::task::spawn_blocking(move || {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            run_inactivity(&d, &url, &args)
+        })
+        .await
+        .unwrap();
+        assert_eq!(r.code, 0, "{}", r.all());
+        outputs.push(r.all());
+    }
+    let pulls = gh.pulls(POLICY_REPO);
+    outputs.push(format!("{}\n{}", pulls[0].title, pulls[0].body));
+    for text in &outputs {
+        for date in [
+            "2026-05-05",
+            "2026-07-13",
+            "2026-04-04",
+            "2026-06-16",
+            "2026-06-17",
+            "2026-03-03",
+            "2026-09-19",
+            "2026-08-28",
+        ] {
+            assert!(
+                !text.contains(date),
+                "{date}, a date of an unpublished report, in:\n{text}"
+            );
+        }
+        for id in ["GHSA-und1", "GHSA-und2", "GHSA-und3"] {
+            assert!(!text.contains(id), "{id} named in:\n{text}");
+        }
+    }
+    let report = &outputs[0];
+    let row = |login: &str| {
+        report
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(login))
+            .unwrap_or_else(|| panic!("no row for {login}:\n{report}"))
+            .to_owned()
+    };
+    assert!(
+        row("bob").contains("a coordinator credit on an unpublished report in the window"),
+        "{report}"
+    );
+    assert!(row("bob").ends_with("active"));
+    assert!(
+        row("carol")
+            .contains("a remediation developer credit on an unpublished report in the window")
+    );
+    assert!(
+        row("dave")
+            .contains("a pull request in an unpublished report's private fork in the window")
+    );
+    // A published report's date is fine to show.
+    assert!(row("erin").contains("2026-02-22"), "{report}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_pull_request_moves_the_inactive_and_a_second_run_updates_it() {
     let (gh, server) = inactivity_world().await;

@@ -434,7 +434,11 @@ fn the_operations_guide_lists_each_commands_scope() {
     assert!(
         missing.is_empty(),
         "docs/operations.md lacks the rows:\n{}",
-        missing.iter().map(|r| r.as_str()).collect::<Vec<_>>().join("\n")
+        missing
+            .iter()
+            .map(|r| r.as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
     );
 }
 

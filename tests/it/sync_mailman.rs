@@ -315,7 +315,7 @@ async fn members_without_an_address_hold_back_unsubscriptions(t: Target) {
 /// converges on the decrypted addresses, a second run changes nothing, and
 /// without the key or with a wrong one the list is not even read.
 async fn encrypted_addresses_converge(t: Target) {
-    use psrt::contacts::{ContactKey, field, open};
+    use psrt::roster::contacts::{ContactKey, field, open};
     let nightly = ContactKey::generate();
     let admin = ContactKey::generate();
     let r = [nightly.recipient(), admin.recipient()];

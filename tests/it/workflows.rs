@@ -1,6 +1,25 @@
-//! The GitHub Actions workflows: safe in a public repository.
+//! The GitHub Actions workflows: safe in a public repository. The rules
+//! every workflow follows (issue 12, finding 5, and the project's rules):
+//!
+//! - top-level `permissions: {}`; each job says its own, and has a
+//!   `timeout-minutes`;
+//! - every action pinned by commit SHA; `actions/checkout` with
+//!   `persist-credentials: false`;
+//! - no secret in a workflow's or a job's `env:`; a secret appears only in
+//!   the `env:` of a step that runs a psrt command needing it (the table
+//!   below), never in a step that runs `cargo` or an action;
+//! - psrt is built before the first step that holds a secret;
+//! - secrets only in workflows that use the protected `psrt` environment and
+//!   that pull requests do not trigger;
+//! - a workflow that restores or saves the ledger cache is in the
+//!   `psrt-ledger` concurrency group, never cancelled in progress (the
+//!   nightly and hourly jobs would otherwise race on the ledger);
+//! - `zizmor --offline` and `actionlint` report nothing.
+
+use std::collections::BTreeMap;
 
 use psrt::roster::source::Node;
+use serde_json::Value;
 
 use crate::common::*;
 
@@ -22,223 +41,442 @@ fn workflows() -> Vec<(String, String)> {
 }
 
 /// YAML 1.2 booleans: `on:` is a key, not `true` (YAML 1.1's reading).
-fn tree(text: &str) -> Node {
+fn tree(text: &str) -> Value {
     let options = serde_saphyr::options! { strict_booleans: true };
-    serde_saphyr::from_str_with_options::<serde_saphyr::Spanned<Node>>(text, options)
-        .unwrap()
-        .value
+    serde_saphyr::from_str_with_options::<Value>(text, options).unwrap()
+}
+
+/// The environment variables each psrt command reads credentials from
+/// (PRODUCT.md's table): a step may hold only these, and only for the
+/// command it runs.
+fn credentials_of(command: &str) -> &'static [&'static str] {
+    const GITHUB: [&str; 3] = ["GITHUB_TOKEN", "PSRT_GITHUB_APP_ID", "PSRT_GITHUB_APP_KEY"];
+    match command {
+        "sync" => &[
+            GITHUB[0],
+            GITHUB[1],
+            GITHUB[2],
+            "PSRT_MAILMAN_URL",
+            "PSRT_MAILMAN_USER",
+            "PSRT_MAILMAN_PASSWORD",
+            "PSRT_DISCORD_API_URL",
+            "PSRT_DISCORD_TOKEN",
+            "PSRT_CONTACT_KEY",
+        ],
+        "advisories" => &[
+            GITHUB[0],
+            GITHUB[1],
+            GITHUB[2],
+            "PSRT_SMTP_URL",
+            "PSRT_SMTP_CA_FILE",
+            "PSRT_CVE_API_URL",
+            "PSRT_CVE_API_USER",
+            "PSRT_CVE_API_KEY",
+            "PSRT_CONTACT_KEY",
+        ],
+        "deadlines" => &[
+            GITHUB[0],
+            GITHUB[1],
+            GITHUB[2],
+            "PSRT_SMTP_URL",
+            "PSRT_SMTP_CA_FILE",
+            "PSRT_CONTACT_KEY",
+        ],
+        "check" => &[GITHUB[0], GITHUB[1], GITHUB[2], "PSRT_CONTACT_KEY"],
+        "inactivity" | "approvals" | "publish" | "announce" => &GITHUB,
+        _ => &[],
+    }
+}
+
+fn str_of(v: &Value, key: &str) -> Option<String> {
+    v.get(key).and_then(Value::as_str).map(str::to_owned)
+}
+
+/// Every string in `v` with where it is (`jobs.nightly.steps[3].env.X`).
+fn strings(v: &Value, at: String, out: &mut Vec<(String, String)>) {
+    match v {
+        Value::String(s) => out.push((at, s.clone())),
+        Value::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                strings(x, format!("{at}[{i}]"), out);
+            }
+        }
+        Value::Object(o) => {
+            for (k, x) in o {
+                strings(x, format!("{at}.{k}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The psrt subcommand a `run:` script runs, if it runs one.
+fn psrt_command(run: &str) -> Option<String> {
+    let words: Vec<&str> = run.split_whitespace().collect();
+    let at = words
+        .iter()
+        .position(|w| *w == "psrt" || w.ends_with("/psrt"))?;
+    words[at + 1..]
+        .iter()
+        .find(|w| !w.starts_with('-'))
+        .map(|w| (*w).to_owned())
+}
+
+/// The rule violations of one workflow, as messages.
+fn violations(name: &str, text: &str) -> Vec<String> {
+    let wf = tree(text);
+    let mut bad = Vec::new();
+    let mut say = |m: String| bad.push(format!("{name}: {m}"));
+    if wf.get("permissions") != Some(&Value::Object(Default::default())) {
+        say("top-level permissions must be {}".into());
+    }
+    let triggers: Vec<String> = match wf.get("on") {
+        Some(Value::Object(m)) => m.keys().cloned().collect(),
+        Some(Value::String(s)) => vec![s.clone()],
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter_map(|t| t.as_str().map(str::to_owned))
+            .collect(),
+        _ => vec![],
+    };
+    let mut all = Vec::new();
+    strings(&wf, String::new(), &mut all);
+    let has_secret = |s: &str| s.contains("secrets.");
+    if all.iter().any(|(_, s)| has_secret(s)) {
+        if !text.contains("environment: psrt") {
+            say("secrets outside the protected `psrt` environment".into());
+        }
+        if triggers
+            .iter()
+            .any(|t| t == "pull_request" || t == "pull_request_review")
+        {
+            say("secrets in a workflow that pull requests trigger".into());
+        }
+    }
+    // Secrets only in a step's env.
+    for (at, s) in &all {
+        if has_secret(s) {
+            let in_step_env = at.starts_with(".jobs.")
+                && at.contains(".steps[")
+                && at
+                    .rsplit_once('.')
+                    .is_some_and(|(head, _)| head.ends_with(".env"));
+            if !in_step_env {
+                say(format!(
+                    "a secret at {at}: secrets go only in the env: of the step that uses them"
+                ));
+            }
+        }
+    }
+    let ledger_cache = all
+        .iter()
+        .any(|(at, s)| at.ends_with(".with.path") && s.contains(".psrt/ledger.json"));
+    if ledger_cache {
+        let conc = wf.get("concurrency");
+        let group = conc.and_then(|c| str_of(c, "group"));
+        let cancel = conc.and_then(|c| c.get("cancel-in-progress")).cloned();
+        if group.as_deref() != Some("psrt-ledger") || cancel != Some(Value::Bool(false)) {
+            say(format!(
+                "it restores or saves the ledger cache: concurrency must be {{ group: psrt-ledger, cancel-in-progress: false }}, not {conc:?}"
+            ));
+        }
+    }
+    let jobs = wf
+        .get("jobs")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    if jobs.is_empty() {
+        say("no jobs".into());
+    }
+    for (job_name, job) in &jobs {
+        let mut say = |m: String| bad.push(format!("{name}/{job_name}: {m}"));
+        if job.get("timeout-minutes").is_none() {
+            say("no timeout-minutes".into());
+        }
+        if job.get("permissions").is_none() {
+            say("no job permissions".into());
+        }
+        if let Some(uses) = str_of(job, "uses") {
+            if let Err(m) = pinned(&uses) {
+                say(m);
+            }
+        }
+        let steps = job
+            .get("steps")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let mut first_secret: Option<usize> = None;
+        let mut last_cargo: Option<usize> = None;
+        for (i, step) in steps.iter().enumerate() {
+            let label = str_of(step, "name")
+                .or_else(|| str_of(step, "uses"))
+                .unwrap_or_else(|| format!("step {i}"));
+            let run = str_of(step, "run").unwrap_or_default();
+            let runs_cargo = run
+                .split_whitespace()
+                .any(|w| w == "cargo" || w.ends_with("/cargo"));
+            if runs_cargo {
+                last_cargo = Some(i);
+            }
+            if let Some(uses) = str_of(step, "uses") {
+                if let Err(m) = pinned(&uses) {
+                    say(m);
+                }
+                if uses.starts_with("actions/checkout@") {
+                    let pc = step.get("with").and_then(|w| w.get("persist-credentials"));
+                    if pc != Some(&Value::Bool(false)) {
+                        say(format!(
+                            "{label}: checkout without persist-credentials: false"
+                        ));
+                    }
+                }
+            }
+            let env: BTreeMap<String, String> = step
+                .get("env")
+                .and_then(Value::as_object)
+                .map(|o| {
+                    o.iter()
+                        .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let secret_vars: Vec<&String> = env
+                .iter()
+                .filter(|(_, v)| has_secret(v))
+                .map(|(k, _)| k)
+                .collect();
+            if secret_vars.is_empty() {
+                continue;
+            }
+            first_secret.get_or_insert(i);
+            if runs_cargo {
+                say(format!(
+                    "{label}: a step that runs cargo holds secrets {secret_vars:?}"
+                ));
+            }
+            if step.get("uses").is_some() {
+                say(format!("{label}: an action holds secrets {secret_vars:?}"));
+            }
+            match psrt_command(&run) {
+                None => say(format!(
+                    "{label}: holds secrets {secret_vars:?} but runs no psrt command"
+                )),
+                Some(cmd) => {
+                    let allowed = credentials_of(&cmd);
+                    for (k, v) in &env {
+                        let credential = has_secret(v) || v.contains("vars.");
+                        if credential && !allowed.contains(&k.as_str()) {
+                            say(format!("{label}: `psrt {cmd}` does not need {k}"));
+                        }
+                    }
+                }
+            }
+        }
+        if let (Some(secret), Some(cargo)) = (first_secret, last_cargo) {
+            if cargo > secret {
+                say(format!(
+                    "cargo runs (step {cargo}) after a secret is present (step {secret}): build first"
+                ));
+            }
+        }
+    }
+    // Nor in a workflow's or a job's env.
+    for (at, s) in &all {
+        let top_env = at.starts_with(".env.");
+        let job_env = at.starts_with(".jobs.")
+            && !at.contains(".steps[")
+            && at.split('.').nth(3) == Some("env");
+        if (top_env || job_env) && (has_secret(s) || s.contains("vars.PSRT_")) {
+            bad.push(format!("{name}: {at}: credentials in a workflow's or job's env reach every step, `cargo build` included"));
+        }
+    }
+    bad
+}
+
+fn pinned(uses: &str) -> Result<(), String> {
+    if uses.starts_with("./") {
+        return Ok(());
+    }
+    let sha = uses.split('@').nth(1).unwrap_or("");
+    if sha.len() == 40 && sha.bytes().all(|b| b.is_ascii_hexdigit()) {
+        Ok(())
+    } else {
+        Err(format!("{uses} is not pinned by SHA"))
+    }
 }
 
 #[test]
 fn every_workflow_follows_the_rules() {
     let all = workflows();
-    assert_eq!(
-        all.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(),
-        [
-            "approvals.yml",
-            "hourly.yml",
-            "nightly.yml",
-            "publish.yml",
-            "pull-request.yml",
-            "review.yml",
-            "yearly.yml"
-        ]
-    );
-    for (name, text) in &all {
-        let wf = tree(text);
-        // Top-level permissions: {}.
-        let perms = wf.get("permissions").map(|(_, v)| v.value.clone());
-        assert_eq!(
-            perms,
-            Some(Node::Map(vec![])),
-            "{name}: top-level permissions must be {{}}"
-        );
-        let on = wf
-            .get("on")
-            .map(|(_, v)| v.value.clone())
-            .expect("triggers");
-        let triggers: Vec<String> = match on {
-            Node::Map(m) => m
-                .iter()
-                .filter_map(|(k, _)| k.value.as_str().map(str::to_owned))
-                .collect(),
-            _ => vec![],
-        };
-        // Only the approvals workflow may run on these (it never runs the head).
-        assert!(
-            name == "approvals.yml"
-                || !triggers
-                    .iter()
-                    .any(|t| t == "pull_request_target" || t == "workflow_run"),
-            "{name}: {triggers:?}"
-        );
-        let Some((_, jobs)) = wf.get("jobs") else {
-            panic!("{name}: no jobs")
-        };
-        let Node::Map(jobs) = &jobs.value else {
-            panic!()
-        };
-        for (job_name, job) in jobs {
-            let job_name = job_name.value.as_str().unwrap_or("?");
-            assert!(
-                job.value.get("timeout-minutes").is_some(),
-                "{name}/{job_name}: timeout-minutes"
-            );
-            assert!(
-                job.value.get("permissions").is_some(),
-                "{name}/{job_name}: job permissions"
-            );
-            for step in job
-                .value
-                .get("steps")
-                .map(|(_, s)| s.value.items().to_vec())
-                .unwrap_or_default()
-            {
-                if let Some(uses) = step
-                    .value
-                    .get("uses")
-                    .and_then(|(_, u)| u.value.as_str().map(str::to_owned))
-                {
-                    let sha = uses.split('@').nth(1).unwrap_or("");
-                    assert!(
-                        sha.len() == 40 && sha.bytes().all(|b| b.is_ascii_hexdigit()),
-                        "{name}: {uses} is not pinned by SHA"
-                    );
-                    if uses.starts_with("actions/checkout@") {
-                        let pc = step.value.get("with").and_then(|(_, w)| {
-                            w.value
-                                .get("persist-credentials")
-                                .map(|(_, v)| v.value.clone())
-                        });
-                        assert_eq!(
-                            pc,
-                            Some(Node::Bool(false)),
-                            "{name}: checkout without persist-credentials: false"
-                        );
-                    }
-                }
-            }
-        }
-        // Secrets only where an environment protects them.
-        if text.contains("secrets.") {
-            assert!(
-                text.contains("environment: psrt"),
-                "{name}: secrets outside the protected environment"
-            );
-            assert!(
-                !triggers
-                    .iter()
-                    .any(|t| t == "pull_request" || t == "pull_request_review"),
-                "{name}: secrets in a pull request workflow"
-            );
-        }
+    let names: Vec<&str> = all.iter().map(|(n, _)| n.as_str()).collect();
+    for needed in [
+        "approvals.yml",
+        "hourly.yml",
+        "nightly.yml",
+        "publish.yml",
+        "pull-request.yml",
+        "review.yml",
+        "yearly.yml",
+    ] {
+        assert!(names.contains(&needed), "{needed} missing: {names:?}");
     }
-    let nightly = tree(&all.iter().find(|(n, _)| n == "nightly.yml").unwrap().1);
-    let conc = nightly
-        .get("concurrency")
-        .map(|(_, c)| c.value.clone())
-        .unwrap();
-    assert_eq!(
-        conc.get("cancel-in-progress").map(|(_, v)| v.value.clone()),
-        Some(Node::Bool(false))
+    let bad: Vec<String> = all
+        .iter()
+        .flat_map(|(name, text)| violations(name, text))
+        .collect();
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+}
+
+#[test]
+fn the_rules_catch_what_they_forbid() {
+    let good = r#"
+name: t
+on: { schedule: [{ cron: "0 0 * * *" }] }
+permissions: {}
+concurrency: { group: psrt-ledger, cancel-in-progress: false }
+jobs:
+  j:
+    runs-on: ubuntu-24.04
+    timeout-minutes: 5
+    environment: psrt
+    permissions: { contents: read }
+    steps:
+      - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683
+        with: { persist-credentials: false }
+      - run: cargo build --release --locked
+      - uses: actions/cache/restore@5a3ec84eff668545956fd18022155c47e93e2684
+        with: { path: .psrt/ledger.json, key: k }
+      - name: psrt deadlines --send
+        env:
+          PSRT_GITHUB_APP_ID: ${{ vars.PSRT_GITHUB_APP_ID }}
+          PSRT_GITHUB_APP_KEY: ${{ secrets.PSRT_GITHUB_APP_KEY }}
+          PSRT_SMTP_URL: ${{ secrets.PSRT_SMTP_URL }}
+        run: ./target/release/psrt deadlines --send
+"#;
+    assert_eq!(violations("good", good), Vec::<String>::new());
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "permissions: {}\n",
+            "permissions: { contents: write }\n",
+            "top-level permissions",
+        ),
+        (
+            "group: psrt-ledger",
+            "group: nightly",
+            "concurrency must be",
+        ),
+        (
+            "cancel-in-progress: false",
+            "cancel-in-progress: true",
+            "concurrency must be",
+        ),
+        ("    timeout-minutes: 5\n", "", "no timeout-minutes"),
+        (
+            "b1630ceea73d27597364c9af683",
+            "b1630ceea73d27597364c9af683x",
+            "not pinned",
+        ),
+        (
+            "persist-credentials: false",
+            "persist-credentials: true",
+            "persist-credentials",
+        ),
+        ("      - run: cargo build --release --locked\n", "", ""),
+        (
+            "        run: ./target/release/psrt deadlines --send",
+            "        run: cargo run --release -- deadlines --send",
+            "runs cargo holds secrets",
+        ),
+        (
+            "        run: ./target/release/psrt deadlines --send",
+            "        run: ./target/release/psrt inactivity --open-pr",
+            "does not need PSRT_SMTP_URL",
+        ),
+        (
+            "        run: ./target/release/psrt deadlines --send",
+            "        run: curl -d \"$PSRT_SMTP_URL\" https://example.org",
+            "runs no psrt command",
+        ),
+        (
+            "    environment: psrt\n",
+            "    environment: psrt\n    env:\n      PSRT_SMTP_URL: ${{ secrets.PSRT_SMTP_URL }}\n",
+            "secrets go only in the env: of the step",
+        ),
+        (
+            "permissions: {}\n",
+            "permissions: {}\nenv:\n  PSRT_DISCORD_TOKEN: ${{ secrets.PSRT_DISCORD_TOKEN }}\n",
+            "credentials in a workflow's or job's env",
+        ),
+        (
+            "        with: { path: .psrt/ledger.json, key: k }",
+            "        with: { path: .psrt/ledger.json, key: \"${{ secrets.X }}\" }",
+            "secrets go only in the env: of the step",
+        ),
+        (
+            "on: { schedule: [{ cron: \"0 0 * * *\" }] }",
+            "on: { pull_request: {} }",
+            "secrets in a workflow that pull requests trigger",
+        ),
+        ("    environment: psrt\n", "", "outside the protected"),
+    ];
+    for (from, to, want) in cases {
+        assert!(good.contains(from), "{from}");
+        let text = good.replacen(from, to, 1);
+        let v = violations("case", &text);
+        if want.is_empty() {
+            // Without a build step the job may still be fine (no cargo at all).
+            assert!(v.is_empty(), "{v:?}");
+            continue;
+        }
+        assert!(
+            v.iter().any(|m| m.contains(want)),
+            "{from} → {to}: want `{want}`, got {v:#?}"
+        );
+    }
+    // cargo after the secrets.
+    let late = good.replace("      - run: cargo build --release --locked\n", "")
+        + "      - run: cargo build --release --locked\n";
+    let v = violations("late", &late);
+    assert!(
+        v.iter().any(|m| m.contains("after a secret is present")),
+        "{v:#?}"
     );
 }
 
-/// Where secrets go in the workflows that open pull requests: never to the
-/// build (build scripts run dependencies' code) nor to a whole job, only to
-/// the one step that runs psrt.
+/// The devguide's lists follow the roster: `publish.yml` runs when
+/// `roster.yaml` changes on `main`, yearly, and by hand. (Where its secret
+/// goes is checked with every workflow's, above.)
 #[test]
-fn the_app_key_reaches_only_the_step_that_runs_psrt() {
-    for (name, text) in workflows()
-        .into_iter()
-        .filter(|(n, _)| n == "publish.yml" || n == "yearly.yml")
-    {
-        let wf = tree(&text);
-        let has_secret = |n: &Node| format!("{n:?}").contains("secrets.");
-        assert!(
-            !wf.get("env").is_some_and(|(_, v)| has_secret(&v.value)),
-            "{name}: secrets in the workflow's env"
-        );
-        let Some((_, jobs)) = wf.get("jobs") else {
-            panic!("{name}: no jobs")
-        };
-        let Node::Map(jobs) = &jobs.value else {
-            panic!()
-        };
-        for (job_name, job) in jobs {
-            let job_name = job_name.value.as_str().unwrap_or("?");
-            assert!(
-                !job.value
-                    .get("env")
-                    .is_some_and(|(_, v)| has_secret(&v.value)),
-                "{name}/{job_name}: secrets in the job's env"
-            );
-            let steps: Vec<Node> = job
-                .value
-                .get("steps")
-                .map(|(_, s)| s.value.items().iter().map(|i| i.value.clone()).collect())
-                .unwrap_or_default();
-            let with_secrets: Vec<&Node> = steps.iter().filter(|s| has_secret(s)).collect();
-            assert_eq!(
-                with_secrets.len(),
-                1,
-                "{name}/{job_name}: steps with secrets"
-            );
-            let run = with_secrets[0]
-                .get("run")
-                .and_then(|(_, r)| r.value.as_str().map(str::to_owned))
-                .unwrap_or_default();
-            assert!(
-                run.trim_start().starts_with("./target/release/psrt "),
-                "{name}/{job_name}: the secret goes to `{run}`"
-            );
-            let build = steps
-                .iter()
-                .position(|s| {
-                    s.get("run")
-                        .and_then(|(_, r)| r.value.as_str().map(|r| r.contains("cargo build")))
-                        .unwrap_or(false)
-                })
-                .expect("a build step");
-            assert!(
-                !has_secret(&steps[build]),
-                "{name}/{job_name}: the build sees a secret"
-            );
-        }
-    }
-    let publish = tree(
+fn publish_runs_when_the_roster_changes() {
+    let wf = tree(
         &workflows()
             .into_iter()
             .find(|(n, _)| n == "publish.yml")
             .unwrap()
             .1,
     );
-    let on = publish.get("on").map(|(_, v)| v.value.clone()).unwrap();
     for trigger in ["push", "schedule", "workflow_dispatch"] {
         assert!(
-            on.get(trigger).is_some(),
+            wf["on"].get(trigger).is_some(),
             "publish.yml: no {trigger} trigger"
         );
     }
-    let push = on.get("push").map(|(_, v)| v.value.clone()).unwrap();
     assert_eq!(
-        format!(
-            "{:?}",
-            push.get("paths").map(|(_, v)| v
-                .value
-                .items()
-                .iter()
-                .map(|i| i.value.as_str().map(str::to_owned))
-                .collect::<Vec<_>>())
-        ),
-        format!("{:?}", Some(vec![Some("roster.yaml".to_owned())])),
+        wf["on"]["push"]["paths"],
+        serde_json::json!(["roster.yaml"]),
         "publish.yml runs when roster.yaml changes on main"
     );
 }
 
+/// A workflow as a tree with positions (the approvals test walks it).
 fn workflow(name: &str) -> (String, Node) {
     let text = std::fs::read_to_string(repo_root().join(".github/workflows").join(name)).unwrap();
-    let wf = tree(&text);
+    let options = serde_saphyr::options! { strict_booleans: true };
+    let wf = serde_saphyr::from_str_with_options::<serde_saphyr::Spanned<Node>>(&text, options)
+        .unwrap()
+        .value;
     (text, wf)
 }
 
@@ -252,7 +490,7 @@ fn keys(node: &Node) -> Vec<String> {
     }
 }
 
-fn strings(node: &Node) -> Vec<String> {
+fn node_strings(node: &Node) -> Vec<String> {
     node.items()
         .iter()
         .filter_map(|i| i.value.as_str().map(str::to_owned))
@@ -290,16 +528,16 @@ fn approvals_run_from_the_base_and_never_touch_the_head() {
     assert_eq!(keys(&on), ["pull_request_target", "workflow_run"]);
     let prt = on.get("pull_request_target").unwrap().1;
     assert_eq!(
-        strings(&prt.value.get("types").unwrap().1.value),
+        node_strings(&prt.value.get("types").unwrap().1.value),
         ["opened", "synchronize", "reopened", "edited"]
     );
     let run = on.get("workflow_run").unwrap().1;
     assert_eq!(
-        strings(&run.value.get("workflows").unwrap().1.value),
+        node_strings(&run.value.get("workflows").unwrap().1.value),
         ["review"]
     );
     assert_eq!(
-        strings(&run.value.get("types").unwrap().1.value),
+        node_strings(&run.value.get("types").unwrap().1.value),
         ["completed"]
     );
     // Nothing refers to the head: no ref, sha or repository of it.
@@ -472,15 +710,125 @@ fn zizmor_and_actionlint_report_nothing() {
     );
 }
 
-#[test]
-fn codeowners_give_the_roster_to_the_steering_council() {
+// ---- CODEOWNERS ---------------------------------------------------------------
+
+/// CODEOWNERS rules, in order: (pattern, owners).
+fn codeowners() -> Vec<(String, Vec<String>)> {
     let text = std::fs::read_to_string(repo_root().join(".github/CODEOWNERS")).unwrap();
-    assert!(
-        text.lines()
-            .any(|l| l.starts_with("/roster.yaml") && l.contains("@python/steering-council"))
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| {
+            let mut words = l.split_whitespace();
+            let pattern = words.next().unwrap_or_default().to_owned();
+            (pattern, words.map(str::to_owned).collect())
+        })
+        .collect()
+}
+
+/// Does a CODEOWNERS pattern (gitignore syntax, as far as psrt's file uses
+/// it: `*`, `*.ext`, `/file`, `/dir/`, `dir/`) match `path`?
+fn matches(pattern: &str, path: &str) -> bool {
+    if pattern == "*" {
+        return true;
+    }
+    if let Some(ext) = pattern.strip_prefix("*.") {
+        return path.ends_with(&format!(".{ext}"));
+    }
+    let anchored = pattern.starts_with('/');
+    let p = pattern.trim_start_matches('/');
+    let dir = p.ends_with('/');
+    let p = p.trim_end_matches('/');
+    let candidates: Vec<String> = if anchored {
+        vec![path.to_owned()]
+    } else {
+        // Unanchored: at any depth.
+        let parts: Vec<&str> = path.split('/').collect();
+        (0..parts.len()).map(|i| parts[i..].join("/")).collect()
+    };
+    candidates.iter().any(|c| {
+        if dir {
+            c.starts_with(&format!("{p}/"))
+        } else {
+            c == p || c.starts_with(&format!("{p}/"))
+        }
+    })
+}
+
+/// The owners of `path`: the last matching rule wins.
+fn owners_of<'a>(rules: &'a [(String, Vec<String>)], path: &str) -> Option<&'a [String]> {
+    rules
+        .iter()
+        .rev()
+        .find(|(p, _)| matches(p, path))
+        .map(|(_, o)| o.as_slice())
+}
+
+fn tracked_files() -> Vec<String> {
+    let out = std::process::Command::new("git")
+        .args(["ls-files", "-z"])
+        .current_dir(repo_root())
+        .output()
+        .expect("git ls-files (the tests run in a clone)");
+    assert!(out.status.success(), "git ls-files failed");
+    String::from_utf8_lossy(&out.stdout)
+        .split('\0')
+        .filter(|p| !p.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn every_tracked_path_has_an_owner() {
+    let rules = codeowners();
+    let files = tracked_files();
+    assert!(files.len() > 50, "{} tracked files?", files.len());
+    let unowned: Vec<&String> = files
+        .iter()
+        .filter(|f| owners_of(&rules, f).is_none_or(|o| o.is_empty()))
+        .collect();
+    assert!(unowned.is_empty(), "paths without an owner: {unowned:#?}");
+    for (path, owner) in [
+        ("roster.yaml", "@python/steering-council"),
+        (".github/workflows/nightly.yml", "@python/psrt-admins"),
+        (".github/CODEOWNERS", "@python/psrt-admins"),
+        ("src/main.rs", "@python/psrt-admins"),
+        ("Cargo.toml", "@python/psrt-admins"),
+        ("Cargo.lock", "@python/psrt-admins"),
+        ("scripts/test", "@python/psrt-admins"),
+        ("templates/deadline-warning.txt", "@python/psrt-admins"),
+    ] {
+        assert_eq!(
+            owners_of(&rules, path),
+            Some(&[owner.to_owned()][..]),
+            "{path}"
+        );
+    }
+    // Owners are teams of the org or people, never nothing.
+    for (pattern, owners) in &rules {
+        assert!(
+            owners.iter().all(|o| o.starts_with('@') || o.contains('@')),
+            "{pattern}: {owners:?}"
+        );
+    }
+}
+
+#[test]
+fn the_codeowners_matcher_reads_gitignore_patterns() {
+    assert!(matches("*", "a/b/c"));
+    assert!(matches("/roster.yaml", "roster.yaml"));
+    assert!(!matches("/roster.yaml", "examples/roster.yaml"));
+    assert!(matches("/.github/", ".github/workflows/x.yml"));
+    assert!(!matches("/.github/", ".github"));
+    assert!(matches("templates/", "x/templates/a.txt"));
+    assert!(matches("*.rs", "src/lib.rs"));
+    let rules = vec![
+        ("*".to_owned(), vec!["@a".to_owned()]),
+        ("/roster.yaml".to_owned(), vec!["@b".to_owned()]),
+    ];
+    assert_eq!(
+        owners_of(&rules, "roster.yaml"),
+        Some(&["@b".to_owned()][..])
     );
-    assert!(
-        text.lines()
-            .any(|l| l.starts_with("/.github/") && l.contains("@python/psrt-admins"))
-    );
+    assert_eq!(owners_of(&rules, "src/x.rs"), Some(&["@a".to_owned()][..]));
 }

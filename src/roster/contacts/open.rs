@@ -295,7 +295,7 @@ pub fn still_encrypted(roster: &Roster, field: Field) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::contacts::field::seal;
+    use crate::roster::contacts::field::seal;
 
     fn roster_with(emails: &[String]) -> Roster {
         let mut s = String::from("version: 1\ngithub: {org: python, team: psrt}\nmembers:\n");

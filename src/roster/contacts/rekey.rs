@@ -80,7 +80,7 @@ pub fn rekey(loaded: &Loaded, key: &ContactKey) -> Result<Rekeyed, RekeyError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::contacts::field::seal;
+    use crate::roster::contacts::field::seal;
 
     #[test]
     fn rekey_changes_only_the_encrypted_values_in_every_quoting_style() {

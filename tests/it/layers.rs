@@ -1,0 +1,261 @@
+//! The layers read top to bottom: the module graph built from the `crate::`
+//! (and `super::`) paths in `src/` has no cycle, and nothing in the library
+//! uses the command line.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use crate::common::*;
+
+/// Top-level modules, from `src/lib.rs`.
+fn top_level_modules(lib: &str) -> BTreeSet<String> {
+    lib.lines()
+        .filter_map(|l| l.trim().strip_prefix("pub mod "))
+        .map(|m| m.trim_end_matches(';').trim().to_owned())
+        .collect()
+}
+
+/// The code of a file without comments (doc links are not dependencies).
+fn code(text: &str) -> String {
+    text.lines()
+        .map(|l| match l.find("//") {
+            // Good enough for this code base: no `//` inside strings that
+            // also hold a path.
+            Some(i) if !l[..i].contains('"') => &l[..i],
+            _ => l,
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The first identifiers after each `prefix` (`crate::`), groups included:
+/// `crate::{a::b, c}` gives `a` and `c`.
+fn roots_after(code: &str, prefix: &str) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let mut rest = code;
+    while let Some(i) = rest.find(prefix) {
+        let before = rest[..i].chars().last();
+        rest = &rest[i + prefix.len()..];
+        if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':') {
+            continue; // `self::crate::`, `xcrate::`: not ours
+        }
+        if let Some(group) = rest.strip_prefix('{') {
+            let mut depth = 1;
+            let mut item = String::new();
+            let mut at_item_start = true;
+            for c in group.chars() {
+                match c {
+                    '{' => depth += 1,
+                    '}' => depth -= 1,
+                    ',' if depth == 1 => {
+                        at_item_start = true;
+                        continue;
+                    }
+                    _ => {}
+                }
+                if depth == 0 {
+                    break;
+                }
+                if depth == 1 && at_item_start {
+                    if c.is_alphanumeric() || c == '_' {
+                        item.push(c);
+                        continue;
+                    }
+                    if !item.is_empty() {
+                        out.insert(std::mem::take(&mut item));
+                        at_item_start = false;
+                    }
+                }
+            }
+            if !item.is_empty() {
+                out.insert(item);
+            }
+        } else {
+            let ident: String = rest
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            if !ident.is_empty() {
+                out.insert(ident);
+            }
+        }
+    }
+    out
+}
+
+fn rs_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            rs_files(&p, out);
+        } else if p.extension().is_some_and(|e| e == "rs") {
+            out.push(p);
+        }
+    }
+}
+
+/// Module → the top-level modules it uses.
+pub fn module_graph() -> BTreeMap<String, BTreeSet<String>> {
+    let src = repo_root().join("src");
+    let modules = top_level_modules(&std::fs::read_to_string(src.join("lib.rs")).unwrap());
+    let mut graph: BTreeMap<String, BTreeSet<String>> = modules
+        .iter()
+        .map(|m| (m.clone(), BTreeSet::new()))
+        .collect();
+    for m in &modules {
+        let mut files = Vec::new();
+        let single = src.join(format!("{m}.rs"));
+        if single.exists() {
+            files.push(single);
+        }
+        let dir = src.join(m);
+        if dir.is_dir() {
+            rs_files(&dir, &mut files);
+        }
+        for f in files {
+            let text = code(&std::fs::read_to_string(&f).unwrap());
+            let rel = f.strip_prefix(&src).unwrap();
+            // How many `super::` reach the crate root from this file.
+            let depth = rel.components().count()
+                - usize::from(rel.file_name().is_some_and(|n| n == "mod.rs"));
+            let mut used = roots_after(&text, "crate::");
+            used.extend(roots_after(&text, &"super::".repeat(depth)));
+            for u in used {
+                if modules.contains(&u) && &u != m {
+                    graph.get_mut(m).unwrap().insert(u);
+                }
+            }
+        }
+    }
+    graph
+}
+
+/// A cycle, if there is one (depth-first search).
+fn find_cycle(graph: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>> {
+    fn visit(
+        n: &str,
+        graph: &BTreeMap<String, BTreeSet<String>>,
+        stack: &mut Vec<String>,
+        done: &mut BTreeSet<String>,
+    ) -> Option<Vec<String>> {
+        if let Some(i) = stack.iter().position(|s| s == n) {
+            let mut cycle = stack[i..].to_vec();
+            cycle.push(n.to_owned());
+            return Some(cycle);
+        }
+        if done.contains(n) {
+            return None;
+        }
+        stack.push(n.to_owned());
+        for d in graph.get(n).into_iter().flatten() {
+            if let Some(c) = visit(d, graph, stack, done) {
+                return Some(c);
+            }
+        }
+        stack.pop();
+        done.insert(n.to_owned());
+        None
+    }
+    let mut done = BTreeSet::new();
+    for n in graph.keys() {
+        if let Some(c) = visit(n, graph, &mut Vec::new(), &mut done) {
+            return Some(c);
+        }
+    }
+    None
+}
+
+/// The graph in layers: each module after everything it uses.
+fn render(graph: &BTreeMap<String, BTreeSet<String>>) -> String {
+    let mut level: BTreeMap<&str, usize> = BTreeMap::new();
+    // Longest path to a leaf; the graph is acyclic when this is called.
+    fn depth<'a>(
+        n: &'a str,
+        graph: &'a BTreeMap<String, BTreeSet<String>>,
+        level: &mut BTreeMap<&'a str, usize>,
+    ) -> usize {
+        if let Some(d) = level.get(n) {
+            return *d;
+        }
+        let d = graph
+            .get(n)
+            .into_iter()
+            .flatten()
+            .map(|m| depth(m, graph, level) + 1)
+            .max()
+            .unwrap_or(0);
+        level.insert(n, d);
+        d
+    }
+    for n in graph.keys() {
+        depth(n, graph, &mut level);
+    }
+    let mut rows: Vec<(usize, &str)> = level.iter().map(|(n, d)| (*d, *n)).collect();
+    rows.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
+    rows.iter()
+        .map(|(d, n)| {
+            let deps: Vec<&str> = graph[*n].iter().map(String::as_str).collect();
+            format!(
+                "layer {d}: {n:<11} -> {}",
+                if deps.is_empty() {
+                    "(nothing)".to_owned()
+                } else {
+                    deps.join(", ")
+                }
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn the_parser_finds_plain_grouped_and_super_paths() {
+    let text = "use crate::{github::advisories::Advisory, roster::{Login, Roster}};\nlet x = crate::net::rest::Rest::new();\n// crate::commented\nuse super::super::ledger;";
+    let c = code(text);
+    assert_eq!(
+        roots_after(&c, "crate::").into_iter().collect::<Vec<_>>(),
+        ["github", "net", "roster"]
+    );
+    assert_eq!(
+        roots_after(&c, "super::super::")
+            .into_iter()
+            .collect::<Vec<_>>(),
+        ["ledger"]
+    );
+    let mut g: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    g.insert("a".into(), ["b".to_owned()].into());
+    g.insert("b".into(), ["a".to_owned()].into());
+    assert_eq!(
+        find_cycle(&g),
+        Some(vec!["a".into(), "b".into(), "a".into()])
+    );
+}
+
+#[test]
+fn the_module_graph_has_no_cycle_and_the_library_never_uses_the_command_line() {
+    let graph = module_graph();
+    if let Some(cycle) = find_cycle(&graph) {
+        panic!(
+            "import cycle among the top-level modules: {}\n{graph:#?}",
+            cycle.join(" -> ")
+        );
+    }
+    println!("{}", render(&graph));
+    for (m, deps) in &graph {
+        if m != "cli" {
+            assert!(
+                !deps.contains("cli"),
+                "{m} uses cli: the command line is the top layer"
+            );
+        }
+        if m != "cli" && m != "commands" {
+            assert!(
+                !deps.contains("commands"),
+                "{m} uses commands: commands use the library, never the reverse"
+            );
+        }
+    }
+    // The two cycles issue 15 named stay gone.
+    assert!(!graph["commands"].contains("cli"));
+    assert!(!graph["notify"].contains("deadlines"));
+}
