@@ -8,6 +8,13 @@
 //! CVE Services reserved would reserve a second id for the same report. The
 //! caller records each reserved id in the ledger before using it, so that an
 //! id is reserved once per report whatever fails afterwards.
+//!
+//! An answer can be lost after CVE Services reserved (a timeout, a
+//! connection cut, a body cut short: [`CveError::answer_lost`]). The caller
+//! marks the reservation as pending in the ledger before asking, and the
+//! next run asks [`CveServices::reserved_since`] (`GET /cve-id`, the org's
+//! ids in state `RESERVED`, reserved by psrt's account since then) for the
+//! id instead of reserving another.
 
 use http::Method;
 use serde::Deserialize;
@@ -37,7 +44,34 @@ pub enum CveError {
 pub struct CveServices {
     rest: Rest,
     org: String,
+    user: String,
 }
+
+#[derive(Deserialize)]
+struct Listed {
+    #[serde(default)]
+    cve_ids: Vec<ListedId>,
+    #[serde(default, rename = "nextPage")]
+    next_page: Option<u32>,
+}
+
+#[derive(Deserialize)]
+struct ListedId {
+    cve_id: String,
+    #[serde(default)]
+    state: Option<String>,
+    #[serde(default)]
+    requested_by: Option<RequestedBy>,
+}
+
+#[derive(Deserialize)]
+struct RequestedBy {
+    #[serde(default)]
+    user: Option<String>,
+}
+
+/// Pages `reserved_since` reads at most (CVE Services gives 500 ids a page).
+const MAX_PAGES: u32 = 20;
 
 #[derive(Deserialize)]
 struct Reserved {
@@ -66,7 +100,78 @@ impl CveServices {
         Ok(Self {
             rest: Rest::new("CVE Services", &env.api_url, auth, policy)?,
             org: org.to_owned(),
+            user: env.user.clone(),
         })
+    }
+
+    /// The org's ids in state `RESERVED` that psrt's account reserved after
+    /// `since` (`GET /cve-id?state=RESERVED&time_reserved.gt=…`, every page).
+    pub async fn reserved_since(
+        &self,
+        since: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<String>, CveError> {
+        let mut out = Vec::new();
+        let mut page = 1;
+        loop {
+            let query: String = url::form_urlencoded::Serializer::new(String::new())
+                .append_pair("state", "RESERVED")
+                .append_pair(
+                    "time_reserved.gt",
+                    &since.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                )
+                .append_pair("page", &page.to_string())
+                .finish();
+            let resp = self
+                .rest
+                .send(Method::GET, &format!("/cve-id?{query}"), None, &[])
+                .await?;
+            let status = resp.status.as_u16();
+            match status {
+                200 => {}
+                401 | 403 => {
+                    return Err(CveError::Unauthorized {
+                        status,
+                        reason: resp.reason(),
+                    });
+                }
+                500..=599 => {
+                    return Err(CveError::Unavailable {
+                        status,
+                        reason: resp.reason(),
+                    });
+                }
+                _ => {
+                    return Err(CveError::Refused {
+                        status,
+                        reason: resp.reason(),
+                    });
+                }
+            }
+            let listed: Listed = resp.json().map_err(|e| CveError::Decode(e.to_string()))?;
+            out.extend(
+                listed
+                    .cve_ids
+                    .into_iter()
+                    .filter(|i| is_cve_id(&i.cve_id))
+                    .filter(|i| i.state.as_deref().is_none_or(|s| s == "RESERVED"))
+                    .filter(|i| {
+                        i.requested_by
+                            .as_ref()
+                            .and_then(|r| r.user.as_deref())
+                            .is_some_and(|u| u.eq_ignore_ascii_case(&self.user))
+                    })
+                    .map(|i| i.cve_id),
+            );
+            match listed.next_page {
+                Some(next) if next > page && next <= MAX_PAGES => page = next,
+                Some(_) => {
+                    return Err(CveError::Decode(format!(
+                        "more than {MAX_PAGES} pages of reserved ids"
+                    )));
+                }
+                None => return Ok(out),
+            }
+        }
     }
 
     /// Requests sent so far.
@@ -122,6 +227,17 @@ impl CveServices {
                 other.len()
             ))),
         }
+    }
+}
+
+impl CveError {
+    /// No answer arrived (a timeout, a reset, a body cut short or
+    /// unreadable): CVE Services may have acted on the request.
+    pub fn answer_lost(&self) -> bool {
+        matches!(
+            self,
+            CveError::Network(RestError::Transport { .. }) | CveError::Decode(_)
+        )
     }
 }
 

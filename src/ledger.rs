@@ -11,7 +11,10 @@
 //!   warnings and overdue notices, a threshold: `warn-30`, `overdue-7`,
 //!   `unassigned`, `reassign`;
 //! - `cve_reserved`: a CVE id reserved from the CNA for the report, kept
-//!   until the advisory carries it (PRODUCT.md allows exactly this).
+//!   until the advisory carries it (PRODUCT.md allows exactly this);
+//! - `cve_pending`: when a reservation was asked for whose answer never
+//!   arrived, until the next run finds the id in CVE Services (or finds that
+//!   none was reserved).
 //!
 //! ```json
 //! {
@@ -66,11 +69,16 @@ pub struct ReportRecord {
     /// A CVE id reserved for the report and not yet on the advisory.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cve_reserved: Option<CveReservation>,
+    /// A reservation asked for at this time whose answer never arrived (a
+    /// timeout, a cut connection): CVE Services may have reserved an id. The
+    /// next run looks for it there before it reserves any other.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cve_pending: Option<DateTime<Utc>>,
 }
 
 impl ReportRecord {
     fn is_empty(&self) -> bool {
-        self.sent.is_empty() && self.cve_reserved.is_none()
+        self.sent.is_empty() && self.cve_reserved.is_none() && self.cve_pending.is_none()
     }
 }
 
@@ -229,12 +237,39 @@ impl Ledger {
             id: cve_id.to_owned(),
             at,
         });
+        self.clear_cve_pending(ghsa_id);
+    }
+
+    /// When a reservation for the report whose answer was lost was asked for.
+    pub fn cve_pending(&self, ghsa_id: &str) -> Option<DateTime<Utc>> {
+        self.reports.get(ghsa_id).and_then(|r| r.cve_pending)
+    }
+
+    /// Records that a reservation for the report is about to be asked for
+    /// (saved before the request: if its answer is lost, the next run knows
+    /// to look for the id in CVE Services instead of reserving another).
+    pub fn mark_cve_pending(&mut self, ghsa_id: &str, since: DateTime<Utc>) {
+        self.reports
+            .entry(ghsa_id.to_owned())
+            .or_default()
+            .cve_pending = Some(since);
+    }
+
+    /// The reservation was answered (or definitely refused).
+    pub fn clear_cve_pending(&mut self, ghsa_id: &str) {
+        if let Some(r) = self.reports.get_mut(ghsa_id) {
+            r.cve_pending = None;
+            if r.is_empty() {
+                self.reports.remove(ghsa_id);
+            }
+        }
     }
 
     /// Forgets a reservation once the advisory carries the id.
     pub fn clear_cve(&mut self, ghsa_id: &str) {
         if let Some(r) = self.reports.get_mut(ghsa_id) {
             r.cve_reserved = None;
+            r.cve_pending = None;
             if r.is_empty() {
                 self.reports.remove(ghsa_id);
             }

@@ -5,8 +5,11 @@
 //!    again): one extra GET per changed advisory;
 //! 2. a closing tag: close it, and that is all;
 //! 3. a CVE id: the one the ledger holds for the report, or a new one from
-//!    CVE Services, recorded in the ledger (saved to disk at once) before it
-//!    is written anywhere else;
+//!    CVE Services, marked pending in the ledger while it is asked for and
+//!    recorded there (saved to disk at once) before it is written anywhere
+//!    else; a reservation whose answer was lost stays pending, and the next
+//!    run finds its id in CVE Services (`GET /cve-id`) before reserving any
+//!    other, and reserves nothing more in the run it was lost;
 //! 4. one PATCH with every change (state, CVE id, teams, users, credits);
 //!    the ledger forgets the reservation once it succeeded;
 //! 5. the temporary private fork (after the PATCH that makes an accepted
@@ -17,6 +20,7 @@
 //! leaves the other changes applied, a refused fork leaves the update
 //! applied, a failed PATCH keeps the reserved id for the next run.
 
+use std::collections::BTreeSet;
 use std::path::Path;
 
 use chrono::{DateTime, Datelike, Utc};
@@ -40,6 +44,16 @@ pub enum Outcome {
     Failed { error: String, notes: Vec<String> },
 }
 
+/// What became of a reservation whose answer was lost.
+enum Lost {
+    /// CVE Services holds no such id: reserve one.
+    NotReserved,
+    /// This is it.
+    Found(String),
+    /// Cannot tell (CVE Services unreachable, or more than one candidate).
+    Unresolved(String),
+}
+
 /// What applying needs besides GitHub.
 pub struct Writer<'a> {
     pub gh: &'a GitHub,
@@ -50,6 +64,13 @@ pub struct Writer<'a> {
     pub ledger_path: Option<&'a Path>,
     pub notify: Option<&'a Notify<'a>>,
     pub now: DateTime<Utc>,
+    /// CVE ids the advisories carried when read (upper case).
+    pub carried: &'a BTreeSet<String>,
+    /// CVE ids reserved (or found) in this run.
+    pub this_run: BTreeSet<String>,
+    /// A reservation got no answer, or one that did cannot be found: no
+    /// other is asked for this run (so that each lost one is found alone).
+    pub cve_blocked: bool,
 }
 
 impl Writer<'_> {
@@ -84,27 +105,42 @@ impl Writer<'_> {
                 Err(e) => Outcome::Failed { error: e, notes },
             };
         }
-        // 3. The CVE id: the ledger's, or a new one recorded there first.
+        // 3. The CVE id: the ledger's, one whose answer was lost, or a new
+        //    one recorded there first.
         let cve_id: Option<String> = match &u.cve {
             None => None,
             Some(CvePlan::Reuse(id)) => Some(id.clone()),
-            Some(CvePlan::Reserve) => match &self.cve {
-                Err(why) => {
+            Some(plan @ (CvePlan::Reserve | CvePlan::Recover(_))) => match self.cve {
+                Err(ref why) => {
                     notes.push(format!("no CVE id: {why}"));
                     None
                 }
-                Ok(cve) => match cve.reserve(self.now.year()).await {
-                    Ok(id) => {
-                        self.ledger.record_cve(&u.ghsa_id, &id, Utc::now());
-                        self.save_ledger(&mut errors);
-                        notes.push("CVE id reserved".into());
-                        Some(id)
+                Ok(cve) => {
+                    let found = match plan {
+                        CvePlan::Recover(since) => self.find_lost(cve, *since).await,
+                        _ => Lost::NotReserved,
+                    };
+                    match found {
+                        Lost::Found(id) => {
+                            self.ledger.record_cve(&u.ghsa_id, &id, Utc::now());
+                            self.save_ledger(&mut errors);
+                            self.this_run.insert(id.clone());
+                            notes.push(
+                                "CVE id reserved (found in CVE Services after its answer was lost)"
+                                    .into(),
+                            );
+                            Some(id)
+                        }
+                        Lost::Unresolved(e) => {
+                            self.cve_blocked = true;
+                            errors.push(e);
+                            None
+                        }
+                        Lost::NotReserved => {
+                            self.reserve(cve, &u.ghsa_id, &mut notes, &mut errors).await
+                        }
                     }
-                    Err(e) => {
-                        errors.push(format!("no CVE id reserved: {e}"));
-                        None
-                    }
-                },
+                }
             },
         };
         // 4. One PATCH with everything.
@@ -158,6 +194,95 @@ impl Writer<'_> {
                 error: errors.join("; "),
                 notes,
             }
+        }
+    }
+
+    /// Reserves one id for `ghsa`, marked pending in the ledger (on disk)
+    /// while it is asked for, recorded there once it arrives.
+    async fn reserve(
+        &mut self,
+        cve: &CveServices,
+        ghsa: &str,
+        notes: &mut Vec<String>,
+        errors: &mut Vec<String>,
+    ) -> Option<String> {
+        if self.cve_blocked {
+            errors.push(
+                "no CVE id reserved this run: an earlier reservation got no answer, and psrt reserves no other until it is found".into(),
+            );
+            return None;
+        }
+        self.ledger.mark_cve_pending(ghsa, Utc::now());
+        if let Some(path) = self.ledger_path {
+            if let Err(e) = self.ledger.save(path) {
+                self.ledger.clear_cve_pending(ghsa);
+                errors.push(format!(
+                    "no CVE id reserved: the ledger could not be saved first: {e:#}"
+                ));
+                return None;
+            }
+        }
+        match cve.reserve(self.now.year()).await {
+            Ok(id) => {
+                self.ledger.record_cve(ghsa, &id, Utc::now());
+                self.save_ledger(errors);
+                self.this_run.insert(id.clone());
+                notes.push("CVE id reserved".into());
+                Some(id)
+            }
+            Err(e) if e.answer_lost() => {
+                // Kept pending: the next run looks for the id first.
+                self.cve_blocked = true;
+                errors.push(format!(
+                    "no CVE id: the reservation got no answer ({e}); the next run looks for it in CVE Services before reserving another"
+                ));
+                None
+            }
+            Err(e) => {
+                self.ledger.clear_cve_pending(ghsa);
+                self.save_ledger(errors);
+                errors.push(format!("no CVE id reserved: {e}"));
+                None
+            }
+        }
+    }
+
+    /// The id a reservation asked for at `since` got, if CVE Services
+    /// reserved one: an id psrt's account reserved since then (a little
+    /// before, for the clocks) that no advisory carries, the ledger does not
+    /// hold and this run did not reserve.
+    async fn find_lost(&self, cve: &CveServices, since: DateTime<Utc>) -> Lost {
+        let from = since - chrono::Duration::minutes(2);
+        let ids = match cve.reserved_since(from).await {
+            Ok(ids) => ids,
+            Err(e) => {
+                return Lost::Unresolved(format!(
+                    "no CVE id: cannot look for the one an earlier reservation may have got: {e}"
+                ));
+            }
+        };
+        let held: BTreeSet<String> = self
+            .ledger
+            .reports
+            .values()
+            .filter_map(|r| r.cve_reserved.as_ref())
+            .map(|c| c.id.to_ascii_uppercase())
+            .collect();
+        let mut unknown: Vec<String> = ids
+            .into_iter()
+            .filter(|id| {
+                let key = id.to_ascii_uppercase();
+                !self.carried.contains(&key) && !held.contains(&key) && !self.this_run.contains(id)
+            })
+            .collect();
+        unknown.sort();
+        unknown.dedup();
+        match unknown.len() {
+            0 => Lost::NotReserved,
+            1 => Lost::Found(unknown.remove(0)),
+            n => Lost::Unresolved(format!(
+                "no CVE id: {n} ids reserved since an earlier reservation got no answer, and none is known to be its: psrt reserves none for it; keep one and reject the others in CVE Services, then set it on the advisory"
+            )),
         }
     }
 

@@ -2,7 +2,9 @@
 //! one, in the same update as its other changes. An id reserved in an
 //! earlier run and recorded in the ledger (because that run's update failed)
 //! is used before any new one is reserved: one id per report, whatever
-//! fails. The ledger forgets a reservation once the advisory carries it.
+//! fails. A reservation whose answer was lost is marked in the ledger, and
+//! the next run finds its id in CVE Services before reserving any other.
+//! The ledger forgets a reservation once the advisory carries it.
 //! Public output says "reserve a CVE id", never the id.
 
 use super::plan::{Context, CvePlan, Plan, Update};
@@ -20,15 +22,29 @@ pub(crate) fn decide(ctx: &Context<'_>, a: &Lifecycle, u: &mut Update) {
     if !draft || a.cve_id.is_some() || !in_cve_repos(ctx, &a.advisory.repo) {
         return;
     }
-    u.cve = Some(match ctx.ledger.cve_reserved(&a.advisory.ghsa_id) {
-        Some(id) => CvePlan::Reuse(id.to_owned()),
-        None => CvePlan::Reserve,
-    });
+    let ghsa = &a.advisory.ghsa_id;
+    u.cve = Some(
+        match (ctx.ledger.cve_reserved(ghsa), ctx.ledger.cve_pending(ghsa)) {
+            (Some(id), _) => CvePlan::Reuse(id.to_owned()),
+            (None, Some(since)) => CvePlan::Recover(since),
+            (None, None) => CvePlan::Reserve,
+        },
+    );
 }
 
 /// What becomes of an id the ledger holds for this report.
 pub(crate) fn housekeeping(ctx: &Context<'_>, a: &Lifecycle, out: &mut Plan) {
     let ghsa = &a.advisory.ghsa_id;
+    if ctx.ledger.cve_reserved(ghsa).is_none() && ctx.ledger.cve_pending(ghsa).is_some() {
+        // A reservation got no answer, and the report needs none any more.
+        if a.cve_id.is_some() || !a.advisory.state.is_open() {
+            out.ledger_clears.push(ghsa.clone());
+            out.notes.push(format!(
+                "{ghsa}: a CVE id reservation for it got no answer and it needs none now: check CVE Services for an unused id reserved then"
+            ));
+        }
+        return;
+    }
     let Some(reserved) = ctx.ledger.cve_reserved(ghsa) else {
         return;
     };

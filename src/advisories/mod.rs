@@ -189,6 +189,9 @@ pub async fn run(gh: &GitHub, roster: &Roster, opts: Options<'_>) -> Report {
         ledger_path,
         notify: mailer.map(|_| &notify as _),
         now,
+        carried: &plan.carried_cve_ids,
+        this_run: Default::default(),
+        cve_blocked: false,
     };
     let mut outcomes = Vec::with_capacity(plan.updates.len());
     for u in &plan.updates {

@@ -31,6 +31,9 @@ pub enum CvePlan {
     Reserve,
     /// The id reserved in an earlier run, from the ledger.
     Reuse(String),
+    /// An earlier run asked for one at this time and got no answer: find
+    /// the id in CVE Services (reserve one only if none was reserved).
+    Recover(DateTime<Utc>),
 }
 
 impl fmt::Debug for CvePlan {
@@ -39,6 +42,7 @@ impl fmt::Debug for CvePlan {
         f.write_str(match self {
             CvePlan::Reserve => "Reserve",
             CvePlan::Reuse(_) => "Reuse(***)",
+            CvePlan::Recover(_) => "Recover",
         })
     }
 }
@@ -150,6 +154,7 @@ pub enum Decision {
     CreateFork,
     ReserveCve,
     SetReservedCve,
+    FindLostCve,
     AddTeam(String),
     AddCollaboratingUsers,
     AssignCoordinator,
@@ -164,6 +169,9 @@ impl fmt::Display for Decision {
             Decision::CreateFork => f.write_str("create the private fork"),
             Decision::ReserveCve => f.write_str("reserve a CVE id"),
             Decision::SetReservedCve => f.write_str("set the CVE id reserved earlier"),
+            Decision::FindLostCve => {
+                f.write_str("find the CVE id whose reservation got no answer, or reserve one")
+            }
             Decision::AddTeam(t) => write!(f, "add team {t}"),
             Decision::AddCollaboratingUsers => f.write_str("add collaborating users"),
             Decision::AssignCoordinator => f.write_str("assign a coordinator"),
@@ -213,6 +221,7 @@ impl Update {
         match &self.cve {
             Some(CvePlan::Reserve) => d.push(Decision::ReserveCve),
             Some(CvePlan::Reuse(_)) => d.push(Decision::SetReservedCve),
+            Some(CvePlan::Recover(_)) => d.push(Decision::FindLostCve),
             None => {}
         }
         if let Some(t) = &self.add_team {
@@ -287,6 +296,8 @@ pub struct Plan {
     /// Reports whose CVE id reserved earlier is now on the advisory: the
     /// ledger forgets the reservation.
     pub ledger_clears: Vec<String>,
+    /// The CVE ids the advisories read carry: never taken for a lost answer.
+    pub carried_cve_ids: BTreeSet<String>,
 }
 
 /// What every rule may consult.
@@ -321,6 +332,12 @@ pub fn plan(roster: &Roster, state: &State, ledger: &Ledger, now: DateTime<Utc>)
         notes: vec![],
         unaccounted: former::unaccounted(&ctx),
         ledger_clears: vec![],
+        carried_cve_ids: state
+            .advisories
+            .iter()
+            .filter_map(|a| a.cve_id.as_ref())
+            .map(|id| id.to_ascii_uppercase())
+            .collect(),
     };
     let mut loads = coordinator::Loads::of(&state.advisories);
     // Oldest first: coordinators are assigned in the order reports arrived.

@@ -4,7 +4,8 @@
 //! headers (401 otherwise), the org they name (a CNA reserves for itself
 //! only: 403), the required query parameters (400), and the org's quota
 //! (403 once spent); it hands out random (non-sequential) ids in state
-//! `RESERVED`, and remembers each one.
+//! `RESERVED`, and remembers each one. `GET /cve-id` lists the org's ids
+//! (filtered by state and reservation time, paged).
 
 use axum::extract::State;
 use axum::response::Response;
@@ -33,6 +34,8 @@ pub struct CveState {
     /// Ids the org may still reserve.
     pub quota: u64,
     pub ids: Vec<FakeCveId>,
+    /// Ids per page of `GET /cve-id` (CVE Services: 500).
+    pub page_size: usize,
     next: u64,
 }
 
@@ -46,6 +49,7 @@ impl Fake<CveState> {
             key: key.to_owned(),
             quota: 1000,
             ids: Vec::new(),
+            page_size: 500,
             next: 0,
         })
     }
@@ -71,7 +75,7 @@ async fn handle(
     headers: HeaderMap,
 ) -> Response {
     // The real API lives under `/api`; the tests' base URL may or may not carry it.
-    if method != Method::POST || !uri.path().ends_with("/cve-id") {
+    if !uri.path().ends_with("/cve-id") || !(method == Method::POST || method == Method::GET) {
         return error(404, "NOT_FOUND", "Not found");
     }
     let header = |k: &str| headers.get(k).and_then(|v| v.to_str().ok()).unwrap_or("");
@@ -88,6 +92,9 @@ async fn handle(
         }
         if !org.eq_ignore_ascii_case(&s.org) || user != s.user || key != s.key {
             return error(401, "UNAUTHORIZED", "Unauthorized");
+        }
+        if method == Method::GET {
+            return list(s, &query);
         }
         let (Some(amount), Some(year), Some(short_name)) =
             (q("amount"), q("cve_year"), q("short_name"))
@@ -147,14 +154,11 @@ async fn handle(
                 reserved: now,
                 user: user.to_owned(),
             };
-            out.push(json!({
-                "cve_id": id.cve_id,
-                "cve_year": year.to_string(),
-                "owning_cna": s.org,
-                "state": id.state,
-                "requested_by": { "cna": s.org, "user": user },
-                "reserved": now.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
-            }));
+            let mut v = id_json(&s.org, &id);
+            if let Some(o) = v.as_object_mut() {
+                o.remove("time"); // not in a reservation's answer
+            }
+            out.push(v);
             s.ids.push(id);
             s.quota -= 1;
         }
@@ -163,4 +167,72 @@ async fn handle(
             json!({ "cve_ids": out, "meta": { "remaining_quota": s.quota } }),
         )
     })
+}
+
+fn ts(t: &DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+}
+
+fn id_json(org: &str, id: &FakeCveId) -> serde_json::Value {
+    json!({
+        "cve_id": id.cve_id,
+        "cve_year": id.year.to_string(),
+        "owning_cna": org,
+        "state": id.state,
+        "requested_by": { "cna": org, "user": id.user },
+        "reserved": ts(&id.reserved),
+        "time": { "created": ts(&id.reserved), "modified": ts(&id.reserved) },
+    })
+}
+
+/// `GET /cve-id`: the org's ids, filtered by `state`, `cve_id_year` and
+/// `time_reserved.gt`/`.lt`, `page_size` a page.
+fn list(s: &CveState, query: &[(String, String)]) -> Response {
+    let q = |k: &str| query.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    let time = |k: &str| -> Result<Option<DateTime<Utc>>, String> {
+        match q(k) {
+            None => Ok(None),
+            Some(v) => DateTime::parse_from_rfc3339(v)
+                .map(|t| Some(t.with_timezone(&Utc)))
+                .map_err(|_| format!("{k} must be a date-time")),
+        }
+    };
+    let (gt, lt) = match (time("time_reserved.gt"), time("time_reserved.lt")) {
+        (Ok(gt), Ok(lt)) => (gt, lt),
+        (Err(e), _) | (_, Err(e)) => return error(400, "BAD_INPUT", &e),
+    };
+    let Some(page) = q("page").map_or(Some(1), |p| p.parse::<usize>().ok().filter(|p| *p >= 1))
+    else {
+        return error(400, "BAD_INPUT", "page must be a positive number");
+    };
+    let matching: Vec<&FakeCveId> = s
+        .ids
+        .iter()
+        .filter(|i| q("state").is_none_or(|st| st == i.state))
+        .filter(|i| q("cve_id_year").is_none_or(|y| y == i.year.to_string()))
+        .filter(|i| gt.is_none_or(|t| i.reserved > t))
+        .filter(|i| lt.is_none_or(|t| i.reserved < t))
+        .collect();
+    let size = s.page_size.max(1);
+    let pages = matching.len().div_ceil(size).max(1);
+    let items: Vec<serde_json::Value> = matching
+        .iter()
+        .skip((page - 1).saturating_mul(size))
+        .take(size)
+        .map(|i| id_json(&s.org, i))
+        .collect();
+    let mut body = json!({
+        "totalCount": matching.len(),
+        "itemsPerPage": size,
+        "pageCount": pages,
+        "currentPage": page,
+        "cve_ids": items,
+    });
+    if page > 1 {
+        body["prevPage"] = json!(page - 1);
+    }
+    if page < pages {
+        body["nextPage"] = json!(page + 1);
+    }
+    json(200, body)
 }

@@ -708,6 +708,165 @@ async fn a_failed_update_after_the_reservation_reuses_the_id_next_run() {
     assert_eq!(cve.reserved().len(), 1);
 }
 
+/// Found by the soak: an answer lost after CVE Services reserved (the
+/// request stalled past the client's deadline, or its body was cut short)
+/// left an id reserved that psrt never recorded, and the next run reserved a
+/// second one for the same report. Now the reservation is marked pending in
+/// the ledger before it is asked for, and the next run finds the id in CVE
+/// Services (`GET /cve-id`) instead: one id per report. A request that was
+/// never applied (a reset) leaves nothing to find: the next run reserves.
+#[tokio::test]
+async fn a_reservation_whose_answer_was_lost_is_found_again_never_reserved_twice() {
+    use psrt::fakes::chaos::{Chaos, FaultKind};
+    for kind in [FaultKind::Stall, FaultKind::Truncated, FaultKind::Reset] {
+        let (gh, server) = github().await;
+        for l in ["alice", "bob", "carol", "gus", "sam", "erin", "frank"] {
+            gh.add_to_team("psrt", l, "member");
+        }
+        let (cve, cve_server) = cve_services().await;
+        const ID: &str = "GHSA-lost-0000-0001";
+        let mut a = FakeAdvisory::new(
+            "python/cpython",
+            ID,
+            "draft",
+            Utc::now() - Duration::days(2),
+        )
+        .coordinator("alice");
+        a.collaborating_teams = vec!["psrt".into()];
+        a.private_fork = Some("python/cpython-ghsa-lost-0000-0001".into());
+        gh.repo("python/cpython-ghsa-lost-0000-0001");
+        gh.advisory(a);
+        // Someone else at the CNA reserves too: never taken for psrt's.
+        cve.with(|s| s.user = "someone-else".into());
+        let other = cve_client_as(&cve_server.url(), "someone-else");
+        other.reserve(2026).await.unwrap();
+        cve.with(|s| s.user = CVE_USER.into());
+
+        let mut h = Hourly::new(&cve_roster(), &server.url(), None).await;
+        let env = psrt::config::CveEnv {
+            api_url: cve_server.url(),
+            user: CVE_USER.to_owned(),
+            key: psrt::secret::Secret::new(CVE_KEY),
+        };
+        let quick = psrt::net::RetryPolicy {
+            timeout: std::time::Duration::from_millis(300),
+            ..psrt::net::RetryPolicy::fast()
+        };
+        h.cve = Some(psrt::cve::CveServices::new(&env, "PSF", &quick).unwrap());
+        let mut weather = Chaos::new(1, 1.0);
+        weather.kinds = vec![kind];
+        weather.stall = std::time::Duration::from_millis(600);
+        cve.knobs.set_chaos(Some(weather));
+
+        let first = h.run(Utc::now(), true, None).await;
+        cve.knobs.settle(std::time::Duration::from_secs(5)).await;
+        assert!(first.failed(), "{kind:?}");
+        assert!(
+            first.text().contains("the reservation got no answer"),
+            "{kind:?}: {}",
+            first.text()
+        );
+        let ours = |c: &CveFake| {
+            c.with(|s| {
+                s.ids
+                    .iter()
+                    .filter(|i| i.user == CVE_USER)
+                    .map(|i| i.cve_id.clone())
+                    .collect::<Vec<_>>()
+            })
+        };
+        // A cut body: CVE Services reserved, the answer was lost. A reset:
+        // nothing reserved. A stall: either, as the server goes on or not.
+        match kind {
+            FaultKind::Truncated => assert_eq!(ours(&cve).len(), 1),
+            FaultKind::Reset => assert_eq!(ours(&cve).len(), 0),
+            _ => assert!(ours(&cve).len() <= 1),
+        }
+        let ledger = h.ledger();
+        assert!(ledger.cve_pending(ID).is_some(), "{kind:?}: marked pending");
+        assert_eq!(ledger.cve_reserved(ID), None);
+        assert_eq!(gh.get_advisory(ID).unwrap().cve_id, None);
+
+        cve.knobs.set_chaos(None);
+        let next = h.run(Utc::now(), true, None).await;
+        assert!(!next.failed(), "{kind:?}: {}", next.text());
+        assert!(
+            next.text()
+                .contains("find the CVE id whose reservation got no answer"),
+            "{kind:?}: {}",
+            next.text()
+        );
+        let mine = ours(&cve);
+        assert_eq!(mine.len(), 1, "{kind:?}: exactly one id for the report");
+        assert_eq!(gh.get_advisory(ID).unwrap().cve_id.as_ref(), mine.first());
+        assert_eq!(h.ledger(), Ledger::default(), "{kind:?}");
+        let quiet = h.run(Utc::now(), true, None).await;
+        assert_eq!(quiet.updates, 0, "{kind:?}: {}", quiet.text());
+        assert_eq!(
+            cve.reserved().len(),
+            2,
+            "{kind:?}: the other user's and psrt's"
+        );
+    }
+}
+
+/// Two lost answers would be told apart by time alone: after one, psrt
+/// reserves nothing more that run.
+#[tokio::test]
+async fn after_a_lost_answer_no_other_reservation_that_run() {
+    use psrt::fakes::chaos::{Chaos, FaultKind};
+    let (gh, server) = github().await;
+    for l in ["alice", "bob", "carol", "gus", "sam", "erin", "frank"] {
+        gh.add_to_team("psrt", l, "member");
+    }
+    let (cve, cve_server) = cve_services().await;
+    for id in ["GHSA-twoa-0000-0001", "GHSA-twob-0000-0002"] {
+        let mut a =
+            FakeAdvisory::new("python/cpython", id, "draft", Utc::now()).coordinator("alice");
+        a.collaborating_teams = vec!["psrt".into()];
+        a.private_fork = Some(format!("python/cpython-{}", id.to_ascii_lowercase()));
+        gh.advisory(a);
+    }
+    let mut h = Hourly::new(&cve_roster(), &server.url(), None).await;
+    let env = psrt::config::CveEnv {
+        api_url: cve_server.url(),
+        user: CVE_USER.to_owned(),
+        key: psrt::secret::Secret::new(CVE_KEY),
+    };
+    h.cve =
+        Some(psrt::cve::CveServices::new(&env, "PSF", &psrt::net::RetryPolicy::fast()).unwrap());
+    let mut weather = Chaos::new(1, 1.0);
+    weather.kinds = vec![FaultKind::Truncated];
+    cve.knobs.set_chaos(Some(weather));
+    let first = h.run(Utc::now(), true, None).await;
+    assert!(
+        first
+            .text()
+            .contains("psrt reserves no other until it is found"),
+        "{}",
+        first.text()
+    );
+    assert_eq!(cve.knobs.requests(), 1, "one reservation asked for");
+    cve.knobs.set_chaos(None);
+    h.run(Utc::now(), true, None).await;
+    let ids: Vec<Option<String>> = ["GHSA-twoa-0000-0001", "GHSA-twob-0000-0002"]
+        .iter()
+        .map(|g| gh.get_advisory(g).unwrap().cve_id)
+        .collect();
+    assert!(ids.iter().all(Option::is_some), "{ids:?}");
+    assert_ne!(ids[0], ids[1]);
+    assert_eq!(cve.reserved().len(), 2, "one each, none lost");
+}
+
+pub fn cve_client_as(url: &str, user: &str) -> psrt::cve::CveServices {
+    let env = psrt::config::CveEnv {
+        api_url: url.to_owned(),
+        user: user.to_owned(),
+        key: psrt::secret::Secret::new(CVE_KEY),
+    };
+    psrt::cve::CveServices::new(&env, "PSF", &psrt::net::RetryPolicy::fast()).unwrap()
+}
+
 #[tokio::test]
 async fn cve_services_down_or_refusing_leaves_the_other_changes_applied() {
     for (case, key, fault) in [("down", CVE_KEY, Some(503)), ("401", "a wrong key", None)] {
@@ -861,6 +1020,9 @@ async fn a_concurrent_edit_between_read_and_write_is_not_overwritten() {
         ledger_path: None,
         notify: None,
         now: Utc::now(),
+        carried: &plan.carried_cve_ids,
+        this_run: Default::default(),
+        cve_blocked: false,
     };
     let mut outcomes = Vec::new();
     for u in &plan.updates {
@@ -959,7 +1121,23 @@ async fn cve_reservation_matches_cve_services_description() {
         psrt::cve::is_cve_id(&id) && id.starts_with("CVE-2026-"),
         "{id}"
     );
-    assert_eq!(cve.reserved(), [id]);
+    assert_eq!(cve.reserved(), [id.clone()]);
+    // Listing the org's reserved ids (how a lost answer is found), paged.
+    cve.with(|s| s.page_size = 1);
+    let second = client.reserve(2026).await.unwrap();
+    let listed = client
+        .reserved_since(Utc::now() - Duration::minutes(5))
+        .await
+        .unwrap();
+    assert_eq!(listed, [id.clone(), second.clone()]);
+    assert!(
+        client
+            .reserved_since(Utc::now() + Duration::minutes(5))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    cve.with(|s| s.ids.retain(|i| i.cve_id == id));
     let e = cve_client(&prism.url, "wrong")
         .reserve(2026)
         .await
