@@ -76,10 +76,19 @@ async fn soak_long() {
         total.reads_failed += f.reads_failed;
         total.messages_sent += f.messages_sent;
         total.wall += f.wall;
+        let (a, t) = (&f.advisories, &mut total.advisories);
+        t.runs += a.runs;
+        t.runs_failed += a.runs_failed;
+        t.patches += a.patches;
+        t.cve_requests += a.cve_requests;
+        t.cve_reserved += a.cve_reserved;
+        t.cve_faults += a.cve_faults;
+        t.cve_recovered += a.cve_recovered;
+        t.forks += a.forks;
         total.nights_to_converge = total.nights_to_converge.max(f.nights_to_converge);
     }
     println!(
-        "| soak, all {} runs | {} nights, {} requests, {} faults, {} retries, {} service-nights without a plan, {} messages each sent once, converged within {} night(s) every time, {:.0} s |",
+        "| soak, all {} runs | {} nights, {} requests, {} faults, {} retries, {} service-nights without a plan, {} messages each sent once; advisories: {} hourly runs, {} PATCHes, {} forks, {} CVE ids reserved (one per report), {} faults on CVE Services, {} lost answers found again; converged within {} night(s) every time, {:.0} s |",
         runs.len(),
         total.nights,
         total.requests,
@@ -87,6 +96,12 @@ async fn soak_long() {
         total.retries,
         total.reads_failed,
         total.messages_sent,
+        total.advisories.runs,
+        total.advisories.patches,
+        total.advisories.forks,
+        total.advisories.cve_reserved,
+        total.advisories.cve_faults,
+        total.advisories.cve_recovered,
         total.nights_to_converge,
         total.wall.as_secs_f64()
     );

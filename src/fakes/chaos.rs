@@ -59,6 +59,19 @@ impl FaultKind {
         FaultKind::Truncated,
     ];
 
+    /// The faults a service without GitHub's rate-limit dialect gives (CVE
+    /// Services: server errors, `429`s, the network's faults).
+    pub const PLAIN: [FaultKind; 8] = [
+        FaultKind::Status500,
+        FaultKind::Status502,
+        FaultKind::Status503,
+        FaultKind::TooManyRequestsRetryAfter,
+        FaultKind::TooManyRequestsReset,
+        FaultKind::Reset,
+        FaultKind::Stall,
+        FaultKind::Truncated,
+    ];
+
     pub fn describe(self) -> &'static str {
         match self {
             FaultKind::Status500 => "500",

@@ -33,6 +33,9 @@ pub struct Logged {
     /// Path and query.
     pub path: String,
     pub status: u16,
+    /// The fault injected into this request, if any (the client saw it fail,
+    /// or, for a stall or a truncated body, saw no complete answer).
+    pub fault: Option<chaos::FaultKind>,
 }
 
 impl Logged {
@@ -211,6 +214,7 @@ async fn instrument(State(knobs): State<Knobs>, req: Request, next: Next) -> Res
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
+    let mut fault = None;
     let weather = match knobs.take_fault(&method, &path, &query) {
         Some(f) => Some(chaos::Weather::Refuse {
             status: f.status,
@@ -223,7 +227,10 @@ async fn instrument(State(knobs): State<Knobs>, req: Request, next: Next) -> Res
                 .chaos
                 .as_mut()
                 .and_then(|c| c.weather(&request));
-            hit.map(|(_, w)| w)
+            hit.map(|(kind, w)| {
+                fault = Some(kind);
+                w
+            })
         }
     };
     let response = match weather {
@@ -287,6 +294,7 @@ async fn instrument(State(knobs): State<Knobs>, req: Request, next: Next) -> Res
         method,
         path: full,
         status: response.status().as_u16(),
+        fault,
     });
     response
 }

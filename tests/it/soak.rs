@@ -31,8 +31,9 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use psrt::fakes::chaos::{Chaos, FaultKind};
+use psrt::fakes::cve::CveFake;
 use psrt::fakes::discord::DiscordFake;
-use psrt::fakes::github::{FakeAdvisory, GitHubFake};
+use psrt::fakes::github::{FakeAdvisory, FakeApp, GitHubFake};
 use psrt::fakes::mailman::MailmanFake;
 use psrt::fakes::smtp::SmtpSink;
 use psrt::ledger::Ledger;
@@ -44,6 +45,31 @@ const GUILD: u64 = 1_234_567_890_123_456_789;
 const ROLE: u64 = 2_345_678_901_234_567_890;
 const LIST: &str = "security.soak.example.org";
 const STEADY: usize = 105;
+/// The CNA, and psrt's account there.
+const CVE_ORG: &str = "PSF";
+const CVE_USER: &str = "psrt-bot";
+const CVE_KEY: &str = "soak-cve-api-key";
+/// The only repository whose drafts get CVE ids.
+const CVE_REPO: &str = "python/cpython";
+/// The CVE id one report arrives with.
+const ARRIVES_WITH: &str = "CVE-2025-31337";
+/// The GitHub App `psrt advisories` runs as, installed on both organisations.
+const APP_ID: u64 = 4242;
+const APP_KEY: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/test-app-key.pem"
+));
+const APP_PUBLIC_KEY: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/test-app-key.pub.pem"
+));
+/// Reports that arrive in `python/cpython` during the soak, one every four nights.
+const STREAM: usize = 14;
+/// Hourly runs of `psrt advisories --apply` per simulated night with
+/// faults, and per fair night (the second credits a fix opened after the
+/// first made its fork).
+const HOURLY_RUNS: usize = 1;
+const HOURLY_RUNS_FAIR: usize = 2;
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -89,6 +115,33 @@ pub struct Figures {
     pub messages_sent: u64,
     pub nights_to_converge: usize,
     pub wall: Duration,
+    /// The advisory lifecycle (`psrt advisories --apply`, hourly).
+    pub advisories: AdvisoryFigures,
+}
+
+/// The hourly advisory runs' figures.
+#[derive(Debug, Default, Clone)]
+pub struct AdvisoryFigures {
+    pub runs: u64,
+    /// Runs that reported a failure (a read, an update, a reservation, a fork).
+    pub runs_failed: u64,
+    /// GitHub requests of the advisory runs (App tokens included).
+    pub github_requests: u64,
+    /// `PATCH` requests on advisories (retries included).
+    pub patches: u64,
+    /// Requests to CVE Services.
+    pub cve_requests: u64,
+    /// Ids CVE Services reserved (one per report that needed one).
+    pub cve_reserved: u64,
+    /// Faults injected into CVE Services' requests.
+    pub cve_faults: u64,
+    /// Reservations whose answer was lost (a stall, a cut body, a reset),
+    /// found again in CVE Services on a later run instead of reserving another.
+    pub cve_recovered: u64,
+    /// Temporary private forks created.
+    pub forks: u64,
+    /// Remediation credits given.
+    pub credits: u64,
 }
 
 impl Figures {
@@ -120,6 +173,18 @@ impl Figures {
             self.messages_sent,
             self.nights_to_converge,
             self.wall.as_secs_f64()
+        ) + &format!(
+            "; advisories: {} hourly runs ({} with a failure), {} GitHub requests, {} PATCHes (at most one per advisory per run), {} forks, {} remediation credits; CVE Services: {} requests, {} faults, {} ids reserved (one per report), {} lost answers found again",
+            self.advisories.runs,
+            self.advisories.runs_failed,
+            self.advisories.github_requests,
+            self.advisories.patches,
+            self.advisories.forks,
+            self.advisories.credits,
+            self.advisories.cve_requests,
+            self.advisories.cve_faults,
+            self.advisories.cve_reserved,
+            self.advisories.cve_recovered,
         )
     }
 }
@@ -182,9 +247,12 @@ fn email_of(login: &str) -> String {
     format!("{}@soak.example.org", login.to_ascii_lowercase())
 }
 
-fn roster_text(version: &[(&str, bool)]) -> String {
+/// The roster of version `v`: its members, the steady ones, and everyone
+/// who left in an earlier version (and `zed`) as emeritus.
+fn roster_text(versions: &[Vec<(&str, bool)>], v: usize) -> String {
+    let version = &versions[v];
     let mut s = format!(
-        "version: 1\ngithub:\n  org: python\n  team: psrt\n  advisory_repos: [python/cpython, pypa/pip]\n  eligibility_teams: [python-core]\nmailman:\n  list: {LIST}\ndiscord:\n  guild: \"{GUILD}\"\n  role: \"{ROLE}\"\nemail:\n  from: \"PSRT <psrt-bot@soak.example.org>\"\nmembers:\n"
+        "version: 1\ngithub:\n  org: python\n  team: psrt\n  advisory_repos: [python/cpython, pypa/pip]\n  eligibility_teams: [python-core]\nmailman:\n  list: {LIST}\ndiscord:\n  guild: \"{GUILD}\"\n  role: \"{ROLE}\"\ncve:\n  org: {CVE_ORG}\n  repos: [{CVE_REPO}]\nemail:\n  from: \"PSRT <psrt-bot@soak.example.org>\"\nmembers:\n"
     );
     let people = version
         .iter()
@@ -200,7 +268,26 @@ fn roster_text(version: &[(&str, bool)]) -> String {
             s.push_str("    roles: [admin]\n");
         }
     }
+    s.push_str("emeritus:\n");
+    for login in emeritus(versions, v) {
+        s.push_str(&format!("  - name: {login}\n    github: {login}\n"));
+    }
     s
+}
+
+/// Who left before version `v` (lower case), and `zed`, the drift.
+fn emeritus(versions: &[Vec<(&str, bool)>], v: usize) -> BTreeSet<String> {
+    let now: BTreeSet<String> = versions[v]
+        .iter()
+        .map(|(l, _)| l.to_ascii_lowercase())
+        .collect();
+    versions[..v]
+        .iter()
+        .flatten()
+        .map(|(l, _)| l.to_ascii_lowercase())
+        .filter(|l| !now.contains(l))
+        .chain(["zed".to_owned()])
+        .collect()
 }
 
 fn parse(text: &str) -> psrt::roster::Roster {
@@ -219,8 +306,15 @@ fn night_time(n: usize) -> DateTime<Utc> {
     day0 + chrono::Duration::days(n as i64)
 }
 
+/// A fix pull request in a report's private fork: (night, author,
+/// reviews as (reviewer, state)). It is opened once the fork exists.
+type Fix = (usize, &'static str, &'static [(&'static str, &'static str)]);
+
 /// The reports over the soak: (created, days before night 0; coordinator;
-/// night it is added; night it is published).
+/// night it is added; night it is published), and how the advisory
+/// lifecycle sees them: the state it arrives in, its reporter, a CVE id it
+/// arrives with, collaborating users, title changes (night, title) and fix
+/// pull requests (their nights counted from the night it appears).
 struct Report {
     ghsa: String,
     repo: &'static str,
@@ -229,6 +323,12 @@ struct Report {
     appears: usize,
     published: Option<usize>,
     recoordinated: Option<(usize, &'static str)>,
+    state: &'static str,
+    reporter: Option<&'static str>,
+    cve_id: Option<&'static str>,
+    users: &'static [&'static str],
+    titles: &'static [(usize, &'static str)],
+    fixes: &'static [Fix],
 }
 
 fn advisories() -> Vec<Report> {
@@ -240,12 +340,55 @@ fn advisories() -> Vec<Report> {
         appears: 0,
         published: None,
         recoordinated: None,
+        state: "triage",
+        reporter: None,
+        cve_id: None,
+        users: &[],
+        titles: &[],
+        fixes: &[],
     };
     vec![
-        r(0, "python/cpython", 85, Some("s000")),
-        r(1, "python/cpython", 40, Some("s001")),
-        r(2, "pypa/pip", 10, Some("s002")),
-        r(3, "python/cpython", 0, None),
+        Report {
+            reporter: Some("reporter0"),
+            titles: &[
+                (2, "[ACCEPT] Heap overflow in the tokenizer"),
+                (30, "[COMPLETED] Heap overflow in the tokenizer"),
+            ],
+            fixes: &[
+                // The reporter's own fix: their credit stays theirs.
+                (12, "reporter0", &[("s010", "APPROVED")]),
+                (
+                    14,
+                    "dev1",
+                    &[
+                        ("s011", "COMMENTED"),
+                        ("s011", "APPROVED"),
+                        ("reporter0", "APPROVED"),
+                    ],
+                ),
+            ],
+            ..r(0, "python/cpython", 85, Some("s000"))
+        },
+        Report {
+            cve_id: Some(ARRIVES_WITH),
+            titles: &[(6, "Path traversal in zipfile [accepted]")],
+            ..r(1, "python/cpython", 40, Some("s001"))
+        },
+        Report {
+            titles: &[
+                (4, "[Accept] Wheel cache poisoning"),
+                (40, "[close] Wheel cache poisoning"),
+            ],
+            fixes: &[(20, "s020", &[("s021", "APPROVED")])],
+            ..r(2, "pypa/pip", 10, Some("s002"))
+        },
+        Report {
+            titles: &[
+                (9, "Race in [ACCEPT] tempfile"),
+                (45, "[DUPLICATE] Race in tempfile"),
+            ],
+            ..r(3, "python/cpython", 0, None)
+        },
         Report {
             appears: 5,
             ..r(4, "pypa/pip", -5, Some("s003"))
@@ -258,12 +401,89 @@ fn advisories() -> Vec<Report> {
             published: Some(15),
             ..r(6, "python/cpython", 70, Some("s005"))
         },
-        r(7, "pypa/pip", 88, Some("c")),
-        r(8, "python/cpython", 20, Some("s006")),
-        r(9, "python/cpython", 50, Some("s007")),
-        r(10, "pypa/pip", 75, None),
-        r(11, "python/cpython", 30, Some("s008")),
+        Report {
+            users: &["b"],
+            ..r(7, "pypa/pip", 88, Some("c"))
+        },
+        Report {
+            titles: &[(25, "[ACCEPT] Integer overflow in struct")],
+            fixes: &[(
+                28,
+                "dev2",
+                &[("s030", "APPROVED"), ("s031", "CHANGES_REQUESTED")],
+            )],
+            ..r(8, "python/cpython", 20, Some("s006"))
+        },
+        Report {
+            state: "draft",
+            users: &["zed"],
+            fixes: &[(33, "dev3", &[("s032", "APPROVED")])],
+            ..r(9, "python/cpython", 50, Some("s007"))
+        },
+        Report {
+            titles: &[(15, "Not a bug [NOTPLANNED]")],
+            ..r(10, "pypa/pip", 75, None)
+        },
+        Report {
+            titles: &[(57, "[ACCEPT] A late one")],
+            ..r(11, "python/cpython", 30, Some("s008"))
+        },
     ]
+    .into_iter()
+    // A report every four nights, accepted the next night, its fix two
+    // nights later, completed after ten.
+    .chain((0..STREAM).map(|k| Report {
+        appears: 3 + 4 * k,
+        titles: &[
+            (1, "[ACCEPT] A stream report"),
+            (10, "[COMPLETED] A stream report"),
+        ],
+        fixes: &[(3, "dev4", &[("s040", "APPROVED")])],
+        ..r(12 + k, "python/cpython", -(3 + 4 * k as i64), Some("s009"))
+    }))
+    .collect()
+}
+
+/// The state a report's last title (up to night `n`) asks for, if any.
+fn tagged_state(title: &str) -> Option<&'static str> {
+    let t = title.to_ascii_lowercase();
+    let closing = [
+        "[close]",
+        "[closed]",
+        "[complete]",
+        "[completed]",
+        "[notplanned]",
+        "[invalid]",
+        "[duplicate]",
+    ];
+    if closing.iter().any(|c| t.contains(c)) {
+        Some("closed")
+    } else if t.contains("[accept]") || t.contains("[accepted]") {
+        Some("draft")
+    } else {
+        None
+    }
+}
+
+/// Everyone who appears in the soak (lower case): no ledger may hold one.
+fn people() -> BTreeSet<String> {
+    let mut p: BTreeSet<String> = versions()
+        .iter()
+        .flatten()
+        .map(|(l, _)| l.to_ascii_lowercase())
+        .chain((0..STEADY).map(steady))
+        .chain(["zed", "not-a-member"].map(String::from))
+        .collect();
+    for r in advisories() {
+        p.extend(r.coordinator.map(str::to_owned));
+        p.extend(r.reporter.map(str::to_owned));
+        p.extend(r.users.iter().map(|u| (*u).to_owned()));
+        for (_, author, reviews) in r.fixes {
+            p.insert((*author).to_owned());
+            p.extend(reviews.iter().map(|(who, _)| (*who).to_owned()));
+        }
+    }
+    p
 }
 
 struct World {
@@ -271,12 +491,16 @@ struct World {
     mailman: MailmanFake,
     discord: DiscordFake,
     sink: SmtpSink,
+    cve: CveFake,
     env: psrt::config::Env,
+    /// `psrt advisories`' environment: the GitHub App and CVE Services.
+    advisories_env: psrt::config::Env,
     _servers: (
         psrt::fakes::Running,
         psrt::fakes::Running,
         psrt::fakes::Running,
         psrt::fakes::smtp::RunningSink,
+        psrt::fakes::Running,
     ),
     smtp_port: u16,
 }
@@ -306,6 +530,15 @@ async fn world() -> World {
     github.add_to_team("psrt", "zed", "member");
     github.repo("python/cpython");
     github.repo("pypa/pip");
+    // The hourly job runs as the App, installed on both organisations; the
+    // nightly keeps its token.
+    github.with(|s| {
+        s.app = Some(
+            FakeApp::new(APP_ID, APP_PUBLIC_KEY)
+                .install(77, "python")
+                .install(88, "pypa"),
+        );
+    });
     let mailman = MailmanFake::new("rest", "rest-password");
     mailman.with(|s| {
         s.domains.push("soak.example.org".into());
@@ -337,6 +570,19 @@ async fn world() -> World {
     let dc = discord.start().await.unwrap();
     let smtp = sink.start().await.unwrap();
     let smtp_port = smtp.port;
+    let cve = CveFake::new(CVE_ORG, CVE_USER, CVE_KEY);
+    let cv = cve.start().await.unwrap();
+    let advisories_vars: std::collections::HashMap<String, String> = [
+        ("PSRT_GITHUB_APP_ID", APP_ID.to_string()),
+        ("PSRT_GITHUB_APP_KEY", APP_KEY.to_owned()),
+        ("GITHUB_API_URL", gh.url()),
+        ("PSRT_CVE_API_URL", cv.url()),
+        ("PSRT_CVE_API_USER", CVE_USER.to_owned()),
+        ("PSRT_CVE_API_KEY", CVE_KEY.to_owned()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
     let vars: std::collections::HashMap<String, String> = [
         ("GITHUB_TOKEN", TOKEN.to_owned()),
         ("GITHUB_API_URL", gh.url()),
@@ -354,8 +600,10 @@ async fn world() -> World {
         mailman,
         discord,
         sink,
+        cve,
         env: psrt::config::Env::from_vars(&vars),
-        _servers: (gh, mm, dc, smtp),
+        advisories_env: psrt::config::Env::from_vars(&advisories_vars),
+        _servers: (gh, mm, dc, smtp, cv),
         smtp_port,
     }
 }
@@ -446,6 +694,7 @@ async fn night(
     fair_weather: bool,
     figures: &mut Figures,
     sent: &mut BTreeMap<String, usize>,
+    track: &mut Track,
 ) -> bool {
     let now = night_time(n);
     // The world moves: invitations are accepted, reports come and change.
@@ -461,7 +710,19 @@ async fn night(
             if let Some(c) = r.coordinator {
                 a = a.coordinator(c);
             }
+            a.state = r.state.to_owned();
+            if let Some(reporter) = r.reporter {
+                w.github.user(reporter);
+                a.author = Some(reporter.to_owned());
+                a.credits.push((reporter.to_owned(), "reporter".to_owned()));
+            }
+            a.cve_id = r.cve_id.map(str::to_owned);
+            a.collaborating_users = r.users.iter().map(|u| (*u).to_owned()).collect();
             w.github.advisory(a);
+        }
+        for (_, title) in r.titles.iter().filter(|(when, _)| r.appears + when == n) {
+            w.github
+                .update_advisory(&r.ghsa, |a| a.summary = (*title).to_owned());
         }
         if r.published == Some(n) {
             w.github
@@ -688,13 +949,31 @@ async fn night(
         }
     }
 
+    // The night's hourly advisory runs (after the nightly: they share the
+    // ledger, under the same lock in the workflows).
+    let advisories_converged = hourly_runs(
+        w,
+        cfg,
+        n,
+        roster,
+        stats,
+        ledger_path,
+        fair_weather,
+        figures,
+        track,
+    )
+    .await;
+
     if !fair_weather {
         return false;
     }
     // Converged: a fault-free read finds nothing to do, nothing is due.
+    let on_disk = Ledger::load(ledger_path)
+        .unwrap_or_else(|e| panic!("night {n}: the ledger does not load: {e}"));
     let check = fair.plans(w, roster).await;
     let due = psrt::deadlines::run(&fair.github, roster, &on_disk, now, None).await;
-    check.iter().all(|r| r.changes.is_empty())
+    advisories_converged
+        && check.iter().all(|r| r.changes.is_empty())
         && due.errors.is_empty()
         && due.evaluations.iter().all(|e| e.due.is_empty())
 }
@@ -813,9 +1092,16 @@ pub async fn soak(cfg: &Config) -> Figures {
     }
     w.sink
         .set_chaos(Some((cfg.seed.wrapping_add(99), cfg.fault_rate)));
+    // CVE Services: the same weather, in its own dialect (no GitHub 403s).
+    let mut c = Chaos::new(cfg.seed.wrapping_mul(31).wrapping_add(7), cfg.fault_rate);
+    c.kinds = FaultKind::PLAIN.to_vec();
+    c.stall = cfg.timeout + Duration::from_millis(200);
+    w.cve.knobs.set_chaos(Some(c));
+    let mut track = Track::default();
     let versions = versions();
-    let rosters: Vec<psrt::roster::Roster> =
-        versions.iter().map(|v| parse(&roster_text(v))).collect();
+    let rosters: Vec<psrt::roster::Roster> = (0..versions.len())
+        .map(|v| parse(&roster_text(&versions, v)))
+        .collect();
     let fair = Clients::new(&w, cfg, &stats, &rosters[0]).await;
     let mut figures = Figures::default();
     let mut sent = BTreeMap::new();
@@ -833,6 +1119,7 @@ pub async fn soak(cfg: &Config) -> Figures {
             false,
             &mut figures,
             &mut sent,
+            &mut track,
         )
         .await;
         figures.nights += 1;
@@ -844,6 +1131,11 @@ pub async fn soak(cfg: &Config) -> Figures {
         }
         k.set_chaos(None);
     }
+    for (kind, c) in w.cve.knobs.chaos_injected() {
+        *figures.faults.entry(kind).or_insert(0) += c;
+        figures.advisories.cve_faults += c;
+    }
+    w.cve.knobs.set_chaos(None);
     figures.smtp_faults = w.sink.chaos_injected();
     w.sink.set_chaos(None);
     let last = rosters.last().expect("a roster");
@@ -861,6 +1153,7 @@ pub async fn soak(cfg: &Config) -> Figures {
             true,
             &mut figures,
             &mut sent,
+            &mut track,
         )
         .await;
         figures.nights += 1;
@@ -896,4 +1189,506 @@ async fn sixty_nights_of_faults_break_no_invariant_and_one_fair_night_converges(
     assert!(f.retries > 0);
     assert_eq!(f.nights_to_converge, 1);
     assert!(f.messages_sent >= 20, "{}", f.messages_sent);
+}
+
+/// What the advisory invariants remember across runs.
+#[derive(Debug, Default)]
+pub struct Track {
+    /// Fix pull requests opened: (GHSA id, index in its `fixes`).
+    fixes_opened: BTreeSet<(String, usize)>,
+    /// Reports whose fork creation completed.
+    forked: BTreeSet<String>,
+    /// (GHSA id, login): a former member without access there.
+    revoked: BTreeSet<(String, String)>,
+    /// GHSA id → the CVE id the ledger held for it.
+    ledger_ids: BTreeMap<String, String>,
+    /// CVE id → the report it belongs to.
+    owner: BTreeMap<String, String>,
+    /// Ledger entries for a reservation whose answer was lost, seen so far.
+    pending_seen: BTreeSet<String>,
+}
+
+fn fork_of(r: &Report) -> String {
+    let (owner, name) = r.repo.split_once('/').unwrap_or(("", r.repo));
+    format!("{owner}/{name}-{}", r.ghsa.to_ascii_lowercase())
+}
+
+/// Opens the fix pull requests that are due and whose fork exists.
+fn open_fixes(w: &World, n: usize, track: &mut Track) {
+    for r in advisories() {
+        let Some(a) = w.github.get_advisory(&r.ghsa) else {
+            continue;
+        };
+        if a.private_fork.is_none() {
+            continue;
+        }
+        for (i, (when, author, reviews)) in r.fixes.iter().enumerate() {
+            if r.appears + when <= n && track.fixes_opened.insert((r.ghsa.clone(), i)) {
+                w.github.pull_with_reviews(&fork_of(&r), author, reviews);
+            }
+        }
+    }
+}
+
+fn snapshot(w: &World) -> BTreeMap<String, FakeAdvisory> {
+    w.github.with(|s| {
+        s.advisories
+            .iter()
+            .map(|a| (a.ghsa_id.clone(), a.clone()))
+            .collect()
+    })
+}
+
+fn lower(v: &[String]) -> BTreeSet<String> {
+    v.iter().map(|s| s.to_ascii_lowercase()).collect()
+}
+
+/// `…/security-advisories/GHSA-…[/forks]` → the GHSA id.
+fn ghsa_in(path: &str) -> Option<String> {
+    let rest = path.split("/security-advisories/").nth(1)?;
+    Some(rest.split(['/', '?']).next()?.to_owned())
+}
+
+/// Every string in the ledger file is a GHSA id, a message key, a CVE id
+/// or a time; none is (or holds) a person.
+fn assert_ledger_holds_nobody(n: usize, path: &std::path::Path, people: &BTreeSet<String>) {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return;
+    };
+    let v: serde_json::Value = serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("night {n}: the ledger is not JSON: {e}"));
+    fn strings(v: &serde_json::Value, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::String(s) => out.push(s.clone()),
+            serde_json::Value::Array(a) => a.iter().for_each(|x| strings(x, out)),
+            serde_json::Value::Object(o) => {
+                for (k, x) in o {
+                    out.push(k.clone());
+                    strings(x, out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut all = Vec::new();
+    strings(&v, &mut all);
+    for s in all {
+        let l = s.to_ascii_lowercase();
+        assert!(
+            !l.contains('@') && !people.contains(&l),
+            "night {n}: the ledger holds a person: {s}"
+        );
+        let known_shape = l.starts_with("ghsa-")
+            || l.starts_with("cve-")
+            || l.starts_with("warn-")
+            || l.starts_with("overdue-")
+            || s.parse::<DateTime<Utc>>().is_ok()
+            || [
+                "version",
+                "reports",
+                "sent",
+                "cve_reserved",
+                "cve_pending",
+                "id",
+                "at",
+                "since",
+                "unassigned",
+                "reassign",
+            ]
+            .contains(&l.as_str());
+        assert!(known_shape, "night {n}: the ledger holds {s:?}");
+    }
+}
+
+/// The night's hourly runs of `psrt advisories --apply`, wired as the
+/// command wires them (the App's installation tokens scoped by
+/// `github_scope`, CVE Services for `cve.org`), each checked against the
+/// invariants. Returns whether, after them, the lifecycle has converged.
+#[allow(clippy::too_many_arguments)]
+async fn hourly_runs(
+    w: &World,
+    cfg: &Config,
+    n: usize,
+    roster: &psrt::roster::Roster,
+    stats: &Arc<RetryStats>,
+    ledger_path: &std::path::Path,
+    fair_weather: bool,
+    figures: &mut Figures,
+    track: &mut Track,
+) -> bool {
+    let former: BTreeSet<String> = roster
+        .emeritus
+        .iter()
+        .filter_map(|e| Some(e.github.as_ref()?.key()))
+        .collect();
+    let templates = psrt::notify::Templates::built_in();
+    let people = people();
+    let gh_env = w.advisories_env.github.as_ref().expect("the App's env");
+    let (Some(settings), Ok(cve_env)) = (&roster.cve, &w.advisories_env.cve) else {
+        panic!("the soak's roster has a cve section and CVE Services is configured");
+    };
+    let runs = if fair_weather {
+        HOURLY_RUNS_FAIR
+    } else {
+        HOURLY_RUNS
+    };
+    for hour in 0..runs {
+        let now = night_time(n) + chrono::Duration::hours(hour as i64);
+        open_fixes(w, n, track);
+        let tuning = if fair_weather {
+            psrt::github::Tuning::local()
+        } else {
+            tuning(cfg, stats)
+        };
+        let before = snapshot(w);
+        let gh_mark = w.github.knobs.log().len();
+        let cve_mark = w.cve.knobs.log().len();
+        let mut ledger = Ledger::load(ledger_path)
+            .unwrap_or_else(|e| panic!("night {n}: the ledger does not load: {e}"));
+        let pending_before: BTreeSet<String> = ledger
+            .reports
+            .iter()
+            .filter(|(_, r)| r.cve_pending.is_some())
+            .map(|(g, _)| g.clone())
+            .collect();
+        let cve = psrt::cve::CveServices::new(cve_env, &settings.org, &tuning.retry)
+            .expect("a CVE Services client");
+        let report = match psrt::github::GitHub::connect(
+            gh_env,
+            psrt::advisories::github_scope(roster, true),
+            tuning,
+        )
+        .await
+        {
+            Ok(gh) => Some(
+                psrt::advisories::run(
+                    &gh,
+                    roster,
+                    psrt::advisories::Options {
+                        apply: true,
+                        now,
+                        mailer: None,
+                        templates: &templates,
+                        cve: Ok(&cve),
+                        ledger: &mut ledger,
+                        ledger_path: Some(ledger_path),
+                    },
+                )
+                .await,
+            ),
+            Err(_) => None,
+        };
+        w.github.knobs.settle(Duration::from_secs(5)).await;
+        w.cve.knobs.settle(Duration::from_secs(5)).await;
+        figures.advisories.runs += 1;
+        if report.as_ref().is_none_or(|r| r.failed()) {
+            figures.advisories.runs_failed += 1;
+        }
+        let after = snapshot(w);
+        let gh_log = w.github.knobs.log();
+        let gh_log = gh_log.get(gh_mark..).unwrap_or_default();
+        let cve_log = w.cve.knobs.log();
+        let cve_log = cve_log.get(cve_mark..).unwrap_or_default();
+        figures.advisories.github_requests += gh_log.len() as u64;
+        figures.advisories.cve_requests += cve_log.len() as u64;
+        figures.requests += (gh_log.len() + cve_log.len()) as u64;
+        figures.writes += gh_log
+            .iter()
+            .chain(cve_log)
+            .filter(|l| l.is_write())
+            .count() as u64;
+        let at = format!("night {n}, run {hour}");
+
+        // At most one PATCH per advisory per run: a second one only retries
+        // a PATCH whose answer did not arrive.
+        let mut last: BTreeMap<String, &psrt::fakes::Logged> = BTreeMap::new();
+        for l in gh_log {
+            let Some(g) = ghsa_in(&l.path) else { continue };
+            if l.method == http::Method::PATCH {
+                figures.advisories.patches += 1;
+                if let Some(prev) = last.get(&g) {
+                    assert!(
+                        prev.fault.is_some(),
+                        "{at}: a second PATCH of {g} after one that was answered ({prev})"
+                    );
+                }
+                last.insert(g.clone(), l);
+            }
+            // No fork created twice for one report.
+            if l.method == http::Method::POST && l.path.ends_with("/forks") {
+                let had = before.get(&g).is_some_and(|a| a.private_fork.is_some());
+                assert!(!had, "{at}: a fork requested again for {g}");
+                if l.fault.is_none() && (200..300).contains(&l.status) {
+                    assert!(track.forked.insert(g.clone()), "{at}: {g} forked twice");
+                }
+            }
+        }
+
+        for (g, a) in &after {
+            let Some(b) = before.get(g) else { continue };
+            // Nothing closed or published except by a title tag.
+            if a.state != b.state {
+                let asked = tagged_state(&b.summary);
+                let ok = match (b.state.as_str(), a.state.as_str()) {
+                    ("triage", "draft") => asked == Some("draft"),
+                    ("triage" | "draft", "closed") => asked == Some("closed"),
+                    _ => false,
+                };
+                assert!(ok, "{at}: {g} went {} → {} untagged", b.state, a.state);
+            }
+            // No credit overwritten or removed.
+            let credits: BTreeSet<(String, String)> = a
+                .credits
+                .iter()
+                .map(|(l, t)| (l.to_ascii_lowercase(), t.clone()))
+                .collect();
+            for (l, t) in &b.credits {
+                assert!(
+                    credits.contains(&(l.to_ascii_lowercase(), t.clone())),
+                    "{at}: {g}: the {t} credit of {l} was overwritten"
+                );
+            }
+            let logins: Vec<String> = a
+                .credits
+                .iter()
+                .map(|(l, _)| l.to_ascii_lowercase())
+                .collect();
+            let unique: BTreeSet<&String> = logins.iter().collect();
+            assert_eq!(
+                unique.len(),
+                logins.len(),
+                "{at}: {g}: two credits for one user"
+            );
+            // The team on an open report is never removed.
+            if matches!(b.state.as_str(), "triage" | "draft")
+                && lower(&b.collaborating_teams).contains("psrt")
+            {
+                assert!(
+                    lower(&a.collaborating_teams).contains("psrt"),
+                    "{at}: {g}: the team lost access"
+                );
+            }
+            // A former member's access is never granted back.
+            let users = lower(&a.collaborating_users);
+            let had = lower(&b.collaborating_users);
+            for f in &former {
+                if users.contains(f) {
+                    assert!(
+                        had.contains(f),
+                        "{at}: {g}: former member {f} granted access"
+                    );
+                    assert!(
+                        !track.revoked.contains(&(g.clone(), f.clone())),
+                        "{at}: {g}: former member {f} granted access back"
+                    );
+                } else if !matches!(a.state.as_str(), "published" | "withdrawn") {
+                    track.revoked.insert((g.clone(), f.clone()));
+                }
+            }
+            // The CVE id a report arrived with never changes.
+            if b.cve_id.is_some() {
+                assert_eq!(a.cve_id, b.cve_id, "{at}: {g}: its CVE id changed");
+            }
+        }
+
+        // CVE ids: each reserved id belongs to one report of cve.repos that
+        // had none, no report ever gets two, and one reserved but on neither
+        // the ledger nor an advisory is only allowed while the ledger says
+        // its answer was lost (the next run finds it again).
+        let ledger = Ledger::load(ledger_path)
+            .unwrap_or_else(|e| panic!("{at}: the ledger does not load: {e}"));
+        assert_ledger_holds_nobody(n, ledger_path, &people);
+        let pending: BTreeSet<String> = ledger
+            .reports
+            .iter()
+            .filter(|(_, r)| r.cve_pending.is_some())
+            .map(|(g, _)| g.clone())
+            .collect();
+        for g in pending.difference(&pending_before) {
+            track.pending_seen.insert(g.clone());
+        }
+        for g in pending_before.difference(&pending) {
+            if ledger.cve_reserved(g).is_some() || after.get(g).is_some_and(|a| a.cve_id.is_some())
+            {
+                figures.advisories.cve_recovered += 1;
+            }
+        }
+        for (g, r) in &ledger.reports {
+            if let Some(c) = &r.cve_reserved {
+                let was = track
+                    .ledger_ids
+                    .entry(g.clone())
+                    .or_insert_with(|| c.id.clone());
+                assert_eq!(*was, c.id, "{at}: {g}: the ledger's CVE id changed");
+            }
+        }
+        let mut orphans = Vec::new();
+        for id in w.cve.reserved() {
+            let on_advisory = after
+                .values()
+                .find(|a| a.cve_id.as_deref() == Some(id.as_str()))
+                .map(|a| a.ghsa_id.clone());
+            let in_ledger = ledger
+                .reports
+                .iter()
+                .find(|(_, r)| r.cve_reserved.as_ref().is_some_and(|c| c.id == id))
+                .map(|(g, _)| g.clone());
+            let Some(g) = on_advisory
+                .or(in_ledger)
+                .or_else(|| track.owner.get(&id).cloned())
+            else {
+                orphans.push(id);
+                continue;
+            };
+            let report = advisories().into_iter().find(|r| r.ghsa == g);
+            assert!(
+                report
+                    .as_ref()
+                    .is_some_and(|r| r.repo.eq_ignore_ascii_case(CVE_REPO)),
+                "{at}: {id} reserved for {g}, outside cve.repos"
+            );
+            assert!(
+                report.is_some_and(|r| r.cve_id.is_none()),
+                "{at}: {id} reserved for {g}, which arrived with an id"
+            );
+            let owner = track.owner.entry(id.clone()).or_insert_with(|| g.clone());
+            assert_eq!(*owner, g, "{at}: {id} moved from {owner} to {g}");
+        }
+        let mut per_report: BTreeMap<&String, usize> = BTreeMap::new();
+        for g in track.owner.values() {
+            *per_report.entry(g).or_default() += 1;
+        }
+        for (g, count) in per_report {
+            assert_eq!(count, 1, "{at}: {count} CVE ids reserved for {g}");
+        }
+        assert!(
+            orphans.len() <= pending.len(),
+            "{at}: CVE ids reserved and lost (on no advisory, in no ledger entry, no lost answer recorded): {orphans:?}; CVE Services' log: {:?}",
+            cve_log.iter().map(ToString::to_string).collect::<Vec<_>>()
+        );
+        // A reserved id in the ledger is the one that ends up on the advisory.
+        for (g, a) in &after {
+            if let (Some(id), Some(kept)) = (&a.cve_id, track.ledger_ids.get(g)) {
+                assert_eq!(id, kept, "{at}: {g} carries an id other than the ledger's");
+            }
+        }
+    }
+    figures.advisories.cve_reserved = w.cve.reserved().len() as u64;
+    figures.advisories.forks = track.forked.len() as u64;
+    let now_state = snapshot(w);
+    figures.advisories.credits = now_state
+        .values()
+        .flat_map(|a| &a.credits)
+        .filter(|(_, t)| t.starts_with("remediation_"))
+        .count() as u64;
+    if !fair_weather {
+        return false;
+    }
+
+    // Converged: every draft of cve.repos has its fork, CVE id, team and
+    // credits; every tagged report is in its target state; the ledger holds
+    // no reservation; a dry run plans nothing.
+    let mut converged = true;
+    let mut why = Vec::new();
+    for r in advisories() {
+        let Some(a) = now_state.get(&r.ghsa) else {
+            continue;
+        };
+        if let Some(target) = r
+            .titles
+            .iter()
+            .rfind(|(when, _)| r.appears + when <= n)
+            .and_then(|(_, t)| tagged_state(t))
+        {
+            if a.state != target && !(target == "draft" && a.state == "closed") {
+                why.push(format!("{}: {} rather than {target}", r.ghsa, a.state));
+            }
+        }
+        if a.state == "draft" {
+            if a.private_fork.is_none() {
+                why.push(format!("{}: a draft without its fork", r.ghsa));
+            }
+            if r.repo == CVE_REPO && a.cve_id.is_none() {
+                why.push(format!("{}: a draft without a CVE id", r.ghsa));
+            }
+            if !lower(&a.collaborating_teams).contains("psrt") {
+                why.push(format!("{}: a draft without the team", r.ghsa));
+            }
+            let credited: BTreeSet<String> = a
+                .credits
+                .iter()
+                .map(|(l, _)| l.to_ascii_lowercase())
+                .collect();
+            for (i, (_, author, reviews)) in r.fixes.iter().enumerate() {
+                if !track.fixes_opened.contains(&(r.ghsa.clone(), i)) {
+                    why.push(format!("{}: fix {i} never opened", r.ghsa));
+                    continue;
+                }
+                let approvers = reviews
+                    .iter()
+                    .filter(|(_, s)| *s == "APPROVED")
+                    .map(|(who, _)| *who);
+                for who in std::iter::once(*author).chain(approvers) {
+                    if !credited.contains(who) {
+                        why.push(format!("{}: a remediator without a credit", r.ghsa));
+                    }
+                }
+            }
+        }
+        if let Some(reporter) = r.reporter {
+            let theirs: Vec<&String> = a
+                .credits
+                .iter()
+                .filter(|(l, _)| l == reporter)
+                .map(|(_, t)| t)
+                .collect();
+            assert_eq!(
+                theirs,
+                ["reporter"],
+                "night {n}: {}: the reporter's credit",
+                r.ghsa
+            );
+        }
+    }
+    let ledger = Ledger::load(ledger_path).unwrap_or_default();
+    if ledger
+        .reports
+        .values()
+        .any(|r| r.cve_reserved.is_some() || r.cve_pending.is_some())
+    {
+        why.push("the ledger still holds a reservation".into());
+    }
+    let mut dry_ledger = ledger.clone();
+    let gh = psrt::github::GitHub::connect(
+        gh_env,
+        psrt::advisories::github_scope(roster, false),
+        psrt::github::Tuning::local(),
+    )
+    .await
+    .expect("connect in fair weather");
+    let cve =
+        psrt::cve::CveServices::new(cve_env, &settings.org, &psrt::github::Tuning::local().retry)
+            .expect("a CVE Services client");
+    let dry = psrt::advisories::run(
+        &gh,
+        roster,
+        psrt::advisories::Options {
+            apply: false,
+            now: night_time(n) + chrono::Duration::hours(runs as i64),
+            mailer: None,
+            templates: &templates,
+            cve: Ok(&cve),
+            ledger: &mut dry_ledger,
+            ledger_path: None,
+        },
+    )
+    .await;
+    if dry.updates != 0 || dry.error.is_some() {
+        why.push(format!("a dry run still plans: {}", dry.text()));
+    }
+    if !why.is_empty() {
+        eprintln!("night {n}: advisories not converged: {why:?}");
+        converged = false;
+    }
+    converged
 }
