@@ -1121,7 +1121,7 @@ async fn cve_reservation_matches_cve_services_description() {
         psrt::cve::is_cve_id(&id) && id.starts_with("CVE-2026-"),
         "{id}"
     );
-    assert_eq!(cve.reserved(), [id.clone()]);
+    assert_eq!(cve.reserved(), std::slice::from_ref(&id));
     // Listing the org's reserved ids (how a lost answer is found), paged.
     cve.with(|s| s.page_size = 1);
     let second = client.reserve(2026).await.unwrap();
