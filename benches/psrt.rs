@@ -55,11 +55,13 @@ async fn soak_long() {
     let mut runs: Vec<soak::Config> = (1..=5)
         .map(|seed| soak::Config {
             fault_rate: 0.20,
+            hourly_every: 1,
             ..soak::Config::ci(seed)
         })
         .collect();
     runs.push(soak::Config {
         nights: 365,
+        hourly_every: 1,
         ..soak::Config::ci(2027)
     });
     let mut total = soak::Figures::default();
