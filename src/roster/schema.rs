@@ -10,10 +10,9 @@ use std::sync::LazyLock;
 
 use chrono::NaiveDate;
 use serde_json::Value;
-use serde_saphyr::Spanned;
 
 use super::model::Roster;
-use super::source::{Node, Seg, display_path, loc_of};
+use super::source::{Node, Seg, Spanned, display_path, loc_of};
 use crate::diag::Diagnostic;
 
 /// Where the committed schema lives, relative to the repository root.
