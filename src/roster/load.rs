@@ -101,10 +101,18 @@ pub fn parse(bytes: &[u8]) -> Result<Loaded, LoadError> {
 
 /// The tree of `text`: read straight from the parser's events when
 /// [`yaml::read`] can vouch for it (every roster), else through
-/// serde-saphyr, which also words every YAML error.
+/// serde-saphyr, which also words every YAML error. Debug builds (every
+/// test) check that the two agree on each roster read.
 fn parse_tree(text: &str) -> Result<Spanned<Node>, Diagnostic> {
     match yaml::read(text) {
-        Some(root) => Ok(root),
+        Some(root) => {
+            debug_assert_eq!(
+                Ok(&root),
+                parse_tree_general(text).as_ref(),
+                "the event reader and serde-saphyr disagree"
+            );
+            Ok(root)
+        }
         None => parse_tree_general(text),
     }
 }
