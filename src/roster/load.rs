@@ -10,7 +10,7 @@ use super::source::{Node, Seg, Source, Spanned};
 use super::yaml;
 use crate::diag::{Diagnostic, Loc};
 use serde::de::value::{Error as DeError, MapDeserializer, SeqDeserializer};
-use serde::de::{Deserializer, Error as _, IntoDeserializer, Visitor};
+use serde::de::{Deserialize, Deserializer, Error as _, IntoDeserializer, Visitor};
 
 /// A roster that has been read and has the right shape. Rules beyond shape
 /// are checked by [`super::validate`].
@@ -203,6 +203,11 @@ fn loc_of_offset(bytes: &[u8], offset: usize) -> Loc {
 /// no copy). A failure here means the model and the schema disagree; it is
 /// still reported at the right place rather than as a crash.
 fn to_roster(source: &Source) -> Result<Roster, Diagnostic> {
+    // Without path tracking first (it records every key it passes, a string
+    // each); only a failure is read again to find where it is.
+    if let Ok(roster) = Roster::deserialize(NodeDe(&source.root.value)) {
+        return Ok(roster);
+    }
     serde_path_to_error::deserialize::<_, Roster>(NodeDe(&source.root.value)).map_err(|e| {
         let path: Vec<Seg> = e
             .path()
