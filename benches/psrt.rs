@@ -19,6 +19,8 @@ fn main() {
     println!("| benchmark | figure |\n|---|---|");
     if wanted("check") {
         check_10k();
+    } else if wanted("phases") {
+        check_phases();
     }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -288,6 +290,11 @@ fn check_10k() {
     check_n(10_000, false);
     check_encrypted(10_000);
     pyyaml(&roster_with(10_000, true), "all 8 member fields");
+    check_phases();
+}
+
+/// Where the full-field check's time goes, phase by phase (`-- phases`).
+fn check_phases() {
     // The floor: serde-saphyr's own parser, events only, and typed without spans.
     let text = roster_with(10_000, true);
     let (median, _) = time(15, || {
@@ -298,6 +305,42 @@ fn check_10k() {
     });
     println!(
         "| the YAML parser alone on the full-field file (floor) | median {:.1} ms |",
+        median.as_secs_f64() * 1e3
+    );
+    // Where the check's time goes: the tree from the parser's events (what
+    // `psrt check` reads), the same tree through serde-saphyr's `Spanned`
+    // (the general path, before), the schema walk, the typed model.
+    let (median, _) = time(15, || psrt::roster::yaml::read(&text).expect("fast path"));
+    println!(
+        "| the tree with positions from the parser's events (`roster::yaml::read`) | median {:.1} ms |",
+        median.as_secs_f64() * 1e3
+    );
+    let (median, _) = time(7, || {
+        psrt::roster::load::parse_tree_general(&text).expect("valid")
+    });
+    println!(
+        "| the same tree through serde-saphyr's `Spanned<Node>` (the general path) | median {:.1} ms |",
+        median.as_secs_f64() * 1e3
+    );
+    let root = psrt::roster::yaml::read(&text).expect("fast path");
+    let (median, _) = time(15, || {
+        let mut diags = Vec::new();
+        psrt::roster::schema::check(&root, &mut diags);
+        assert!(diags.is_empty());
+    });
+    println!(
+        "| the schema walk on that tree | median {:.1} ms |",
+        median.as_secs_f64() * 1e3
+    );
+    let loaded = psrt::roster::parse(text.as_bytes()).expect("valid");
+    let (median, _) = time(15, || {
+        psrt::roster::validate::validate(
+            &loaded,
+            chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(),
+        )
+    });
+    println!(
+        "| validation of the loaded roster | median {:.1} ms |",
         median.as_secs_f64() * 1e3
     );
     let (median, _) = time(15, || {

@@ -14,7 +14,7 @@
 use chrono::NaiveDate;
 
 use super::load::Loaded;
-use super::source::{Node, loc_of};
+use super::source::{Node, Spanned, loc_of};
 use crate::diag::Diagnostic;
 
 /// Fields an emeritus entry keeps from a member's entry.
@@ -60,7 +60,7 @@ fn lines(text: &str) -> Vec<&str> {
 /// follows, not to the item before them.
 fn item_ranges(
     ls: &[&str],
-    items: &[serde_saphyr::Spanned<Node>],
+    items: &[Spanned<Node>],
     key_indent: usize,
 ) -> (Vec<(usize, usize)>, usize) {
     let starts: Vec<usize> = items
@@ -193,7 +193,7 @@ fn shift(line: &str, delta: isize) -> String {
 /// escaping in that style (the callers' values are base64).
 pub fn replace_scalars(
     text: &str,
-    edits: &[(&serde_saphyr::Spanned<Node>, String)],
+    edits: &[(&Spanned<Node>, String)],
 ) -> Result<String, EditError> {
     let mut ranges = Vec::with_capacity(edits.len());
     for (node, value) in edits {
@@ -224,12 +224,11 @@ pub fn replace_scalars(
 }
 
 /// The byte range of a one-line scalar, quotes included.
-fn scalar_extent(text: &str, node: &serde_saphyr::Spanned<Node>) -> Option<(usize, usize)> {
+fn scalar_extent(text: &str, node: &Spanned<Node>) -> Option<(usize, usize)> {
     if !matches!(node.value, Node::Str(_)) {
         return None;
     }
-    let span = node.referenced.span();
-    let mut start = usize::try_from(span.byte_offset()?).ok()?;
+    let mut start = node.offset?;
     let bytes = text.as_bytes();
     // The span may start inside the quotes.
     if start > 0

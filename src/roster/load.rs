@@ -4,14 +4,13 @@
 
 use std::path::Path;
 
-use serde::de::value::{Error as DeError, MapDeserializer, SeqDeserializer};
-use serde::de::{Deserializer, Error as _, IntoDeserializer, Visitor};
-use serde_saphyr::Spanned;
-
 use super::model::Roster;
 use super::schema;
-use super::source::{Node, Seg, Source};
+use super::source::{Node, Seg, Source, Spanned};
+use super::yaml;
 use crate::diag::{Diagnostic, Loc};
+use serde::de::value::{Error as DeError, MapDeserializer, SeqDeserializer};
+use serde::de::{Deserialize, Deserializer, Error as _, IntoDeserializer, Visitor};
 
 /// A roster that has been read and has the right shape. Rules beyond shape
 /// are checked by [`super::validate`].
@@ -100,7 +99,27 @@ pub fn parse(bytes: &[u8]) -> Result<Loaded, LoadError> {
     }
 }
 
+/// The tree of `text`: read straight from the parser's events when
+/// [`yaml::read`] can vouch for it (every roster), else through
+/// serde-saphyr, which also words every YAML error. Debug builds (every
+/// test) check that the two agree on each roster read.
 fn parse_tree(text: &str) -> Result<Spanned<Node>, Diagnostic> {
+    match yaml::read(text) {
+        Some(root) => {
+            debug_assert_eq!(
+                Ok(&root),
+                parse_tree_general(text).as_ref(),
+                "the event reader and serde-saphyr disagree"
+            );
+            Ok(root)
+        }
+        None => parse_tree_general(text),
+    }
+}
+
+/// The tree through serde-saphyr's `Spanned` deserialisation: anchors,
+/// aliases, merge keys, tags, and the wording and position of every error.
+pub fn parse_tree_general(text: &str) -> Result<Spanned<Node>, Diagnostic> {
     let options = serde_saphyr::options! {
         strict_booleans: true,
         with_snippet: false,
@@ -184,6 +203,11 @@ fn loc_of_offset(bytes: &[u8], offset: usize) -> Loc {
 /// no copy). A failure here means the model and the schema disagree; it is
 /// still reported at the right place rather than as a crash.
 fn to_roster(source: &Source) -> Result<Roster, Diagnostic> {
+    // Without path tracking first (it records every key it passes, a string
+    // each); only a failure is read again to find where it is.
+    if let Ok(roster) = Roster::deserialize(NodeDe(&source.root.value)) {
+        return Ok(roster);
+    }
     serde_path_to_error::deserialize::<_, Roster>(NodeDe(&source.root.value)).map_err(|e| {
         let path: Vec<Seg> = e
             .path()

@@ -9,6 +9,7 @@ pub mod online;
 pub mod schema;
 pub mod source;
 pub mod validate;
+pub mod yaml;
 
 pub use load::{LoadError, Loaded, load, parse};
 pub use model::*;

@@ -10,10 +10,9 @@ use std::sync::LazyLock;
 
 use chrono::NaiveDate;
 use serde_json::Value;
-use serde_saphyr::Spanned;
 
 use super::model::Roster;
-use super::source::{Node, Seg, display_path, loc_of};
+use super::source::{Node, Seg, Spanned, display_path, loc_of};
 use crate::diag::Diagnostic;
 
 /// Where the committed schema lives, relative to the repository root.
@@ -44,15 +43,74 @@ pub fn schema_text() -> String {
 
 /// Checks `root` against the roster schema; appends a diagnostic per problem.
 pub fn check(root: &Spanned<Node>, out: &mut Vec<Diagnostic>) {
-    let walker = Walker { root: schema() };
+    let walker = Walker {
+        root: schema(),
+        views: &VIEWS,
+    };
     walker.check(schema(), root, &mut Vec::new(), out);
 }
 
+/// What the walk asks of a schema object on every node, looked up once:
+/// the `$ref` followed, and the keywords read per node (a roster of 10,000
+/// members visits each schema object thousands of times).
+struct View<'s> {
+    target: &'s Value,
+    def: Option<&'s str>,
+    alts: Option<&'s [Value]>,
+    types: Option<&'s Value>,
+    options: Option<&'s [Value]>,
+    date: bool,
+    pattern: Option<&'s str>,
+    items: Option<&'s Value>,
+}
+
+/// Every schema object's [`View`], by address.
+static VIEWS: LazyLock<std::collections::HashMap<usize, View<'static>>> = LazyLock::new(|| {
+    let walker = Walker {
+        root: schema(),
+        views: &EMPTY_VIEWS,
+    };
+    let mut views = std::collections::HashMap::new();
+    let mut todo = vec![schema()];
+    while let Some(v) = todo.pop() {
+        match v {
+            Value::Object(m) => {
+                views.insert(std::ptr::from_ref(v) as usize, walker.view(v));
+                todo.extend(m.values());
+            }
+            Value::Array(a) => todo.extend(a),
+            _ => {}
+        }
+    }
+    views
+});
+static EMPTY_VIEWS: LazyLock<std::collections::HashMap<usize, View<'static>>> =
+    LazyLock::new(std::collections::HashMap::new);
+
 struct Walker<'s> {
     root: &'s Value,
+    views: &'s std::collections::HashMap<usize, View<'s>>,
 }
 
 impl<'s> Walker<'s> {
+    fn view(&self, schema: &'s Value) -> View<'s> {
+        let (s, def) = self.resolve(schema);
+        View {
+            target: s,
+            def,
+            alts: s
+                .get("anyOf")
+                .or_else(|| s.get("oneOf"))
+                .and_then(Value::as_array)
+                .map(Vec::as_slice),
+            types: s.get("type"),
+            options: s.get("enum").and_then(Value::as_array).map(Vec::as_slice),
+            date: s.get("format").and_then(Value::as_str) == Some("date"),
+            pattern: s.get("pattern").and_then(Value::as_str),
+            items: s.get("items"),
+        }
+    }
+
     /// Follows `$ref` to `#/$defs/Name`. Returns the target and its name.
     fn resolve(&self, mut s: &'s Value) -> (&'s Value, Option<&'s str>) {
         let mut name = None;
@@ -81,39 +139,41 @@ impl<'s> Walker<'s> {
         path: &mut Vec<Seg>,
         out: &mut Vec<Diagnostic>,
     ) {
-        let (s, def) = self.resolve(schema);
+        let looked_up;
+        let view = match self.views.get(&(std::ptr::from_ref(schema) as usize)) {
+            Some(view) => view,
+            None => {
+                looked_up = self.view(schema);
+                &looked_up
+            }
+        };
+        let (s, def) = (view.target, view.def);
 
-        if let Some(alts) = s
-            .get("anyOf")
-            .or_else(|| s.get("oneOf"))
-            .and_then(Value::as_array)
-        {
+        if let Some(alts) = view.alts {
             self.check_alternatives(s, alts, node, path, out);
             return;
         }
 
-        if let Some(types) = s.get("type") {
+        if let Some(types) = view.types {
             if !type_matches(types, &node.value) {
                 out.push(wrong_type(describe_types(types), node, path));
                 return;
             }
         }
 
-        if let Some(options) = s.get("enum").and_then(Value::as_array) {
+        if let Some(options) = view.options {
             check_enum(options, def, node, path, out);
         }
 
         match &node.value {
             Node::Str(text) => {
-                if s.get("format").and_then(Value::as_str) == Some("date")
-                    && NaiveDate::parse_from_str(text, "%Y-%m-%d").is_err()
-                {
+                if view.date && NaiveDate::parse_from_str(text, "%Y-%m-%d").is_err() {
                     out.push(
                         Diagnostic::error("date", loc_of(node), format!("`{text}` is not a date"))
                             .help("write dates as YYYY-MM-DD, e.g. 2025-11-01"),
                     );
                 }
-                if let Some(pattern) = s.get("pattern").and_then(Value::as_str) {
+                if let Some(pattern) = view.pattern {
                     let matches = regex_lite::Regex::new(pattern).is_ok_and(|re| re.is_match(text));
                     if !matches {
                         let what = s
@@ -131,7 +191,7 @@ impl<'s> Walker<'s> {
             Node::Int(n) => check_integer(*n, s, node, path, out),
             Node::Map(entries) => self.check_object(s, def, node, entries, path, out),
             Node::Seq(items) => {
-                if let Some(item_schema) = s.get("items") {
+                if let Some(item_schema) = view.items {
                     for (i, item) in items.iter().enumerate() {
                         path.push(Seg::Index(i));
                         self.check(item_schema, item, path, out);

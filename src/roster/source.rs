@@ -5,9 +5,41 @@
 use std::fmt;
 
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_saphyr::Spanned;
 
 use crate::diag::Loc;
+
+/// A value and where it starts: the line and column diagnostics show, and
+/// the byte offset the span-guided editor cuts at. [`super::yaml`] builds
+/// these from the parser's events; deserialising one through serde-saphyr
+/// (the general path) gives the same fields from `serde_saphyr::Spanned`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Spanned<T> {
+    pub value: T,
+    pub loc: Loc,
+    /// Byte offset of the node's first character in the source text.
+    pub offset: Option<usize>,
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Spanned<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = serde_saphyr::Spanned::<T>::deserialize(d)?;
+        let line = u32::try_from(s.referenced.line())
+            .unwrap_or(u32::MAX)
+            .max(1);
+        let col = u32::try_from(s.referenced.column())
+            .unwrap_or(u32::MAX)
+            .max(1);
+        Ok(Spanned {
+            value: s.value,
+            loc: Loc { line, col },
+            offset: s
+                .referenced
+                .span()
+                .byte_offset()
+                .and_then(|o| usize::try_from(o).ok()),
+        })
+    }
+}
 
 /// A YAML node. Keys are nodes too: YAML allows `1: x`, and the checker says
 /// why that is wrong instead of failing to read it.
@@ -60,13 +92,7 @@ impl Node {
 }
 
 pub fn loc_of<T>(node: &Spanned<T>) -> Loc {
-    let line = u32::try_from(node.referenced.line())
-        .unwrap_or(u32::MAX)
-        .max(1);
-    let col = u32::try_from(node.referenced.column())
-        .unwrap_or(u32::MAX)
-        .max(1);
-    Loc { line, col }
+    node.loc
 }
 
 impl<'de> Deserialize<'de> for Node {

@@ -114,6 +114,63 @@ proptest! {
         }
         assert_sane(&text);
     }
+
+    /// The event reader (`roster::yaml::read`) on arbitrary bytes: no
+    /// panic, and whenever it answers, its tree is serde-saphyr's, every
+    /// position included.
+    #[test]
+    fn the_event_reader_agrees_with_serde_saphyr_on_arbitrary_bytes(
+        bytes in prop::collection::vec(any::<u8>(), 0..2048)
+    ) {
+        agrees(&String::from_utf8_lossy(&bytes));
+    }
+
+    #[test]
+    fn the_event_reader_agrees_with_serde_saphyr_on_yaml_like_text(
+        text in "[ \\n\\t:\\-#\\[\\]{}\"'&*!|>%@,.~_+a-fx-z0-9]{0,400}"
+    ) {
+        agrees(&text);
+    }
+
+    #[test]
+    fn the_event_reader_agrees_with_serde_saphyr_on_mutated_rosters(
+        muts in prop::collection::vec(mutation(), 1..6)
+    ) {
+        let mut text = real_roster().as_bytes().to_vec();
+        for m in &muts {
+            text = apply(&text, m);
+        }
+        agrees(&String::from_utf8_lossy(&text));
+    }
+
+    /// Scalars shaped like numbers, booleans and nulls, as values and keys,
+    /// plain and quoted.
+    #[test]
+    fn the_event_reader_resolves_scalars_as_serde_saphyr_does(
+        v in "[-+]?(0[xXoObB])?[0-9a-fA-F_.eE]{0,12}|[-+]?\\.(inf|Inf|INF|nan|NaN)|~|null|Null|[tT]rue|FALSE|[0-9]{15,25}",
+        quote in prop::sample::select(vec!["", "'", "\""]),
+    ) {
+        for text in [
+            format!("k: {quote}{v}{quote}\n"),
+            format!("- {quote}{v}{quote}\n- [{v}, {{a: {v}}}]\n"),
+            format!("{quote}{v}{quote}: k\n"),
+            format!("{quote}{v}{quote}: k\nz: {v}\n"),
+        ] {
+            agrees(&text);
+        }
+    }
+}
+
+/// See `roster::yaml`: the fast reader's tree equals serde-saphyr's, or it
+/// defers to serde-saphyr.
+fn agrees(text: &str) {
+    if let Some(fast) = psrt::roster::yaml::read(text) {
+        assert_eq!(
+            Ok(&fast),
+            psrt::roster::load::parse_tree_general(text).as_ref(),
+            "{text:?}"
+        );
+    }
 }
 
 #[test]
