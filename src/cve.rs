@@ -85,6 +85,27 @@ struct ReservedId {
     state: Option<String>,
 }
 
+/// `Ok` for a 200; otherwise the error its status means.
+fn answered_ok(resp: &crate::net::rest::Response) -> Result<(), CveError> {
+    let status = resp.status.as_u16();
+    let reason = || resp.reason();
+    match status {
+        200 => Ok(()),
+        401 | 403 => Err(CveError::Unauthorized {
+            status,
+            reason: reason(),
+        }),
+        500..=599 => Err(CveError::Unavailable {
+            status,
+            reason: reason(),
+        }),
+        _ => Err(CveError::Refused {
+            status,
+            reason: reason(),
+        }),
+    }
+}
+
 impl CveServices {
     /// A client for the CNA `org` (its short name, e.g. `PSF`).
     pub fn new(env: &CveEnv, org: &str, retry: &RetryPolicy) -> anyhow::Result<Self> {
@@ -125,28 +146,7 @@ impl CveServices {
                 .rest
                 .send(Method::GET, &format!("/cve-id?{query}"), None, &[])
                 .await?;
-            let status = resp.status.as_u16();
-            match status {
-                200 => {}
-                401 | 403 => {
-                    return Err(CveError::Unauthorized {
-                        status,
-                        reason: resp.reason(),
-                    });
-                }
-                500..=599 => {
-                    return Err(CveError::Unavailable {
-                        status,
-                        reason: resp.reason(),
-                    });
-                }
-                _ => {
-                    return Err(CveError::Refused {
-                        status,
-                        reason: resp.reason(),
-                    });
-                }
-            }
+            answered_ok(&resp)?;
             let listed: Listed = resp.json().map_err(|e| CveError::Decode(e.to_string()))?;
             out.extend(
                 listed
@@ -189,28 +189,7 @@ impl CveServices {
             .finish();
         let path = format!("/cve-id?{query}");
         let resp = self.rest.send(Method::POST, &path, None, &[]).await?;
-        let status = resp.status.as_u16();
-        match status {
-            200 => {}
-            401 | 403 => {
-                return Err(CveError::Unauthorized {
-                    status,
-                    reason: resp.reason(),
-                });
-            }
-            500..=599 => {
-                return Err(CveError::Unavailable {
-                    status,
-                    reason: resp.reason(),
-                });
-            }
-            _ => {
-                return Err(CveError::Refused {
-                    status,
-                    reason: resp.reason(),
-                });
-            }
-        }
+        answered_ok(&resp)?;
         let reserved: Reserved = resp.json().map_err(|e| CveError::Decode(e.to_string()))?;
         match reserved.cve_ids.as_slice() {
             [one] if is_cve_id(&one.cve_id) => {
