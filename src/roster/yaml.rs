@@ -1,5 +1,6 @@
 //! YAML text → [`Node`] tree with positions, straight from `granit-parser`'s
-//! events (the parser serde-saphyr runs), in one pass.
+//! events (the parser serde-saphyr runs), in one pass; a large roster in two
+//! halves at once ([`read_in_two`]), one per core.
 //!
 //! This is the fast path of [`super::load`]. It builds exactly the tree that
 //! deserialising `Spanned<Node>` through serde-saphyr builds (same nodes,
@@ -55,16 +56,234 @@ enum Frame {
     ),
 }
 
+/// Where a piece of text starts in the whole: the parser of a piece counts
+/// lines and bytes from its own start; nodes are placed in the whole.
+#[derive(Clone, Copy, Default)]
+struct Base {
+    /// Line breaks before the piece.
+    lines: usize,
+    /// Bytes before the piece.
+    bytes: usize,
+    /// Open collections around the piece (for the depth budget).
+    depth: usize,
+}
+
+/// The tree of one piece of text, and what it cost against the budget.
+struct Piece {
+    root: Spanned<Node>,
+    events: usize,
+    nodes: usize,
+    /// The document ends with `...`, not at the end of the text.
+    explicit_end: bool,
+}
+
+/// Below this size one thread reads the whole text (and [`super::load`]
+/// walks the tree on one): a second one would not pay for itself.
+pub(super) const PARALLEL_BYTES: usize = 256 * 1024;
+
 /// The tree of a one-document YAML text, or `None` when serde-saphyr's
 /// path must decide (see the module documentation).
+///
+/// A large roster is read in two halves on two threads (see
+/// [`read_in_two`]); whenever the halves cannot vouch for the whole, the
+/// whole is read on one.
 pub fn read(text: &str) -> Option<Spanned<Node>> {
+    let two = text.len() >= PARALLEL_BYTES
+        && std::thread::available_parallelism().is_ok_and(|n| n.get() >= 2);
+    if two && let Some(root) = read_in_two(text) {
+        return Some(root);
+    }
+    read_whole(text)
+}
+
+/// The whole text on this thread.
+pub fn read_whole(text: &str) -> Option<Spanned<Node>> {
     if text.len() > MAX_BYTES {
         return None;
     }
+    let piece = read_piece(text, Base::default())?;
+    (piece.events <= MAX_EVENTS && piece.nodes <= MAX_NODES).then_some(piece.root)
+}
+
+/// The text in two halves read at once, cut at the start of a `members`
+/// entry near the middle; `None` when there is no such entry or when the
+/// pieces cannot vouch for the whole.
+///
+/// Why the pieces are the whole. The cut is at the start of a line that
+/// opens an entry of the block sequence under `members`, at its column. At
+/// that line the parser of the whole is in block context with no scalar,
+/// flow collection or key open (any of those left open makes the first
+/// half fail), and the line's indentation closes every node of the entry
+/// before it, as the end of the first half does. From there the parser of
+/// the whole reads entries of that sequence, as a parser of the second half
+/// alone does, up to the first line that starts in column 1 with anything
+/// but a comment (or, for a sequence in column 1, a `-`): that line closes
+/// the sequence and goes on with the mapping at the root, as a parser of
+/// that rest alone does. So the whole is the first half's tree, with the
+/// second half's entries appended to `members` and the rest's entries to
+/// the root, provided that `members` is the block sequence the first half
+/// ends in (the last value of a block mapping at the root, with its `-` in
+/// the second half's column, its document not ended by `...`) and that the
+/// rest is a block mapping in column 1 whose keys are new. Tests check this against the one-thread
+/// reader on every roster in the repository, generated ones, and mutated
+/// ones.
+pub fn read_in_two(text: &str) -> Option<Spanned<Node>> {
+    if text.len() > MAX_BYTES {
+        return None;
+    }
+    let cut = split_point(text)?;
+    let indentless = text[cut..].starts_with('-');
+    let end = cut + end_of_sequence(&text[cut..], indentless);
+    let (head, entries, rest) = (&text[..cut], &text[cut..end], &text[end..]);
+    let base = |at: usize, depth: usize| Base {
+        lines: line_breaks(&text[..at]),
+        bytes: at,
+        depth,
+    };
+    let (entries_base, rest_base) = (base(cut, 2), base(end, 0));
+    let (first, second, third) = std::thread::scope(|s| {
+        let second = s.spawn(move || read_piece(entries, entries_base));
+        let first = read_piece(head, Base::default());
+        let third = match rest.trim_start_matches(['\r', '\n']).is_empty() {
+            true => Some(None),
+            false => read_piece(rest, rest_base).map(Some),
+        };
+        (first, second.join().ok().flatten(), third)
+    });
+    let (mut first, second, third) = (first?, second?, third?);
+    // A `...` before the cut ends the document there: what follows is
+    // another one.
+    if first.explicit_end || second.explicit_end {
+        return None;
+    }
+    let byte_at = |node: &Spanned<Node>| node.offset.and_then(|o| text.as_bytes().get(o).copied());
+    // The second half is entries of one block sequence, from the cut.
+    let entry_col = second.root.loc.col;
+    if byte_at(&second.root) != Some(b'-')
+        || second.root.offset != Some(cut + entry_col as usize - 1)
+    {
+        return None;
+    }
+    let Node::Seq(more) = second.root.value else {
+        return None;
+    };
+    // The first half ends in `members:`, a block sequence with its `-` in
+    // that column, the last entry of a block mapping at the root.
+    if byte_at(&first.root) == Some(b'{') {
+        return None;
+    }
+    let Node::Map(root) = &mut first.root.value else {
+        return None;
+    };
+    let (key, members) = root.last_mut()?;
+    // A block sequence starts at its first `-`; one in its key's column
+    // ("indentless") starts at its first entry's value.
+    let dash_col = match byte_at(members) {
+        Some(b'-') => members.loc.col,
+        Some(b'[') | None => return None,
+        Some(_) => key.loc.col,
+    };
+    if key.value.as_str() != Some("members") || dash_col != entry_col {
+        return None;
+    }
+    let Node::Seq(items) = &mut members.value else {
+        return None;
+    };
+    if items.is_empty() {
+        return None;
+    }
+    items.extend(more);
+    let (mut events, mut nodes) = (first.events + second.events, first.nodes + second.nodes);
+    // The rest, if any: more entries of the root mapping, in column 1.
+    if let Some(third) = third {
+        let block = byte_at(&third.root) != Some(b'{');
+        let Node::Map(more) = third.root.value else {
+            return None;
+        };
+        if !block || third.root.offset != Some(end) {
+            return None;
+        }
+        root.extend(more);
+        if !distinct_string_keys(root)? {
+            return None;
+        }
+        events += third.events;
+        nodes += third.nodes;
+    }
+    (events <= MAX_EVENTS && nodes <= MAX_NODES).then_some(first.root)
+}
+
+/// Where the entries from the cut end: the start of the first line that
+/// starts in column 1 with anything but a comment, a line end or (for a
+/// sequence in column 1) a `-`; the length of `text` when none does.
+fn end_of_sequence(text: &str, indentless: bool) -> usize {
+    let mut at = 0;
+    while let Some(next) = text[at..].find('\n') {
+        at += next + 1;
+        match text.as_bytes().get(at) {
+            None => break,
+            Some(b' ' | b'#' | b'\r' | b'\n') => {}
+            Some(b'-') if indentless => {}
+            Some(_) => return at,
+        }
+    }
+    text.len()
+}
+
+/// Where to cut: the start of the first line at or after the middle that
+/// opens an entry of `members` (`members:` at the start of a line, then its
+/// first entry's indentation and `- `); `None` when there is no such line.
+fn split_point(text: &str) -> Option<usize> {
+    let key = if text.starts_with("members:") {
+        0
+    } else {
+        text.find("\nmembers:")? + 1
+    };
+    // The first entry: the next line that is neither blank nor a comment.
+    let mut line_start = key + text[key..].find('\n')? + 1;
+    let prefix = loop {
+        let rest = &text[line_start..];
+        let line = &rest[..rest.find('\n').unwrap_or(rest.len())];
+        let trimmed = line.trim_start_matches(' ');
+        if trimmed.starts_with("- ") {
+            break &rest[..line.len() - trimmed.len() + 2];
+        }
+        if !(trimmed.trim_end().is_empty() || trimmed.starts_with('#')) {
+            return None;
+        }
+        line_start += line.len() + 1;
+        if line_start >= text.len() {
+            return None;
+        }
+    };
+    let from = (text.len() / 2).max(line_start + 1);
+    let needle = format!("\n{prefix}");
+    let found = from + text.get(from..)?.find(&needle)? + 1;
+    Some(found)
+}
+
+/// Line breaks in `text`, as YAML counts them (`\r\n`, `\r`, `\n`).
+fn line_breaks(text: &str) -> usize {
+    let b = text.as_bytes();
+    b.iter()
+        .enumerate()
+        .filter(|&(i, &c)| c == b'\n' || (c == b'\r' && b.get(i + 1) != Some(&b'\n')))
+        .count()
+}
+
+/// One piece of text, one parser: the tree, or `None` for anything the
+/// general path must decide.
+fn read_piece(text: &str, base: Base) -> Option<Piece> {
     let mut parser = Parser::new_from_str_with_options(text, parser_options());
     let mut stack: Vec<Frame> = Vec::new();
     let mut root: Option<Spanned<Node>> = None;
     let (mut events, mut nodes, mut documents) = (0usize, 0usize, 0usize);
+    let mut explicit_end = false;
+    let place = |span: &Span| Spanned {
+        value: (),
+        loc: loc(span, base.lines),
+        offset: span.start.byte_offset().map(|o| o + base.bytes),
+    };
     loop {
         let (event, span) = parser.next_event()?.ok()?;
         let is_seq = matches!(event, Event::SequenceStart(..));
@@ -73,7 +292,11 @@ pub fn read(text: &str) -> Option<Spanned<Node>> {
             return None;
         }
         let node = match event {
-            Event::StreamStart | Event::DocumentEnd => continue,
+            Event::StreamStart => continue,
+            Event::DocumentEnd => {
+                explicit_end = !span.is_empty();
+                continue;
+            }
             Event::StreamEnd => break,
             Event::DocumentStart(..) => {
                 documents += 1;
@@ -89,22 +312,14 @@ pub fn read(text: &str) -> Option<Spanned<Node>> {
                     return None;
                 }
                 nodes += 1;
-                Spanned {
-                    value: resolve(value, style)?,
-                    loc: loc(&span),
-                    offset: span.start.byte_offset(),
-                }
+                place(&span).with(resolve(value, style)?)
             }
             Event::SequenceStart(_, anchor, tag) | Event::MappingStart(_, anchor, tag) => {
-                if anchor != 0 || tag.is_some() || stack.len() >= MAX_DEPTH {
+                if anchor != 0 || tag.is_some() || base.depth + stack.len() >= MAX_DEPTH {
                     return None;
                 }
                 nodes += 1;
-                let at = Spanned {
-                    value: (),
-                    loc: loc(&span),
-                    offset: span.start.byte_offset(),
-                };
+                let at = place(&span);
                 stack.push(if is_seq {
                     Frame::Seq(at, Vec::new())
                 } else {
@@ -148,7 +363,12 @@ pub fn read(text: &str) -> Option<Spanned<Node>> {
     if documents != 1 || !stack.is_empty() {
         return None;
     }
-    root
+    Some(Piece {
+        root: root?,
+        events,
+        nodes,
+        explicit_end,
+    })
 }
 
 impl Spanned<()> {
@@ -187,9 +407,12 @@ fn distinct_string_keys(entries: &[(Spanned<Node>, Spanned<Node>)]) -> Option<bo
     Some(true)
 }
 
-/// Where serde-saphyr says a node is: the start of its event's span.
-fn loc(span: &Span) -> Loc {
-    let line = u32::try_from(span.start.line()).unwrap_or(u32::MAX).max(1);
+/// Where serde-saphyr says a node is: the start of its event's span, after
+/// `lines` line breaks that came before the parser's text.
+fn loc(span: &Span, lines: usize) -> Loc {
+    let line = u32::try_from(span.start.line().saturating_add(lines))
+        .unwrap_or(u32::MAX)
+        .max(1);
     let col = u32::try_from(span.start.col().saturating_add(1))
         .unwrap_or(u32::MAX)
         .max(1);
@@ -329,13 +552,24 @@ mod tests {
     /// The event reader's tree, positions included, is serde-saphyr's; or
     /// the reader defers. Returns whether it took the fast path.
     fn agrees(text: &str) -> bool {
-        match read(text) {
+        if let Some(two) = read_in_two(text) {
+            let general = parse_tree_general(text);
+            assert_eq!(Ok(&two), general.as_ref(), "in two halves: {text:?}");
+        }
+        match read_whole(text) {
             Some(fast) => {
-                assert_eq!(Ok(&fast), parse_tree_general(text).as_ref(), "{text:?}");
+                let general = parse_tree_general(text);
+                assert_eq!(Ok(&fast), general.as_ref(), "{text:?}");
                 true
             }
             None => false,
         }
+    }
+
+    /// Whether the text was read in two halves (and agreed).
+    fn splits(text: &str) -> bool {
+        agrees(text);
+        read_in_two(text).is_some()
     }
 
     /// A roster like the benchmark's: `n` members, every field or today's three.
@@ -381,6 +615,98 @@ mod tests {
             let text = generated(10_000, full);
             assert!(agrees(&text), "took the general path (full: {full})");
             assert!(agrees(&text.replace('\n', "\r\n")), "CRLF");
+        }
+    }
+
+    #[test]
+    fn large_rosters_are_read_in_two_halves() {
+        for full in [true, false] {
+            let text = generated(10_000, full);
+            assert!(text.len() >= PARALLEL_BYTES || !full);
+            assert!(splits(&text), "full: {full}");
+            assert!(splits(&text.replace('\n', "\r\n")), "CRLF");
+            // Old Mac line ends (a lone CR) are read on one thread.
+            assert!(!splits(&text.replace('\n', "\r")), "CR");
+        }
+        assert!(splits(include_str!("../../examples/roster.yaml")));
+        assert!(splits(include_str!("../../roster.yaml")));
+    }
+
+    /// Cuts the halves must refuse (or get right): something left open at
+    /// the cut, `members` not last, a cut inside a scalar, the entries at
+    /// another column, a second document.
+    #[test]
+    fn halves_that_cannot_vouch_for_the_whole_defer() {
+        let four = "  - a\n  - b\n  - c\n  - d\n";
+        for (text, split) in [
+            (format!("members:\n{four}"), true),
+            (format!("version: 1\nmembers:\n  # first\n\n{four}"), true),
+            ("members:\n- a\n- b\n- c\n- d\n".into(), true),
+            (
+                "members:\n- name: a\n  roles:\n  - x\n- name: b\n  roles:\n  - y\n".into(),
+                true,
+            ),
+            (
+                "members:\n  - name: A\n    github:\n  - name: B\n    github:\n  - c\n".into(),
+                true,
+            ),
+            ("members:\n  - a\n  -\n  -\n  - b\n".into(), true),
+            (
+                "members:\n  - n: |+\n      x\n\n\n  - n: |+\n      y\n\n  - c\n".into(),
+                true,
+            ),
+            (
+                "members:\n  - n: >\n      x\n      y\n\n  - n: >-\n      z\n  - c\n".into(),
+                true,
+            ),
+            ("members:\n  - a\n    b\n  - c\n    d\n  - e\n".into(), true),
+            (
+                "members:\n  - ? k\n    : v\n  - ? k\n    : v\n".into(),
+                true,
+            ),
+            (format!("members:\n{four}...\n"), false),
+            (format!("members:\n{four}# end\n"), true),
+            (format!("members:\n{four}other: 1\n"), true),
+            (
+                format!("members:\n{four}{four}{four}\nemeritus:\n  - e\n# end\nlast: 1\n"),
+                true,
+            ),
+            (
+                format!("members:\n{four}\nemeritus:\n  - e\n  - f\n  - g\n"),
+                false,
+            ),
+            (format!("members:\n{four}notes: |\n  - x\n  - y\n"), false),
+            (
+                format!("members:\n{four}{four}{four}notes: |\n  - x\n  - y\n"),
+                true,
+            ),
+            (format!("members:\n{four}members: 1\n"), false),
+            (format!("a: 1\nmembers:\n{four}a: 2\n"), false),
+            (format!("members:\n{four}{{a: 1}}\n"), false),
+            (format!("members:\n{four}- e\n"), false),
+            (format!("members:\n{four}x\n"), false),
+            ("members:\n- a\n- b\n- c\n# c\n- d\nother: 1\n".into(), true),
+            (format!("members:\n{four}---\nother: 1\n"), false),
+            (
+                "members:\n  - a\nnotes: |\n  - b\n  - c\n  - d\n".into(),
+                false,
+            ),
+            ("members:\n  - \"a\n  - b\n  - c\"\n  - d\n".into(), false),
+            ("members:\n  - 'a\n  - b\n  - c'\n".into(), false),
+            ("members: [a,\n  - b,\n  - c]\n".into(), false),
+            ("members:\n  - {a: 1,\n  - b: 2,\n  - c: 3}\n".into(), false),
+            ("members:\n  - a\n  - b\n - c\n - d\n".into(), false),
+            ("members:\n  - a\n  - b\n    - c\n  - d\n".into(), true),
+            ("members:\n  - &x a\n  - b\n  - *x\n".into(), false),
+            ("github:\n  members:\n  - a\n  - b\n  - c\n".into(), false),
+            ("members:\n  - a\n\t- b\n  - c\n  - d\n".into(), false),
+            ("members:\n  - a\n  - b\n  -\tc\n  - d\n".into(), true),
+            (
+                "members:\n  - a: 1\n    a: 2\n  - b\n  - c: 1\n    c: 2\n".into(),
+                false,
+            ),
+        ] {
+            assert_eq!(splits(&text), split, "{text:?}");
         }
     }
 

@@ -143,6 +143,21 @@ proptest! {
         agrees(&String::from_utf8_lossy(&text));
     }
 
+    /// Rosters cut in two halves (`roster::yaml::read_in_two`): whenever
+    /// the halves answer, their tree is the one of the whole.
+    #[test]
+    fn the_two_halves_agree_with_serde_saphyr_on_member_lists(
+        head in prop::sample::select(vec!["", "version: 1\n", "a: 1\nb:\n  - x\n", "- x\n"]),
+        pieces in prop::collection::vec(member_piece(), 1..24),
+        crlf in any::<bool>(),
+    ) {
+        let mut text = format!("{head}members:\n{}", pieces.concat());
+        if crlf {
+            text = text.replace('\n', "\r\n");
+        }
+        agrees(&text);
+    }
+
     /// Scalars shaped like numbers, booleans and nulls, as values and keys,
     /// plain and quoted.
     #[test]
@@ -164,13 +179,82 @@ proptest! {
 /// See `roster::yaml`: the fast reader's tree equals serde-saphyr's, or it
 /// defers to serde-saphyr.
 fn agrees(text: &str) {
-    if let Some(fast) = psrt::roster::yaml::read(text) {
-        assert_eq!(
-            Ok(&fast),
-            psrt::roster::load::parse_tree_general(text).as_ref(),
-            "{text:?}"
-        );
+    let general = || psrt::roster::load::parse_tree_general(text);
+    if let Some(fast) = psrt::roster::yaml::read_whole(text) {
+        assert_eq!(Ok(&fast), general().as_ref(), "{text:?}");
     }
+    if let Some(two) = psrt::roster::yaml::read_in_two(text) {
+        assert_eq!(Ok(&two), general().as_ref(), "in two halves: {text:?}");
+    }
+}
+
+/// The generator above is not vacuous: a good share of its rosters are
+/// read in two halves (and agree), many others defer.
+#[test]
+fn member_lists_reach_the_two_halves() {
+    use proptest::strategy::ValueTree;
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let lists = prop::collection::vec(member_piece(), 1..24);
+    let (mut split, total) = (0, 400);
+    for _ in 0..total {
+        let pieces = lists.new_tree(&mut runner).unwrap().current();
+        let text = format!("version: 1\nmembers:\n{}", pieces.concat());
+        agrees(&text);
+        split += usize::from(psrt::roster::yaml::read_in_two(&text).is_some());
+    }
+    assert!(split * 10 > total, "{split} of {total} split");
+    assert!(split * 10 < total * 9, "{split} of {total} split");
+}
+
+/// Pieces of a `members` list: mostly entries that read (some of them
+/// leaving a scalar open across lines), sometimes one that cannot (left
+/// open at the end, another column, another document), and noise.
+fn member_piece() -> impl Strategy<Value = String> {
+    let entries = [
+        "  - name: A\n    github: a\n",
+        "  - name: B\n    github:\n",
+        "  -\n",
+        "  - \n",
+        "  - n: |+\n      x\n\n\n",
+        "  - n: >-\n      folded\n      text\n\n",
+        "  - \"multi\n    - line\"\n",
+        "  - 'multi\n    - line'\n",
+        "  - plain\n    continued\n",
+        "  # a comment\n",
+        "# a comment\n",
+        "\n",
+        "  - ? k\n    : v\n",
+        "  - roles:\n    - admin\n",
+        "  - roles:\n  - admin\n",
+        "  - k: v # c\n",
+        "  - k: \"v\"\n",
+        "  - [a,\n    b]\n",
+        "  - {a: 1,\n    b: 2}\n",
+    ];
+    let breaking = [
+        "  - n: |\n  x\n",
+        "  - \"open\n",
+        "  - [a,\n  - b]\n",
+        "...\n",
+        "---\n",
+        "other: 1\n",
+        "notes: |\n",
+        "members:\n",
+        "- x\n",
+        "    - y\n",
+        " - z\n",
+        "  -\tx\n",
+        "\t- x\n",
+        "  - &a x\n",
+        "  - *a\n",
+        "  - a: 1\n    a: 2\n",
+        "\r\n",
+    ];
+    prop_oneof![
+        30 => prop::sample::select(entries.to_vec()).prop_map(str::to_owned),
+        1 => prop::sample::select(breaking.to_vec()).prop_map(str::to_owned),
+        1 => "[ \\n\\t:\\-#\\[\\]{}\"'|>a-c0-9]{0,30}",
+    ]
 }
 
 #[test]
