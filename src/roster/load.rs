@@ -87,13 +87,26 @@ pub fn parse(bytes: &[u8]) -> Result<Loaded, LoadError> {
             Some(text),
         ));
     }
-    let mut diagnostics = Vec::new();
-    schema::check(&root, &mut diagnostics);
+    // The schema walk and the typed model read the same tree; a large one
+    // is read by both at once, and the model is kept only if the walk
+    // finds no error.
+    let (diagnostics, typed) = if text.len() >= yaml::PARALLEL_BYTES {
+        std::thread::scope(|s| {
+            let typed = s.spawn(|| Roster::deserialize(NodeDe(&root.value)).ok());
+            let mut diagnostics = Vec::new();
+            schema::check(&root, &mut diagnostics);
+            (diagnostics, typed.join().ok().flatten())
+        })
+    } else {
+        let mut diagnostics = Vec::new();
+        schema::check(&root, &mut diagnostics);
+        (diagnostics, None)
+    };
     if diagnostics.iter().any(Diagnostic::is_error) {
         return Err(invalid(diagnostics, Some(text)));
     }
     let source = Source { text, root };
-    match to_roster(&source) {
+    match typed.map_or_else(|| to_roster(&source), Ok) {
         Ok(roster) => Ok(Loaded { roster, source }),
         Err(d) => Err(invalid(vec![d], Some(source.text))),
     }
