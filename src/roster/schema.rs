@@ -167,7 +167,7 @@ impl<'s> Walker<'s> {
 
         match &node.value {
             Node::Str(text) => {
-                if view.date && NaiveDate::parse_from_str(text, "%Y-%m-%d").is_err() {
+                if view.date && text.parse::<NaiveDate>().is_err() {
                     out.push(
                         Diagnostic::error("date", loc_of(node), format!("`{text}` is not a date"))
                             .help("write dates as YYYY-MM-DD, e.g. 2025-11-01"),
