@@ -6,6 +6,11 @@
 
 use std::time::{Duration, Instant};
 
+/// The binary's allocator (`src/main.rs`), so that in-process figures are
+/// the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The soak of the test suite, run longer here.
 #[path = "../tests/it/soak.rs"]
 mod soak;
@@ -330,6 +335,11 @@ fn check_phases() {
     });
     println!(
         "| the schema walk on that tree | median {:.1} ms |",
+        median.as_secs_f64() * 1e3
+    );
+    let (median, _) = time(15, || psrt::roster::parse(text.as_bytes()).expect("valid"));
+    println!(
+        "| the loaded roster: tree, schema walk and typed model (`roster::parse`) | median {:.1} ms |",
         median.as_secs_f64() * 1e3
     );
     let loaded = psrt::roster::parse(text.as_bytes()).expect("valid");
