@@ -313,11 +313,19 @@ fn check_phases() {
         median.as_secs_f64() * 1e3
     );
     // Where the check's time goes: the tree from the parser's events (what
-    // `psrt check` reads), the same tree through serde-saphyr's `Spanned`
+    // `psrt check` reads: in two halves at this size; then on one thread),
+    // the same tree through serde-saphyr's `Spanned`
     // (the general path, before), the schema walk, the typed model.
     let (median, _) = time(15, || psrt::roster::yaml::read(&text).expect("fast path"));
     println!(
-        "| the tree with positions from the parser's events (`roster::yaml::read`) | median {:.1} ms |",
+        "| the tree with positions from the parser's events, in two halves (`roster::yaml::read`) | median {:.1} ms |",
+        median.as_secs_f64() * 1e3
+    );
+    let (median, _) = time(15, || {
+        psrt::roster::yaml::read_whole(&text).expect("fast path")
+    });
+    println!(
+        "| the same tree on one thread (`roster::yaml::read_whole`) | median {:.1} ms |",
         median.as_secs_f64() * 1e3
     );
     let (median, _) = time(7, || {
