@@ -229,6 +229,13 @@ fn member_piece() -> impl Strategy<Value = String> {
         "  - k: v # c\n",
         "  - k: \"v\"\n",
         "  - [a,\n    b]\n",
+        "  - |\n",
+        "  - n: >+\n\n",
+        "  - n: |2-\n",
+        "  - ? k\n",
+        "  - ?\n",
+        "  - n:\n",
+        "  - n: ''\n",
         "  - {a: 1,\n    b: 2}\n",
     ];
     let breaking = [
