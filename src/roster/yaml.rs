@@ -713,12 +713,21 @@ mod tests {
                 "members:\n  - name: A\n    notes: |\n  - name: B\n    notes: x\n".into(),
                 false,
             ),
-            ("members:\n- name: A\n- name: B\n  notes: |\n\n- name: C\n".into(), false),
+            (
+                "members:\n- name: A\n- name: B\n  notes: |\n\n- name: C\n".into(),
+                false,
+            ),
             ("members:\n  - a\n  - b\n  - |\nother: 1\n".into(), false),
-            ("members:\n  - a\n  - b\n  - >2-\n\n  \nother: 1\n".into(), false),
+            (
+                "members:\n  - a\n  - b\n  - >2-\n\n  \nother: 1\n".into(),
+                false,
+            ),
             ("members:\n  - a\n  - ? k\n  - b\n  - c\n".into(), false),
             ("members:\n  - a\n  - ?\n  - b\n  - c\n".into(), false),
-            ("members:\n  - a\n  - k:\n  # c\n\n  - b\n  - c\n".into(), false),
+            (
+                "members:\n  - a\n  - k:\n  # c\n\n  - b\n  - c\n".into(),
+                false,
+            ),
             ("members:\n  - a\n  - b\n  - |\n".into(), true),
             (format!("members:\n{four}---\nother: 1\n"), false),
             (
