@@ -291,11 +291,47 @@ fn roster_with(n: usize, full: bool) -> String {
 }
 
 fn check_10k() {
+    check_real();
     check_n(10_000, true);
     check_n(10_000, false);
     check_encrypted(10_000);
     pyyaml(&roster_with(10_000, true), "all 8 member fields");
     check_phases();
+}
+
+/// `psrt check` on the committed `roster.yaml` (today's PSRT): in process
+/// (parse + validate) and the whole process, as the pull-request workflow
+/// runs it.
+fn check_real() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/roster.yaml");
+    let text = std::fs::read(path).unwrap();
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+    let (median, min) = time(101, || {
+        let loaded = psrt::roster::parse(&text).expect("valid");
+        psrt::roster::validate::validate(&loaded, today)
+    });
+    let members = psrt::roster::parse(&text).expect("valid").roster.members.len();
+    println!(
+        "| `psrt check`, the real roster ({members} members; {} KiB), parse + validate in process | median {:.3} ms, min {:.3} ms |",
+        text.len() / 1024,
+        median.as_secs_f64() * 1e3,
+        min.as_secs_f64() * 1e3
+    );
+    let exe = env!("CARGO_BIN_EXE_psrt");
+    let (median, min) = time(31, || {
+        let out = std::process::Command::new(exe)
+            .arg("--roster")
+            .arg(path)
+            .arg("check")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "psrt check failed");
+    });
+    println!(
+        "| `psrt check`, the real roster, the whole process | median {:.1} ms, min {:.1} ms |",
+        median.as_secs_f64() * 1e3,
+        min.as_secs_f64() * 1e3
+    );
 }
 
 /// Where the full-field check's time goes, phase by phase (`-- phases`).
