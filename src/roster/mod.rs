@@ -9,7 +9,6 @@ pub mod online;
 pub mod schema;
 pub mod source;
 pub mod validate;
-pub mod yaml;
 
 pub use load::{LoadError, Loaded, load, parse};
 pub use model::*;
