@@ -90,7 +90,7 @@ async fn a_run_killed_again_and_again_sends_each_message_at_most_once_more() {
     sink.set_ack_delay(Duration::from_millis(25));
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "roster.yaml", deadline_roster());
-    let ledger_path = dir.path().join(".psrt/ledger.json");
+    let ledger_path = start_ledger(dir.path());
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(15);
     let mut kills = 0;
     let mut log = Vec::new();

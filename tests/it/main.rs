@@ -8,6 +8,7 @@ mod common;
 mod contacts;
 mod contract_discord;
 mod contract_github;
+mod credentials;
 mod deadlines;
 mod demo;
 mod embargo_people;

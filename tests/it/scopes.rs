@@ -368,14 +368,15 @@ fn the_operations_guide_lists_each_commands_scope() {
             .get(POLICY_REPO)
             .map_or("—".to_owned(), |p| format!("policy repository: {p}"))
     };
-    let inactivity = psrt::inactivity::github_scope(&roster, Some(POLICY_REPO));
+    let inactivity = psrt::inactivity::github_scope(&roster);
+    let inactivity_pr = psrt::inactivity::pull_request_scope("python", POLICY_REPO);
     let approvals = psrt::approvals::github_scope("python", POLICY_REPO, false);
     let publishing = psrt::approvals::github_scope("python", POLICY_REPO, true);
     let devguide = psrt::devguide::github_scope("python", psrt::devguide::DEFAULT_REPO);
     let devguide_cell = devguide
         .repos
         .get(psrt::devguide::DEFAULT_REPO)
-        .map_or("—".to_owned(), |p| format!("the devguide: {p}"));
+        .map_or("—".to_owned(), |p| format!("the devguide: {p} (the pull-request App)"));
     let rows = [
         row(
             "psrt sync",
@@ -409,13 +410,13 @@ fn the_operations_guide_lists_each_commands_scope() {
         ),
         row(
             "psrt inactivity",
-            &psrt::inactivity::github_scope(&roster, None),
+            &psrt::inactivity::github_scope(&roster),
             "—",
         ),
         row(
             "psrt inactivity --open-pr",
             &inactivity,
-            &policy(&inactivity),
+            &format!("{} (the pull-request App)", policy(&inactivity_pr)),
         ),
         row("psrt approvals --pr N", &approvals, &policy(&approvals)),
         row(

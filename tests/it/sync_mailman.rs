@@ -356,9 +356,10 @@ async fn encrypted_addresses_converge(t: Target) {
         let reports = psrt::sync::run_opened(&opened, &ctx, MM, apply).await;
         let mm = one(&reports, Service::Mailman);
         assert!(
-            matches!(&mm.outcome, Outcome::Skipped { reason } if reason.contains("PSRT_CONTACT_KEY")),
+            matches!(&mm.outcome, Outcome::Unreachable { reason } if reason.contains("PSRT_CONTACT_KEY")),
             "{mm:?}"
         );
+        assert!(mm.failed(), "closed contact fields fail the run: {mm:?}");
     }
     if let Some((fake, _)) = &t.standin {
         assert!(fake.knobs.log().is_empty(), "not even read");
@@ -519,6 +520,47 @@ async fn a_plan_leaving_too_few_owners_stops(t: Target) {
     assert_eq!(t.roster("owner").await, ["a@example.com", "b@example.com"]);
 }
 
+/// Issue 22: two strangers whose addresses mask alike are two lines that
+/// read differently (before: `j***@example.org` twice).
+async fn addresses_that_mask_alike_are_told_apart(t: Target) {
+    for who in [
+        "alice@example.com",
+        "bob@example.com",
+        "jane@example.org",
+        "john@example.org",
+        "p1@example.com",
+        "p2@example.com",
+        "p3@example.com",
+        "p4@example.com",
+    ] {
+        t.subscribe(who).await;
+    }
+    let roster = t.roster_with(
+        &[
+            ("alice", true, Some("alice@example.com")),
+            ("bob", true, Some("bob@example.com")),
+            ("p1", false, Some("p1@example.com")),
+            ("p2", false, Some("p2@example.com")),
+            ("p3", false, Some("p3@example.com")),
+            ("p4", false, Some("p4@example.com")),
+        ],
+        "  extra_owners: [jim@example.org]\n",
+    );
+    let plan = sync(&roster, &t.env(), MM, false, false).await;
+    let mm = one(&plan, Service::Mailman);
+    assert_eq!(
+        lines(mm),
+        [
+            "~ add-owner alice",
+            "~ add-owner bob",
+            // jane, jim, john: numbered in the order of the addresses.
+            "~ add-owner j***@example.org (2 of 3)",
+            "- unsubscribe j***@example.org (1 of 3)",
+            "- unsubscribe j***@example.org (3 of 3)",
+        ]
+    );
+}
+
 macro_rules! both {
     ($($name:ident),* $(,)?) => {
         mod standin {
@@ -549,6 +591,7 @@ both!(
     long_rosters_are_read_page_by_page,
     wrong_credentials_and_unknown_lists_are_clear_errors,
     a_plan_leaving_too_few_owners_stops,
+    addresses_that_mask_alike_are_told_apart,
 );
 
 /// Faults only the stand-in can inject: a 500 on the second page.
