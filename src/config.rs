@@ -214,10 +214,15 @@ impl Env {
                 actor: get("GITHUB_ACTOR"),
                 actor_id: get("GITHUB_ACTOR_ID"),
                 triggering_actor: get("GITHUB_TRIGGERING_ACTOR"),
-                url: match (get("GITHUB_SERVER_URL"), get("GITHUB_REPOSITORY"), get("GITHUB_RUN_ID")) {
+                url: match (
+                    get("GITHUB_SERVER_URL"),
+                    get("GITHUB_REPOSITORY"),
+                    get("GITHUB_RUN_ID"),
+                ) {
                     (Some(server), Some(repo), Some(id)) => Some(format!(
                         "{server}/{repo}/actions/runs/{id}{}",
-                        get("GITHUB_RUN_ATTEMPT").map_or(String::new(), |a| format!("/attempts/{a}"))
+                        get("GITHUB_RUN_ATTEMPT")
+                            .map_or(String::new(), |a| format!("/attempts/{a}"))
                     )),
                     _ => None,
                 },

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use crate::config::Env;
 use crate::ledger::Ledger;
-use crate::roster::contacts::Field;
 use crate::notify::{Mailer, Templates};
+use crate::roster::contacts::Field;
 
 use super::{Outcome, block_on, load_opened, templates_dir, write_step_summary};
 
@@ -69,7 +69,9 @@ pub fn run(roster_path: &Path, args: &Args) -> anyhow::Result<Outcome> {
         // The roster leaves email out: nobody is emailed, quietly.
         (None, _, _) => {
             if args.apply {
-                eprintln!("note: new coordinators are not emailed: the roster has no `email` section");
+                eprintln!(
+                    "note: new coordinators are not emailed: the roster has no `email` section"
+                );
             }
             None
         }

@@ -115,7 +115,8 @@ pub fn honour(
     if given || !flag.requested(env) {
         return Ok(given);
     }
-    let granted = authorise(roster, &env.run, flag).map_err(|why| anyhow::anyhow!("{why}; nothing was done"))?;
+    let granted = authorise(roster, &env.run, flag)
+        .map_err(|why| anyhow::anyhow!("{why}; nothing was done"))?;
     let line = format!(
         "{} used by admin {} (account id {}), dispatched by hand{}",
         granted.flag,
@@ -126,8 +127,12 @@ pub fn honour(
             .as_deref()
             .map_or(String::new(), |u| format!(": {u}"))
     );
-    tell_the_admins(&granted, roster, env, templates)
-        .map_err(|e| anyhow::anyhow!("{} is not honoured: the admins could not be told ({e:#}); nothing was done", granted.flag))?;
+    tell_the_admins(&granted, roster, env, templates).map_err(|e| {
+        anyhow::anyhow!(
+            "{} is not honoured: the admins could not be told ({e:#}); nothing was done",
+            granted.flag
+        )
+    })?;
     println!("override: {line}; the admins were emailed");
     if env.in_actions {
         println!("::warning title=psrt override::{line}");
@@ -212,18 +217,39 @@ mod tests {
         let r = roster();
         let cases = [
             // a scheduled run: nobody asked
-            (run("schedule", "alice", "101", "alice"), "outside a workflow dispatched by hand"),
+            (
+                run("schedule", "alice", "101", "alice"),
+                "outside a workflow dispatched by hand",
+            ),
             // a member who is not an admin
-            (run("workflow_dispatch", "carol", "103", "carol"), "not a roster admin"),
+            (
+                run("workflow_dispatch", "carol", "103", "carol"),
+                "not a roster admin",
+            ),
             // someone who took an admin's old login: the id decides
-            (run("workflow_dispatch", "alice", "999", "alice"), "account id 999"),
+            (
+                run("workflow_dispatch", "alice", "999", "alice"),
+                "account id 999",
+            ),
             // an admin without a pinned id cannot be recognised
-            (run("workflow_dispatch", "dora", "104", "dora"), "not a roster admin"),
+            (
+                run("workflow_dispatch", "dora", "104", "dora"),
+                "not a roster admin",
+            ),
             // a re-run of an admin's dispatch by someone else
-            (run("workflow_dispatch", "alice", "101", "mallory"), "started by `mallory`"),
+            (
+                run("workflow_dispatch", "alice", "101", "mallory"),
+                "started by `mallory`",
+            ),
             // no id at all
-            (run("workflow_dispatch", "alice", "", "alice"), "GITHUB_ACTOR_ID"),
-            (run("workflow_dispatch", "alice", "101x", "alice"), "GITHUB_ACTOR_ID"),
+            (
+                run("workflow_dispatch", "alice", "", "alice"),
+                "GITHUB_ACTOR_ID",
+            ),
+            (
+                run("workflow_dispatch", "alice", "101x", "alice"),
+                "GITHUB_ACTOR_ID",
+            ),
         ];
         for (ctx, want) in cases {
             let e = authorise(&r, &ctx, Override::ResetLedger).unwrap_err();
@@ -243,6 +269,9 @@ mod tests {
             Override::AllowMassRemoval,
         )
         .unwrap_err();
-        assert!(e.contains("no admin in the roster has a `github_id` yet"), "{e}");
+        assert!(
+            e.contains("no admin in the roster has a `github_id` yet"),
+            "{e}"
+        );
     }
 }

@@ -191,7 +191,9 @@ pub fn parse_repo_arg(s: &str) -> Result<String, String> {
     };
     let (owner, name) = s.split_once('/').ok_or_else(bad)?;
     let owner_ok = (1..=39).contains(&owner.len())
-        && owner.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && owner
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
         && !owner.starts_with('-')
         && !owner.ends_with('-')
         && !owner.contains("--");

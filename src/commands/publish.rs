@@ -49,7 +49,9 @@ pub fn run(roster: &Path, args: &Args) -> anyhow::Result<Outcome> {
     // on the policy repository and the devguide alone).
     let needs_app = || {
         env.pull_requests.as_ref().map_err(|m| {
-            anyhow::anyhow!("psrt publish --open-pr needs the pull-request App: {m}; nothing was written")
+            anyhow::anyhow!(
+                "psrt publish --open-pr needs the pull-request App: {m}; nothing was written"
+            )
         })
     };
     if args.plan_only {

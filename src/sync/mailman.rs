@@ -310,7 +310,13 @@ impl Reconciler for MailmanList {
                 .iter()
                 .chain(&settings.extra_owners)
                 .map(String::as_str)
-                .chain(state.members.iter().chain(&state.owners).map(|e| e.email.as_str())),
+                .chain(
+                    state
+                        .members
+                        .iter()
+                        .chain(&state.owners)
+                        .map(|e| e.email.as_str()),
+                ),
         );
         // address (lower case) → (who, display name)
         let mut want: BTreeMap<String, (Who, Option<String>)> = BTreeMap::new();

@@ -27,7 +27,11 @@ async fn world() -> World {
     let key = ContactKey::generate();
     let (gh, gh_server) = github().await;
     for l in ["alice", "bob", "carol"] {
-        gh.add_to_team("psrt", l, if l == "carol" { "member" } else { "maintainer" });
+        gh.add_to_team(
+            "psrt",
+            l,
+            if l == "carol" { "member" } else { "maintainer" },
+        );
     }
     gh.repo("python/psrt");
     gh.repo("python/devguide");
@@ -184,9 +188,17 @@ async fn each_credential_missing_or_refused_in_turn_fails_the_run() {
         (&["deadlines", "--send"], "PSRT_CONTACT_KEY", Loss::Missing),
         (&["deadlines", "--send"], "PSRT_CONTACT_KEY", Loss::Refused),
         (&["advisories", "--apply"], "GITHUB_TOKEN", Loss::Missing),
-        (&["advisories", "--apply"], "PSRT_CVE_API_KEY", Loss::Missing),
+        (
+            &["advisories", "--apply"],
+            "PSRT_CVE_API_KEY",
+            Loss::Missing,
+        ),
         (&["advisories", "--apply"], "PSRT_SMTP_URL", Loss::Missing),
-        (&["advisories", "--apply"], "PSRT_CONTACT_KEY", Loss::Missing),
+        (
+            &["advisories", "--apply"],
+            "PSRT_CONTACT_KEY",
+            Loss::Missing,
+        ),
         (&["inactivity", "--open-pr"], "GITHUB_TOKEN", Loss::Missing),
         (&["publish", "--open-pr"], "GITHUB_TOKEN", Loss::Missing),
         (&["approvals", "--pr", "1"], "GITHUB_TOKEN", Loss::Missing),
@@ -238,10 +250,8 @@ async fn services_the_roster_leaves_out_are_skipped_quietly() {
     let text = std::fs::read_to_string(w.dir.path().join("roster.yaml")).unwrap();
     let start = text.find("mailman:").unwrap();
     let end = text.find("email:\n").unwrap();
-    let without = format!("{}{}", &text[..start], &text[end..]).replace(
-        "cve:\n  org: PSF\n  repos: [python/cpython]\n",
-        "",
-    );
+    let without = format!("{}{}", &text[..start], &text[end..])
+        .replace("cve:\n  org: PSF\n  repos: [python/cpython]\n", "");
     write(w.dir.path(), "roster.yaml", without);
     for (args, var) in [
         (&["sync", "--apply"][..], "PSRT_MAILMAN_PASSWORD"),

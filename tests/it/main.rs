@@ -4,6 +4,7 @@ mod advisories;
 mod announce;
 mod approvals;
 mod check_online;
+mod cli_rules;
 mod common;
 mod contacts;
 mod contract_discord;

@@ -274,8 +274,9 @@ fn devguide_needs_open_pr_and_a_repository() {
     // A usage error (exit 2): `--devguide` is owner/name, like `--repo`.
     assert_eq!(r.code, 2, "{}", r.all());
     assert!(
-        r.stderr
-            .contains("expected a GitHub repository as owner/name (python/cpython), not `not-a-repo`"),
+        r.stderr.contains(
+            "expected a GitHub repository as owner/name (python/cpython), not `not-a-repo`"
+        ),
         "{}",
         r.stderr
     );

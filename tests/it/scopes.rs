@@ -376,7 +376,9 @@ fn the_operations_guide_lists_each_commands_scope() {
     let devguide_cell = devguide
         .repos
         .get(psrt::devguide::DEFAULT_REPO)
-        .map_or("—".to_owned(), |p| format!("the devguide: {p} (the pull-request App)"));
+        .map_or("—".to_owned(), |p| {
+            format!("the devguide: {p} (the pull-request App)")
+        });
     let rows = [
         row(
             "psrt sync",

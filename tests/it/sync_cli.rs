@@ -180,7 +180,8 @@ async fn missing_credentials_fail_the_run_and_say_what_was_not_done() {
     let r = run_psrt(dir.path(), &["sync", "--service", "mailman"], &[]).await;
     assert_eq!(r.code, 0, "{}", r.all());
     assert!(
-        r.stdout.contains("github python/psrt: skipped: not selected (--service)")
+        r.stdout
+            .contains("github python/psrt: skipped: not selected (--service)")
             && r.stdout.contains("summary: no service was checked"),
         "{}",
         r.stdout
