@@ -427,7 +427,7 @@ pub struct PullRequest {
     pub not_moved: Vec<String>,
 }
 
-pub const ROSTER_PATH: &str = "roster.yaml";
+pub const ROSTER_PATH: &str = crate::roster::FILE;
 
 /// The GitHub ids of the members (by index in `members`) about to move to
 /// emeritus whose entry has none (`GET /users/{login}`); a login GitHub does

@@ -11,5 +11,8 @@ pub mod source;
 pub mod validate;
 pub mod yaml;
 
+/// Where the roster lives in the policy repository (PRODUCT.md: at its root).
+pub const FILE: &str = "roster.yaml";
+
 pub use load::{LoadError, Loaded, load, parse};
 pub use model::*;

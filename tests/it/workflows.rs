@@ -1016,11 +1016,14 @@ fn every_tracked_path_has_an_owner() {
     assert!(unowned.is_empty(), "paths without an owner: {unowned:#?}");
     for (path, owner) in [
         ("roster.yaml", "@python/steering-council"),
-        (".github/workflows/nightly.yml", "@python/psrt-admins"),
-        (".github/CODEOWNERS", "@python/psrt-admins"),
-        ("src/main.rs", "@python/psrt-admins"),
-        ("Cargo.toml", "@python/psrt-admins"),
-        ("Cargo.lock", "@python/psrt-admins"),
+        (".github/workflows/nightly.yml", "@python/steering-council"),
+        (".github/workflows/approvals.yml", "@python/steering-council"),
+        (".github/CODEOWNERS", "@python/steering-council"),
+        ("src/main.rs", "@python/steering-council"),
+        ("src/approvals/rule.rs", "@python/steering-council"),
+        ("Cargo.toml", "@python/steering-council"),
+        ("Cargo.lock", "@python/steering-council"),
+        ("src/sync/mod.rs", "@python/psrt-admins"),
         ("scripts/test", "@python/psrt-admins"),
         ("templates/deadline-warning.txt", "@python/psrt-admins"),
     ] {
@@ -1037,6 +1040,110 @@ fn every_tracked_path_has_an_owner() {
             "{pattern}: {owners:?}"
         );
     }
+}
+
+/// The source files a module path names: `src/x.rs`, or every file under
+/// `src/x/`.
+fn module_files(module: &str) -> Vec<String> {
+    let file = format!("src/{module}.rs");
+    if repo_root().join(&file).is_file() {
+        return vec![file];
+    }
+    tracked_files()
+        .into_iter()
+        .filter(|f| f.starts_with(&format!("src/{module}/")) && f.ends_with(".rs"))
+        .collect()
+}
+
+/// The top-level modules a file names (`crate::roster::…`, `crate::{a, b}`).
+fn crate_modules(text: &str) -> Vec<String> {
+    let ident = |s: &str| -> String {
+        s.chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect()
+    };
+    let mut out = Vec::new();
+    for (i, _) in text.match_indices("crate::") {
+        let rest = &text[i + 7..];
+        if let Some(group) = rest.strip_prefix('{') {
+            let inner = group.split('}').next().unwrap_or_default();
+            out.extend(inner.split(',').map(|p| ident(p.trim())));
+        } else {
+            out.push(ident(rest));
+        }
+    }
+    out.retain(|m| !m.is_empty());
+    out
+}
+
+/// Issue 21, item 5: the code that judges membership (everything the
+/// approvals command runs or reads, the build inputs and the workflows) is
+/// owned by the Steering Council alone. The set is computed from the code:
+/// from the binary's entry and the approvals command, every module they
+/// name, and every module those name; `commands::*` other than approvals
+/// is not followed (cli.rs, the Council's, routes `approvals` there alone).
+#[test]
+fn the_judge_is_the_councils_alone() {
+    let rules = codeowners();
+    let mut files: Vec<String> = [
+        "src/main.rs",
+        "src/lib.rs",
+        "src/cli.rs",
+        "src/logging.rs",
+        "src/commands/mod.rs",
+        "src/commands/approvals.rs",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    let mut modules: Vec<String> = vec!["approvals".into()];
+    let mut seen = std::collections::BTreeSet::new();
+    let mut read = std::collections::BTreeSet::new();
+    while !files.is_empty() || !modules.is_empty() {
+        for m in std::mem::take(&mut modules) {
+            if m != "commands" && seen.insert(m.clone()) {
+                files.extend(module_files(&m));
+            }
+        }
+        for f in std::mem::take(&mut files) {
+            if read.insert(f.clone()) {
+                let text = std::fs::read_to_string(repo_root().join(&f)).unwrap();
+                modules.extend(crate_modules(&text));
+            }
+        }
+    }
+    let must: Vec<String> = read
+        .into_iter()
+        .chain(
+            tracked_files()
+                .into_iter()
+                .filter(|f| f.starts_with(".github/") || f.starts_with("Cargo.")),
+        )
+        .chain(
+            [
+                "build.rs",
+                ".cargo/config.toml",
+                "rust-toolchain",
+                "rust-toolchain.toml",
+                "CODEOWNERS",
+                "docs/CODEOWNERS",
+            ]
+            .map(str::to_owned),
+        )
+        .collect();
+    for needed in ["src/approvals/rule.rs", "src/roster/model.rs", "src/github/client.rs"] {
+        assert!(must.iter().any(|f| f == needed), "{needed} not in {must:#?}");
+    }
+    let council = ["@python/steering-council".to_owned()];
+    let wrong: Vec<String> = must
+        .iter()
+        .filter(|f| owners_of(&rules, f) != Some(&council[..]))
+        .map(|f| format!("{f}: {:?}", owners_of(&rules, f)))
+        .collect();
+    assert!(
+        wrong.is_empty(),
+        "the judge's files must be owned by the Steering Council alone:\n{}",
+        wrong.join("\n")
+    );
 }
 
 #[test]
