@@ -397,7 +397,11 @@ async fn going_live(out: &mut String, w: &World, roster: &crate::roster::Roster)
     let _ = writeln!(
         out,
         "  → exit status {}: the workflow run fails",
-        if lost.iter().any(|r| r.failed()) { 1 } else { 0 }
+        if lost.iter().any(|r| r.failed()) {
+            1
+        } else {
+            0
+        }
     );
 
     section(out, "going live: PSRT_MODE, the plan-only first week");
@@ -406,7 +410,9 @@ async fn going_live(out: &mut String, w: &World, roster: &crate::roster::Roster)
             out,
             "  PSRT_MODE={value:<6} {}",
             match Mode::parse(value) {
-                Ok(Mode::Plan) => "→ the scheduled jobs run without --apply/--send/--open-pr: plans only".to_owned(),
+                Ok(Mode::Plan) =>
+                    "→ the scheduled jobs run without --apply/--send/--open-pr: plans only"
+                        .to_owned(),
                 Ok(Mode::Apply) => "→ the scheduled jobs write".to_owned(),
                 Err(why) => format!("→ usage error (exit 2): {why}"),
             }

@@ -84,4 +84,3 @@ fn tell_the_admins(
         body,
     }))?
 }
-

@@ -61,10 +61,8 @@ impl Masks {
     fn new<'a>(addresses: impl IntoIterator<Item = &'a str>) -> Self {
         let mut by_mask: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         for a in addresses {
-            by_mask
-                .entry(mask(a))
-                .or_default()
-                .insert(a.to_ascii_lowercase());
+            let a = a.to_ascii_lowercase();
+            by_mask.entry(mask(&a)).or_default().insert(a);
         }
         let mut out = HashMap::new();
         for (masked, same) in by_mask {
@@ -85,6 +83,20 @@ impl Masks {
             .get(&address.to_ascii_lowercase())
             .cloned()
             .unwrap_or_else(|| mask(address))
+    }
+}
+
+/// Replaces each address the plan names by its mask; two that would read
+/// the same are numbered apart (only among those the plan shows).
+fn tell_apart(changes: &mut [ListChange]) {
+    let masks = Masks::new(changes.iter().filter_map(|c| match c.who() {
+        Who::Address(a) => Some(a.as_str()),
+        Who::Member(_) => None,
+    }));
+    for c in changes.iter_mut() {
+        if let Who::Address(a) = c.who_mut() {
+            *a = masks.of(a);
+        }
     }
 }
 
@@ -128,6 +140,25 @@ impl PartialOrd for ListChange {
 impl Ord for ListChange {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
         self.key().cmp(&other.key())
+    }
+}
+
+impl ListChange {
+    fn who(&self) -> &Who {
+        match self {
+            ListChange::Subscribe { who, .. }
+            | ListChange::AddOwner { who, .. }
+            | ListChange::RemoveOwner { who, .. }
+            | ListChange::Unsubscribe { who, .. } => who,
+        }
+    }
+    fn who_mut(&mut self) -> &mut Who {
+        match self {
+            ListChange::Subscribe { who, .. }
+            | ListChange::AddOwner { who, .. }
+            | ListChange::RemoveOwner { who, .. }
+            | ListChange::Unsubscribe { who, .. } => who,
+        }
     }
 }
 
@@ -304,20 +335,8 @@ impl Reconciler for MailmanList {
                 extra_addresses: vec![],
                 extra_owners: vec![],
             });
-        let masks = Masks::new(
-            settings
-                .extra_addresses
-                .iter()
-                .chain(&settings.extra_owners)
-                .map(String::as_str)
-                .chain(
-                    state
-                        .members
-                        .iter()
-                        .chain(&state.owners)
-                        .map(|e| e.email.as_str()),
-                ),
-        );
+        // `Who::Address` holds the address itself until the plan is built,
+        // then its mask (`tell_apart`): the plan never carries it.
         // address (lower case) → (who, display name)
         let mut want: BTreeMap<String, (Who, Option<String>)> = BTreeMap::new();
         let mut want_owners: BTreeMap<String, Who> = BTreeMap::new();
@@ -336,12 +355,12 @@ impl Reconciler for MailmanList {
         }
         for e in &settings.extra_addresses {
             want.entry(e.to_ascii_lowercase())
-                .or_insert((Who::Address(masks.of(e)), None));
+                .or_insert((Who::Address(e.to_ascii_lowercase()), None));
         }
         for e in &settings.extra_owners {
             want_owners
                 .entry(e.to_ascii_lowercase())
-                .or_insert(Who::Address(masks.of(e)));
+                .or_insert(Who::Address(e.to_ascii_lowercase()));
         }
         let have: HashMap<String, &Entry> = state
             .members
@@ -374,7 +393,7 @@ impl Reconciler for MailmanList {
         if no_email.is_empty() {
             for (address, entry) in strangers {
                 plan.changes.push(ListChange::Unsubscribe {
-                    who: Who::Address(masks.of(address)),
+                    who: Who::Address(address.to_ascii_lowercase()),
                     member_id: entry.member_id.clone(),
                 });
             }
@@ -398,13 +417,14 @@ impl Reconciler for MailmanList {
                 let who = want
                     .get(address)
                     .map(|(w, _)| w.clone())
-                    .unwrap_or_else(|| Who::Address(masks.of(address)));
+                    .unwrap_or_else(|| Who::Address(address.to_ascii_lowercase()));
                 plan.changes.push(ListChange::RemoveOwner {
                     who,
                     member_id: entry.member_id.clone(),
                 });
             }
         }
+        tell_apart(&mut plan.changes);
         if !no_email.is_empty() {
             no_email.sort_by_key(|l| l.to_ascii_lowercase());
             plan.notes.push(format!(

@@ -49,7 +49,12 @@ pub const PR_APP_PERMISSIONS: &[(&str, &str)] = &[
 
 pub const PR_APP_ID: u64 = 4343;
 
-fn installation(id: u64, account: &str, repos: Option<&[&str]>, perms: &[(&str, &str)]) -> FakeInstallation {
+fn installation(
+    id: u64,
+    account: &str,
+    repos: Option<&[&str]>,
+    perms: &[(&str, &str)],
+) -> FakeInstallation {
     FakeInstallation {
         id,
         account: account.to_owned(),
@@ -418,7 +423,8 @@ async fn only_the_pull_request_app_writes_contents() {
             .unwrap();
         assert_eq!(r.code, 1, "{}", r.all());
         assert!(
-            r.stderr.contains("needs the pull-request App: PSRT_PR_APP_ID, PSRT_PR_APP_KEY"),
+            r.stderr
+                .contains("needs the pull-request App: PSRT_PR_APP_ID, PSRT_PR_APP_KEY"),
             "{}",
             r.stderr
         );

@@ -198,7 +198,9 @@ fn violations(name: &str, text: &str) -> Vec<String> {
         let conc = wf.get("concurrency");
         let group = conc.and_then(|c| str_of(c, "group"));
         let cancel = conc.and_then(|c| c.get("cancel-in-progress")).cloned();
-        if group.is_none_or(|g| g.is_empty() || g.contains("${{")) || cancel != Some(Value::Bool(false)) {
+        if group.is_none_or(|g| g.is_empty() || g.contains("${{"))
+            || cancel != Some(Value::Bool(false))
+        {
             say(format!(
                 "it restores or saves a ledger cache: concurrency must be a fixed group of its own with cancel-in-progress: false, not {conc:?}"
             ));
@@ -1017,7 +1019,10 @@ fn every_tracked_path_has_an_owner() {
     for (path, owner) in [
         ("roster.yaml", "@python/steering-council"),
         (".github/workflows/nightly.yml", "@python/steering-council"),
-        (".github/workflows/approvals.yml", "@python/steering-council"),
+        (
+            ".github/workflows/approvals.yml",
+            "@python/steering-council",
+        ),
         (".github/CODEOWNERS", "@python/steering-council"),
         ("src/main.rs", "@python/steering-council"),
         ("src/approvals/rule.rs", "@python/steering-council"),
@@ -1130,8 +1135,15 @@ fn the_judge_is_the_councils_alone() {
             .map(str::to_owned),
         )
         .collect();
-    for needed in ["src/approvals/rule.rs", "src/roster/model.rs", "src/github/client.rs"] {
-        assert!(must.iter().any(|f| f == needed), "{needed} not in {must:#?}");
+    for needed in [
+        "src/approvals/rule.rs",
+        "src/roster/model.rs",
+        "src/github/client.rs",
+    ] {
+        assert!(
+            must.iter().any(|f| f == needed),
+            "{needed} not in {must:#?}"
+        );
     }
     let council = ["@python/steering-council".to_owned()];
     let wrong: Vec<String> = must

@@ -266,7 +266,8 @@ pub(crate) fn app_auth(fake: &GitHubFake, req: &Req, jwt: &str) -> Response {
         match jsonwebtoken::decode::<Claims>(jwt, &key, &validation) {
             Ok(c) => {
                 let iss = c.claims.iss;
-                if iss.as_u64() == Some(app.app_id) || iss.as_str() == Some(&app.app_id.to_string()) {
+                if iss.as_u64() == Some(app.app_id) || iss.as_str() == Some(&app.app_id.to_string())
+                {
                     signed_by = Some(app);
                     break;
                 }
