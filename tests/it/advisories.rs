@@ -1172,11 +1172,12 @@ async fn cve_reservation_matches_cve_services_description() {
 }
 
 /// The bot's cadence: an hourly workflow runs `psrt advisories --apply`
-/// with the ledger, under the lock it shares with the nightly (both restore
-/// and save the ledger); the nightly no longer runs it; the build step has
-/// no secret, and each secret is given to the one step that uses it.
+/// with its own ledger, in a concurrency group of its own (issue 22: a
+/// group shared with the nightly let an hourly run cancel a pending nightly
+/// one); the nightly no longer runs it; the build step has no secret, and
+/// each secret is given to the one step that uses it.
 #[test]
-fn the_hourly_workflow_runs_the_lifecycle_and_shares_the_ledger_lock() {
+fn the_hourly_workflow_runs_the_lifecycle_with_a_ledger_and_a_group_of_its_own() {
     use psrt::roster::source::Node;
     let read = |name: &str| {
         let text =
@@ -1195,7 +1196,7 @@ fn the_hourly_workflow_runs_the_lifecycle_and_shares_the_ledger_lock() {
         assert_eq!(
             conc.get("group")
                 .and_then(|(_, v)| v.value.as_str().map(str::to_owned)),
-            Some("psrt-ledger".to_owned()),
+            Some(format!("psrt-{name}")),
             "{name}"
         );
         assert_eq!(
@@ -1205,15 +1206,16 @@ fn the_hourly_workflow_runs_the_lifecycle_and_shares_the_ledger_lock() {
         );
     }
     assert!(hourly_text.contains("cron: \"41 * * * *\""), "hourly");
-    assert!(hourly_text.contains("psrt advisories --apply --ledger .psrt/ledger.json"));
+    assert!(hourly_text.contains("psrt advisories --apply --ledger .psrt/hourly-ledger.json"));
     assert!(
         !nightly_text.contains("psrt advisories"),
         "the nightly no longer runs it"
     );
-    for text in [&hourly_text, &nightly_text] {
-        assert!(
-            text.contains("actions/cache/restore@") && text.contains("path: .psrt/ledger.json")
-        );
+    for (text, file) in [
+        (&hourly_text, ".psrt/hourly-ledger.json"),
+        (&nightly_text, ".psrt/nightly-ledger.json"),
+    ] {
+        assert!(text.contains("actions/cache/restore@") && text.contains(&format!("path: {file}")));
         assert!(text.contains("actions/cache/save@"));
     }
     let Some((_, jobs)) = hourly.get("jobs") else {
