@@ -93,18 +93,45 @@ impl Target {
 
     async fn subscribe(&self, email: &str) {
         let body = serde_json::json!({ "list_id": self.list_id, "subscriber": email, "pre_verified": true, "pre_confirmed": true, "pre_approved": true, "send_welcome_message": false });
-        assert_eq!(self.post("/members", body).await, 201, "seeding {email}");
+        let (status, text) = self.post_member(&body).await;
+        assert_eq!(status, 201, "seeding {email}: {text}");
+    }
+
+    /// `POST /members`, retried on one race of the real Mailman: tests seed
+    /// the same addresses into their own lists concurrently, and Mailman
+    /// (SQLite) answers 400 to the loser of two first creations of one
+    /// address (`UNIQUE constraint failed: address.email`); by the retry the
+    /// address exists.
+    async fn post_member(&self, body: &serde_json::Value) -> (u16, String) {
+        let mut attempt = 0;
+        loop {
+            let resp = self
+                .client()
+                .post(format!("{}/members", self.url))
+                .basic_auth(&self.user, Some(&self.password))
+                .json(body)
+                .send()
+                .await
+                .unwrap();
+            let status = resp.status().as_u16();
+            let text = resp.text().await.unwrap_or_default();
+            attempt += 1;
+            if status == 400
+                && text.contains("UNIQUE constraint failed: address.email")
+                && attempt < 5
+            {
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                continue;
+            }
+            return (status, text);
+        }
     }
 
     async fn add_owner(&self, email: &str) {
-        assert_eq!(
-            self.post(
-                "/members",
-                serde_json::json!({ "list_id": self.list_id, "subscriber": email, "role": "owner" })
-            )
-            .await,
-            201
-        );
+        let body =
+            serde_json::json!({ "list_id": self.list_id, "subscriber": email, "role": "owner" });
+        let (status, text) = self.post_member(&body).await;
+        assert_eq!(status, 201, "seeding owner {email}: {text}");
     }
 
     /// Addresses in a roster, sorted.
