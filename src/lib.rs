@@ -20,6 +20,7 @@ pub mod ledger;
 pub mod logging;
 pub mod net;
 pub mod notify;
+pub mod overrides;
 pub mod publish;
 pub mod roster;
 pub mod secret;

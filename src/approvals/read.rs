@@ -99,7 +99,7 @@ pub async fn roster_at(gh: &GitHub, repo: &Repo, at: &str) -> anyhow::Result<Opt
     let path = format!(
         "{}/contents/{}?ref={}",
         repo.path,
-        crate::inactivity::ROSTER_PATH,
+        crate::roster::FILE,
         enc(at)
     );
     let Some(c) = gh.get_opt::<Content>(&path).await? else {

@@ -906,7 +906,9 @@ async fn night(
                     "night {n}: {name}: a plan that a complete read does not give"
                 );
             }
-            Outcome::Skipped { reason } => panic!("night {n}: {name} skipped: {reason}"),
+            Outcome::Skipped { reason } | Outcome::Unreachable { reason } => {
+                panic!("night {n}: {name} skipped: {reason}")
+            }
         }
         figures.changes_failed += report
             .changes
