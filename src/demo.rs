@@ -8,14 +8,14 @@ use std::time::Instant;
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::fakes::cve::CveFake;
-use crate::fakes::discord::DiscordFake;
-use crate::fakes::github::{FakeAdvisory, GitHubFake};
-use crate::fakes::mailman::{FakeListMember, MailmanFake};
-use crate::fakes::smtp::{Captured, SmtpSink};
 use crate::ledger::Ledger;
 use crate::notify::{Mailer, Templates};
 use crate::sync::{self, Context, Options, report};
+use psrt_fakes::cve::CveFake;
+use psrt_fakes::discord::DiscordFake;
+use psrt_fakes::github::{FakeAdvisory, GitHubFake};
+use psrt_fakes::mailman::{FakeListMember, MailmanFake};
+use psrt_fakes::smtp::{Captured, SmtpSink};
 
 /// The example roster the demo starts from (`examples/roster.yaml`).
 pub const EXAMPLE_ROSTER: &str = include_str!("../examples/roster.yaml");
@@ -32,15 +32,15 @@ const ROLE: u64 = 2_345_678_901_234_567_890;
 struct World {
     github: GitHubFake,
     cve: CveFake,
-    cve_server: crate::fakes::Running,
+    cve_server: psrt_fakes::Running,
     mailman: MailmanFake,
     discord: DiscordFake,
     sink: SmtpSink,
     servers: (
-        crate::fakes::Running,
-        crate::fakes::Running,
-        crate::fakes::Running,
-        crate::fakes::smtp::RunningSink,
+        psrt_fakes::Running,
+        psrt_fakes::Running,
+        psrt_fakes::Running,
+        psrt_fakes::smtp::RunningSink,
     ),
 }
 
@@ -129,7 +129,7 @@ async fn world(now: DateTime<Utc>) -> anyhow::Result<World> {
     github.advisory(published);
 
     // Published yesterday: the advisory `psrt announce` drafts the announcement for.
-    crate::fakes::github::example_cpython_advisory(&github, now - Duration::days(1));
+    psrt_fakes::github::example_cpython_advisory(&github, now - Duration::days(1));
     // The devguide's lists, as they were before Barbara joined and Dennis left.
     github.commit(
         DEVGUIDE,
@@ -278,7 +278,7 @@ async fn stormy_night(
     roster: &crate::roster::Roster,
     env: &crate::config::Env,
 ) -> bool {
-    use crate::fakes::chaos::Chaos;
+    use psrt_fakes::chaos::Chaos;
     section(
         out,
         "a stormy night: psrt sync --apply while 30% of requests fail",
@@ -741,7 +741,7 @@ async fn approvals_demo(
         .unwrap_or(0)
         + 1;
     w.github.update_repo(POLICY_REPO, |r| {
-        r.pulls.push(crate::fakes::github::FakePull {
+        r.pulls.push(psrt_fakes::github::FakePull {
             number,
             title: "Add Linus to the PSRT".into(),
             body: String::new(),
@@ -768,7 +768,7 @@ async fn approvals_demo(
     out.push_str(&approvals::text(&first.verdict, number));
     w.github.update_repo(POLICY_REPO, |r| {
         let id = 500 + r.reviews.len() as u64;
-        r.reviews.push(crate::fakes::github::FakeReview {
+        r.reviews.push(psrt_fakes::github::FakeReview {
             id,
             pull: number,
             user: "council-member".into(),

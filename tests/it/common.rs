@@ -114,8 +114,8 @@ pub fn env_for(vars: &[(&str, String)]) -> psrt::config::Env {
 }
 
 /// A fake GitHub org `python` with team `psrt`, running.
-pub async fn github() -> (psrt::fakes::github::GitHubFake, psrt::fakes::Running) {
-    let fake = psrt::fakes::github::GitHubFake::new("python", TOKEN);
+pub async fn github() -> (psrt_fakes::github::GitHubFake, psrt_fakes::Running) {
+    let fake = psrt_fakes::github::GitHubFake::new("python", TOKEN);
     fake.team("psrt");
     let running = fake.start().await.unwrap();
     (fake, running)

@@ -30,15 +30,15 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use psrt::fakes::chaos::{Chaos, FaultKind};
-use psrt::fakes::cve::CveFake;
-use psrt::fakes::discord::DiscordFake;
-use psrt::fakes::github::{FakeAdvisory, FakeApp, GitHubFake};
-use psrt::fakes::mailman::MailmanFake;
-use psrt::fakes::smtp::SmtpSink;
 use psrt::ledger::Ledger;
 use psrt::net::{RetryPolicy, RetryStats};
 use psrt::sync::{Outcome, ServiceReport};
+use psrt_fakes::chaos::{Chaos, FaultKind};
+use psrt_fakes::cve::CveFake;
+use psrt_fakes::discord::DiscordFake;
+use psrt_fakes::github::{FakeAdvisory, FakeApp, GitHubFake};
+use psrt_fakes::mailman::MailmanFake;
+use psrt_fakes::smtp::SmtpSink;
 
 const TOKEN: &str = "soak-github-token";
 const GUILD: u64 = 1_234_567_890_123_456_789;
@@ -501,11 +501,11 @@ struct World {
     /// `psrt advisories`' environment: the GitHub App and CVE Services.
     advisories_env: psrt::config::Env,
     _servers: (
-        psrt::fakes::Running,
-        psrt::fakes::Running,
-        psrt::fakes::Running,
-        psrt::fakes::smtp::RunningSink,
-        psrt::fakes::Running,
+        psrt_fakes::Running,
+        psrt_fakes::Running,
+        psrt_fakes::Running,
+        psrt_fakes::smtp::RunningSink,
+        psrt_fakes::Running,
     ),
     smtp_port: u16,
 }
@@ -554,7 +554,7 @@ async fn world() -> World {
             .chain(["zed".to_owned()])
             .enumerate()
         {
-            s.members.push(psrt::fakes::mailman::FakeListMember {
+            s.members.push(psrt_fakes::mailman::FakeListMember {
                 member_id: format!("seeded-{i:04}"),
                 list_id: LIST.to_owned(),
                 email: email_of(&login),
@@ -654,7 +654,7 @@ fn mailman_members(w: &World) -> BTreeSet<String> {
     })
 }
 
-fn knobs(w: &World) -> [(&'static str, &psrt::fakes::Knobs); 3] {
+fn knobs(w: &World) -> [(&'static str, &psrt_fakes::Knobs); 3] {
     [
         ("github", &w.github.knobs),
         ("mailman", &w.mailman.knobs),
@@ -1408,7 +1408,7 @@ async fn hourly_runs(
 
         // At most one PATCH per advisory per run: a second one only retries
         // a PATCH whose answer did not arrive.
-        let mut last: BTreeMap<String, &psrt::fakes::Logged> = BTreeMap::new();
+        let mut last: BTreeMap<String, &psrt_fakes::Logged> = BTreeMap::new();
         for l in gh_log {
             let Some(g) = ghsa_in(&l.path) else { continue };
             if l.method == http::Method::PATCH {

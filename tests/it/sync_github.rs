@@ -1,8 +1,8 @@
 //! `psrt sync` with the GitHub team, against the stateful fake.
 
 use http::Method;
-use psrt::fakes::Fault;
 use psrt::sync::{ChangeResult, Outcome, Service};
+use psrt_fakes::Fault;
 
 use crate::common::*;
 
@@ -570,7 +570,7 @@ async fn a_github_app_authenticates_as_its_installation() {
     fake.with(|s| {
         s.tokens.clear();
         s.app = Some(
-            psrt::fakes::github::FakeApp::new(
+            psrt_fakes::github::FakeApp::new(
                 4242,
                 &std::fs::read_to_string(fixture("test-app-key.pub.pem")).unwrap(),
             )
