@@ -16,7 +16,13 @@ pub fn fixture(name: &str) -> PathBuf {
 /// The `psrt` binary with a clean environment: no credentials leak in from the
 /// developer's shell, and nothing thinks it runs under GitHub Actions.
 pub fn psrt() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_psrt"));
+    psrt_at(Path::new(env!("CARGO_BIN_EXE_psrt")))
+}
+
+/// Another build of `psrt` (the production build), with the same clean
+/// environment.
+pub fn psrt_at(bin: &Path) -> Command {
+    let mut cmd = Command::new(bin);
     for var in [
         "GITHUB_TOKEN",
         "GITHUB_ACTIONS",
