@@ -154,7 +154,7 @@ async fn sync_once(
 async fn sync_github() {
     use psrt::sync::Service;
     for n in [30, 5_000] {
-        let fake = psrt::fakes::github::GitHubFake::new("python", "t");
+        let fake = psrt_fakes::github::GitHubFake::new("python", "t");
         fake.team("psrt");
         for i in 0..n {
             let id = fake.add_to_team_with_id(
@@ -196,7 +196,7 @@ async fn sync_github() {
         );
     }
     // Writes per change: 10 adds, 5 role changes, 5 removals.
-    let fake = psrt::fakes::github::GitHubFake::new("python", "t");
+    let fake = psrt_fakes::github::GitHubFake::new("python", "t");
     fake.team("psrt");
     for i in 0..40 {
         if i < 30 {
@@ -445,8 +445,8 @@ async fn sync_mailman_discord() {
     const GUILD: u64 = 1_234_567_890_123_456_789;
     const ROLE: u64 = 2_345_678_901_234_567_890;
     for n in [30usize, 5_000] {
-        let mm = psrt::fakes::mailman::MailmanFake::new("u", "p");
-        let dc = psrt::fakes::discord::DiscordFake::new("bot");
+        let mm = psrt_fakes::mailman::MailmanFake::new("u", "p");
+        let dc = psrt_fakes::discord::DiscordFake::new("bot");
         dc.guild(GUILD, ROLE);
         let mut text = format!(
             "version: 1\ngithub:\n  org: python\n  team: psrt\n  eligibility_teams: [python-core]\nmailman:\n  list: security.example.org\ndiscord:\n  guild: \"{GUILD}\"\n  role: \"{ROLE}\"\nmembers:\n"
@@ -471,7 +471,7 @@ async fn sync_mailman_discord() {
                 } else {
                     &["member"][..]
                 } {
-                    s.members.push(psrt::fakes::mailman::FakeListMember {
+                    s.members.push(psrt_fakes::mailman::FakeListMember {
                         member_id: format!("{role}{i:08}"),
                         list_id: "security.example.org".into(),
                         email: email.clone(),
@@ -537,13 +537,13 @@ async fn sync_mailman_discord() {
 /// commands) on 30 members and 50 open reports, against the stand-ins with
 /// 50 ms per request: a first run with drift, then a steady-state run.
 async fn nightly() {
-    use psrt::fakes::github::FakeAdvisory;
+    use psrt_fakes::github::FakeAdvisory;
     const GUILD: u64 = 1_234_567_890_123_456_789;
     const ROLE: u64 = 2_345_678_901_234_567_890;
     let now = chrono::Utc::now();
-    let gh = psrt::fakes::github::GitHubFake::new("python", "t");
-    let mm = psrt::fakes::mailman::MailmanFake::new("u", "p");
-    let dc = psrt::fakes::discord::DiscordFake::new("bot");
+    let gh = psrt_fakes::github::GitHubFake::new("python", "t");
+    let mm = psrt_fakes::mailman::MailmanFake::new("u", "p");
+    let dc = psrt_fakes::discord::DiscordFake::new("bot");
     dc.guild(GUILD, ROLE);
     mm.with(|s| {
         s.domains.push("example.org".into());
@@ -569,7 +569,7 @@ async fn nightly() {
         }
         if i % 10 != 8 {
             mm.with(|s| {
-                s.members.push(psrt::fakes::mailman::FakeListMember {
+                s.members.push(psrt_fakes::mailman::FakeListMember {
                     member_id: format!("m{i:031}"),
                     list_id: "security.example.org".into(),
                     email: format!("{login}@example.org"),
@@ -581,7 +581,7 @@ async fn nightly() {
     }
     mm.with(|s| {
         for i in 0..3 {
-            s.members.push(psrt::fakes::mailman::FakeListMember {
+            s.members.push(psrt_fakes::mailman::FakeListMember {
                 member_id: format!("o{i:031}"),
                 list_id: "security.example.org".into(),
                 email: format!("m{i}@example.org"),
@@ -603,7 +603,7 @@ async fn nightly() {
         }
         gh.advisory(a);
     }
-    let sink = psrt::fakes::smtp::SmtpSink::default();
+    let sink = psrt_fakes::smtp::SmtpSink::default();
     let servers = (
         gh.start().await.unwrap(),
         mm.start().await.unwrap(),
@@ -719,8 +719,8 @@ async fn run_psrt(
 /// (the release binary, median of 5), and the drafting itself in process
 /// (schemas compiled on first use, then each record validated).
 async fn announce() {
-    let gh = psrt::fakes::github::GitHubFake::new("python", "t");
-    let id = psrt::fakes::github::example_cpython_advisory(&gh, chrono::Utc::now());
+    let gh = psrt_fakes::github::GitHubFake::new("python", "t");
+    let id = psrt_fakes::github::example_cpython_advisory(&gh, chrono::Utc::now());
     let server = gh.start().await.unwrap();
     let dir = std::env::temp_dir().join(format!("psrt-bench-announce-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -786,7 +786,7 @@ async fn announce() {
 /// in sync, opening the pull request, updating it, and a re-run with
 /// nothing new (the release binary).
 async fn publish_devguide() {
-    let gh = psrt::fakes::github::GitHubFake::new("python", "t");
+    let gh = psrt_fakes::github::GitHubFake::new("python", "t");
     let roster = |members: &[&str], emeritus: &[&str]| {
         let mut s = String::from(
             "version: 1\ngithub:\n  org: python\n  team: psrt\n  eligibility_teams: [python-core]\n  steering_council_team: steering-council\nmembers:\n",
@@ -888,7 +888,7 @@ fn run_measured(mut cmd: std::process::Command) -> (bool, i64) {
 async fn approvals() {
     use chrono::{Duration as Days, Utc};
     use psrt::approvals::{Options, Repo};
-    use psrt::fakes::github::{FakePull, FakeReview, GitHubFake};
+    use psrt_fakes::github::{FakePull, FakeReview, GitHubFake};
     const REPO: &str = "python/psrt";
     for (rule, label) in [
         (
@@ -1168,9 +1168,9 @@ fn pyyaml(text: &str, what: &str) {
 /// coordinated. With `drift`: no report has the team, drafts have neither
 /// fork nor CVE id, one in ten triage reports carries `[ACCEPT]` and one in
 /// ten `[CLOSE]`. Without drift: everything done (team, forks, CVE ids).
-fn bot_fixture(n: usize, drift: bool) -> psrt::fakes::github::GitHubFake {
-    use psrt::fakes::github::FakeAdvisory;
-    let gh = psrt::fakes::github::GitHubFake::new("python", "t");
+fn bot_fixture(n: usize, drift: bool) -> psrt_fakes::github::GitHubFake {
+    use psrt_fakes::github::FakeAdvisory;
+    let gh = psrt_fakes::github::GitHubFake::new("python", "t");
     for i in 0..30 {
         gh.add_to_team(
             "psrt",
@@ -1221,7 +1221,7 @@ fn bot_fixture(n: usize, drift: bool) -> psrt::fakes::github::GitHubFake {
 /// nothing else), 1 fork for a draft without one, 1 CVE reservation for a
 /// draft without an id. Returns (GitHub requests, GitHub writes, CVE
 /// reservations) as coded, and the writes if it read every page.
-fn bot_derived(gh: &psrt::fakes::github::GitHubFake) -> (usize, usize, usize, usize) {
+fn bot_derived(gh: &psrt_fakes::github::GitHubFake) -> (usize, usize, usize, usize) {
     let advisories = gh.with(|s| s.advisories.clone());
     let mut open: Vec<_> = advisories
         .iter()
@@ -1229,7 +1229,7 @@ fn bot_derived(gh: &psrt::fakes::github::GitHubFake) -> (usize, usize, usize, us
         .collect();
     // GitHub lists newest first.
     open.sort_by_key(|a| std::cmp::Reverse(a.created_at));
-    let count = |list: &[&psrt::fakes::github::FakeAdvisory]| {
+    let count = |list: &[&psrt_fakes::github::FakeAdvisory]| {
         let mut writes = 0;
         let mut cves = 0;
         for a in list {
@@ -1259,7 +1259,7 @@ fn bot_derived(gh: &psrt::fakes::github::GitHubFake) -> (usize, usize, usize, us
 /// token per installation and repository), against the fakes with 50 ms
 /// per request.
 async fn bot_comparison() {
-    use psrt::fakes::github::FakeApp;
+    use psrt_fakes::github::FakeApp;
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let key = std::fs::read_to_string(root.join("tests/fixtures/test-app-key.pem")).unwrap();
     let public = std::fs::read_to_string(root.join("tests/fixtures/test-app-key.pub.pem")).unwrap();
@@ -1281,7 +1281,7 @@ async fn bot_comparison() {
                 s.tokens.clear();
                 s.app = Some(FakeApp::new(4242, &public).install(77, "python"));
             });
-            let cve = psrt::fakes::cve::CveFake::new("PSF", "u", "k");
+            let cve = psrt_fakes::cve::CveFake::new("PSF", "u", "k");
             let (servers, cve_server) = (gh.start().await.unwrap(), cve.start().await.unwrap());
             let (bot_requests, bot_writes, bot_cves, bot_all_writes) = bot_derived(&gh);
             let env = psrt::config::Env::from_vars(
@@ -1330,7 +1330,7 @@ async fn bot_comparison() {
             let wall = t.elapsed();
             assert!(!report.failed(), "{}", report.text());
             let log = gh.knobs.log();
-            let is = |l: &psrt::fakes::Logged, f: &dyn Fn(&str) -> bool| f(&l.path);
+            let is = |l: &psrt_fakes::Logged, f: &dyn Fn(&str) -> bool| f(&l.path);
             let auth = log
                 .iter()
                 .filter(|l| {

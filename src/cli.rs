@@ -200,6 +200,18 @@ impl Command {
     }
 }
 
+/// `psrt demo` in the production build (`--no-default-features`), which
+/// carries no stand-ins and no HTTP server: a usage error (exit 2).
+pub fn demo_not_built_in() -> clap::Error {
+    use clap::CommandFactory as _;
+    Cli::command().error(
+        clap::error::ErrorKind::InvalidSubcommand,
+        "the demo is not built into this psrt: this is the production build \
+         (`--no-default-features`), without the local stand-ins the demo runs against; \
+         `cargo run -- demo` builds and runs it",
+    )
+}
+
 pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
     let Cli {
         roster,
@@ -217,7 +229,10 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Approvals(args) => commands::approvals::run(repo.as_deref(), &args),
         Command::Advisories(args) => commands::advisories::run(&roster, &args),
         Command::Announce(args) => commands::announce::run(&roster, repo.as_deref(), &args),
+        #[cfg(feature = "demo")]
         Command::Demo => commands::demo::run(),
+        #[cfg(not(feature = "demo"))]
+        Command::Demo => demo_not_built_in().exit(),
         Command::Keygen(args) => commands::keygen::run(&args),
         Command::Encrypt(args) => commands::encrypt::run(&roster, &args),
         Command::Contacts(args) => commands::contacts::run(&roster, &args),
@@ -225,5 +240,20 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
             print!("{}", crate::roster::schema::schema_text());
             Ok(Outcome::Success)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_demo_missing_from_the_build_is_a_usage_error_that_says_so() {
+        let e = super::demo_not_built_in();
+        assert_eq!(e.exit_code(), 2);
+        let text = e.to_string();
+        assert!(
+            text.contains("the demo is not built into this psrt"),
+            "{text}"
+        );
+        assert!(text.contains("cargo run -- demo"), "{text}");
     }
 }

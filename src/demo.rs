@@ -6,16 +6,16 @@
 use std::fmt::Write as _;
 use std::time::Instant;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 
-use crate::fakes::cve::CveFake;
-use crate::fakes::discord::DiscordFake;
-use crate::fakes::github::{FakeAdvisory, GitHubFake};
-use crate::fakes::mailman::{FakeListMember, MailmanFake};
-use crate::fakes::smtp::{Captured, SmtpSink};
 use crate::ledger::Ledger;
 use crate::notify::{Mailer, Templates};
 use crate::sync::{self, Context, Options, report};
+use psrt_fakes::scenario::demo::{
+    DEVGUIDE, DISCORD_TOKEN, GITHUB_TOKEN, GUILD, MAILMAN_PASSWORD, MAILMAN_USER, POLICY_REPO,
+    ROLE, World, world,
+};
+use psrt_fakes::smtp::Captured;
 
 /// The example roster the demo starts from (`examples/roster.yaml`).
 pub const EXAMPLE_ROSTER: &str = include_str!("../examples/roster.yaml");
@@ -23,200 +23,18 @@ pub const EXAMPLE_ROSTER: &str = include_str!("../examples/roster.yaml");
 /// opens the example roster's encrypted fields, as `PSRT_CONTACT_KEY` does
 /// in the nightly job.
 pub const DEMO_CONTACT_KEY: &str = include_str!("../examples/demo-contact-key.txt");
-const POLICY_REPO: &str = "python/psrt";
-const DEVGUIDE: &str = "python/devguide";
-const GUILD: u64 = 1_234_567_890_123_456_789;
-const ROLE: u64 = 2_345_678_901_234_567_890;
-
-/// Everything the demo started.
-struct World {
-    github: GitHubFake,
-    cve: CveFake,
-    cve_server: crate::fakes::Running,
-    mailman: MailmanFake,
-    discord: DiscordFake,
-    sink: SmtpSink,
-    servers: (
-        crate::fakes::Running,
-        crate::fakes::Running,
-        crate::fakes::Running,
-        crate::fakes::smtp::RunningSink,
-    ),
-}
-
-fn discord_id(n: u64) -> u64 {
-    300_000_000_000_000_000 + n
-}
-
-/// Seeds the stand-ins so that they have drifted from the example roster.
-async fn world(now: DateTime<Utc>) -> anyhow::Result<World> {
-    let github = GitHubFake::new("python", "demo-token");
-    github.add_to_team("psrt", "ada", "maintainer");
-    github.add_to_team("psrt", "grace", "member"); // an admin without the maintainer role
-    for l in ["alan", "ken", "margaret", "dennis"] {
-        github.add_to_team("psrt", l, "member"); // dennis: a former member still in the team
-    }
-    github.org_member("barbara"); // a missing member
-    github.user("sofia"); // outside the org: she will be invited
-    for l in ["ada", "grace", "alan", "barbara", "margaret"] {
-        github.add_to_team("python-core", l, "member");
-    }
-    github.add_to_team("steering-council", "council-member", "member");
-    github.add_to_team("python-core", "linus", "member"); // proposed by a pull request
-    github.token_user("demo-token", "psrt-bot"); // the account psrt writes as
-    github.commit(
-        POLICY_REPO,
-        "main",
-        &[("roster.yaml", EXAMPLE_ROSTER)],
-        "the roster",
-    );
-    // An open report 80 days old, coordinated by Alan (Sofia fixed it).
-    let mut old = FakeAdvisory::new(
-        "python/cpython",
-        "GHSA-8q2v-80d0-ld00",
-        "triage",
-        now - Duration::days(80),
-    )
-    .coordinator("alan");
-    old.credits
-        .push(("sofia".into(), "remediation_developer".into()));
-    old.collaborating_teams = vec!["psrt".into()];
-    old.updated_at = now - Duration::days(2);
-    old.summary = "embargoed: never printed".into();
-    github.advisory(old);
-    // A report 5 days old that nobody coordinates yet.
-    let mut fresh = FakeAdvisory::new(
-        "python/cpython",
-        "GHSA-5f3w-n0c0-0rd1",
-        "triage",
-        now - Duration::days(5),
-    );
-    fresh.summary = "embargoed: never printed".into();
-    github.advisory(fresh);
-    // A report its coordinator has just accepted with the title tag the
-    // devguide gives: psrt moves it to draft, makes its private fork and
-    // reserves its CVE id.
-    let mut accepted = FakeAdvisory::new(
-        "python/cpython",
-        "GHSA-acc3-pt00-0001",
-        "triage",
-        now - Duration::days(2),
-    )
-    .coordinator("alan");
-    accepted.summary = "[ACCEPT] embargoed: never printed".into();
-    accepted.collaborating_teams = vec!["psrt".into()];
-    github.advisory(accepted);
-    // A closed (never published) report Dennis still has access to.
-    let mut closed = FakeAdvisory::new(
-        "python/cpython",
-        "GHSA-c1sd-4cc3-55ed",
-        "closed",
-        now - Duration::days(200),
-    );
-    closed.collaborating_users = vec!["dennis".into()];
-    closed.closed_at = Some(now - Duration::days(150));
-    github.advisory(closed);
-    // A published report Ada coordinated this year.
-    let mut published = FakeAdvisory::new(
-        "python/cpython",
-        "GHSA-pub1-2026-0001",
-        "published",
-        now - Duration::days(240),
-    )
-    .coordinator("ada");
-    published.published_at = Some(now - Duration::days(200));
-    published.updated_at = now - Duration::days(200);
-    github.advisory(published);
-
-    // Published yesterday: the advisory `psrt announce` drafts the announcement for.
-    crate::fakes::github::example_cpython_advisory(&github, now - Duration::days(1));
-    // The devguide's lists, as they were before Barbara joined and Dennis left.
-    github.commit(
-        DEVGUIDE,
-        "main",
-        &[
-            (
-                crate::devguide::MEMBERS_PATH,
-                "Ada Admin,ada,Admin\nGrace Admin,grace,Admin\nAlan Triager,alan,\nKen Release,ken,Release Manager\nMargaret Quiet,margaret,\nSofia Outside,sofia,\nDennis Former,dennis,\n",
-            ),
-            (crate::devguide::EMERITUS_PATH, ""),
-        ],
-        "the devguide",
-    );
-
-    let mailman = MailmanFake::new("restadmin", "demo-password");
-    mailman.with(|s| {
-        s.domains.push("example.org".into());
-        s.lists
-            .push(("security.example.org".into(), "security@example.org".into()));
-        let subscribed = ["ada", "grace", "alan", "ken", "margaret", "sofia", "dennis"]; // Barbara missing
-        for (i, who) in subscribed.iter().enumerate() {
-            s.members.push(FakeListMember {
-                member_id: format!("m{i:031}"),
-                list_id: "security.example.org".into(),
-                email: format!("{who}@example.org"),
-                display_name: String::new(),
-                role: "member".into(),
-            });
-        }
-        s.members.push(FakeListMember {
-            member_id: format!("o{:031}", 0),
-            list_id: "security.example.org".into(),
-            email: "ada@example.org".into(),
-            display_name: String::new(),
-            role: "owner".into(),
-        });
-    });
-
-    let discord = DiscordFake::new("demo-bot-token");
-    discord.guild(GUILD, ROLE);
-    for (n, name, holds) in [
-        (1, "ada", true),
-        (3, "alan", true),
-        (4, "barbara", false),
-        (5, "ken", true),
-        (9, "dennis", true),
-        (10, "visitor", false),
-    ] {
-        discord.member(
-            GUILD,
-            discord_id(n),
-            name,
-            if holds { &[ROLE] } else { &[] },
-        );
-    }
-
-    let cve = CveFake::new("PSF", "psrt-bot@example.org", "demo-cve-key");
-    let cve_server = cve.start().await?;
-    let sink = SmtpSink::default();
-    let servers = (
-        github.start().await?,
-        mailman.start().await?,
-        discord.start().await?,
-        sink.start().await?,
-    );
-    Ok(World {
-        github,
-        cve,
-        cve_server,
-        mailman,
-        discord,
-        sink,
-        servers,
-    })
-}
 
 fn env_for(w: &World) -> crate::config::Env {
     let (gh, mm, dc, smtp) = &w.servers;
     let vars = [
-        ("GITHUB_TOKEN", "demo-token".to_owned()),
+        ("GITHUB_TOKEN", GITHUB_TOKEN.to_owned()),
         ("GITHUB_API_URL", gh.url()),
         ("GITHUB_REPOSITORY", POLICY_REPO.to_owned()),
         ("PSRT_MAILMAN_URL", format!("{}/3.1", mm.url())),
-        ("PSRT_MAILMAN_USER", "restadmin".to_owned()),
-        ("PSRT_MAILMAN_PASSWORD", "demo-password".to_owned()),
+        ("PSRT_MAILMAN_USER", MAILMAN_USER.to_owned()),
+        ("PSRT_MAILMAN_PASSWORD", MAILMAN_PASSWORD.to_owned()),
         ("PSRT_DISCORD_API_URL", dc.url()),
-        ("PSRT_DISCORD_TOKEN", "demo-bot-token".to_owned()),
+        ("PSRT_DISCORD_TOKEN", DISCORD_TOKEN.to_owned()),
         (
             "PSRT_SMTP_URL",
             format!("smtp://127.0.0.1:{}?tls=none", smtp.port),
@@ -278,7 +96,7 @@ async fn stormy_night(
     roster: &crate::roster::Roster,
     env: &crate::config::Env,
 ) -> bool {
-    use crate::fakes::chaos::Chaos;
+    use psrt_fakes::chaos::Chaos;
     section(
         out,
         "a stormy night: psrt sync --apply while 30% of requests fail",
@@ -470,7 +288,7 @@ pub async fn run() -> anyhow::Result<String> {
             .map_err(|e| anyhow::anyhow!("examples/demo-contact-key.txt: {e}"))?;
     let opened = crate::roster::contacts::open(&loaded.roster, Some(Ok(&key)));
     let roster = &opened.roster;
-    let w = world(now).await?;
+    let w = world(now, EXAMPLE_ROSTER).await?;
     let env = env_for(&w);
     let tuning = crate::github::Tuning::local();
     let ctx = Context {
@@ -845,7 +663,7 @@ async fn approvals_demo(
         .unwrap_or(0)
         + 1;
     w.github.update_repo(POLICY_REPO, |r| {
-        r.pulls.push(crate::fakes::github::FakePull {
+        r.pulls.push(psrt_fakes::github::FakePull {
             number,
             title: "Add Linus to the PSRT".into(),
             body: String::new(),
@@ -872,7 +690,7 @@ async fn approvals_demo(
     out.push_str(&approvals::text(&first.verdict, number));
     w.github.update_repo(POLICY_REPO, |r| {
         let id = 500 + r.reviews.len() as u64;
-        r.reviews.push(crate::fakes::github::FakeReview {
+        r.reviews.push(psrt_fakes::github::FakeReview {
             id,
             pull: number,
             user: "council-member".into(),
@@ -912,4 +730,16 @@ async fn approvals_demo(
         anyhow::bail!("the approvals demo did not go as shown:\n{out}");
     }
     Ok((number, out))
+}
+
+#[cfg(test)]
+mod tests {
+    /// The demo's world seeds the devguide's lists where `psrt publish`
+    /// reads them (the stand-ins cannot name psrt's constants).
+    #[test]
+    fn the_demo_world_keeps_the_devguide_lists_where_psrt_reads_them() {
+        use psrt_fakes::scenario::demo::{DEVGUIDE_EMERITUS_PATH, DEVGUIDE_MEMBERS_PATH};
+        assert_eq!(DEVGUIDE_MEMBERS_PATH, crate::devguide::MEMBERS_PATH);
+        assert_eq!(DEVGUIDE_EMERITUS_PATH, crate::devguide::EMERITUS_PATH);
+    }
 }

@@ -10,10 +10,10 @@ pub mod commands;
 pub mod config;
 pub mod cve;
 pub mod deadlines;
+#[cfg(feature = "demo")]
 pub mod demo;
 pub mod devguide;
 pub mod diag;
-pub mod fakes;
 pub mod github;
 pub mod inactivity;
 pub mod ledger;

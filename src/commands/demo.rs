@@ -1,4 +1,4 @@
-//! `psrt demo`.
+//! `psrt demo` (a build with the `demo` feature: the default one).
 
 use super::Outcome;
 

@@ -7,6 +7,7 @@ pub mod approvals;
 pub mod check;
 pub mod contacts;
 pub mod deadlines;
+#[cfg(feature = "demo")]
 pub mod demo;
 pub mod dispatch;
 pub mod encrypt;

@@ -6,8 +6,8 @@ every required field by construction. The fake fills in the fields that matter
 
 usage: skeletons.py SUBSET.json OUT.json [SCHEMA...]    (default: the GitHub list)
 
-  python3 skeletons.py <github subset> ../../src/fakes/github/skeletons.json
-  python3 skeletons.py discord-subset.json ../../src/fakes/discord_skeletons.json \
+  python3 skeletons.py <github subset> ../../crates/psrt-fakes/src/github/skeletons.json
+  python3 skeletons.py discord-subset.json ../../crates/psrt-fakes/src/discord_skeletons.json \
       GuildMemberResponse UserResponse GuildRoleResponse
 """
 import json

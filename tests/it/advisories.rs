@@ -5,12 +5,12 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use psrt::advisories::report::{LineResult, Report};
-use psrt::fakes::Fault;
-use psrt::fakes::cve::CveFake;
-use psrt::fakes::github::{FakeAdvisory, GitHubFake};
-use psrt::fakes::smtp::SmtpSink;
 use psrt::ledger::Ledger;
 use psrt::notify::{Mailer, Templates};
+use psrt_fakes::Fault;
+use psrt_fakes::cve::CveFake;
+use psrt_fakes::github::{FakeAdvisory, GitHubFake};
+use psrt_fakes::smtp::SmtpSink;
 
 use crate::common::*;
 
@@ -65,7 +65,7 @@ const SECRET: &str = "EMBARGO-MARKER-advisories";
 pub const CVE_USER: &str = "psrt-bot@example.org";
 pub const CVE_KEY: &str = "cve-api-key-do-not-print-4242";
 
-async fn world() -> (GitHubFake, psrt::fakes::Running) {
+async fn world() -> (GitHubFake, psrt_fakes::Running) {
     let (gh, server) = github().await;
     for l in ["alice", "bob", "carol", "gus", "sam"] {
         gh.add_to_team("psrt", l, "member");
@@ -126,7 +126,7 @@ fn mailer(port: u16) -> Mailer {
 }
 
 /// CVE Services (the fake) for the CNA `PSF`.
-pub async fn cve_services() -> (CveFake, psrt::fakes::Running) {
+pub async fn cve_services() -> (CveFake, psrt_fakes::Running) {
     let fake = CveFake::new("PSF", CVE_USER, CVE_KEY);
     let running = fake.start().await.unwrap();
     (fake, running)
@@ -720,7 +720,7 @@ async fn a_failed_update_after_the_reservation_reuses_the_id_next_run() {
 /// never applied (a reset) leaves nothing to find: the next run reserves.
 #[tokio::test]
 async fn a_reservation_whose_answer_was_lost_is_found_again_never_reserved_twice() {
-    use psrt::fakes::chaos::{Chaos, FaultKind};
+    use psrt_fakes::chaos::{Chaos, FaultKind};
     for kind in [FaultKind::Stall, FaultKind::Truncated, FaultKind::Reset] {
         let (gh, server) = github().await;
         for l in ["alice", "bob", "carol", "gus", "sam", "erin", "frank"] {
@@ -817,7 +817,7 @@ async fn a_reservation_whose_answer_was_lost_is_found_again_never_reserved_twice
 /// reserves nothing more that run.
 #[tokio::test]
 async fn after_a_lost_answer_no_other_reservation_that_run() {
-    use psrt::fakes::chaos::{Chaos, FaultKind};
+    use psrt_fakes::chaos::{Chaos, FaultKind};
     let (gh, server) = github().await;
     for l in ["alice", "bob", "carol", "gus", "sam", "erin", "frank"] {
         gh.add_to_team("psrt", l, "member");

@@ -3,7 +3,7 @@
 //! for anything unpublished.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use psrt::fakes::github::{
+use psrt_fakes::github::{
     FakeAdvisory, FakeDetails, FakePull, FakeVulnerability, GitHubFake, example_cpython_advisory,
 };
 
@@ -14,7 +14,7 @@ pub fn published_at() -> DateTime<Utc> {
 }
 
 /// GitHub with the example CPython advisory published.
-pub async fn announce_world() -> (GitHubFake, psrt::fakes::Running, &'static str) {
+pub async fn announce_world() -> (GitHubFake, psrt_fakes::Running, &'static str) {
     let (gh, server) = github().await;
     let id = example_cpython_advisory(&gh, published_at());
     (gh, server, id)

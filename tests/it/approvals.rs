@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use psrt::approvals::{self, Options, Repo, Verdict};
-use psrt::fakes::github::{FakePull, FakeReview, GitHubFake};
+use psrt_fakes::github::{FakePull, FakeReview, GitHubFake};
 
 use crate::common::*;
 
@@ -57,7 +57,7 @@ emeritus:
 
 struct Pr {
     gh: GitHubFake,
-    _server: psrt::fakes::Running,
+    _server: psrt_fakes::Running,
     url: String,
     /// The pull request's first commit.
     old: String,
@@ -404,7 +404,7 @@ async fn the_approval_matrix() {
         {
             let p = pr(&sc, &adding(&sc, "stranger"), 1).await;
             p.review("sc1", "APPROVED", &p.head, 1);
-            p.gh.knobs.inject(psrt::fakes::Fault::new(
+            p.gh.knobs.inject(psrt_fakes::Fault::new(
                 http::Method::GET,
                 "/teams/python-core/members",
                 404,
@@ -865,7 +865,7 @@ async fn as_the_github_app_the_comment_is_found_by_the_app() {
     let p = pr(&sc, &adding(&sc, "newbie"), 1).await;
     p.gh.with(|s| {
         s.app = Some(
-            psrt::fakes::github::FakeApp::new(
+            psrt_fakes::github::FakeApp::new(
                 4242,
                 &std::fs::read_to_string(fixture("test-app-key.pub.pem")).unwrap(),
             )
@@ -957,7 +957,7 @@ async fn a_failed_read_sets_an_error_status_rather_than_leaving_green() {
     let p = pr(&sc, &adding(&sc, "newbie"), 1).await;
     p.review("sc1", "APPROVED", &p.head, 1);
     assert!(p.run(true).await.0.passes);
-    p.gh.knobs.inject(psrt::fakes::Fault::new(
+    p.gh.knobs.inject(psrt_fakes::Fault::new(
         http::Method::GET,
         "/pulls/7/reviews",
         500,

@@ -5,11 +5,7 @@ use crate::common::*;
 /// A fake with: alice (id recorded, right), bob (renamed since), carol (no
 /// such user), dave (not in an eligibility team), erin (legacy), the team,
 /// and one advisory repository of two.
-async fn world() -> (
-    psrt::fakes::github::GitHubFake,
-    psrt::fakes::Running,
-    String,
-) {
+async fn world() -> (psrt_fakes::github::GitHubFake, psrt_fakes::Running, String) {
     let (fake, server) = github().await;
     let alice = fake.org_member("alice");
     let bob = fake.org_member("bob");

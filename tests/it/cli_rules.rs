@@ -264,7 +264,7 @@ async fn a_dispatch_override_is_honoured_for_an_admin_only_and_emailed() {
         fake.add_to_team("psrt", l, "member");
     }
     fake.org_member("carol");
-    let sink = psrt::fakes::smtp::SmtpSink::default();
+    let sink = psrt_fakes::smtp::SmtpSink::default();
     let smtp = sink.start().await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let roster = "version: 1

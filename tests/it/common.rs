@@ -16,7 +16,13 @@ pub fn fixture(name: &str) -> PathBuf {
 /// The `psrt` binary with a clean environment: no credentials leak in from the
 /// developer's shell, and nothing thinks it runs under GitHub Actions.
 pub fn psrt() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_psrt"));
+    psrt_at(Path::new(env!("CARGO_BIN_EXE_psrt")))
+}
+
+/// Another build of `psrt` (the production build), with the same clean
+/// environment.
+pub fn psrt_at(bin: &Path) -> Command {
+    let mut cmd = Command::new(bin);
     for var in [
         "GITHUB_TOKEN",
         "GITHUB_ACTIONS",
@@ -129,8 +135,8 @@ pub fn env_for(vars: &[(&str, String)]) -> psrt::config::Env {
 }
 
 /// A fake GitHub org `python` with team `psrt`, running.
-pub async fn github() -> (psrt::fakes::github::GitHubFake, psrt::fakes::Running) {
-    let fake = psrt::fakes::github::GitHubFake::new("python", TOKEN);
+pub async fn github() -> (psrt_fakes::github::GitHubFake, psrt_fakes::Running) {
+    let fake = psrt_fakes::github::GitHubFake::new("python", TOKEN);
     fake.team("psrt");
     let running = fake.start().await.unwrap();
     (fake, running)

@@ -8,9 +8,9 @@ use std::path::Path;
 use std::process::Stdio;
 
 use chrono::{Duration, Utc};
-use psrt::fakes::github::FakeAdvisory;
-use psrt::fakes::mailman::FakeListMember;
 use psrt::roster::contacts::{ContactKey, field};
+use psrt_fakes::github::FakeAdvisory;
+use psrt_fakes::mailman::FakeListMember;
 
 use crate::common::*;
 
@@ -379,7 +379,7 @@ mod age_cli {
         // The same values through a sync (Mailman stand-in): the list gets
         // the decrypted addresses.
         let rt = tokio::runtime::Runtime::new().unwrap();
-        let mm = psrt::fakes::mailman::MailmanFake::new("u", "p");
+        let mm = psrt_fakes::mailman::MailmanFake::new("u", "p");
         mm.with(|s| {
             s.domains.push("example.org".into());
             s.lists
@@ -434,7 +434,7 @@ async fn without_a_key_or_with_a_wrong_one_mailman_and_discord_are_untouched() {
     for l in ["a", "b", "c"] {
         gh.org_member(l);
     }
-    let mm = psrt::fakes::mailman::MailmanFake::new("u", "p");
+    let mm = psrt_fakes::mailman::MailmanFake::new("u", "p");
     mm.with(|s| {
         s.domains.push("example.org".into());
         s.lists
@@ -453,7 +453,7 @@ async fn without_a_key_or_with_a_wrong_one_mailman_and_discord_are_untouched() {
         }
     });
     let mm_server = mm.start().await.unwrap();
-    let dc = psrt::fakes::discord::DiscordFake::new("bot");
+    let dc = psrt_fakes::discord::DiscordFake::new("bot");
     dc.guild(GUILD, ROLE);
     dc.member(GUILD, 900_000_000_000_000_001, "stranger", &[ROLE]);
     dc.member(GUILD, 300_000_000_000_000_001, "a", &[]);
@@ -671,7 +671,7 @@ async fn deadline_to_encrypted_coordinator(smtp_url: String, received: impl Fn(&
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_deadline_email_reaches_an_encrypted_coordinator() {
-    let sink = psrt::fakes::smtp::SmtpSink::default();
+    let sink = psrt_fakes::smtp::SmtpSink::default();
     let running = sink.start().await.unwrap();
     let s = sink.clone();
     deadline_to_encrypted_coordinator(
@@ -796,20 +796,20 @@ mod no_output_leaks {
                 "triage",
                 now - Duration::days(10),
             ));
-            let mm = psrt::fakes::mailman::MailmanFake::new("u", "p");
+            let mm = psrt_fakes::mailman::MailmanFake::new("u", "p");
             mm.with(|s| {
                 s.domains.push("example.org".into());
                 s.lists
                     .push(("security.example.org".into(), "security@example.org".into()));
             });
             let mm_server = mm.start().await.unwrap();
-            let dc = psrt::fakes::discord::DiscordFake::new("bot");
+            let dc = psrt_fakes::discord::DiscordFake::new("bot");
             dc.guild(GUILD, ROLE);
             for (i, id) in ids.iter().enumerate() {
                 dc.member(GUILD, *id, logins[i], &[]);
             }
             let dc_server = dc.start().await.unwrap();
-            let sink = psrt::fakes::smtp::SmtpSink::default();
+            let sink = psrt_fakes::smtp::SmtpSink::default();
             let smtp = sink.start().await.unwrap();
             (gh, gh_server, mm, mm_server, dc, dc_server, sink, smtp)
         });

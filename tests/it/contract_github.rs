@@ -74,7 +74,7 @@ async fn github_app_authentication_matches_githubs_description() {
     fake.with(|s| {
         s.tokens.clear();
         s.app = Some(
-            psrt::fakes::github::FakeApp::new(
+            psrt_fakes::github::FakeApp::new(
                 4242,
                 &std::fs::read_to_string(fixture("test-app-key.pub.pem")).unwrap(),
             )
@@ -115,7 +115,7 @@ async fn the_proxy_catches_a_fake_or_a_client_that_drifts() {
     let (fake, server) = github().await;
     let prism = Prism::start("PSRT_GITHUB_SPEC", &server.url());
     fake.knobs.inject(
-        psrt::fakes::Fault::new(http::Method::GET, "/members", 200)
+        psrt_fakes::Fault::new(http::Method::GET, "/members", 200)
             .body(r#"[{"login": 5, "id": "x"}]"#),
     );
     let reports = sync(

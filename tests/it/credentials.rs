@@ -6,8 +6,8 @@
 //! figures for the closing note).
 
 use chrono::{Duration, Utc};
-use psrt::fakes::github::FakeAdvisory;
 use psrt::roster::contacts::{ContactKey, field};
+use psrt_fakes::github::FakeAdvisory;
 
 use crate::common::*;
 
@@ -17,8 +17,8 @@ const ROLE: u64 = 2_345_678_901_234_567_890;
 struct World {
     dir: tempfile::TempDir,
     env: Vec<(&'static str, String)>,
-    _servers: Vec<psrt::fakes::Running>,
-    _smtp: psrt::fakes::smtp::RunningSink,
+    _servers: Vec<psrt_fakes::Running>,
+    _smtp: psrt_fakes::smtp::RunningSink,
 }
 
 /// GitHub, Mailman, Discord, SMTP and CVE Services stand-ins, and a roster
@@ -44,18 +44,18 @@ async fn world() -> World {
         )
         .coordinator("carol"),
     );
-    let mm = psrt::fakes::mailman::MailmanFake::new("rest", "mailman-pw");
+    let mm = psrt_fakes::mailman::MailmanFake::new("rest", "mailman-pw");
     mm.with(|s| {
         s.domains.push("example.org".into());
         s.lists
             .push(("security.example.org".into(), "security@example.org".into()));
     });
     let mm_server = mm.start().await.unwrap();
-    let dc = psrt::fakes::discord::DiscordFake::new("bot-token");
+    let dc = psrt_fakes::discord::DiscordFake::new("bot-token");
     dc.guild(GUILD, ROLE);
     let dc_server = dc.start().await.unwrap();
     let (_cve, cve_server) = crate::advisories::cve_services().await;
-    let sink = psrt::fakes::smtp::SmtpSink::default();
+    let sink = psrt_fakes::smtp::SmtpSink::default();
     let smtp = sink.start().await.unwrap();
 
     let seal = |v: &str| field::seal(v, &[key.recipient()]).unwrap();

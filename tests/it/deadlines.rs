@@ -3,10 +3,10 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use psrt::deadlines::{self, Sending};
-use psrt::fakes::github::FakeAdvisory;
-use psrt::fakes::smtp::SmtpSink;
 use psrt::ledger::Ledger;
 use psrt::notify::{Mailer, Templates};
+use psrt_fakes::github::FakeAdvisory;
+use psrt_fakes::smtp::SmtpSink;
 
 use crate::common::*;
 
@@ -56,10 +56,10 @@ fn night(d: i64) -> DateTime<Utc> {
 }
 
 async fn world() -> (
-    psrt::fakes::github::GitHubFake,
-    psrt::fakes::Running,
+    psrt_fakes::github::GitHubFake,
+    psrt_fakes::Running,
     SmtpSink,
-    psrt::fakes::smtp::RunningSink,
+    psrt_fakes::smtp::RunningSink,
 ) {
     let (gh, server) = github().await;
     for l in ["ada", "bo", "cy", "di", "ex", "reporter"] {

@@ -2,6 +2,7 @@
 
 use crate::common::*;
 
+#[cfg(feature = "demo")] // the production build says it has no demo (tests/it/production.rs)
 #[test]
 fn the_demo_runs_the_nightly_and_yearly_jobs_offline_and_exits_0() {
     let dir = tempfile::tempdir().unwrap();

@@ -13,7 +13,7 @@
 
 use chrono::{Duration, Utc};
 use md5::Md5;
-use psrt::fakes::github::FakeAdvisory;
+use psrt_fakes::github::FakeAdvisory;
 use serde_json::Value;
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
@@ -239,7 +239,7 @@ async fn no_output_pairs_a_planted_person_with_an_unpublished_report_and_the_led
     public.published_at = Some(Utc::now() - Duration::days(20));
     gh.advisory(public);
     // Mailman and Discord, drifted the same way.
-    let mailman = psrt::fakes::mailman::MailmanFake::new("rest", "pw");
+    let mailman = psrt_fakes::mailman::MailmanFake::new("rest", "pw");
     mailman.with(|s| {
         s.domains.push("people.example.org".into());
         s.lists
@@ -248,7 +248,7 @@ async fn no_output_pairs_a_planted_person_with_an_unpublished_report_and_the_led
             .into_iter()
             .enumerate()
         {
-            s.members.push(psrt::fakes::mailman::FakeListMember {
+            s.members.push(psrt_fakes::mailman::FakeListMember {
                 member_id: format!("seed{i}"),
                 list_id: LIST.into(),
                 email: email.into(),
@@ -258,7 +258,7 @@ async fn no_output_pairs_a_planted_person_with_an_unpublished_report_and_the_led
         }
     });
     let mailman_server = mailman.start().await.unwrap();
-    let discord = psrt::fakes::discord::DiscordFake::new("bot-token");
+    let discord = psrt_fakes::discord::DiscordFake::new("bot-token");
     discord.guild(GUILD, ROLE);
     for i in 1..=6 {
         discord.member(
@@ -269,7 +269,7 @@ async fn no_output_pairs_a_planted_person_with_an_unpublished_report_and_the_led
         );
     }
     let discord_server = discord.start().await.unwrap();
-    let sink = psrt::fakes::smtp::SmtpSink::default();
+    let sink = psrt_fakes::smtp::SmtpSink::default();
     let sink_server = sink.start().await.unwrap();
 
     let dir = tempfile::tempdir().unwrap();

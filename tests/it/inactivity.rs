@@ -1,7 +1,7 @@
 //! `psrt inactivity`: the report and the pull request, against the GitHub fake.
 
 use chrono::{Duration, TimeZone, Utc};
-use psrt::fakes::github::{FakeAdvisory, FakePull};
+use psrt_fakes::github::{FakeAdvisory, FakePull};
 
 use crate::common::*;
 
@@ -66,7 +66,7 @@ pub fn now() -> chrono::DateTime<Utc> {
 }
 
 /// GitHub with the policy repository and evidence of every kind.
-pub async fn inactivity_world() -> (psrt::fakes::github::GitHubFake, psrt::fakes::Running) {
+pub async fn inactivity_world() -> (psrt_fakes::github::GitHubFake, psrt_fakes::Running) {
     let (gh, server) = github().await;
     for l in [
         "alice", "bob", "carol", "dave", "erin", "frank", "gus", "hana", "ivy", "psrt-bot", "sc1",

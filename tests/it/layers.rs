@@ -259,3 +259,114 @@ fn the_module_graph_has_no_cycle_and_the_library_never_uses_the_command_line() {
     assert!(!graph["commands"].contains("cli"));
     assert!(!graph["notify"].contains("deadlines"));
 }
+
+/// Whether a line of `text` (without comments) needs the demo: it names
+/// the stand-ins' crate or psrt's demo modules.
+fn needs_the_demo(line: &str) -> bool {
+    line.contains("psrt_fakes")
+        || line.contains("crate::demo")
+        || line.contains("commands::demo")
+        || line.trim_start().starts_with("pub mod demo;")
+        || line.trim_start().starts_with("mod demo;")
+}
+
+/// The places in `src/` that need the demo but are not under
+/// `#[cfg(feature = "demo")]` (the attribute on the line before; the demo's
+/// own modules, declared so, are exempt).
+fn ungated_demo_uses(files: &[(String, String)]) -> Vec<String> {
+    let mut bad = Vec::new();
+    for (rel, text) in files {
+        if rel == "demo.rs" || rel.starts_with("demo/") || rel == "commands/demo.rs" {
+            continue;
+        }
+        let code = code(text);
+        let lines: Vec<&str> = code.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
+            if !needs_the_demo(line) {
+                continue;
+            }
+            let gated = lines[..i]
+                .iter()
+                .rev()
+                .find(|l| !l.trim().is_empty())
+                .is_some_and(|l| l.trim() == "#[cfg(feature = \"demo\")]");
+            if !gated {
+                bad.push(format!("src/{rel}:{}: {}", i + 1, line.trim()));
+            }
+        }
+    }
+    bad
+}
+
+#[test]
+fn the_stand_ins_reach_the_library_only_through_the_demo_feature() {
+    let src = repo_root().join("src");
+    let mut paths = Vec::new();
+    rs_files(&src, &mut paths);
+    let files: Vec<(String, String)> = paths
+        .iter()
+        .map(|p| {
+            (
+                p.strip_prefix(&src)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/"),
+                std::fs::read_to_string(p).unwrap(),
+            )
+        })
+        .collect();
+    let bad = ungated_demo_uses(&files);
+    assert!(
+        bad.is_empty(),
+        "the stand-ins (psrt_fakes) or the demo used outside #[cfg(feature = \"demo\")]:\n{}",
+        bad.join("\n")
+    );
+    // The declarations are there to be gated (the check reads what it should).
+    let lib = &files.iter().find(|(r, _)| r == "lib.rs").unwrap().1;
+    assert!(lib.contains("#[cfg(feature = \"demo\")]\npub mod demo;"));
+    // And the stand-ins know nothing of psrt: no dependency, no path.
+    let fakes = repo_root().join("crates/psrt-fakes");
+    let manifest = std::fs::read_to_string(fakes.join("Cargo.toml")).unwrap();
+    assert!(
+        !manifest
+            .lines()
+            .any(|l| l.trim_start().starts_with("psrt ") || l.trim_start().starts_with("psrt=")),
+        "psrt-fakes depends on psrt"
+    );
+    let mut fake_files = Vec::new();
+    rs_files(&fakes.join("src"), &mut fake_files);
+    assert!(fake_files.len() > 5, "{fake_files:?}");
+    for f in fake_files {
+        let text = code(&std::fs::read_to_string(&f).unwrap());
+        assert!(!text.contains("psrt::"), "{} names psrt", f.display());
+    }
+}
+
+#[test]
+fn an_ungated_use_of_the_stand_ins_is_caught() {
+    let file = |rel: &str, text: &str| vec![(rel.to_owned(), text.to_owned())];
+    assert!(
+        ungated_demo_uses(&file(
+            "lib.rs",
+            "#[cfg(feature = \"demo\")]\npub mod demo;\n"
+        ))
+        .is_empty()
+    );
+    assert!(
+        ungated_demo_uses(&file("demo.rs", "use psrt_fakes::github::GitHubFake;\n")).is_empty()
+    );
+    // A comment is no use.
+    assert!(ungated_demo_uses(&file("sync/mod.rs", "// psrt_fakes::github\n")).is_empty());
+    for (rel, text) in [
+        ("lib.rs", "pub mod demo;\n"),
+        ("sync/mod.rs", "use psrt_fakes::github::GitHubFake;\n"),
+        ("cli.rs", "#[cfg(test)]\nuse crate::demo::run;\n"),
+        ("commands/mod.rs", "pub mod check;\npub mod demo;\n"),
+    ] {
+        assert_eq!(
+            ungated_demo_uses(&file(rel, text)).len(),
+            1,
+            "{rel}: {text}"
+        );
+    }
+}

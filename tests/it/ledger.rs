@@ -8,9 +8,9 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use psrt::fakes::github::FakeAdvisory;
-use psrt::fakes::smtp::SmtpSink;
 use psrt::ledger::Ledger;
+use psrt_fakes::github::FakeAdvisory;
+use psrt_fakes::smtp::SmtpSink;
 use rand::{Rng, SeedableRng};
 
 use crate::common::*;
@@ -25,10 +25,10 @@ fn now() -> DateTime<Utc> {
 /// `REPORTS` open reports, each with one message due at `now()`: a warning
 /// to its coordinator (7 days left).
 async fn world() -> (
-    psrt::fakes::github::GitHubFake,
-    psrt::fakes::Running,
+    psrt_fakes::github::GitHubFake,
+    psrt_fakes::Running,
     SmtpSink,
-    psrt::fakes::smtp::RunningSink,
+    psrt_fakes::smtp::RunningSink,
 ) {
     let (gh, server) = github().await;
     for l in ["ada", "bo", "cy", "di"] {

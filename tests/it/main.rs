@@ -17,6 +17,7 @@ pub mod inactivity;
 mod layers;
 mod ledger;
 mod prism;
+mod production;
 mod publish_devguide;
 mod robustness;
 mod roster_cli;

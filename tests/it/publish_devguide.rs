@@ -1,7 +1,7 @@
 //! `psrt publish --open-pr`: the devguide's member lists kept current by one
 //! pull request, opened, updated, and left alone when in sync.
 
-use psrt::fakes::github::GitHubFake;
+use psrt_fakes::github::GitHubFake;
 
 use crate::common::*;
 
@@ -75,7 +75,7 @@ fn lists(roster: &str) -> (String, String) {
 }
 
 /// GitHub with the devguide, its lists as `old_roster` gives them.
-pub async fn devguide_world() -> (GitHubFake, psrt::fakes::Running) {
+pub async fn devguide_world() -> (GitHubFake, psrt_fakes::Running) {
     let (gh, server) = github().await;
     gh.org_member("psrt-bot");
     let (m, e) = lists(&old_roster());

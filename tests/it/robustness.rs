@@ -11,8 +11,8 @@ use std::sync::Arc;
 use clap::Parser as _;
 use http::Method;
 use proptest::prelude::*;
-use psrt::fakes::Fault;
 use psrt::sync::{Options, Outcome};
+use psrt_fakes::Fault;
 use serde_json::{Value, json};
 
 use crate::common::*;
@@ -302,7 +302,7 @@ fn answer(real: Value) -> impl Strategy<Value = String> {
 /// `query`, runs `read`, and checks: a read that fails says so with a
 /// message and writes nothing.
 fn check_answer(
-    knobs: &psrt::fakes::Knobs,
+    knobs: &psrt_fakes::Knobs,
     path: &str,
     query: Option<&str>,
     body: &str,
@@ -454,7 +454,7 @@ fn any_advisory_list_is_a_clear_error_or_a_reading_and_sends_nothing_when_unread
         }
         let created = chrono::Utc::now() - chrono::Duration::days(85);
         fake.advisory(
-            psrt::fakes::github::FakeAdvisory::new(
+            psrt_fakes::github::FakeAdvisory::new(
                 "python/cpython",
                 "GHSA-aaaa-bbbb-cccc",
                 "triage",
@@ -462,7 +462,7 @@ fn any_advisory_list_is_a_clear_error_or_a_reading_and_sends_nothing_when_unread
             )
             .coordinator("c"),
         );
-        let sink = psrt::fakes::smtp::SmtpSink::default();
+        let sink = psrt_fakes::smtp::SmtpSink::default();
         let sink_server = sink.start().await.unwrap();
         let gh = psrt::github::GitHub::connect(
             github_env(&server.url()).github.as_ref().unwrap(),
@@ -571,7 +571,7 @@ fn any_advisory_list_is_a_clear_error_or_a_reading_and_sends_nothing_when_unread
 fn any_mailman_answer_is_a_clear_error_or_a_reading_never_a_panic() {
     let rt = rt();
     let (fake, server, list, real, list_id) = rt.block_on(async {
-        let fake = psrt::fakes::mailman::MailmanFake::new("rest", "pw");
+        let fake = psrt_fakes::mailman::MailmanFake::new("rest", "pw");
         let server = fake.start().await.unwrap();
         let list_id = "security.props.example.org".to_owned();
         fake.with(|s| {
@@ -586,7 +586,7 @@ fn any_mailman_answer_is_a_clear_error_or_a_reading_never_a_panic() {
             .into_iter()
             .enumerate()
             {
-                s.members.push(psrt::fakes::mailman::FakeListMember {
+                s.members.push(psrt_fakes::mailman::FakeListMember {
                     member_id: format!("m{i}"),
                     list_id: list_id.clone(),
                     email: email.into(),

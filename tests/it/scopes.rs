@@ -4,8 +4,8 @@
 //! was not given, so these tests prove the scoping.
 
 use chrono::{Duration, Utc};
-use psrt::fakes::github::{FakeAdvisory, FakeApp, FakeInstallation, GitHubFake};
 use psrt::github::Scope;
+use psrt_fakes::github::{FakeAdvisory, FakeApp, FakeInstallation, GitHubFake};
 
 use crate::common::*;
 
@@ -69,7 +69,7 @@ fn installation(
 /// The main App, installed on `python` (77) and `pypa` (88) with the main
 /// App's permissions; the pull-request App (99) on the policy repository
 /// and the devguide; no personal token works.
-async fn app_world() -> (GitHubFake, psrt::fakes::Running) {
+async fn app_world() -> (GitHubFake, psrt_fakes::Running) {
     let (gh, server) = github().await;
     for l in ["alice", "bob", "carol", "gus", "sam", "erin", "frank"] {
         gh.add_to_team("psrt", l, "member");
@@ -212,7 +212,7 @@ async fn a_token_reaches_only_its_repository_and_permissions() {
     let env = app_env(&server.url());
     let dry = advisories_run(&env, &roster, false, None).await;
     assert!(!dry.failed(), "{}", dry.text());
-    let tokens: Vec<(String, psrt::fakes::github::Grant)> =
+    let tokens: Vec<(String, psrt_fakes::github::Grant)> =
         gh.with(|s| s.installation_tokens.clone().into_iter().collect());
     let cpython = tokens
         .iter()

@@ -1,4 +1,4 @@
-//! The soak: a roster history (the six versions `sync_github` replays, plus
+//! The soak: a roster history (`ROSTER_HISTORY`, which `sync_github` replays, plus
 //! a hundred steady members so lists take two pages) over sixty simulated
 //! nights against the GitHub, Mailman and Discord stand-ins and the SMTP
 //! sink, with seeded random faults on a share of every request (500, 502,
@@ -20,7 +20,8 @@
 //!
 //! This file is also compiled into the benchmark (`cargo bench --bench psrt
 //! -- soak`) for the long run, so it uses nothing from the other test
-//! modules.
+//! modules; the scenario data it shares with them (the roster history)
+//! comes from `psrt_fakes::scenario`.
 
 #![allow(dead_code)]
 
@@ -30,15 +31,16 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use psrt::fakes::chaos::{Chaos, FaultKind};
-use psrt::fakes::cve::CveFake;
-use psrt::fakes::discord::DiscordFake;
-use psrt::fakes::github::{FakeAdvisory, FakeApp, GitHubFake};
-use psrt::fakes::mailman::MailmanFake;
-use psrt::fakes::smtp::SmtpSink;
 use psrt::ledger::Ledger;
 use psrt::net::{RetryPolicy, RetryStats};
 use psrt::sync::{Outcome, ServiceReport};
+use psrt_fakes::chaos::{Chaos, FaultKind};
+use psrt_fakes::cve::CveFake;
+use psrt_fakes::discord::DiscordFake;
+use psrt_fakes::github::{FakeAdvisory, FakeApp, GitHubFake};
+use psrt_fakes::mailman::MailmanFake;
+use psrt_fakes::scenario::ROSTER_HISTORY;
+use psrt_fakes::smtp::SmtpSink;
 
 const TOKEN: &str = "soak-github-token";
 const GUILD: u64 = 1_234_567_890_123_456_789;
@@ -194,48 +196,6 @@ impl Figures {
     }
 }
 
-/// The six roster versions of `sync_github`'s replay: (login, admin).
-fn versions() -> Vec<Vec<(&'static str, bool)>> {
-    vec![
-        vec![("a", true), ("b", true)],
-        vec![("a", true), ("b", true), ("c", false), ("d", false)],
-        vec![
-            ("a", true),
-            ("b", false),
-            ("c", true),
-            ("d", false),
-            ("e", false),
-        ],
-        vec![
-            ("a", true),
-            ("c", true),
-            ("d", false),
-            ("e", false),
-            ("f", false),
-            ("g", false),
-        ],
-        vec![
-            ("A", true),
-            ("C", true),
-            ("d", true),
-            ("e", false),
-            ("f", false),
-            ("g", false),
-            ("h", false),
-        ],
-        vec![
-            ("c", true),
-            ("d", true),
-            ("e", false),
-            ("f", false),
-            ("g", false),
-            ("h", false),
-            ("i", false),
-            ("j", false),
-        ],
-    ]
-}
-
 fn steady(i: usize) -> String {
     format!("s{i:03}")
 }
@@ -254,7 +214,7 @@ fn email_of(login: &str) -> String {
 
 /// The roster of version `v`: its members, the steady ones, and everyone
 /// who left in an earlier version (and `zed`) as emeritus.
-fn roster_text(versions: &[Vec<(&str, bool)>], v: usize) -> String {
+fn roster_text(versions: &[&[(&str, bool)]], v: usize) -> String {
     let version = &versions[v];
     let mut s = format!(
         "version: 1\ngithub:\n  org: python\n  team: psrt\n  advisory_repos: [python/cpython, pypa/pip]\n  eligibility_teams: [python-core]\nmailman:\n  list: {LIST}\ndiscord:\n  guild: \"{GUILD}\"\n  role: \"{ROLE}\"\ncve:\n  org: {CVE_ORG}\n  repos: [{CVE_REPO}]\nemail:\n  from: \"PSRT <psrt-bot@soak.example.org>\"\nmembers:\n"
@@ -281,13 +241,14 @@ fn roster_text(versions: &[Vec<(&str, bool)>], v: usize) -> String {
 }
 
 /// Who left before version `v` (lower case), and `zed`, the drift.
-fn emeritus(versions: &[Vec<(&str, bool)>], v: usize) -> BTreeSet<String> {
+fn emeritus(versions: &[&[(&str, bool)]], v: usize) -> BTreeSet<String> {
     let now: BTreeSet<String> = versions[v]
         .iter()
         .map(|(l, _)| l.to_ascii_lowercase())
         .collect();
     versions[..v]
         .iter()
+        .copied()
         .flatten()
         .map(|(l, _)| l.to_ascii_lowercase())
         .filter(|l| !now.contains(l))
@@ -472,8 +433,9 @@ fn tagged_state(title: &str) -> Option<&'static str> {
 
 /// Everyone who appears in the soak (lower case): no ledger may hold one.
 fn people() -> BTreeSet<String> {
-    let mut p: BTreeSet<String> = versions()
+    let mut p: BTreeSet<String> = ROSTER_HISTORY
         .iter()
+        .copied()
         .flatten()
         .map(|(l, _)| l.to_ascii_lowercase())
         .chain((0..STEADY).map(steady))
@@ -501,11 +463,11 @@ struct World {
     /// `psrt advisories`' environment: the GitHub App and CVE Services.
     advisories_env: psrt::config::Env,
     _servers: (
-        psrt::fakes::Running,
-        psrt::fakes::Running,
-        psrt::fakes::Running,
-        psrt::fakes::smtp::RunningSink,
-        psrt::fakes::Running,
+        psrt_fakes::Running,
+        psrt_fakes::Running,
+        psrt_fakes::Running,
+        psrt_fakes::smtp::RunningSink,
+        psrt_fakes::Running,
     ),
     smtp_port: u16,
 }
@@ -513,8 +475,9 @@ struct World {
 async fn world() -> World {
     let github = GitHubFake::new("python", TOKEN);
     github.team("psrt");
-    let everyone: BTreeSet<String> = versions()
+    let everyone: BTreeSet<String> = ROSTER_HISTORY
         .iter()
+        .copied()
         .flatten()
         .map(|(l, _)| l.to_ascii_lowercase())
         .chain((0..STEADY).map(steady))
@@ -554,7 +517,7 @@ async fn world() -> World {
             .chain(["zed".to_owned()])
             .enumerate()
         {
-            s.members.push(psrt::fakes::mailman::FakeListMember {
+            s.members.push(psrt_fakes::mailman::FakeListMember {
                 member_id: format!("seeded-{i:04}"),
                 list_id: LIST.to_owned(),
                 email: email_of(&login),
@@ -654,7 +617,7 @@ fn mailman_members(w: &World) -> BTreeSet<String> {
     })
 }
 
-fn knobs(w: &World) -> [(&'static str, &psrt::fakes::Knobs); 3] {
+fn knobs(w: &World) -> [(&'static str, &psrt_fakes::Knobs); 3] {
     [
         ("github", &w.github.knobs),
         ("mailman", &w.mailman.knobs),
@@ -1105,9 +1068,8 @@ pub async fn soak(cfg: &Config) -> Figures {
     c.stall = cfg.timeout + Duration::from_millis(200);
     w.cve.knobs.set_chaos(Some(c));
     let mut track = Track::default();
-    let versions = versions();
-    let rosters: Vec<psrt::roster::Roster> = (0..versions.len())
-        .map(|v| parse(&roster_text(&versions, v)))
+    let rosters: Vec<psrt::roster::Roster> = (0..ROSTER_HISTORY.len())
+        .map(|v| parse(&roster_text(&ROSTER_HISTORY, v)))
         .collect();
     let fair = Clients::new(&w, cfg, &stats, &rosters[0]).await;
     let mut figures = Figures::default();
@@ -1410,7 +1372,7 @@ async fn hourly_runs(
 
         // At most one PATCH per advisory per run: a second one only retries
         // a PATCH whose answer did not arrive.
-        let mut last: BTreeMap<String, &psrt::fakes::Logged> = BTreeMap::new();
+        let mut last: BTreeMap<String, &psrt_fakes::Logged> = BTreeMap::new();
         for l in gh_log {
             let Some(g) = ghsa_in(&l.path) else { continue };
             if l.method == http::Method::PATCH {

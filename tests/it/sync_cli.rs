@@ -1,7 +1,7 @@
 //! `psrt sync` as the workflow runs it: the binary, its output and exit status.
 
 use http::Method;
-use psrt::fakes::Fault;
+use psrt_fakes::Fault;
 
 use crate::common::*;
 

@@ -3,9 +3,9 @@
 use std::time::{Duration, Instant};
 
 use http::Method;
-use psrt::fakes::Fault;
-use psrt::fakes::discord::{Bucket, DiscordFake};
 use psrt::sync::{Outcome, Service};
+use psrt_fakes::Fault;
+use psrt_fakes::discord::{Bucket, DiscordFake};
 
 use crate::common::*;
 
@@ -18,7 +18,7 @@ pub fn discord_id(i: u64) -> u64 {
     300_000_000_000_000_000 + i
 }
 
-pub async fn discord() -> (DiscordFake, psrt::fakes::Running) {
+pub async fn discord() -> (DiscordFake, psrt_fakes::Running) {
     let fake = DiscordFake::new(BOT);
     fake.guild(GUILD, ROLE);
     let server = fake.start().await.unwrap();
@@ -286,7 +286,7 @@ async fn three_services_run_concurrently_and_one_failure_stops_only_itself() {
     for (i, l) in [(1, "alice"), (2, "bob"), (5, "m1"), (6, "m2"), (7, "m3")] {
         dc.member(GUILD, discord_id(i), l, &[ROLE]);
     }
-    let mm = psrt::fakes::mailman::MailmanFake::new("restadmin", "restpass");
+    let mm = psrt_fakes::mailman::MailmanFake::new("restadmin", "restpass");
     let mm_server = mm.start().await.unwrap();
     let mut text = String::from(
         "version: 1\ngithub:\n  org: python\n  team: psrt\n  eligibility_teams: [python-core]\nmailman:\n  list: security.example.org\n",

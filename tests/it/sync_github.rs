@@ -1,8 +1,9 @@
 //! `psrt sync` with the GitHub team, against the stateful fake.
 
 use http::Method;
-use psrt::fakes::Fault;
 use psrt::sync::{ChangeResult, Outcome, Service};
+use psrt_fakes::Fault;
+use psrt_fakes::scenario::ROSTER_HISTORY;
 
 use crate::common::*;
 
@@ -480,46 +481,8 @@ async fn each_roster_version_in_turn_is_what_the_team_becomes() {
         fake.org_member(l);
     }
     let env = github_env(&server.url());
-    let versions: Vec<Vec<(&str, bool)>> = vec![
-        vec![("a", true), ("b", true)],
-        vec![("a", true), ("b", true), ("c", false), ("d", false)],
-        vec![
-            ("a", true),
-            ("b", false),
-            ("c", true),
-            ("d", false),
-            ("e", false),
-        ],
-        vec![
-            ("a", true),
-            ("c", true),
-            ("d", false),
-            ("e", false),
-            ("f", false),
-            ("g", false),
-        ],
-        vec![
-            ("A", true),
-            ("C", true),
-            ("d", true),
-            ("e", false),
-            ("f", false),
-            ("g", false),
-            ("h", false),
-        ],
-        vec![
-            ("c", true),
-            ("d", true),
-            ("e", false),
-            ("f", false),
-            ("g", false),
-            ("h", false),
-            ("i", false),
-            ("j", false),
-        ],
-    ];
-    for v in versions {
-        let reports = sync(&roster(&v), &env, GH, true, false).await;
+    for v in ROSTER_HISTORY {
+        let reports = sync(&roster(v), &env, GH, true, false).await;
         assert!(
             !one(&reports, Service::Github).failed(),
             "{:?}",
@@ -570,7 +533,7 @@ async fn a_github_app_authenticates_as_its_installation() {
     fake.with(|s| {
         s.tokens.clear();
         s.app = Some(
-            psrt::fakes::github::FakeApp::new(
+            psrt_fakes::github::FakeApp::new(
                 4242,
                 &std::fs::read_to_string(fixture("test-app-key.pub.pem")).unwrap(),
             )

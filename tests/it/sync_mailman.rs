@@ -16,14 +16,14 @@ struct Target {
     password: String,
     list_id: String,
     /// The stand-in, when that is what runs.
-    standin: Option<(psrt::fakes::mailman::MailmanFake, psrt::fakes::Running)>,
+    standin: Option<(psrt_fakes::mailman::MailmanFake, psrt_fakes::Running)>,
 }
 
 static NEXT: AtomicU32 = AtomicU32::new(0);
 
 impl Target {
     async fn standin() -> Target {
-        let fake = psrt::fakes::mailman::MailmanFake::new("restadmin", "restpass");
+        let fake = psrt_fakes::mailman::MailmanFake::new("restadmin", "restpass");
         let server = fake.start().await.unwrap();
         let url = format!("{}/3.1", server.url());
         Target::with_list(
@@ -48,7 +48,7 @@ impl Target {
         url: String,
         user: String,
         password: String,
-        standin: Option<(psrt::fakes::mailman::MailmanFake, psrt::fakes::Running)>,
+        standin: Option<(psrt_fakes::mailman::MailmanFake, psrt_fakes::Running)>,
     ) -> Target {
         let n = NEXT.fetch_add(1, Ordering::SeqCst);
         let domain = format!("t{}-{n}.example.org", std::process::id());
@@ -630,7 +630,7 @@ async fn a_5xx_mid_read_gives_no_plan_and_no_writes() {
     }
     let (fake, _) = t.standin.as_ref().unwrap();
     fake.knobs
-        .inject(psrt::fakes::Fault::new(Method::GET, "/roster/member", 500).query("page=2"));
+        .inject(psrt_fakes::Fault::new(Method::GET, "/roster/member", 500).query("page=2"));
     fake.knobs.clear_log();
     let roster = t.roster_with(
         &[

@@ -8,7 +8,9 @@
 //! - no secret in a workflow's or a job's `env:`; a secret appears only in
 //!   the `env:` of a step that runs a psrt command needing it (the table
 //!   below), never in a step that runs `cargo` or an action;
-//! - psrt is built before the first step that holds a secret;
+//! - psrt is built before the first step that holds a secret, and built
+//!   for production (`--no-default-features`: no demo, so none of the
+//!   stand-ins and no HTTP server in what the workflows run);
 //! - secrets only in workflows that use the protected `psrt` environment and
 //!   that pull requests do not trigger;
 //! - a workflow that restores or saves a ledger cache has a concurrency
@@ -262,6 +264,13 @@ fn violations(name: &str, text: &str) -> Vec<String> {
             if runs_cargo {
                 last_cargo = Some(i);
             }
+            if run.contains("cargo build")
+                && (!run.contains("--no-default-features") || run.contains("--features"))
+            {
+                say(format!(
+                    "{label}: `cargo build` without `--no-default-features`: the workflows run the production build (no demo, no stand-ins, no HTTP server)"
+                ));
+            }
             if let Some(uses) = str_of(step, "uses") {
                 if let Err(m) = pinned(&uses) {
                     say(m);
@@ -390,7 +399,7 @@ jobs:
     steps:
       - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683
         with: { persist-credentials: false }
-      - run: cargo build --release --locked
+      - run: cargo build --release --locked --no-default-features
       - uses: actions/cache/restore@5a3ec84eff668545956fd18022155c47e93e2684
         with: { path: .psrt/ledger.json, key: "l-${{ github.run_id }}-${{ github.run_attempt }}" }
       - name: psrt deadlines --send
@@ -439,7 +448,21 @@ jobs:
             "persist-credentials: true",
             "persist-credentials",
         ),
-        ("      - run: cargo build --release --locked\n", "", ""),
+        (
+            "      - run: cargo build --release --locked --no-default-features\n",
+            "",
+            "",
+        ),
+        (
+            "cargo build --release --locked --no-default-features",
+            "cargo build --release --locked",
+            "the workflows run the production build",
+        ),
+        (
+            "cargo build --release --locked --no-default-features",
+            "cargo build --release --locked --no-default-features --features demo",
+            "the workflows run the production build",
+        ),
         (
             "        run: ./target/release/psrt deadlines --send",
             "        run: cargo run --release -- deadlines --send",
@@ -492,8 +515,10 @@ jobs:
         );
     }
     // cargo after the secrets.
-    let late = good.replace("      - run: cargo build --release --locked\n", "")
-        + "      - run: cargo build --release --locked\n";
+    let late = good.replace(
+        "      - run: cargo build --release --locked --no-default-features\n",
+        "",
+    ) + "      - run: cargo build --release --locked --no-default-features\n";
     let v = violations("late", &late);
     assert!(
         v.iter().any(|m| m.contains("after a secret is present")),

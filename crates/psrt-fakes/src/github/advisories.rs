@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use super::teams::simple_user;
 use super::{GitHubFake, GitHubState, Req, error, skeleton, validation_failed};
-use crate::fakes::json as json_response;
+use crate::json as json_response;
 
 #[derive(Debug, Clone)]
 pub struct FakeAdvisory {

@@ -17,7 +17,7 @@ use http::Method;
 use serde_json::{Value, json};
 
 use super::{GitHubFake, GitHubState, Req, error, paginate, skeleton, validation_failed};
-use crate::fakes::json as json_response;
+use crate::json as json_response;
 
 /// The fake App's slug: its bot is `psrt[bot]`.
 pub const APP_SLUG: &str = "psrt";

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use super::teams::simple_user;
 use super::{GitHubFake, GitHubState, Req, error, paginate, skeleton, validation_failed};
-use crate::fakes::{empty, json as json_response};
+use crate::{empty, json as json_response};
 
 #[derive(Debug, Clone)]
 pub struct FakeCommit {

@@ -9,6 +9,7 @@ pub mod cve;
 pub mod discord;
 pub mod github;
 pub mod mailman;
+pub mod scenario;
 pub mod smtp;
 
 use std::net::SocketAddr;

@@ -8,7 +8,7 @@ use super::{
     FakeInvitation, FakeUser, GitHubFake, GitHubState, Req, error, now, paginate, skeleton,
     validation_failed,
 };
-use crate::fakes::{empty, json as json_response};
+use crate::{empty, json as json_response};
 
 pub(crate) fn simple_user(u: &FakeUser, base: &str) -> Value {
     let mut v = skeleton("simple-user");

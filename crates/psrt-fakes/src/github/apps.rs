@@ -13,7 +13,7 @@ use http::Method;
 use serde_json::{Value, json};
 
 use super::{GitHubFake, Req, error, skeleton, validation_failed};
-use crate::fakes::json as json_response;
+use crate::json as json_response;
 
 /// A GitHub App the fake recognises: JWTs signed by its key are the App.
 #[derive(Debug, Clone)]

@@ -9,7 +9,7 @@ use http::Method;
 use serde_json::{Value, json};
 
 use super::{GitHubFake, GitHubState, Req, error, skeleton};
-use crate::fakes::json as json_response;
+use crate::json as json_response;
 
 /// One affected package and range, as GitHub's advisory form has it.
 #[derive(Debug, Clone)]
