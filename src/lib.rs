@@ -15,6 +15,7 @@ pub mod devguide;
 pub mod diag;
 pub mod fakes;
 pub mod github;
+pub mod ids;
 pub mod inactivity;
 pub mod ledger;
 pub mod logging;

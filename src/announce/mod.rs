@@ -129,17 +129,7 @@ pub fn is_cve_id(s: &str) -> bool {
     )
 }
 
-/// GHSA ids as GitHub writes them: `GHSA-xxxx-xxxx-xxxx`, lower-case letters and digits.
-pub fn is_ghsa_id(s: &str) -> bool {
-    let mut parts = s.split('-');
-    parts.next() == Some("GHSA")
-        && parts.clone().count() == 3
-        && parts.all(|p| {
-            p.len() == 4
-                && p.bytes()
-                    .all(|b| b.is_ascii_digit() || b.is_ascii_lowercase())
-        })
-}
+pub use crate::ids::is_ghsa_id;
 
 /// The vendor and product names CVE records use for a package.
 fn names(advisory_repo: &str, ecosystem: &str, package: &str) -> (String, String) {
