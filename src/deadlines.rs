@@ -83,8 +83,8 @@ pub fn evaluate(a: &Advisory, roster: &Roster, ledger: &Ledger, now: DateTime<Ut
     let admin_emails: Vec<String> = roster.admins().filter_map(|m| m.email.clone()).collect();
 
     let standing = Standing {
-        ghsa_id: a.ghsa_id.clone(),
-        repo: a.repo.clone(),
+        ghsa_id: a.ghsa_id.to_string(),
+        repo: a.repo.to_string(),
         state: a.state.to_string(),
         created: a.created_at.date_naive(),
         deadline,
@@ -248,8 +248,9 @@ pub async fn run(
     now: DateTime<Utc>,
     mut sending: Option<Sending<'_>>,
 ) -> Outcome {
-    let (reports, read_errors) =
-        crate::github::advisories::open(gh, &roster.github.advisory_repos).await;
+    let (reports, read_errors) = gh
+        .open_advisories(&roster.github.advisory_repo_names())
+        .await;
     let mut out = Outcome::default();
     for (repo, e) in read_errors {
         out.errors.push(format!(
@@ -297,7 +298,7 @@ pub async fn run(
                             }
                         }
                         out.sent
-                            .push((a.ghsa_id.clone(), due.kind.clone(), due.audience));
+                            .push((a.ghsa_id.to_string(), due.kind.clone(), due.audience));
                     }
                     Err(e) => out.errors.push(format!(
                         "{}: the {} was not sent: {e:#}",
@@ -426,7 +427,7 @@ mod tests {
 
     fn report(created: DateTime<Utc>, coordinator: Option<&str>) -> Advisory {
         Advisory {
-            repo: "python/cpython".into(),
+            repo: crate::ids::RepoName::parse("python/cpython").unwrap(),
             ghsa_id: "GHSA-aaaa-bbbb-cccc".into(),
             html_url: "https://github.com/python/cpython/security/advisories/GHSA-aaaa-bbbb-cccc"
                 .into(),

@@ -76,8 +76,8 @@ impl From<&str> for Login {
     }
 }
 
-/// An organisation or repository name as GitHub allows it in a path
-/// segment: ASCII letters, digits, `-`, `_`, `.`, not starting with `-`.
+/// GitHub organisation names and team slugs (and a repository's owner):
+/// ASCII letters, digits, `-`, `_`, `.`, not starting with a hyphen.
 pub fn is_slug(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 100

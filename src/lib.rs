@@ -21,6 +21,7 @@ pub mod ledger;
 pub mod logging;
 pub mod net;
 pub mod notify;
+pub mod online;
 pub mod publish;
 pub mod roster;
 pub mod secret;

@@ -24,13 +24,12 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use chrono::{DateTime, Datelike, Utc};
-use http::Method;
 
 use super::Notify;
 use super::plan::{CvePlan, Seen, Update};
 use crate::cve::CveServices;
 use crate::github::GitHub;
-use crate::github::advisories::{advisory_path, get_lifecycle};
+use crate::github::advisories::AdvisoryUpdate;
 use crate::ledger::Ledger;
 
 /// What happened to one update.
@@ -87,7 +86,7 @@ impl Writer<'_> {
         let mut notes: Vec<String> = Vec::new();
         let mut errors: Vec<String> = Vec::new();
         // 1. Read it again: the plan may be minutes old.
-        match get_lifecycle(self.gh, &u.repo, &u.ghsa_id).await {
+        match self.gh.advisory(&u.repo, &u.ghsa_id).await {
             Ok(now) if Seen::of(&now) == u.seen => {}
             Ok(_) => return Outcome::Changed,
             Err(e) => {
@@ -97,10 +96,9 @@ impl Writer<'_> {
                 };
             }
         }
-        let path = advisory_path(&u.repo, &u.ghsa_id);
         // 2. A closing tag.
         if u.close {
-            return match self.patch(&path, u.patch_body(None)).await {
+            return match self.patch(u, u.patch_body(None)).await {
                 Ok(()) => Outcome::Applied { notes },
                 Err(e) => Outcome::Failed { error: e, notes },
             };
@@ -146,7 +144,7 @@ impl Writer<'_> {
         // 4. One PATCH with everything.
         let mut patched = true;
         if let Some(body) = u.patch_body(cve_id.as_deref()) {
-            match self.patch(&path, Some(body)).await {
+            match self.patch(u, Some(body)).await {
                 Ok(()) => {
                     if cve_id.is_some() {
                         self.ledger.clear_cve(&u.ghsa_id);
@@ -170,8 +168,7 @@ impl Writer<'_> {
             if u.accept && !patched {
                 errors.push("private fork not created: the move to draft failed".into());
             } else {
-                let fork = format!("{path}/forks");
-                match self.gh.write(Method::POST, &fork, None).await {
+                match self.gh.create_private_fork(&u.repo, &u.ghsa_id).await {
                     Ok(_) => notes.push("private fork created".into()),
                     Err(e) => errors.push(format!("private fork not created: {}", e.reason())),
                 }
@@ -286,14 +283,13 @@ impl Writer<'_> {
         }
     }
 
-    async fn patch(&self, path: &str, body: Option<serde_json::Value>) -> Result<(), String> {
+    async fn patch(&self, u: &Update, body: Option<AdvisoryUpdate>) -> Result<(), String> {
         let Some(body) = body else {
             return Ok(());
         };
         self.gh
-            .write(Method::PATCH, path, Some(&body))
+            .update_advisory(&u.repo, &u.ghsa_id, &body)
             .await
-            .map(|_| ())
             .map_err(|e| format!("update failed: {}", e.reason()))
     }
 }

@@ -9,7 +9,8 @@
 use std::collections::BTreeSet;
 
 use super::plan::{Context, Lists, Update};
-use crate::github::advisories::{AdvisoryState, Credit, ForkUser, Lifecycle};
+use crate::github::advisories::{AdvisoryState, Credit, Lifecycle};
+use crate::github::model::Account;
 
 pub(crate) fn decide(
     ctx: &Context<'_>,
@@ -38,7 +39,7 @@ pub(crate) fn decide(
         .iter()
         .map(|c| c.login.to_ascii_lowercase())
         .collect();
-    let mut add = |who: &ForkUser, kind: &str| {
+    let mut add = |who: &Account, kind: &str| {
         let key = who.login.to_ascii_lowercase();
         if who.is_bot || a.reporter_id == Some(who.id) || credited.contains(&key) {
             return;

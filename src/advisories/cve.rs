@@ -9,12 +9,14 @@
 
 use super::plan::{Context, CvePlan, Plan, Update};
 use crate::github::advisories::{AdvisoryState, Lifecycle};
+use crate::ids::RepoName;
 
-fn in_cve_repos(ctx: &Context<'_>, repo: &str) -> bool {
-    ctx.roster
-        .cve
-        .as_ref()
-        .is_some_and(|c| c.repos.iter().any(|r| r.eq_ignore_ascii_case(repo)))
+fn in_cve_repos(ctx: &Context<'_>, repo: &RepoName) -> bool {
+    ctx.roster.cve.as_ref().is_some_and(|c| {
+        c.repos
+            .iter()
+            .any(|r| r.eq_ignore_ascii_case(repo.as_str()))
+    })
 }
 
 pub(crate) fn decide(ctx: &Context<'_>, a: &Lifecycle, u: &mut Update) {

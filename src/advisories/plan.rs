@@ -8,7 +8,10 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::{coordinator, credits, cve, fork, former, tags, team};
-use crate::github::advisories::{AdvisoryState, Credit, ForkPull, Lifecycle, TitleTag};
+use crate::github::advisories::{
+    AdvisoryState, AdvisoryUpdate, Credit, ForkPull, Lifecycle, TitleTag,
+};
+use crate::ids::{GhsaId, RepoName};
 use crate::ledger::Ledger;
 use crate::roster::{Login, Roster};
 
@@ -21,7 +24,7 @@ pub struct State {
     /// Logins in the GitHub team (active members).
     pub team: BTreeSet<Login>,
     /// Pull requests in the private forks of draft advisories, by GHSA id.
-    pub forks: BTreeMap<String, Result<Vec<ForkPull>, String>>,
+    pub forks: BTreeMap<GhsaId, Result<Vec<ForkPull>, String>>,
 }
 
 /// The CVE id a draft gets in this run's update.
@@ -98,8 +101,8 @@ pub(crate) struct AdvisoryInfo {
 /// public output show the id and the kinds of decision, never who.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Update {
-    pub repo: String,
-    pub ghsa_id: String,
+    pub repo: RepoName,
+    pub ghsa_id: GhsaId,
     pub state: AdvisoryState,
     /// A closing title tag: close it, and nothing else this run.
     pub close: bool,
@@ -244,30 +247,23 @@ impl Update {
         self.decisions().is_empty() && self.remove_users.is_empty()
     }
 
-    /// The PATCH body, given the CVE id to set (if one could be had);
+    /// The update to send, given the CVE id to set (if one could be had);
     /// `None` when there is nothing to write.
-    pub(crate) fn patch_body(&self, cve_id: Option<&str>) -> Option<serde_json::Value> {
-        let mut body = serde_json::Map::new();
+    pub(crate) fn patch_body(&self, cve_id: Option<&str>) -> Option<AdvisoryUpdate> {
         if self.close {
-            body.insert("state".into(), "closed".into());
-            return Some(serde_json::Value::Object(body));
+            return Some(AdvisoryUpdate {
+                state: Some(AdvisoryState::Closed),
+                ..AdvisoryUpdate::default()
+            });
         }
-        if self.accept {
-            body.insert("state".into(), "draft".into());
-        }
-        if let Some(id) = cve_id {
-            body.insert("cve_id".into(), id.into());
-        }
-        if let Some(t) = &self.teams {
-            body.insert("collaborating_teams".into(), serde_json::json!(t));
-        }
-        if let Some(u) = &self.users {
-            body.insert("collaborating_users".into(), serde_json::json!(u));
-        }
-        if let Some(c) = &self.credits {
-            body.insert("credits".into(), serde_json::json!(c));
-        }
-        (!body.is_empty()).then_some(serde_json::Value::Object(body))
+        let update = AdvisoryUpdate {
+            state: self.accept.then_some(AdvisoryState::Draft),
+            cve_id: cve_id.map(str::to_owned),
+            collaborating_teams: self.teams.clone(),
+            collaborating_users: self.users.clone(),
+            credits: self.credits.clone(),
+        };
+        (!update.is_empty()).then_some(update)
     }
 }
 
@@ -295,7 +291,7 @@ pub struct Plan {
     pub unaccounted: usize,
     /// Reports whose CVE id reserved earlier is now on the advisory: the
     /// ledger forgets the reservation.
-    pub ledger_clears: Vec<String>,
+    pub ledger_clears: Vec<GhsaId>,
     /// The CVE ids the advisories read carry: never taken for a lost answer.
     pub carried_cve_ids: BTreeSet<String>,
 }
@@ -391,7 +387,12 @@ pub fn plan(roster: &Roster, state: &State, ledger: &Ledger, now: DateTime<Utc>)
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::github::advisories::{Advisory, Collaborator, ForkUser};
+    use crate::github::advisories::{Advisory, Collaborator};
+    use crate::github::model::Account as ForkUser;
+
+    fn repo(s: &str) -> RepoName {
+        RepoName::parse(s).unwrap()
+    }
 
     fn roster() -> Roster {
         crate::roster::parse(
@@ -427,7 +428,7 @@ emeritus:
         let now = Utc::now();
         Lifecycle {
             advisory: Advisory {
-                repo: "python/cpython".into(),
+                repo: repo("python/cpython"),
                 ghsa_id: id.into(),
                 html_url: String::new(),
                 state,
@@ -486,7 +487,7 @@ emeritus:
         assert_eq!(u.decisions(), [Decision::Close]);
         assert!(u.remove_users.is_empty() && u.cve.is_none() && !u.create_fork);
         assert_eq!(
-            u.patch_body(None),
+            u.patch_body(None).map(|b| serde_json::to_value(b).unwrap()),
             Some(serde_json::json!({ "state": "closed" }))
         );
     }
@@ -496,13 +497,13 @@ emeritus:
         let mut a = report("GHSA-1", AdvisoryState::Triage);
         a.title_tag = Some(TitleTag::Accept);
         let mut pip = report("GHSA-2", AdvisoryState::Draft);
-        pip.advisory.repo = "pypa/pip".into();
+        pip.advisory.repo = repo("pypa/pip");
         let mut has_id = report("GHSA-3", AdvisoryState::Draft);
         has_id.cve_id = Some("CVE-2026-1234".into());
-        has_id.advisory.private_fork = Some("python/cpython-ghsa-3".into());
+        has_id.advisory.private_fork = Some(repo("python/cpython-ghsa-3"));
         let mut accepted_draft = report("GHSA-4", AdvisoryState::Draft);
         accepted_draft.title_tag = Some(TitleTag::Accept);
-        accepted_draft.advisory.private_fork = Some("python/cpython-ghsa-4".into());
+        accepted_draft.advisory.private_fork = Some(repo("python/cpython-ghsa-4"));
         accepted_draft.cve_id = Some("CVE-2026-4321".into());
         let p = plan(
             &roster(),
@@ -513,7 +514,7 @@ emeritus:
         let d: Vec<(String, Vec<Decision>)> = p
             .updates
             .iter()
-            .map(|u| (u.ghsa_id.clone(), u.decisions()))
+            .map(|u| (u.ghsa_id.to_string(), u.decisions()))
             .collect();
         assert_eq!(
             d,
@@ -531,7 +532,8 @@ emeritus:
             ],
             "a report with an id gets none; [ACCEPT] on a draft does nothing"
         );
-        let body = p.updates[1].patch_body(Some("CVE-2026-0001")).unwrap();
+        let body =
+            serde_json::to_value(p.updates[1].patch_body(Some("CVE-2026-0001")).unwrap()).unwrap();
         assert_eq!(
             body,
             serde_json::json!({ "state": "draft", "cve_id": "CVE-2026-0001" })
@@ -546,7 +548,7 @@ emeritus:
         let a = report("GHSA-1", AdvisoryState::Draft);
         let mut b = report("GHSA-2", AdvisoryState::Draft);
         b.cve_id = Some("CVE-2026-2222".into());
-        b.advisory.private_fork = Some("f".into());
+        b.advisory.private_fork = Some(repo("python/f"));
         let p = plan(&roster(), &state(vec![a, b]), &ledger, Utc::now());
         assert_eq!(
             p.updates[0].cve,
@@ -576,7 +578,7 @@ emeritus:
     #[test]
     fn remediation_credits_never_replace_one_nor_credit_the_reporter() {
         let mut a = report("GHSA-1", AdvisoryState::Draft);
-        a.advisory.private_fork = Some("python/cpython-ghsa-1".into());
+        a.advisory.private_fork = Some(repo("python/cpython-ghsa-1"));
         a.cve_id = Some("CVE-2026-1000".into());
         a.reporter_id = Some(50);
         a.advisory.credits.push(Credit {

@@ -176,8 +176,8 @@ impl Report {
                 continue; // removals only: counted, never listed
             }
             r.reports.push(Line {
-                repo: u.repo.clone(),
-                ghsa_id: u.ghsa_id.clone(),
+                repo: u.repo.to_string(),
+                ghsa_id: u.ghsa_id.to_string(),
                 state: u.state,
                 decisions,
                 result: outcome.map(LineResult::from),

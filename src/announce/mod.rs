@@ -113,6 +113,8 @@ pub enum AnnounceError {
     Read(#[from] advisory::ReadError),
     #[error(transparent)]
     GitHub(#[from] crate::github::GitHubError),
+    #[error(transparent)]
+    NotARepo(#[from] crate::ids::NotARepo),
     /// The advisory lacks what the records need; each problem names its field.
     #[error("{} problem(s) in the advisory; nothing was written", .0.len())]
     Problems(Vec<Problem>),
@@ -153,7 +155,13 @@ pub async fn gather(
     ghsa_id: &str,
     osv_id: Option<&str>,
 ) -> Result<Facts, AnnounceError> {
-    let a = advisory::read(gh, repos, ghsa_id).await?;
+    let repos = repos
+        .iter()
+        .map(|r| crate::ids::RepoName::parse(r))
+        .collect::<Result<Vec<_>, _>>()?;
+    let a = gh
+        .published_advisory(&repos, &crate::ids::GhsaId::new(ghsa_id))
+        .await?;
     let database = links::database_references(gh, &a.ghsa_id).await?;
     let references = links::references(&a.html_url, &a.description, &database);
     let fix_pulls = links::fix_pulls(gh, &references).await?;

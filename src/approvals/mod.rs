@@ -167,7 +167,7 @@ pub async fn judge(
                 } else if teams.is_empty() {
                     Err("`github.eligibility_teams` is not configured".to_owned())
                 } else {
-                    crate::roster::online::eligible_logins(gh, &base.github.org, teams)
+                    gh.logins_in_teams(&base.github.org, teams)
                         .await
                         .map(|s| s.into_iter().collect())
                 }

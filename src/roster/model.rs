@@ -12,6 +12,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub use crate::ids::Login;
+use crate::ids::RepoName;
 
 /// The whole roster: policy, service settings, members and emeritus members.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -75,6 +76,21 @@ pub struct GithubSettings {
     /// `psrt check --online` compares its members with `steering_council`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub steering_council_team: Option<String>,
+}
+
+impl GithubSettings {
+    /// `advisory_repos`, parsed. `psrt check`, which every command's roster
+    /// passes first, rejects an entry that is not `owner/name`; one that
+    /// slipped through is left out, never guessed at.
+    pub fn advisory_repo_names(&self) -> Vec<RepoName> {
+        repo_names(&self.advisory_repos)
+    }
+}
+
+fn repo_names(list: &[String]) -> Vec<RepoName> {
+    list.iter()
+        .filter_map(|r| RepoName::parse(r).ok())
+        .collect()
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]

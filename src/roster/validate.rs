@@ -913,9 +913,6 @@ fn is_snowflake(id: &str) -> bool {
         && id.parse::<u64>().is_ok()
 }
 
-/// GitHub org names and team slugs: ASCII letters, digits, hyphens (and `_`/`.`
-/// in team slugs), not starting with a hyphen.
-
 #[cfg(test)]
 mod tests {
     use super::*;

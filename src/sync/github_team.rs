@@ -4,16 +4,13 @@
 //! as present; a failed one is sent again once.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::fmt;
 use std::sync::Arc;
-
-use http::Method;
-use serde_json::json;
 
 use super::plan::{Change, Plan, Service};
 use super::{ApplyError, Reconciler};
-use crate::github::model::{Invitation, Team, TeamMembership, User};
-use crate::github::{Access, GitHub, Permission, enc};
+use crate::github::model::MembershipState;
+pub use crate::github::model::TeamRole;
+use crate::github::{Access, GitHub, Permission};
 use crate::roster::{Login, Roster};
 
 /// Reading the team, its invitations and the organisation's members (a dry run).
@@ -31,27 +28,6 @@ pub fn scope(roster: &Roster, apply: bool) -> crate::github::Scope {
             READ_PERMISSIONS
         },
     )
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum TeamRole {
-    Member,
-    Maintainer,
-}
-
-impl TeamRole {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TeamRole::Member => "member",
-            TeamRole::Maintainer => "maintainer",
-        }
-    }
-}
-
-impl fmt::Display for TeamRole {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -201,24 +177,17 @@ impl GitHubTeam {
         }
     }
 
-    fn team_path(&self) -> String {
-        format!("/orgs/{}/teams/{}", enc(&self.org), enc(&self.team))
-    }
-
     /// The team's members (two lists, members and maintainers, which together
     /// cover everyone once), its pending invitations, and the org's failed
     /// invitations.
     async fn read_lists(&self) -> anyhow::Result<TeamState> {
-        let base = self.team_path();
-        let members_path = format!("{base}/members?role=member");
-        let maintainers_path = format!("{base}/members?role=maintainer");
-        let invitations_path = format!("{base}/invitations");
-        let failed_path = format!("/orgs/{}/failed_invitations", enc(&self.org));
+        let (org, team) = (&self.org, &self.team);
         let (members, maintainers, pending, failed) = tokio::try_join!(
-            self.gh.list::<User>(&members_path),
-            self.gh.list::<User>(&maintainers_path),
-            self.gh.list::<Invitation>(&invitations_path),
-            self.gh.list::<Invitation>(&failed_path),
+            self.gh.team_members_with_role(org, team, TeamRole::Member),
+            self.gh
+                .team_members_with_role(org, team, TeamRole::Maintainer),
+            self.gh.team_invitations(org, team),
+            self.gh.failed_invitations(org),
         )
         .map_err(|e| match e.status() {
             Some(404) => anyhow::anyhow!(
@@ -310,7 +279,7 @@ impl Reconciler for GitHubTeam {
             .filter_map(|m| m.github_id)
             .collect();
         for id in to_resolve {
-            if let Some(user) = self.gh.get_opt::<User>(&format!("/user/{id}")).await? {
+            if let Some(user) = self.gh.user_by_id(id).await? {
                 state.current_logins.insert(id, user.login);
             }
         }
@@ -321,14 +290,7 @@ impl Reconciler for GitHubTeam {
             .iter()
             .filter(|p| !roster_logins.contains(&p.login.to_ascii_lowercase()))
         {
-            let teams: Vec<Team> = self
-                .gh
-                .list(&format!(
-                    "/orgs/{}/invitations/{}/teams",
-                    enc(&self.org),
-                    p.id
-                ))
-                .await?;
+            let teams = self.gh.invitation_teams(&self.org, p.id).await?;
             teams_of.insert(
                 p.id,
                 teams.len() == 1 && teams[0].slug.eq_ignore_ascii_case(&self.team),
@@ -474,41 +436,27 @@ impl Reconciler for GitHubTeam {
     }
 
     async fn apply(&self, change: &TeamChange) -> Result<Option<String>, ApplyError> {
-        let membership = |login: &str| format!("{}/memberships/{}", self.team_path(), enc(login));
+        let (org, team) = (&self.org, &self.team);
         match change {
             TeamChange::Add { login, role, .. }
             | TeamChange::Reinvite { login, role, .. }
             | TeamChange::SetRole {
                 login, to: role, ..
-            } => {
-                let body = json!({ "role": role.as_str() });
-                match self
-                    .gh
-                    .write(Method::PUT, &membership(login), Some(&body))
-                    .await
-                {
-                    Ok(resp) => {
-                        let m: TeamMembership =
-                            crate::github::client::decode(&resp, &Method::PUT, &membership(login))?;
-                        Ok((m.state == "pending")
-                            .then(|| "invited to the org; pending acceptance".to_owned()))
-                    }
-                    Err(e) if e.status() == Some(422) => Err(ApplyError::Refused(format!(
-                        "GitHub will not add them ({}); `psrt advisories` gives them access to reports directly",
-                        e.reason()
-                    ))),
-                    Err(e) => Err(e.into()),
-                }
-            }
+            } => match self.gh.set_team_membership(org, team, login, *role).await {
+                Ok(state) => Ok((state == MembershipState::Pending)
+                    .then(|| "invited to the org; pending acceptance".to_owned())),
+                Err(e) if e.status() == Some(422) => Err(ApplyError::Refused(format!(
+                    "GitHub will not add them ({}); `psrt advisories` gives them access to reports directly",
+                    e.reason()
+                ))),
+                Err(e) => Err(e.into()),
+            },
             TeamChange::Remove { login, .. } => {
-                self.gh
-                    .write(Method::DELETE, &membership(login), None)
-                    .await?;
+                self.gh.remove_team_membership(org, team, login).await?;
                 Ok(None)
             }
             TeamChange::CancelInvitation { invitation_id, .. } => {
-                let path = format!("/orgs/{}/invitations/{invitation_id}", enc(&self.org));
-                self.gh.write(Method::DELETE, &path, None).await?;
+                self.gh.cancel_invitation(org, *invitation_id).await?;
                 Ok(None)
             }
         }

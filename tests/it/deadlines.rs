@@ -427,7 +427,7 @@ fn each_email_kind_renders() {
     use psrt::github::advisories::{Advisory, AdvisoryState};
     let roster = parse_roster(&deadline_roster());
     let a = Advisory {
-        repo: "python/cpython".into(),
+        repo: "python/cpython".parse().unwrap(),
         ghsa_id: "GHSA-abcd-efgh-ijkl".into(),
         html_url: "https://github.com/python/cpython/security/advisories/GHSA-abcd-efgh-ijkl"
             .into(),

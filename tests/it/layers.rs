@@ -259,3 +259,47 @@ fn the_module_graph_has_no_cycle_and_the_library_never_uses_the_command_line() {
     assert!(!graph["commands"].contains("cli"));
     assert!(!graph["notify"].contains("deadlines"));
 }
+
+/// GitHub's REST paths are spelled in `src/github/` only (the facade); every
+/// other module calls its named methods. The stand-ins (`src/fakes/`) serve
+/// those paths, so they may spell them too.
+#[test]
+fn no_github_path_outside_the_facade() {
+    let src = repo_root().join("src");
+    let mut files = Vec::new();
+    rs_files(&src, &mut files);
+    let prefixes = [
+        "/repos/",
+        "/orgs/",
+        "/users/",
+        "/user/",
+        "/user\"",
+        "/app\"",
+        "/app/",
+        "/advisories/",
+        "/installation",
+        "api.github.com",
+    ];
+    let mut found = Vec::new();
+    for f in files {
+        let rel = f.strip_prefix(&src).unwrap().to_string_lossy().into_owned();
+        if rel.starts_with("github/") || rel.starts_with("fakes/") {
+            continue;
+        }
+        let text = code(&std::fs::read_to_string(&f).unwrap());
+        for (n, line) in text.lines().enumerate() {
+            // A string literal that starts with one of GitHub's paths.
+            let hit = prefixes.iter().any(|p| {
+                line.contains(&format!("\"{p}")) || line.contains(&format!("format!(\"{p}"))
+            });
+            if hit {
+                found.push(format!("src/{rel}:{}: {}", n + 1, line.trim()));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "GitHub paths outside src/github/ (add a named method to the facade instead):\n{}",
+        found.join("\n")
+    );
+}

@@ -814,7 +814,7 @@ proptest! {
             .unwrap_or(chrono::DateTime::<chrono::Utc>::MAX_UTC);
         let now = chrono::DateTime::from_timestamp(now, 0).unwrap();
         let a = psrt::github::advisories::Advisory {
-            repo: "python/cpython".into(),
+            repo: "python/cpython".parse().unwrap(),
             ghsa_id: "GHSA-aaaa-bbbb-cccc".into(),
             html_url: "https://github.com/python/cpython/security/advisories/GHSA-aaaa-bbbb-cccc".into(),
             state: psrt::github::advisories::AdvisoryState::Triage,

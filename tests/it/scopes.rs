@@ -241,7 +241,7 @@ async fn a_token_reaches_only_its_repository_and_permissions() {
     .await
     .unwrap();
     let e = github
-        .get::<serde_json::Value>("/repos/python/psrt-roster")
+        .repository_exists(&POLICY_REPO.parse().unwrap())
         .await
         .unwrap_err();
     assert!(
@@ -389,7 +389,7 @@ fn the_operations_guide_lists_each_commands_scope() {
         ),
         row(
             "psrt check --online",
-            &psrt::roster::online::github_scope(&roster),
+            &psrt::online::github_scope(&roster),
             "—",
         ),
         row(
