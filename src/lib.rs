@@ -11,6 +11,7 @@ pub mod config;
 pub mod cve;
 pub mod deadlines;
 pub mod demo;
+pub mod desired;
 pub mod devguide;
 pub mod diag;
 pub mod fakes;

@@ -20,19 +20,24 @@ pub use valves::Valve;
 use crate::roster::Roster;
 use crate::roster::contacts::{Field, KEY_VAR, Opened};
 
-/// One service, behind one small interface: read, plan, apply.
+/// One service, behind one small interface: want, read, plan, apply.
 pub trait Reconciler: Sync {
     type Change: Change;
     type State: Send;
+    /// Who should hold what on the service ([`crate::desired`]).
+    type Want: Sync;
 
     fn service(&self) -> Service;
     /// What is reconciled, for messages (`python/psrt`).
     fn target(&self) -> String;
-    /// The complete current state, or an error: never part of it. The
-    /// roster says which details are worth a request (renamed logins).
-    fn read(&self, roster: &Roster) -> impl Future<Output = anyhow::Result<Self::State>> + Send;
-    /// What must change for the service to match the roster.
-    fn plan(&self, roster: &Roster, state: &Self::State) -> Plan<Self::Change>;
+    /// The roster's desired state for this service: the same one `psrt
+    /// approvals` compares between a pull request's base and head.
+    fn want(&self, roster: &Roster) -> Self::Want;
+    /// The complete current state, or an error: never part of it. What is
+    /// wanted says which details are worth a request (renamed logins).
+    fn read(&self, want: &Self::Want) -> impl Future<Output = anyhow::Result<Self::State>> + Send;
+    /// What must change for the service to hold what is wanted.
+    fn plan(&self, want: &Self::Want, state: &Self::State) -> Plan<Self::Change>;
     /// Makes one change; `Ok(Some(note))` to say more about how it went.
     fn apply(
         &self,
@@ -132,7 +137,8 @@ pub async fn run_service<R: Reconciler>(r: &R, roster: &Roster, opts: Options) -
         };
         return report;
     }
-    let state = match r.read(roster).await {
+    let want = r.want(roster);
+    let state = match r.read(&want).await {
         Ok(state) => state,
         Err(e) => {
             report.outcome = Outcome::ReadFailed {
@@ -141,7 +147,7 @@ pub async fn run_service<R: Reconciler>(r: &R, roster: &Roster, opts: Options) -
             return report;
         }
     };
-    let plan = r.plan(roster, &state).sorted();
+    let plan = r.plan(&want, &state).sorted();
     report.current = Some(plan.current);
     report.changes = plan.views();
     report.notes = plan.notes.clone();
