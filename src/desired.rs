@@ -80,9 +80,12 @@ pub enum TeamOp {
         role: TeamRole,
     },
     SetRole {
+        /// As the team has it.
         login: Login,
         from: TeamRole,
         to: TeamRole,
+        /// As the new roster has it (a rename).
+        roster_login: Login,
     },
     Remove {
         login: Login,
@@ -141,6 +144,7 @@ impl Team {
                             login: have.login.clone(),
                             from: have.role,
                             to: want.role,
+                            roster_login: want.login.clone(),
                         });
                     }
                 }
@@ -476,7 +480,8 @@ members:
             [TeamOp::SetRole {
                 login: Login::from("bo"),
                 from: TeamRole::Maintainer,
-                to: TeamRole::Member
+                to: TeamRole::Member,
+                roster_login: Login::from("bo"),
             }],
             "a rename is no change"
         );

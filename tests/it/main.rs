@@ -1,8 +1,9 @@
 //! Integration tests: one binary, one module per area.
 
 mod advisories;
+mod agreement;
 mod announce;
-mod approvals;
+pub mod approvals;
 mod check_online;
 mod common;
 mod contacts;
@@ -10,7 +11,7 @@ mod contract_discord;
 mod contract_github;
 mod deadlines;
 mod demo;
-mod embargo_people;
+pub mod embargo_people;
 pub mod inactivity;
 mod layers;
 mod ledger;
@@ -22,7 +23,7 @@ mod roster_props;
 mod scopes;
 mod soak;
 mod sync_cli;
-mod sync_discord;
+pub mod sync_discord;
 mod sync_github;
 mod sync_mailman;
 mod workflows;

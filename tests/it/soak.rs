@@ -195,7 +195,7 @@ impl Figures {
 }
 
 /// The six roster versions of `sync_github`'s replay: (login, admin).
-fn versions() -> Vec<Vec<(&'static str, bool)>> {
+pub(crate) fn versions() -> Vec<Vec<(&'static str, bool)>> {
     vec![
         vec![("a", true), ("b", true)],
         vec![("a", true), ("b", true), ("c", false), ("d", false)],
@@ -254,7 +254,7 @@ fn email_of(login: &str) -> String {
 
 /// The roster of version `v`: its members, the steady ones, and everyone
 /// who left in an earlier version (and `zed`) as emeritus.
-fn roster_text(versions: &[Vec<(&str, bool)>], v: usize) -> String {
+pub(crate) fn roster_text(versions: &[Vec<(&str, bool)>], v: usize) -> String {
     let version = &versions[v];
     let mut s = format!(
         "version: 1\ngithub:\n  org: python\n  team: psrt\n  advisory_repos: [python/cpython, pypa/pip]\n  eligibility_teams: [python-core]\nmailman:\n  list: {LIST}\ndiscord:\n  guild: \"{GUILD}\"\n  role: \"{ROLE}\"\ncve:\n  org: {CVE_ORG}\n  repos: [{CVE_REPO}]\nemail:\n  from: \"PSRT <psrt-bot@soak.example.org>\"\nmembers:\n"
