@@ -96,7 +96,7 @@ pub fn evaluate(a: &Advisory, roster: &Roster, ledger: &Ledger, now: DateTime<Ut
         due: Vec::new(),
         problems: Vec::new(),
     };
-    let sent = |key: &str| ledger.has(&a.ghsa_id, key);
+    let sent = |key: &str| ledger.messages().has(&a.ghsa_id, key);
 
     // Warnings and overdue notices go to the coordinators who can receive
     // them; when there are none, to the admins.
@@ -145,6 +145,7 @@ pub fn evaluate(a: &Advisory, roster: &Roster, ledger: &Ledger, now: DateTime<Ut
         // deadline): a catch-up after missed nights restarts the count.
         let days_over = -days_left;
         let last_notice = ledger
+            .messages()
             .sent(&a.ghsa_id)
             .filter(|(k, _)| k.starts_with("overdue-"))
             .map(|(_, at)| at.date_naive())
@@ -228,9 +229,8 @@ impl Outcome {
 pub struct Sending<'a> {
     pub mailer: &'a crate::notify::Mailer,
     pub templates: &'a crate::notify::Templates,
+    /// Saved after every message (to its file; one in memory stays there).
     pub ledger: &'a mut Ledger,
-    /// Saved after every message; `None` keeps the ledger in memory (tests).
-    pub ledger_path: Option<&'a std::path::Path>,
 }
 
 /// Evaluates every open report; with `sending`, sends what is due and
@@ -285,17 +285,16 @@ pub async fn run(
                 .await;
                 match result {
                     Ok(()) => {
-                        for key in std::iter::once(&due.key).chain(&due.also) {
-                            s.ledger.record(&a.ghsa_id, key, now);
-                        }
-                        if let Some(path) = s.ledger_path {
-                            if let Err(e) = s.ledger.save(path) {
-                                ledger_broken = true;
-                                out.errors.push(format!(
-                                    "{}: sent, but the ledger could not be saved: {e:#}; nothing more is sent this run",
-                                    a.ghsa_id
-                                ));
-                            }
+                        let keys: Vec<&str> = std::iter::once(&due.key)
+                            .chain(&due.also)
+                            .map(String::as_str)
+                            .collect();
+                        if let Err(e) = s.ledger.record_sent(&a.ghsa_id, &keys, now) {
+                            ledger_broken = true;
+                            out.errors.push(format!(
+                                "{}: sent, but the ledger could not be saved: {e:#}; nothing more is sent this run",
+                                a.ghsa_id
+                            ));
                         }
                         out.sent
                             .push((a.ghsa_id.to_string(), due.kind.clone(), due.audience));
@@ -482,9 +481,11 @@ mod tests {
                     due.kind.describe(),
                     due.audience.describe()
                 ));
-                for k in std::iter::once(&due.key).chain(&due.also) {
-                    ledger.record(&a.ghsa_id, k, now);
-                }
+                let keys: Vec<&str> = std::iter::once(&due.key)
+                    .chain(&due.also)
+                    .map(String::as_str)
+                    .collect();
+                ledger.record_sent(&a.ghsa_id, &keys, now).unwrap();
             }
         }
         log

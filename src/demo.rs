@@ -449,7 +449,6 @@ pub async fn run() -> anyhow::Result<String> {
             templates: &templates,
             cve: Ok(&cve),
             ledger: &mut ledger,
-            ledger_path: None,
         },
     )
     .await;
@@ -479,7 +478,6 @@ pub async fn run() -> anyhow::Result<String> {
             mailer: &mailer,
             templates: &templates,
             ledger: &mut ledger,
-            ledger_path: None,
         }),
     )
     .await;
@@ -647,7 +645,7 @@ pub async fn run() -> anyhow::Result<String> {
         &mut out,
         "the ledger kept between nights: reports, kinds, times, no person",
     );
-    for line in serde_json::to_string_pretty(&ledger)?.lines() {
+    for line in ledger.to_json().lines() {
         let _ = writeln!(out, "  │ {line}");
     }
 

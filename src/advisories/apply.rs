@@ -21,7 +21,6 @@
 //! applied, a failed PATCH keeps the reserved id for the next run.
 
 use std::collections::BTreeSet;
-use std::path::Path;
 
 use chrono::{DateTime, Datelike, Utc};
 
@@ -58,9 +57,8 @@ pub struct Writer<'a> {
     pub gh: &'a GitHub,
     /// CVE Services, or why it is not available (credentials, no `cve` section).
     pub cve: Result<&'a CveServices, String>,
+    /// Saved after each change to it.
     pub ledger: &'a mut Ledger,
-    /// Where the ledger is saved after each change to it; `None`: kept in memory.
-    pub ledger_path: Option<&'a Path>,
     pub notify: Option<&'a Notify<'a>>,
     pub now: DateTime<Utc>,
     /// CVE ids the advisories carried when read (upper case).
@@ -72,15 +70,14 @@ pub struct Writer<'a> {
     pub cve_blocked: bool,
 }
 
-impl Writer<'_> {
-    fn save_ledger(&self, errors: &mut Vec<String>) {
-        if let Some(path) = self.ledger_path {
-            if let Err(e) = self.ledger.save(path) {
-                errors.push(format!("the ledger could not be saved: {e:#}"));
-            }
-        }
+/// A save that failed, said where the rest of the update's errors are.
+fn saved(result: anyhow::Result<()>, errors: &mut Vec<String>) {
+    if let Err(e) = result {
+        errors.push(format!("the ledger could not be saved: {e:#}"));
     }
+}
 
+impl Writer<'_> {
     /// Applies one update.
     pub async fn apply(&mut self, u: &Update) -> Outcome {
         let mut notes: Vec<String> = Vec::new();
@@ -120,8 +117,11 @@ impl Writer<'_> {
                     };
                     match found {
                         Lost::Found(id) => {
-                            self.ledger.record_cve(&u.ghsa_id, &id, Utc::now());
-                            self.save_ledger(&mut errors);
+                            saved(
+                                self.ledger
+                                    .reservation_answered(&u.ghsa_id, &id, Utc::now()),
+                                &mut errors,
+                            );
                             self.this_run.insert(id.clone());
                             notes.push(
                                 "CVE id reserved (found in CVE Services after its answer was lost)"
@@ -147,8 +147,10 @@ impl Writer<'_> {
             match self.patch(u, Some(body)).await {
                 Ok(()) => {
                     if cve_id.is_some() {
-                        self.ledger.clear_cve(&u.ghsa_id);
-                        self.save_ledger(&mut errors);
+                        saved(
+                            self.ledger.reservations_done(&[u.ghsa_id.as_str()]),
+                            &mut errors,
+                        );
                     }
                 }
                 Err(e) => {
@@ -209,20 +211,18 @@ impl Writer<'_> {
             );
             return None;
         }
-        self.ledger.mark_cve_pending(ghsa, Utc::now());
-        if let Some(path) = self.ledger_path {
-            if let Err(e) = self.ledger.save(path) {
-                self.ledger.clear_cve_pending(ghsa);
-                errors.push(format!(
-                    "no CVE id reserved: the ledger could not be saved first: {e:#}"
-                ));
-                return None;
-            }
+        if let Err(e) = self.ledger.reservation_asked(ghsa, Utc::now()) {
+            errors.push(format!(
+                "no CVE id reserved: the ledger could not be saved first: {e:#}"
+            ));
+            return None;
         }
         match cve.reserve(self.now.year()).await {
             Ok(id) => {
-                self.ledger.record_cve(ghsa, &id, Utc::now());
-                self.save_ledger(errors);
+                saved(
+                    self.ledger.reservation_answered(ghsa, &id, Utc::now()),
+                    errors,
+                );
                 self.this_run.insert(id.clone());
                 notes.push("CVE id reserved".into());
                 Some(id)
@@ -236,8 +236,7 @@ impl Writer<'_> {
                 None
             }
             Err(e) => {
-                self.ledger.clear_cve_pending(ghsa);
-                self.save_ledger(errors);
+                saved(self.ledger.reservation_refused(ghsa), errors);
                 errors.push(format!("no CVE id reserved: {e}"));
                 None
             }
@@ -260,10 +259,9 @@ impl Writer<'_> {
         };
         let held: BTreeSet<String> = self
             .ledger
-            .reports
-            .values()
-            .filter_map(|r| r.cve_reserved.as_ref())
-            .map(|c| c.id.to_ascii_uppercase())
+            .cve()
+            .all_reserved()
+            .map(|(_, id)| id.to_ascii_uppercase())
             .collect();
         let mut unknown: Vec<String> = ids
             .into_iter()

@@ -26,7 +26,10 @@ pub(crate) fn decide(ctx: &Context<'_>, a: &Lifecycle, u: &mut Update) {
     }
     let ghsa = &a.advisory.ghsa_id;
     u.cve = Some(
-        match (ctx.ledger.cve_reserved(ghsa), ctx.ledger.cve_pending(ghsa)) {
+        match (
+            ctx.ledger.cve().reserved(ghsa),
+            ctx.ledger.cve().pending(ghsa),
+        ) {
             (Some(id), _) => CvePlan::Reuse(id.to_owned()),
             (None, Some(since)) => CvePlan::Recover(since),
             (None, None) => CvePlan::Reserve,
@@ -37,7 +40,7 @@ pub(crate) fn decide(ctx: &Context<'_>, a: &Lifecycle, u: &mut Update) {
 /// What becomes of an id the ledger holds for this report.
 pub(crate) fn housekeeping(ctx: &Context<'_>, a: &Lifecycle, out: &mut Plan) {
     let ghsa = &a.advisory.ghsa_id;
-    if ctx.ledger.cve_reserved(ghsa).is_none() && ctx.ledger.cve_pending(ghsa).is_some() {
+    if ctx.ledger.cve().reserved(ghsa).is_none() && ctx.ledger.cve().pending(ghsa).is_some() {
         // A reservation got no answer, and the report needs none any more.
         if a.cve_id.is_some() || !a.advisory.state.is_open() {
             out.ledger_clears.push(ghsa.clone());
@@ -47,7 +50,7 @@ pub(crate) fn housekeeping(ctx: &Context<'_>, a: &Lifecycle, out: &mut Plan) {
         }
         return;
     }
-    let Some(reserved) = ctx.ledger.cve_reserved(ghsa) else {
+    let Some(reserved) = ctx.ledger.cve().reserved(ghsa) else {
         return;
     };
     match &a.cve_id {

@@ -33,8 +33,6 @@ pub mod report;
 pub mod tags;
 pub mod team;
 
-use std::path::Path;
-
 use chrono::{DateTime, Utc};
 
 pub use plan::{CvePlan, Decision, Plan, State, Update, plan};
@@ -130,9 +128,8 @@ pub struct Options<'a> {
     pub templates: &'a crate::notify::Templates,
     /// CVE Services, or why it is not available.
     pub cve: Result<&'a crate::cve::CveServices, String>,
+    /// Saved after each change to it (to its file; one in memory stays there).
     pub ledger: &'a mut Ledger,
-    /// Where the ledger is saved; `None`: in memory only (the demo).
-    pub ledger_path: Option<&'a Path>,
 }
 
 /// One run of `psrt advisories`: read, plan and, with `apply`, update each
@@ -146,7 +143,6 @@ pub async fn run(gh: &GitHub, roster: &Roster, opts: Options<'_>) -> Report {
         templates,
         cve,
         ledger,
-        ledger_path,
     } = opts;
     if roster.members.is_empty() {
         return Report::skipped(
@@ -165,12 +161,8 @@ pub async fn run(gh: &GitHub, roster: &Roster, opts: Options<'_>) -> Report {
     // Reservations the advisories now carry are forgotten.
     let mut clear_error = None;
     if !plan.ledger_clears.is_empty() {
-        for ghsa in &plan.ledger_clears {
-            ledger.clear_cve(ghsa);
-        }
-        if let Some(path) = ledger_path {
-            clear_error = ledger.save(path).err();
-        }
+        let done: Vec<&str> = plan.ledger_clears.iter().map(|g| g.as_str()).collect();
+        clear_error = ledger.reservations_done(&done).err();
     }
     let notify = |login: &str, u: &Update| -> futures::future::BoxFuture<'_, anyhow::Result<()>> {
         let email = assignment_email(templates, roster, login, u, now);
@@ -186,7 +178,6 @@ pub async fn run(gh: &GitHub, roster: &Roster, opts: Options<'_>) -> Report {
         gh,
         cve,
         ledger,
-        ledger_path,
         notify: mailer.map(|_| &notify as _),
         now,
         carried: &plan.carried_cve_ids,

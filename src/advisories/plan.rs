@@ -543,8 +543,12 @@ emeritus:
     #[test]
     fn an_id_in_the_ledger_is_used_before_any_new_one_and_forgotten_once_carried() {
         let mut ledger = Ledger::default();
-        ledger.record_cve("GHSA-1", "CVE-2026-1111", Utc::now());
-        ledger.record_cve("GHSA-2", "CVE-2026-2222", Utc::now());
+        ledger
+            .reservation_answered("GHSA-1", "CVE-2026-1111", Utc::now())
+            .unwrap();
+        ledger
+            .reservation_answered("GHSA-2", "CVE-2026-2222", Utc::now())
+            .unwrap();
         let a = report("GHSA-1", AdvisoryState::Draft);
         let mut b = report("GHSA-2", AdvisoryState::Draft);
         b.cve_id = Some("CVE-2026-2222".into());

@@ -82,7 +82,6 @@ pub fn run(roster_path: &Path, args: &Args) -> anyhow::Result<Outcome> {
             mailer: m,
             templates: &templates,
             ledger: &mut ledger,
-            ledger_path: Some(&args.ledger),
         });
         anyhow::Ok(deadlines::run(&gh, roster, &snapshot, now, sending).await)
     })??;

@@ -150,7 +150,6 @@ async fn whole_lives_of_several_reports() {
                 mailer: &mailer,
                 templates: &templates,
                 ledger: &mut ledger,
-                ledger_path: None,
             }),
         )
         .await;
@@ -335,7 +334,8 @@ async fn two_runs_at_the_same_instant_send_once() {
     );
     let ledger = Ledger::load(&dir.path().join(".psrt/ledger.json")).unwrap();
     assert!(
-        ledger.has("GHSA-aaaa-aaaa-aaaa", "warn-7") && ledger.has("GHSA-aaaa-aaaa-aaaa", "warn-30")
+        ledger.messages().has("GHSA-aaaa-aaaa-aaaa", "warn-7")
+            && ledger.messages().has("GHSA-aaaa-aaaa-aaaa", "warn-30")
     );
 }
 
@@ -375,6 +375,7 @@ async fn a_failed_send_is_not_recorded_and_the_next_run_sends_it() {
         !dir.path().join(".psrt/ledger.json").exists()
             || !Ledger::load(&dir.path().join(".psrt/ledger.json"))
                 .unwrap()
+                .messages()
                 .has("GHSA-aaaa-aaaa-aaaa", "warn-7")
     );
     sink.refuse(None);

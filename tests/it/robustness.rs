@@ -528,7 +528,6 @@ fn any_advisory_list_is_a_clear_error_or_a_reading_and_sends_nothing_when_unread
                     mailer: &mailer,
                     templates: &templates,
                     ledger: &mut ledger,
-                    ledger_path: None,
                 }),
             ));
             // Inactivity reads every state: the same answer must not break it.

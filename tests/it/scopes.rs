@@ -100,7 +100,6 @@ async fn advisories_run(
             templates: &psrt::notify::Templates::built_in(),
             cve: cve.ok_or_else(|| "not configured".to_owned()),
             ledger: &mut ledger,
-            ledger_path: None,
         },
     )
     .await

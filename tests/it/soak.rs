@@ -792,7 +792,6 @@ async fn night(
                 mailer: &fair.mailer,
                 templates: &fair.templates,
                 ledger: &mut ledger,
-                ledger_path: Some(ledger_path),
             }),
         )
     );
@@ -934,12 +933,12 @@ async fn night(
     let received: BTreeSet<(String, String)> = sent.keys().filter_map(|id| parse_id(id)).collect();
     for (g, key) in &received {
         assert!(
-            on_disk.has(g, key),
+            on_disk.messages().has(g, key),
             "night {n}: {g} {key} was received but is not in the ledger"
         );
     }
     for r in advisories() {
-        for (key, _) in on_disk.sent(&r.ghsa) {
+        for (key, _) in on_disk.messages().sent(&r.ghsa) {
             let explained = received.contains(&(r.ghsa.clone(), key.to_owned()))
                 || warn_days(key).is_some_and(|t| {
                     received
@@ -1352,12 +1351,8 @@ async fn hourly_runs(
         let cve_mark = w.cve.knobs.log().len();
         let mut ledger = Ledger::load(ledger_path)
             .unwrap_or_else(|e| panic!("night {n}: the ledger does not load: {e}"));
-        let pending_before: BTreeSet<String> = ledger
-            .reports
-            .iter()
-            .filter(|(_, r)| r.cve_pending.is_some())
-            .map(|(g, _)| g.clone())
-            .collect();
+        let pending_before: BTreeSet<String> =
+            ledger.cve().all_pending().map(|g| g.to_string()).collect();
         let cve = psrt::cve::CveServices::new(cve_env, &settings.org, &tuning.retry)
             .expect("a CVE Services client");
         let report = match psrt::github::GitHub::connect(
@@ -1378,7 +1373,6 @@ async fn hourly_runs(
                         templates: &templates,
                         cve: Ok(&cve),
                         ledger: &mut ledger,
-                        ledger_path: Some(ledger_path),
                     },
                 )
                 .await,
@@ -1505,28 +1499,24 @@ async fn hourly_runs(
         let ledger = Ledger::load(ledger_path)
             .unwrap_or_else(|e| panic!("{at}: the ledger does not load: {e}"));
         assert_ledger_holds_nobody(n, ledger_path, &people);
-        let pending: BTreeSet<String> = ledger
-            .reports
-            .iter()
-            .filter(|(_, r)| r.cve_pending.is_some())
-            .map(|(g, _)| g.clone())
-            .collect();
+        let pending: BTreeSet<String> = ledger.cve().all_pending().map(|g| g.to_string()).collect();
         for g in pending.difference(&pending_before) {
             track.pending_seen.insert(g.clone());
         }
         for g in pending_before.difference(&pending) {
-            if ledger.cve_reserved(g).is_some() || after.get(g).is_some_and(|a| a.cve_id.is_some())
+            if ledger.cve().reserved(g).is_some()
+                || after.get(g).is_some_and(|a| a.cve_id.is_some())
             {
                 figures.advisories.cve_recovered += 1;
             }
         }
-        for (g, r) in &ledger.reports {
-            if let Some(c) = &r.cve_reserved {
+        for (g, id) in ledger.cve().all_reserved() {
+            {
                 let was = track
                     .ledger_ids
-                    .entry(g.clone())
-                    .or_insert_with(|| c.id.clone());
-                assert_eq!(*was, c.id, "{at}: {g}: the ledger's CVE id changed");
+                    .entry(g.to_string())
+                    .or_insert_with(|| id.to_owned());
+                assert_eq!(*was, id, "{at}: {g}: the ledger's CVE id changed");
             }
         }
         let mut orphans = Vec::new();
@@ -1536,10 +1526,10 @@ async fn hourly_runs(
                 .find(|a| a.cve_id.as_deref() == Some(id.as_str()))
                 .map(|a| a.ghsa_id.clone());
             let in_ledger = ledger
-                .reports
-                .iter()
-                .find(|(_, r)| r.cve_reserved.as_ref().is_some_and(|c| c.id == id))
-                .map(|(g, _)| g.clone());
+                .cve()
+                .all_reserved()
+                .find(|(_, c)| *c == id)
+                .map(|(g, _)| g.to_string());
             let Some(g) = on_advisory
                 .or(in_ledger)
                 .or_else(|| track.owner.get(&id).cloned())
@@ -1658,14 +1648,10 @@ async fn hourly_runs(
         }
     }
     let ledger = Ledger::load(ledger_path).unwrap_or_default();
-    if ledger
-        .reports
-        .values()
-        .any(|r| r.cve_reserved.is_some() || r.cve_pending.is_some())
-    {
+    if !ledger.cve().is_empty() {
         why.push("the ledger still holds a reservation".into());
     }
-    let mut dry_ledger = ledger.clone();
+    let mut dry_ledger = ledger.detached();
     let gh = psrt::github::GitHub::connect(
         gh_env,
         psrt::advisories::github_scope(roster, false),
@@ -1686,7 +1672,6 @@ async fn hourly_runs(
             templates: &templates,
             cve: Ok(&cve),
             ledger: &mut dry_ledger,
-            ledger_path: None,
         },
     )
     .await;
