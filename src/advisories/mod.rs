@@ -1,41 +1,32 @@
 //! The advisory lifecycle (`psrt advisories`, hourly): everything the PSRT's
 //! GHSA bot did, and more, for the triage, draft and closed advisories of
-//! `github.advisory_repos`. One rule per file:
+//! `github.advisory_repos`. [`run`]: read → plan → apply → report.
 //!
-//! - [`tags`]: title tags: `[ACCEPT]` moves a triage report to draft, a
-//!   closing tag (`[CLOSE]`, `[COMPLETED]`, `[DUPLICATE]`...) closes it and
-//!   nothing else happens to it that run;
-//! - [`fork`]: a temporary private fork for every draft without one;
-//! - [`cve`]: a CVE id from the CNA for every draft of `cve.repos` without
-//!   one, kept in the ledger until the advisory carries it;
-//! - [`team`]: the team on every open report, members outside it as
-//!   collaborating users;
-//! - [`former`]: former members (by login, or `github_id` after a rename)
-//!   lose access to every unpublished report;
-//! - [`coordinator`]: a coordinator for a triage report past the grace period;
-//! - [`credits`]: remediation credits from the private fork's pull requests.
+//! - [`model`]: the vocabulary every part shares (what was read, commands,
+//!   the change builder, the update and its effects, the plan);
+//! - [`read()`]: the state, commands included (never a title or comment text);
+//! - [`plan::plan`]: the [`rules`] in order, one file each, one signature
+//!   (pure: roster, what was read, ledger, time);
+//! - [`apply`]: one advisory at a time, read again first, then its effects
+//!   (one PATCH; a fork, a CVE reservation and an email are the only other
+//!   writes);
+//! - [`discussion`]: the only module that will ever hold comment text;
+//! - [`report`]: what output says (one line per report, naming no one).
 //!
-//! [`read()`] reads, [`plan::plan`] decides (pure: roster, what was read,
-//! ledger, time), [`apply`] writes one advisory at a time (re-read first,
-//! then one PATCH; a fork and a CVE reservation are the only other writes),
-//! and [`report`] prints one line per report that names no one.
 //! Published and withdrawn advisories are never touched.
 
 pub mod apply;
-pub mod coordinator;
-pub mod credits;
-pub mod cve;
-pub mod fork;
-pub mod former;
+pub mod discussion;
+pub mod model;
 pub mod plan;
 pub mod read;
 pub mod report;
-pub mod tags;
-pub mod team;
+pub mod rules;
 
 use chrono::{DateTime, Utc};
 
-pub use plan::{CvePlan, Decision, Plan, State, Update, plan};
+pub use model::{CvePlan, Decision, Plan, State, Update};
+pub use plan::plan;
 pub use read::read;
 pub use report::Report;
 

@@ -1,10 +1,12 @@
 //! Reading what the plan needs: the triage, draft and closed advisories of
 //! every advisory repository (each repository whole, or not at all), the
-//! team's members, and the pull requests in the drafts' private forks.
+//! commands given on them (title tags; never the title or any comment
+//! text), the team's members, and the pull requests in the drafts' private
+//! forks.
 
 use std::collections::BTreeMap;
 
-use super::plan::State;
+use super::model::{Given, State};
 use crate::github::GitHub;
 use crate::github::advisories::{AdvisoryState, TitleTag};
 use crate::ids::{GhsaId, RepoName};
@@ -64,6 +66,7 @@ pub async fn read(gh: &GitHub, roster: &Roster) -> anyhow::Result<State> {
     }))
     .await;
     Ok(State {
+        commands: Given::from_titles(&list),
         advisories: list,
         repos,
         team: team.into_iter().collect(),

@@ -16,7 +16,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use super::apply::Outcome;
-use super::plan::{Decision, Plan, Update};
+use super::model::{Decision, Plan, Update};
 use crate::github::advisories::AdvisoryState;
 
 /// One report's line.
