@@ -27,7 +27,7 @@ use crate::roster::{Login, Roster};
 
 /// Reading the advisories of every advisory repository.
 pub const ADVISORY_PERMISSIONS: &[crate::github::Permission] =
-    &[("repository_advisories", crate::github::Access::Read)];
+    &[("repository_advisories", crate::github::Level::Read)];
 
 /// The GitHub scope of `psrt deadlines`: read the advisories, nothing else.
 pub fn github_scope(roster: &Roster) -> crate::github::Scope {
@@ -211,7 +211,7 @@ pub fn evaluate(a: &Advisory, roster: &Roster, ledger: &Ledger, now: DateTime<Ut
 
 /// One run of `psrt deadlines`.
 #[derive(Debug, Default)]
-pub struct Outcome {
+pub struct Report {
     pub evaluations: Vec<Evaluation>,
     /// (GHSA id, kind, audience) of each message sent.
     pub sent: Vec<(String, Kind, Audience)>,
@@ -219,7 +219,7 @@ pub struct Outcome {
     pub errors: Vec<String>,
 }
 
-impl Outcome {
+impl Report {
     pub fn failed(&self) -> bool {
         !self.errors.is_empty()
     }
@@ -247,11 +247,11 @@ pub async fn run(
     ledger: &Ledger,
     now: DateTime<Utc>,
     mut sending: Option<Sending<'_>>,
-) -> Outcome {
+) -> Report {
     let (reports, read_errors) = gh
         .open_advisories(&roster.github.advisory_repo_names())
         .await;
-    let mut out = Outcome::default();
+    let mut out = Report::default();
     for (repo, e) in read_errors {
         out.errors.push(format!(
             "cannot read the advisories of {repo}: {}",
@@ -314,7 +314,7 @@ pub async fn run(
 
 /// The table people read. Shows ids, repositories, states, dates and roles,
 /// never names or addresses.
-pub fn text(out: &Outcome, now: DateTime<Utc>, sending: bool) -> String {
+pub fn text(out: &Report, now: DateTime<Utc>, sending: bool) -> String {
     use std::fmt::Write as _;
     let mut s = String::new();
     let _ = writeln!(s, "open reports on {} (UTC):", now.date_naive());
@@ -385,7 +385,7 @@ pub fn text(out: &Outcome, now: DateTime<Utc>, sending: bool) -> String {
 }
 
 /// `--json`: the same, public-safe.
-pub fn json(out: &Outcome, now: DateTime<Utc>) -> String {
+pub fn json(out: &Report, now: DateTime<Utc>) -> String {
     let reports: Vec<serde_json::Value> = out
         .evaluations
         .iter()

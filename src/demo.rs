@@ -685,10 +685,9 @@ pub async fn run() -> anyhow::Result<String> {
             "INVALID"
         },
         match &published {
-            crate::devguide::Outcome::Proposed { pull_request, .. } =>
+            crate::devguide::Report::Proposed { pull_request, .. } =>
                 format!("devguide pull request #{} opened", pull_request.number),
-            crate::devguide::Outcome::InSync { .. } =>
-                "the devguide was already in sync".to_owned(),
+            crate::devguide::Report::InSync { .. } => "the devguide was already in sync".to_owned(),
         },
         started.elapsed().as_secs_f64(),
         if failed {

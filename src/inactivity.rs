@@ -21,14 +21,14 @@ use crate::roster::Roster;
 
 /// Reading the advisories (credits) of every advisory repository.
 pub const ADVISORY_PERMISSIONS: &[crate::github::Permission] =
-    &[("repository_advisories", crate::github::Access::Read)];
+    &[("repository_advisories", crate::github::Level::Read)];
 /// Reading the pull requests in the advisories' temporary private forks.
 pub const FORK_PERMISSIONS: &[crate::github::Permission] =
-    &[("pull_requests", crate::github::Access::Read)];
+    &[("pull_requests", crate::github::Level::Read)];
 /// `--open-pr`: a branch, a commit and the pull request on the policy repository.
 pub const POLICY_REPO_PERMISSIONS: &[crate::github::Permission] = &[
-    ("contents", crate::github::Access::Write),
-    ("pull_requests", crate::github::Access::Write),
+    ("contents", crate::github::Level::Write),
+    ("pull_requests", crate::github::Level::Write),
 ];
 
 /// The GitHub scope of `psrt inactivity`; the policy repository only with `--open-pr`.
@@ -526,7 +526,7 @@ pub async fn open_pr(
     };
     let proposal = pull_request::Proposal {
         branch: format!("psrt-inactivity-{}", report.report_date.format("%Y")),
-        changes: vec![pull_request::Change {
+        changes: vec![pull_request::FileChange {
             path: ROSTER_PATH.to_owned(),
             text: new_text,
             current: Some(current),

@@ -15,10 +15,10 @@ use crate::roster::source::Seg;
 
 /// Reading logins, the eligibility and Steering Council teams.
 pub const ONLINE_ORG_PERMISSIONS: &[crate::github::Permission] =
-    &[("members", crate::github::Access::Read)];
+    &[("members", crate::github::Level::Read)];
 /// That each advisory repository exists (its metadata).
 pub const ONLINE_REPO_PERMISSIONS: &[crate::github::Permission] =
-    &[("metadata", crate::github::Access::Read)];
+    &[("metadata", crate::github::Level::Read)];
 
 /// The GitHub scope of `psrt check --online`: read only.
 pub fn github_scope(roster: &crate::roster::Roster) -> crate::github::Scope {

@@ -31,18 +31,18 @@ pub use read::read;
 pub use report::Report;
 
 use crate::github::advisories::{Advisory, AdvisoryState};
-use crate::github::{Access, GitHub, Permission, Scope};
+use crate::github::{GitHub, Level, Permission, Scope};
 use crate::ledger::Ledger;
 use crate::roster::{Login, Roster};
 
 /// Reading the team (who is outside it becomes a collaborating user).
-pub const ORG_PERMISSIONS: &[Permission] = &[("members", Access::Read)];
+pub const ORG_PERMISSIONS: &[Permission] = &[("members", Level::Read)];
 /// A dry run: reading the advisories.
-pub const REPO_READ_PERMISSIONS: &[Permission] = &[("repository_advisories", Access::Read)];
+pub const REPO_READ_PERMISSIONS: &[Permission] = &[("repository_advisories", Level::Read)];
 /// `--apply`: updating advisories and creating their temporary private forks.
-pub const REPO_WRITE_PERMISSIONS: &[Permission] = &[("repository_advisories", Access::Write)];
+pub const REPO_WRITE_PERMISSIONS: &[Permission] = &[("repository_advisories", Level::Write)];
 /// Reading the pull requests and reviews in the private forks (credits).
-pub const FORK_PERMISSIONS: &[Permission] = &[("pull_requests", Access::Read)];
+pub const FORK_PERMISSIONS: &[Permission] = &[("pull_requests", Level::Read)];
 
 /// The GitHub scope of `psrt advisories`: a token per advisory repository
 /// (each in its own organisation's installation), one for the team, one per
@@ -175,13 +175,13 @@ pub async fn run(gh: &GitHub, roster: &Roster, opts: Options<'_>) -> Report {
         this_run: Default::default(),
         cve_blocked: false,
     };
-    let mut outcomes = Vec::with_capacity(plan.updates.len());
+    let mut results = Vec::with_capacity(plan.updates.len());
     for u in &plan.updates {
-        let outcome = writer.apply(u).await;
-        tracing::info!(ghsa = %u.ghsa_id, result = ?std::mem::discriminant(&outcome), "advisory update");
-        outcomes.push(outcome);
+        let result = writer.apply(u).await;
+        tracing::info!(ghsa = %u.ghsa_id, result = ?std::mem::discriminant(&result), "advisory update");
+        results.push(result);
     }
-    let mut report = Report::of(&plan, Some(&outcomes), true);
+    let mut report = Report::of(&plan, Some(&results), true);
     if let Some(e) = clear_error {
         report
             .notes

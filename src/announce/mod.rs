@@ -35,8 +35,8 @@ use versions::Range;
 /// The email draft's file name.
 /// A published advisory and the fix pull requests it links, in its repository.
 pub const REPO_PERMISSIONS: &[crate::github::Permission] = &[
-    ("repository_advisories", crate::github::Access::Read),
-    ("pull_requests", crate::github::Access::Read),
+    ("repository_advisories", crate::github::Level::Read),
+    ("pull_requests", crate::github::Level::Read),
 ];
 
 /// The scoped token `psrt announce` asks for: read only, the advisory

@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::access::ServiceAccess;
-use super::changes::{Change, Changes};
+use super::changes::{Changes, RosterChange};
 use super::shown;
 use crate::github::pulls::latest_decisive;
 use crate::roster::{Group, Login, Required, Roster};
@@ -70,7 +70,7 @@ pub struct Verdict {
     /// One line, for the commit status (under 140 characters).
     pub summary: String,
     pub head_sha: String,
-    pub changes: Vec<Change>,
+    pub changes: Vec<RosterChange>,
     pub access: Vec<ServiceAccess>,
     /// `None` when no approval is needed, or the head roster is invalid.
     pub rule: Option<RuleApplied>,

@@ -37,5 +37,5 @@ pub mod teams;
 mod transport;
 pub mod users;
 
-pub use scope::{Access, Permission, Permissions, Scope};
+pub use scope::{Level, Permission, Permissions, Scope};
 pub use transport::{GitHub, GitHubError, Tuning};

@@ -31,7 +31,7 @@ pub struct File {
 
 /// One file the pull request sets.
 #[derive(Debug, Clone)]
-pub struct Change {
+pub struct FileChange {
     pub path: String,
     /// The text the file should have.
     pub text: String,
@@ -41,7 +41,7 @@ pub struct Change {
     pub message: String,
 }
 
-impl Change {
+impl FileChange {
     /// Whether the default branch already has this text.
     pub fn is_noop(&self) -> bool {
         self.current.as_ref().is_some_and(|f| f.text == self.text)
@@ -52,7 +52,7 @@ impl Change {
 #[derive(Debug, Clone)]
 pub struct Proposal {
     pub branch: String,
-    pub changes: Vec<Change>,
+    pub changes: Vec<FileChange>,
     pub title: String,
     pub body: String,
     pub reviewers: Option<Reviewers>,

@@ -11,13 +11,13 @@ use super::{ApplyError, Reconciler};
 use crate::desired;
 use crate::github::model::MembershipState;
 pub use crate::github::model::TeamRole;
-use crate::github::{Access, GitHub, Permission};
+use crate::github::{GitHub, Level, Permission};
 use crate::roster::{Login, Roster};
 
 /// Reading the team, its invitations and the organisation's members (a dry run).
-pub const READ_PERMISSIONS: &[Permission] = &[("members", Access::Read)];
+pub const READ_PERMISSIONS: &[Permission] = &[("members", Level::Read)];
 /// Adding, removing, inviting and changing roles (`--apply`).
-pub const WRITE_PERMISSIONS: &[Permission] = &[("members", Access::Write)];
+pub const WRITE_PERMISSIONS: &[Permission] = &[("members", Level::Write)];
 
 /// The GitHub scope of `psrt sync` (the team): the organisation only.
 pub fn scope(roster: &Roster, apply: bool) -> crate::github::Scope {

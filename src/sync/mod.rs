@@ -66,10 +66,10 @@ pub struct Options {
     pub allow_mass_removal: bool,
 }
 
-/// What happened to one service.
+/// How far one service got (serialised as `outcome`).
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
-pub enum Outcome {
+pub enum Status {
     /// Not run: credentials or roster settings are missing, or not selected.
     Skipped { reason: String },
     /// The read failed: no plan, no writes.
@@ -87,7 +87,7 @@ pub struct ServiceReport {
     pub service: Service,
     pub target: String,
     #[serde(flatten)]
-    pub outcome: Outcome,
+    pub outcome: Status,
     /// Members the service has now.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current: Option<usize>,
@@ -100,7 +100,7 @@ impl ServiceReport {
         Self {
             service,
             target: target.into(),
-            outcome: Outcome::Skipped {
+            outcome: Status::Skipped {
                 reason: reason.into(),
             },
             current: None,
@@ -111,12 +111,12 @@ impl ServiceReport {
     /// Did anything go wrong (read, valve, or a failed change)?
     pub fn failed(&self) -> bool {
         match &self.outcome {
-            Outcome::ReadFailed { .. } | Outcome::Blocked { .. } => true,
-            Outcome::Applied => self
+            Status::ReadFailed { .. } | Status::Blocked { .. } => true,
+            Status::Applied => self
                 .changes
                 .iter()
                 .any(|c| matches!(c.result, Some(ChangeResult::Failed { .. }))),
-            Outcome::Skipped { .. } | Outcome::Planned => false,
+            Status::Skipped { .. } | Status::Planned => false,
         }
     }
 }
@@ -126,13 +126,13 @@ pub async fn run_service<R: Reconciler>(r: &R, roster: &Roster, opts: Options) -
     let mut report = ServiceReport {
         service: r.service(),
         target: r.target(),
-        outcome: Outcome::Planned,
+        outcome: Status::Planned,
         current: None,
         changes: vec![],
         notes: vec![],
     };
     if roster.members.is_empty() {
-        report.outcome = Outcome::Skipped {
+        report.outcome = Status::Skipped {
             reason: "the roster has no members; psrt never empties a service".into(),
         };
         return report;
@@ -141,7 +141,7 @@ pub async fn run_service<R: Reconciler>(r: &R, roster: &Roster, opts: Options) -
     let state = match r.read(&want).await {
         Ok(state) => state,
         Err(e) => {
-            report.outcome = Outcome::ReadFailed {
+            report.outcome = Status::ReadFailed {
                 error: format!("{e:#}"),
             };
             return report;
@@ -153,13 +153,13 @@ pub async fn run_service<R: Reconciler>(r: &R, roster: &Roster, opts: Options) -
     report.notes = plan.notes.clone();
     let tripped = valves::check(&plan, &roster.policy, opts.allow_mass_removal);
     if !tripped.is_empty() {
-        report.outcome = Outcome::Blocked { valves: tripped };
+        report.outcome = Status::Blocked { valves: tripped };
         return report;
     }
     if !opts.apply || plan.changes.is_empty() {
         return report;
     }
-    report.outcome = Outcome::Applied;
+    report.outcome = Status::Applied;
     for (change, view) in plan.changes.iter().zip(report.changes.iter_mut()) {
         view.result = Some(match r.apply(change).await {
             Ok(note) => ChangeResult::Applied { note },
@@ -251,7 +251,7 @@ async fn run_guarded(
                 .await
             }
             Err(e) => ServiceReport {
-                outcome: Outcome::ReadFailed {
+                outcome: Status::ReadFailed {
                     error: format!("{e:#}"),
                 },
                 ..ServiceReport::skipped(Service::Github, target, "")
@@ -285,7 +285,7 @@ async fn run_guarded(
         match mailman::MailmanList::new(env, &settings.list, ctx.tuning.retry.clone()) {
             Ok(list) => run_service(&list, roster, opts).await,
             Err(e) => ServiceReport {
-                outcome: Outcome::ReadFailed {
+                outcome: Status::ReadFailed {
                     error: format!("{e:#}"),
                 },
                 ..ServiceReport::skipped(Service::Mailman, target, "")
@@ -324,7 +324,7 @@ async fn run_guarded(
         ) {
             Ok(role) => run_service(&role, roster, opts).await,
             Err(e) => ServiceReport {
-                outcome: Outcome::ReadFailed {
+                outcome: Status::ReadFailed {
                     error: format!("{e:#}"),
                 },
                 ..ServiceReport::skipped(Service::Discord, target, "")

@@ -38,7 +38,7 @@ use psrt::fakes::mailman::MailmanFake;
 use psrt::fakes::smtp::SmtpSink;
 use psrt::ledger::Ledger;
 use psrt::net::{RetryPolicy, RetryStats};
-use psrt::sync::{Outcome, ServiceReport};
+use psrt::sync::{ServiceReport, Status};
 
 const TOKEN: &str = "soak-github-token";
 const GUILD: u64 = 1_234_567_890_123_456_789;
@@ -746,7 +746,7 @@ async fn night(
     let referee = fair.plans(w, roster).await;
     for r in &referee {
         assert!(
-            matches!(r.outcome, Outcome::Planned),
+            matches!(r.outcome, Status::Planned),
             "night {n}: the referee could not read {}: {r:?}",
             r.service
         );
@@ -890,7 +890,7 @@ async fn night(
             .map(plan_of)
             .unwrap_or_default();
         match &report.outcome {
-            Outcome::ReadFailed { error } => {
+            Status::ReadFailed { error } => {
                 figures.reads_failed += 1;
                 assert_eq!(
                     writes, 0,
@@ -898,14 +898,14 @@ async fn night(
                 );
                 assert!(!error.is_empty());
             }
-            Outcome::Planned | Outcome::Applied | Outcome::Blocked { .. } => {
+            Status::Planned | Status::Applied | Status::Blocked { .. } => {
                 assert_eq!(
                     plan_of(report),
                     referee_plan,
                     "night {n}: {name}: a plan that a complete read does not give"
                 );
             }
-            Outcome::Skipped { reason } => panic!("night {n}: {name} skipped: {reason}"),
+            Status::Skipped { reason } => panic!("night {n}: {name} skipped: {reason}"),
         }
         figures.changes_failed += report
             .changes

@@ -34,7 +34,7 @@ use crate::ledger::Ledger;
 
 /// What happened to one update.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
+pub enum UpdateResult {
     /// Done; the notes say more ("CVE id reserved", "the coordinator was emailed").
     Applied { notes: Vec<String> },
     /// The advisory changed between the plan and the write: nothing written.
@@ -70,15 +70,15 @@ pub(super) fn saved(result: anyhow::Result<()>, errors: &mut Vec<String>) {
 
 impl Writer<'_> {
     /// Applies one update: reads it again, then runs its effects in order.
-    pub async fn apply(&mut self, u: &Update) -> Outcome {
+    pub async fn apply(&mut self, u: &Update) -> UpdateResult {
         let mut notes: Vec<String> = Vec::new();
         let mut errors: Vec<String> = Vec::new();
         // Read it again: the plan may be minutes old.
         match self.gh.advisory(&u.repo, &u.ghsa_id).await {
             Ok(now) if Seen::of(&now) == u.seen => {}
-            Ok(_) => return Outcome::Changed,
+            Ok(_) => return UpdateResult::Changed,
             Err(e) => {
-                return Outcome::Failed {
+                return UpdateResult::Failed {
                     error: format!("cannot read it again before writing: {}", e.reason()),
                     notes,
                 };
@@ -91,8 +91,8 @@ impl Writer<'_> {
             match effect {
                 Effect::Close => {
                     return match self.patch(u, u.patch_body(None)).await {
-                        Ok(()) => Outcome::Applied { notes },
-                        Err(e) => Outcome::Failed { error: e, notes },
+                        Ok(()) => UpdateResult::Applied { notes },
+                        Err(e) => UpdateResult::Failed { error: e, notes },
                     };
                 }
                 Effect::Cve(plan) => {
@@ -143,9 +143,9 @@ impl Writer<'_> {
             }
         }
         if errors.is_empty() {
-            Outcome::Applied { notes }
+            UpdateResult::Applied { notes }
         } else {
-            Outcome::Failed {
+            UpdateResult::Failed {
                 error: errors.join("; "),
                 notes,
             }
