@@ -6,11 +6,6 @@
 
 use std::time::{Duration, Instant};
 
-/// The binary's allocator (`src/main.rs`), so that in-process figures are
-/// the binary's.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// The soak of the test suite, run longer here.
 #[path = "../tests/it/soak.rs"]
 mod soak;
@@ -291,11 +286,51 @@ fn roster_with(n: usize, full: bool) -> String {
 }
 
 fn check_10k() {
+    check_real();
     check_n(10_000, true);
     check_n(10_000, false);
     check_encrypted(10_000);
     pyyaml(&roster_with(10_000, true), "all 8 member fields");
     check_phases();
+}
+
+/// `psrt check` on the committed `roster.yaml` (today's PSRT): in process
+/// (parse + validate) and the whole process, as the pull-request workflow
+/// runs it.
+fn check_real() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/roster.yaml");
+    let text = std::fs::read(path).unwrap();
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+    let (median, min) = time(101, || {
+        let loaded = psrt::roster::parse(&text).expect("valid");
+        psrt::roster::validate::validate(&loaded, today)
+    });
+    let members = psrt::roster::parse(&text)
+        .expect("valid")
+        .roster
+        .members
+        .len();
+    println!(
+        "| `psrt check`, the real roster ({members} members; {} KiB), parse + validate in process | median {:.3} ms, min {:.3} ms |",
+        text.len() / 1024,
+        median.as_secs_f64() * 1e3,
+        min.as_secs_f64() * 1e3
+    );
+    let exe = env!("CARGO_BIN_EXE_psrt");
+    let (median, min) = time(31, || {
+        let out = std::process::Command::new(exe)
+            .arg("--roster")
+            .arg(path)
+            .arg("check")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "psrt check failed");
+    });
+    println!(
+        "| `psrt check`, the real roster, the whole process | median {:.1} ms, min {:.1} ms |",
+        median.as_secs_f64() * 1e3,
+        min.as_secs_f64() * 1e3
+    );
 }
 
 /// Where the full-field check's time goes, phase by phase (`-- phases`).
@@ -312,30 +347,15 @@ fn check_phases() {
         "| the YAML parser alone on the full-field file (floor) | median {:.1} ms |",
         median.as_secs_f64() * 1e3
     );
-    // Where the check's time goes: the tree from the parser's events (what
-    // `psrt check` reads: in two halves at this size; then on one thread),
-    // the same tree through serde-saphyr's `Spanned`
-    // (the general path, before), the schema walk, the typed model.
-    let (median, _) = time(15, || psrt::roster::yaml::read(&text).expect("fast path"));
+    // Where the check's time goes: the tree with positions through
+    // serde-saphyr's `Spanned<Node>`, the schema walk on it, then the typed
+    // model from the same tree (`roster::parse` is all three).
+    let (median, _) = time(15, || psrt::roster::load::parse_tree(&text).expect("valid"));
     println!(
-        "| the tree with positions from the parser's events, in two halves (`roster::yaml::read`) | median {:.1} ms |",
+        "| the tree with positions through serde-saphyr's `Spanned<Node>` (`roster::load::parse_tree`) | median {:.1} ms |",
         median.as_secs_f64() * 1e3
     );
-    let (median, _) = time(15, || {
-        psrt::roster::yaml::read_whole(&text).expect("fast path")
-    });
-    println!(
-        "| the same tree on one thread (`roster::yaml::read_whole`) | median {:.1} ms |",
-        median.as_secs_f64() * 1e3
-    );
-    let (median, _) = time(7, || {
-        psrt::roster::load::parse_tree_general(&text).expect("valid")
-    });
-    println!(
-        "| the same tree through serde-saphyr's `Spanned<Node>` (the general path) | median {:.1} ms |",
-        median.as_secs_f64() * 1e3
-    );
-    let root = psrt::roster::yaml::read(&text).expect("fast path");
+    let root = psrt::roster::load::parse_tree(&text).expect("valid");
     let (median, _) = time(15, || {
         let mut diags = Vec::new();
         psrt::roster::schema::check(&root, &mut diags);
@@ -345,9 +365,10 @@ fn check_phases() {
         "| the schema walk on that tree | median {:.1} ms |",
         median.as_secs_f64() * 1e3
     );
+    drop(root);
     let (median, _) = time(15, || psrt::roster::parse(text.as_bytes()).expect("valid"));
     println!(
-        "| the loaded roster: tree, schema walk and typed model (`roster::parse`) | median {:.1} ms |",
+        "| the loaded roster: tree, schema walk, then the typed model (`roster::parse`) | median {:.1} ms |",
         median.as_secs_f64() * 1e3
     );
     let loaded = psrt::roster::parse(text.as_bytes()).expect("valid");

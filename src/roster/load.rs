@@ -7,7 +7,6 @@ use std::path::Path;
 use super::model::Roster;
 use super::schema;
 use super::source::{Node, Seg, Source, Spanned};
-use super::yaml;
 use crate::diag::{Diagnostic, Loc};
 use serde::de::value::{Error as DeError, MapDeserializer, SeqDeserializer};
 use serde::de::{Deserialize, Deserializer, Error as _, IntoDeserializer, Visitor};
@@ -87,46 +86,22 @@ pub fn parse(bytes: &[u8]) -> Result<Loaded, LoadError> {
             Some(text),
         ));
     }
-    // The schema walk and the typed model read the same tree; a large one
-    // is read by both at once, and the model is kept only if the walk
-    // finds no error.
-    let (diagnostics, typed) = if text.len() >= yaml::PARALLEL_BYTES {
-        std::thread::scope(|s| {
-            let typed = s.spawn(|| Roster::deserialize(NodeDe(&root.value)).ok());
-            let mut diagnostics = Vec::new();
-            schema::check(&root, &mut diagnostics);
-            (diagnostics, typed.join().ok().flatten())
-        })
-    } else {
-        let mut diagnostics = Vec::new();
-        schema::check(&root, &mut diagnostics);
-        (diagnostics, None)
-    };
+    let mut diagnostics = Vec::new();
+    schema::check(&root, &mut diagnostics);
     if diagnostics.iter().any(Diagnostic::is_error) {
         return Err(invalid(diagnostics, Some(text)));
     }
     let source = Source { text, root };
-    match typed.map_or_else(|| to_roster(&source), Ok) {
+    match to_roster(&source) {
         Ok(roster) => Ok(Loaded { roster, source }),
         Err(d) => Err(invalid(vec![d], Some(source.text))),
     }
 }
 
-/// The tree of `text`: read straight from the parser's events when
-/// [`yaml::read`] can vouch for it (every roster), else through
-/// serde-saphyr, which also words every YAML error. That the two agree is
-/// checked by tests (`roster::yaml`'s, and the property tests in
-/// `tests/it/roster_props.rs`), not here: reading a roster never panics.
-fn parse_tree(text: &str) -> Result<Spanned<Node>, Diagnostic> {
-    match yaml::read(text) {
-        Some(root) => Ok(root),
-        None => parse_tree_general(text),
-    }
-}
-
-/// The tree through serde-saphyr's `Spanned` deserialisation: anchors,
-/// aliases, merge keys, tags, and the wording and position of every error.
-pub fn parse_tree_general(text: &str) -> Result<Spanned<Node>, Diagnostic> {
+/// The tree of `text` with positions, through serde-saphyr's `Spanned`
+/// deserialisation (anchors, aliases, merge keys and tags resolved), and
+/// the wording and position of every YAML error.
+pub fn parse_tree(text: &str) -> Result<Spanned<Node>, Diagnostic> {
     let options = serde_saphyr::options! {
         strict_booleans: true,
         with_snippet: false,

@@ -8,7 +8,6 @@ pub mod model;
 pub mod schema;
 pub mod source;
 pub mod validate;
-pub mod yaml;
 
 pub use load::{LoadError, Loaded, load, parse};
 pub use model::*;

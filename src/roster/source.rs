@@ -9,9 +9,8 @@ use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use crate::diag::Loc;
 
 /// A value and where it starts: the line and column diagnostics show, and
-/// the byte offset the span-guided editor cuts at. [`super::yaml`] builds
-/// these from the parser's events; deserialising one through serde-saphyr
-/// (the general path) gives the same fields from `serde_saphyr::Spanned`.
+/// the byte offset the span-guided editor cuts at, taken from
+/// `serde_saphyr::Spanned` when the tree is deserialised.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Spanned<T> {
     pub value: T,
