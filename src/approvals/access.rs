@@ -152,19 +152,60 @@ const ROLE_WORDS: Words = Words {
     not_given: "given the role",
 };
 
+/// The list or the role, as its row needs it.
+trait Managed: Clone {
+    fn same_target(&self, other: &Self) -> bool;
+    /// How the row names it (never an id from a contact field).
+    fn shown(&self) -> String;
+    /// The same target, held by nobody: where a new one starts.
+    fn nobody(&self) -> Self;
+}
+
+impl Managed for desired::List {
+    fn same_target(&self, other: &Self) -> bool {
+        desired::List::same_target(self, other)
+    }
+    fn shown(&self) -> String {
+        format!("`{}`", self.list_id)
+    }
+    fn nobody(&self) -> Self {
+        Self {
+            subscribers: Default::default(),
+            owners: Default::default(),
+            ..self.clone()
+        }
+    }
+}
+
+impl Managed for desired::Role {
+    fn same_target(&self, other: &Self) -> bool {
+        desired::Role::same_target(self, other)
+    }
+    fn shown(&self) -> String {
+        // Ids are not shown: the role is the one `discord` names.
+        "`discord.role`".to_owned()
+    }
+    fn nobody(&self) -> Self {
+        Self {
+            holders: vec![],
+            ..self.clone()
+        }
+    }
+}
+
 /// The row of a service, with a note when psrt starts managing it or
-/// manages another one; `Err` with the whole row when the head leaves it
-/// alone.
-fn target_row(
+/// manages another one, and what the head is compared with (the base's, or
+/// nobody for a new one); `Err` with the whole row when the head leaves the
+/// service alone.
+fn start_row<'a, T: Managed>(
     w: &Words,
-    base: Option<String>,
-    head: Option<String>,
-    same: bool,
-) -> Result<ServiceAccess, ServiceAccess> {
-    let Some(ht) = head else {
+    base: Option<&'a T>,
+    head: Option<&'a T>,
+) -> Result<(ServiceAccess, T, &'a T), ServiceAccess> {
+    let Some(head) = head else {
         let mut s = ServiceAccess::new(
             w.service,
-            base.clone().unwrap_or_else(|| "not managed".into()),
+            base.map_or_else(|| "not managed".into(), T::shown),
         );
         if base.is_some() {
             s.notes
@@ -172,14 +213,21 @@ fn target_row(
         }
         return Err(s);
     };
+    let ht = head.shown();
     let mut s = ServiceAccess::new(w.service, ht.clone());
-    if !same {
-        s.notes.push(match &base {
-            None => format!("psrt starts managing {ht}"),
-            Some(_) => "psrt manages another one, and leaves the old one as it is".to_owned(),
-        });
-    }
-    Ok(s)
+    let from = match base {
+        Some(b) if b.same_target(head) => b.clone(),
+        Some(_) => {
+            s.notes
+                .push("psrt manages another one, and leaves the old one as it is".to_owned());
+            head.nobody()
+        }
+        None => {
+            s.notes.push(format!("psrt starts managing {ht}"));
+            head.nobody()
+        }
+    };
+    Ok((s, from, head))
 }
 
 /// One person's holding on the list or the role: who, by login, from the
@@ -230,26 +278,11 @@ fn mailman_list(
     ps: &[Pair<'_>],
 ) -> ServiceAccess {
     let w = &LIST_WORDS;
-    let same = matches!((base, head), (Some(b), Some(h)) if b.same_target(h));
-    let show = |l: &desired::List| format!("`{}`", l.list_id);
-    let mut s = match target_row(w, base.map(show), head.map(show), same) {
-        Ok(s) => s,
+    let (mut s, base, head) = match start_row(w, base, head) {
+        Ok(x) => x,
         Err(s) => return s,
     };
-    let Some(head) = head else { return s };
-    // A new list starts from nobody.
-    let empty;
-    let base = match base.filter(|_| same) {
-        Some(b) => b,
-        None => {
-            empty = desired::List {
-                subscribers: Default::default(),
-                owners: Default::default(),
-                ..head.clone()
-            };
-            &empty
-        }
-    };
+    let base = &base;
     let h = Holdings::of(ps);
     fn member<'l>(l: &'l desired::List, k: &str) -> Option<&'l Login> {
         l.subscribers.get(k).and_then(|x| x.member.as_ref())
@@ -350,25 +383,11 @@ fn discord_role(
     ps: &[Pair<'_>],
 ) -> ServiceAccess {
     let w = &ROLE_WORDS;
-    let same = matches!((base, head), (Some(b), Some(h)) if b.same_target(h));
-    // Ids are not shown: the role is the one `discord` names.
-    let show = |_: &desired::Role| "`discord.role`".to_owned();
-    let mut s = match target_row(w, base.map(show), head.map(show), same) {
-        Ok(s) => s,
+    let (mut s, base, head) = match start_row(w, base, head) {
+        Ok(x) => x,
         Err(s) => return s,
     };
-    let Some(head) = head else { return s };
-    let empty;
-    let base = match base.filter(|_| same) {
-        Some(b) => b,
-        None => {
-            empty = desired::Role {
-                holders: vec![],
-                ..head.clone()
-            };
-            &empty
-        }
-    };
+    let base = &base;
     let h = Holdings::of(ps);
     fn holder<'r>(r: &'r desired::Role, k: &str) -> Option<&'r Login> {
         r.holders.iter().find(|x| x.key() == k).map(|x| &x.login)

@@ -147,7 +147,7 @@ pub async fn judge(
         access,
         head_sha: pull.head_sha.clone(),
         base_is_default,
-        author: pull.author.clone(),
+        author: pull.author_login(),
         pushers: Default::default(),
         commits_complete: true,
         reviews: vec![],

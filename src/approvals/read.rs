@@ -16,34 +16,16 @@ use crate::roster::{Login, Roster};
 /// The policy repository, `owner/name`.
 pub type Repo = RepoName;
 
-/// The pull request, as far as the verdict needs it.
-#[derive(Debug, Clone)]
-pub struct Pull {
-    pub number: u64,
-    pub author: Login,
-    pub created_at: DateTime<Utc>,
-    pub html_url: String,
-    pub state: String,
-    pub base_ref: String,
-    pub default_branch: Option<String>,
-    pub head_sha: String,
-}
+/// The pull request.
+pub use crate::github::pulls::Pull;
 
+/// The pull request, once its head is a commit sha.
 pub async fn pull(gh: &GitHub, repo: &Repo, number: u64) -> anyhow::Result<Pull> {
-    let w = gh.pull(repo, number).await?;
-    if !(w.head_sha.len() == 40 && w.head_sha.bytes().all(|b| b.is_ascii_hexdigit())) {
+    let p = gh.pull(repo, number).await?;
+    if !(p.head_sha.len() == 40 && p.head_sha.bytes().all(|b| b.is_ascii_hexdigit())) {
         anyhow::bail!("GitHub gave pull request #{number} a head that is not a commit sha");
     }
-    Ok(Pull {
-        number,
-        author: Login::new(w.author.map(|u| u.login).unwrap_or_default()),
-        created_at: w.created_at,
-        html_url: w.html_url,
-        state: w.state,
-        base_ref: w.base_ref,
-        default_branch: w.default_branch,
-        head_sha: w.head_sha,
-    })
+    Ok(p)
 }
 
 /// `roster.yaml` at a branch or commit; `None` when it does not exist there.

@@ -13,7 +13,7 @@ use super::model::{Account, AccountWire, User};
 use super::repos::repo_path;
 use super::transport::{Sensitivity::Public, decode, enc};
 use super::{GitHub, GitHubError};
-use crate::ids::RepoName;
+use crate::ids::{Login, RepoName};
 
 /// A pull request, as psrt reads it.
 #[derive(Debug, Clone)]
@@ -79,6 +79,18 @@ impl From<PullWire> for Pull {
             merged: w.merged.unwrap_or(false),
             merge_commit_sha: w.merge_commit_sha,
         }
+    }
+}
+
+impl Pull {
+    /// Who opened it (empty when GitHub names nobody: a deleted account).
+    pub fn author_login(&self) -> Login {
+        Login::new(
+            self.author
+                .as_ref()
+                .map(|u| u.login.clone())
+                .unwrap_or_default(),
+        )
     }
 }
 

@@ -21,6 +21,8 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::ids::RepoName;
+
 /// How much of a permission (GitHub's permission level).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -142,11 +144,11 @@ impl Scope {
             return Some(RepoGrant::Repo(p));
         }
         let forks = self.forks.as_ref()?;
-        let (owner, name) = key.split_once('/')?;
+        let candidate = RepoName::parse(&key).ok()?;
         self.repos
             .keys()
-            .filter_map(|r| r.split_once('/'))
-            .any(|(o, n)| o == owner && is_fork_name(n, name))
+            .filter_map(|r| RepoName::parse(r).ok())
+            .any(|r| r.is_fork(&candidate))
             .then_some(RepoGrant::Fork(forks))
     }
 
@@ -169,14 +171,6 @@ impl<'a> RepoGrant<'a> {
             RepoGrant::Repo(p) | RepoGrant::Fork(p) => p,
         }
     }
-}
-
-/// GitHub names a temporary private fork `{repo}-ghsa-xxxx-xxxx-xxxx`.
-pub fn is_fork_name(repo: &str, candidate: &str) -> bool {
-    candidate
-        .to_ascii_lowercase()
-        .strip_prefix(&format!("{}-ghsa-", repo.to_ascii_lowercase()))
-        .is_some_and(|rest| !rest.is_empty())
 }
 
 #[cfg(test)]
