@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::commands::{self, Outcome};
 
@@ -31,7 +31,7 @@ pub struct Cli {
     pub roster: PathBuf,
 
     /// The policy repository, owner/name (default: GITHUB_REPOSITORY).
-    #[arg(long, global = true, value_name = "OWNER/NAME")]
+    #[arg(long, global = true, value_name = "OWNER/NAME", value_parser = commands::parse_repo_arg)]
     pub repo: Option<String>,
 
     /// More log output on stderr (-v: debug, -vv: trace). Logs never carry secrets.
@@ -75,14 +75,127 @@ pub enum Command {
 }
 
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     crate::logging::init(cli.verbose);
+    let roster_given = matches!(
+        matches.value_source("roster"),
+        Some(clap::parser::ValueSource::CommandLine)
+    );
+    let env = crate::config::Env::from_process();
+    if let Err(message) = settle(&mut cli, roster_given, &env, chrono::Utc::now()) {
+        Cli::command()
+            .error(clap::error::ErrorKind::ArgumentConflict, message)
+            .exit();
+    }
     match run(cli) {
         Ok(Outcome::Success) => ExitCode::SUCCESS,
         Ok(Outcome::Failed) => ExitCode::FAILURE,
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// The rules clap cannot say, checked before anything runs (a usage error,
+/// exit 2, when one is broken): a preview of the future never writes,
+/// `psrt demo` runs its own roster, and `PSRT_MODE` (the scheduled
+/// workflows') is `plan` or `apply`; `plan` drops every write flag.
+pub fn settle(
+    cli: &mut Cli,
+    roster_given: bool,
+    env: &crate::config::Env,
+    clock: chrono::DateTime<chrono::Utc>,
+) -> Result<(), String> {
+    if let (Command::Demo, true) = (&cli.command, roster_given) {
+        return Err(
+            "psrt demo runs its own example roster (examples/roster.yaml) against stand-ins seeded from it; it does not take --roster"
+                .to_owned(),
+        );
+    }
+    let writes = cli.command.write_flags();
+    if let (Some(now), Some(flag)) = (cli.command.now(), writes.first()) {
+        if now > clock {
+            return Err(format!(
+                "--now {} is after the real clock: a preview of the future never sends, writes or records; drop {flag} (or --now)",
+                now.format("%Y-%m-%dT%H:%M:%SZ")
+            ));
+        }
+    }
+    match &env.mode {
+        Err(why) => return Err(why.clone()),
+        Ok(Some(crate::config::Mode::Plan)) if !writes.is_empty() => {
+            cli.command.drop_write_flags();
+            let line = format!(
+                "plan mode ({}=plan): {} dropped; nothing is written this run",
+                crate::config::MODE_VAR,
+                writes.join(", ")
+            );
+            eprintln!("note: {line}");
+            if env.in_actions {
+                println!("::notice title=psrt plan mode::{line}");
+            }
+        }
+        Ok(_) => {}
+    }
+    Ok(())
+}
+
+impl Command {
+    /// The write flags given (`--apply`, `--send`, `--open-pr`, `--publish`).
+    pub fn write_flags(&self) -> Vec<&'static str> {
+        let flags: &[(&'static str, bool)] = match self {
+            Command::Sync(a) => &[("--apply", a.apply)],
+            Command::Deadlines(a) => &[("--send", a.send)],
+            Command::Inactivity(a) => &[("--open-pr", a.open_pr)],
+            Command::Approvals(a) => &[("--publish", a.publish)],
+            Command::Advisories(a) => &[("--apply", a.apply)],
+            Command::Publish(a) => &[("--open-pr", a.open_pr)],
+            Command::Check(_)
+            | Command::Import(_)
+            | Command::Announce(_)
+            | Command::Demo
+            | Command::Schema
+            | Command::Keygen(_)
+            | Command::Encrypt(_)
+            | Command::Contacts(_) => &[],
+        };
+        flags
+            .iter()
+            .filter(|(_, given)| *given)
+            .map(|(flag, _)| *flag)
+            .collect()
+    }
+
+    /// Plan mode: the command as it runs without its write flags.
+    fn drop_write_flags(&mut self) {
+        match self {
+            Command::Sync(a) => (a.apply, a.plan_only) = (false, true),
+            Command::Deadlines(a) => (a.send, a.plan_only) = (false, true),
+            Command::Inactivity(a) => (a.open_pr, a.plan_only) = (false, true),
+            Command::Approvals(a) => a.publish = false,
+            Command::Advisories(a) => (a.apply, a.plan_only) = (false, true),
+            Command::Publish(a) => (a.open_pr, a.plan_only) = (false, true),
+            Command::Check(_)
+            | Command::Import(_)
+            | Command::Announce(_)
+            | Command::Demo
+            | Command::Schema
+            | Command::Keygen(_)
+            | Command::Encrypt(_)
+            | Command::Contacts(_) => {}
+        }
+    }
+
+    /// `--now`, for the commands that take it.
+    pub fn now(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        match self {
+            Command::Deadlines(a) => a.now,
+            Command::Inactivity(a) => a.now,
+            Command::Approvals(a) => a.now,
+            Command::Advisories(a) => a.now,
+            _ => None,
         }
     }
 }

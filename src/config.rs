@@ -79,6 +79,19 @@ pub struct Env {
     pub discord: Result<DiscordEnv, Missing>,
     pub smtp: Result<SmtpEnv, Missing>,
     pub cve: Result<CveEnv, Missing>,
+    /// The pull-request App (`PSRT_PR_APP_ID`, `PSRT_PR_APP_KEY`): the only
+    /// credential that writes contents, installed on the policy repository
+    /// and the devguide alone. A personal `GITHUB_TOKEN` stands in for it
+    /// when no App is configured at all (a local run).
+    pub pull_requests: Result<GitHubEnv, Missing>,
+    /// `PSRT_MODE`, which the scheduled workflows pass: `None` when absent
+    /// (a local run), an error naming the value when it is neither `plan`
+    /// nor `apply` (an empty value, from an unset repository variable, too).
+    pub mode: Result<Option<Mode>, String>,
+    /// The workflow run psrt is part of (GitHub Actions' default variables).
+    pub run: RunContext,
+    /// The one-off flags a `workflow_dispatch` asked for.
+    pub dispatch: DispatchRequest,
     /// The policy repository, `owner/name` (GITHUB_REPOSITORY).
     pub repository: Option<String>,
     pub in_actions: bool,
@@ -96,34 +109,21 @@ impl Env {
                 .map(|v| v.trim().to_owned())
                 .filter(|v| !v.is_empty())
         };
-        let github = {
-            let api_url = get("GITHUB_API_URL").unwrap_or_else(|| DEFAULT_GITHUB_API.to_owned());
-            match (
-                get("PSRT_GITHUB_APP_ID"),
-                get("PSRT_GITHUB_APP_KEY"),
-                get("GITHUB_TOKEN"),
-            ) {
-                (Some(id), Some(key), _) => match id.parse() {
-                    Ok(app_id) => Ok(GitHubEnv {
-                        api_url,
-                        auth: GitHubAuth::App {
-                            app_id,
-                            private_key: Secret::new(key),
-                        },
-                    }),
-                    Err(_) => Err(Missing(vec!["PSRT_GITHUB_APP_ID (a number)"])),
-                },
-                (Some(_), None, _) => Err(Missing(vec!["PSRT_GITHUB_APP_KEY"])),
-                (None, Some(_), _) => Err(Missing(vec!["PSRT_GITHUB_APP_ID"])),
-                (None, None, Some(token)) => Ok(GitHubEnv {
-                    api_url,
-                    auth: GitHubAuth::Token(Secret::new(token)),
-                }),
-                (None, None, None) => Err(Missing(vec![
-                    "GITHUB_TOKEN (or PSRT_GITHUB_APP_ID and PSRT_GITHUB_APP_KEY)",
-                ])),
-            }
-        };
+        let github = github_app(
+            &api_url_of(vars),
+            get("PSRT_GITHUB_APP_ID"),
+            get("PSRT_GITHUB_APP_KEY"),
+            ("PSRT_GITHUB_APP_ID", "PSRT_GITHUB_APP_KEY"),
+        )
+        .unwrap_or_else(|| match get("GITHUB_TOKEN") {
+            Some(token) => Ok(GitHubEnv {
+                api_url: api_url_of(vars),
+                auth: GitHubAuth::Token(Secret::new(token)),
+            }),
+            None => Err(Missing(vec![
+                "GITHUB_TOKEN (or PSRT_GITHUB_APP_ID and PSRT_GITHUB_APP_KEY)",
+            ])),
+        });
         let mailman = {
             let (url, user, password) = (
                 get("PSRT_MAILMAN_URL"),
@@ -179,8 +179,58 @@ impl Env {
                 .collect(),
             )),
         };
+        let pull_requests = github_app(
+            &api_url_of(vars),
+            get("PSRT_PR_APP_ID"),
+            get("PSRT_PR_APP_KEY"),
+            ("PSRT_PR_APP_ID", "PSRT_PR_APP_KEY"),
+        )
+        .unwrap_or_else(|| {
+            // No pull-request App: a personal token serves a local run; an
+            // environment with the main App but not this one is missing it
+            // (the main App has no Contents write).
+            match (get("GITHUB_TOKEN"), get("PSRT_GITHUB_APP_ID")) {
+                (Some(token), None) => Ok(GitHubEnv {
+                    api_url: api_url_of(vars),
+                    auth: GitHubAuth::Token(Secret::new(token)),
+                }),
+                _ => Err(Missing(vec![
+                    "PSRT_PR_APP_ID",
+                    "PSRT_PR_APP_KEY (the pull-request App; a local run may use GITHUB_TOKEN)",
+                ])),
+            }
+        });
+        let mode = match vars.get(MODE_VAR) {
+            None => Ok(None),
+            Some(v) => Mode::parse(v).map(Some),
+        };
+        let flag = |k: &str| get(k).is_some_and(|v| v.eq_ignore_ascii_case("true"));
         Env {
             github,
+            pull_requests,
+            mode,
+            run: RunContext {
+                event: get("GITHUB_EVENT_NAME"),
+                actor: get("GITHUB_ACTOR"),
+                actor_id: get("GITHUB_ACTOR_ID"),
+                triggering_actor: get("GITHUB_TRIGGERING_ACTOR"),
+                url: match (
+                    get("GITHUB_SERVER_URL"),
+                    get("GITHUB_REPOSITORY"),
+                    get("GITHUB_RUN_ID"),
+                ) {
+                    (Some(server), Some(repo), Some(id)) => Some(format!(
+                        "{server}/{repo}/actions/runs/{id}{}",
+                        get("GITHUB_RUN_ATTEMPT")
+                            .map_or(String::new(), |a| format!("/attempts/{a}"))
+                    )),
+                    _ => None,
+                },
+            },
+            dispatch: DispatchRequest {
+                allow_mass_removal: flag(DispatchRequest::ALLOW_MASS_REMOVAL_VAR),
+                reset_ledger: flag(DispatchRequest::RESET_LEDGER_VAR),
+            },
             mailman,
             discord,
             smtp,
@@ -190,6 +240,98 @@ impl Env {
             step_summary: get("GITHUB_STEP_SUMMARY").map(Into::into),
         }
     }
+}
+
+fn api_url_of(vars: &HashMap<String, String>) -> String {
+    vars.get("GITHUB_API_URL")
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| DEFAULT_GITHUB_API.to_owned())
+}
+
+/// A GitHub App from its id and key variables: `None` when neither is set.
+fn github_app(
+    api_url: &str,
+    id: Option<String>,
+    key: Option<String>,
+    (id_var, key_var): (&'static str, &'static str),
+) -> Option<Result<GitHubEnv, Missing>> {
+    match (id, key) {
+        (None, None) => None,
+        (Some(id), Some(key)) => Some(match id.parse() {
+            Ok(app_id) => Ok(GitHubEnv {
+                api_url: api_url.to_owned(),
+                auth: GitHubAuth::App {
+                    app_id,
+                    private_key: Secret::new(key),
+                },
+            }),
+            Err(_) => Err(Missing(vec![match id_var {
+                "PSRT_PR_APP_ID" => "PSRT_PR_APP_ID (a number)",
+                _ => "PSRT_GITHUB_APP_ID (a number)",
+            }])),
+        }),
+        (Some(_), None) => Some(Err(Missing(vec![key_var]))),
+        (None, Some(_)) => Some(Err(Missing(vec![id_var]))),
+    }
+}
+
+/// The repository variable the scheduled workflows read.
+pub const MODE_VAR: &str = "PSRT_MODE";
+
+/// How the scheduled workflows run psrt: `plan` (the first week of a
+/// deployment: every command without its write flags) or `apply`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Plan,
+    Apply,
+}
+
+impl Mode {
+    /// Exactly `plan` or `apply`: a typo must not mean "plan forever, all green".
+    pub fn parse(value: &str) -> Result<Mode, String> {
+        match value {
+            "plan" => Ok(Mode::Plan),
+            "apply" => Ok(Mode::Apply),
+            "" => Err(format!(
+                "{MODE_VAR} is empty (the repository variable is not set): set it to `plan` (the first week: nothing is written) or `apply`"
+            )),
+            other => Err(format!(
+                "{MODE_VAR} is `{}`: it must be `plan` (nothing is written) or `apply`",
+                other.escape_default()
+            )),
+        }
+    }
+}
+
+/// The workflow run, from GitHub Actions' default variables: who started it
+/// and how. Every field is absent outside Actions.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunContext {
+    /// `GITHUB_EVENT_NAME` (`schedule`, `workflow_dispatch`...).
+    pub event: Option<String>,
+    /// `GITHUB_ACTOR`: who started the run (the first attempt's, on a re-run).
+    pub actor: Option<String>,
+    /// `GITHUB_ACTOR_ID`: that account's id.
+    pub actor_id: Option<String>,
+    /// `GITHUB_TRIGGERING_ACTOR`: who started this attempt (a re-run's).
+    pub triggering_actor: Option<String>,
+    /// The run's page (and attempt).
+    pub url: Option<String>,
+}
+
+/// The one-off flags a `workflow_dispatch` asks for, through the step's
+/// environment; psrt honours them only for a roster admin
+/// (`commands::dispatch`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DispatchRequest {
+    pub allow_mass_removal: bool,
+    pub reset_ledger: bool,
+}
+
+impl DispatchRequest {
+    pub const ALLOW_MASS_REMOVAL_VAR: &'static str = "PSRT_DISPATCH_ALLOW_MASS_REMOVAL";
+    pub const RESET_LEDGER_VAR: &'static str = "PSRT_DISPATCH_RESET_LEDGER";
 }
 
 #[cfg(test)]

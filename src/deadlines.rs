@@ -217,11 +217,16 @@ pub struct Report {
     pub sent: Vec<(String, Kind, Audience)>,
     /// Problems: unreadable repositories, failed sends. Public-safe.
     pub errors: Vec<String>,
+    /// Repositories whose advisories could not be read: not checked.
+    pub unread: Vec<String>,
+    /// `--send` was asked for and nothing could be sent: why (SMTP, the
+    /// contact key). Set by the command.
+    pub not_sent: Option<String>,
 }
 
 impl Report {
     pub fn failed(&self) -> bool {
-        !self.errors.is_empty()
+        !self.errors.is_empty() || self.not_sent.is_some()
     }
 }
 
@@ -253,6 +258,7 @@ pub async fn run(
         .await;
     let mut out = Report::default();
     for (repo, e) in read_errors {
+        out.unread.push(repo.to_string());
         out.errors.push(format!(
             "cannot read the advisories of {repo}: {}",
             e.reason()
@@ -371,16 +377,24 @@ pub fn text(out: &Report, now: DateTime<Utc>, sending: bool) -> String {
         .iter()
         .filter(|e| e.standing.days_left <= 0)
         .count();
-    let _ = writeln!(
-        s,
+    let mut summary = format!(
         "\nsummary: {} open report(s), {overdue} past the deadline; {}",
         out.evaluations.len(),
-        if sending {
-            format!("{} message(s) sent", out.sent.len())
-        } else {
-            format!("{due} message(s) due; dry run, nothing sent (use --send)")
+        match (&out.not_sent, sending) {
+            (Some(why), _) => format!("{due} message(s) due, NOT sent: {why}"),
+            (None, true) => format!("{} message(s) sent", out.sent.len()),
+            (None, false) => format!("{due} message(s) due; dry run, nothing sent (use --send)"),
         }
     );
+    // Never a clean summary over a repository that could not be read.
+    if !out.unread.is_empty() {
+        let _ = write!(
+            summary,
+            "; NOT checked: {} (the advisories could not be read)",
+            out.unread.join(", ")
+        );
+    }
+    let _ = writeln!(s, "{summary}");
     s
 }
 

@@ -356,6 +356,109 @@ async fn stormy_night(
     converged
 }
 
+/// Going live safely (issue 22): a lost secret fails the run and the
+/// summary says what was not checked; `PSRT_MODE` is `plan` or `apply`,
+/// nothing else; a dispatch's one-off flag is for an admin, by account id.
+async fn going_live(out: &mut String, w: &World, roster: &crate::roster::Roster) {
+    use crate::config::{Mode, RunContext};
+    use crate::overrides::{Override, authorise};
+    section(
+        out,
+        "going live: a lost secret is never a green run (PSRT_MAILMAN_PASSWORD gone)",
+    );
+    let (gh, mm, dc, _) = &w.servers;
+    let vars: std::collections::HashMap<String, String> = [
+        ("GITHUB_TOKEN", "demo-token".to_owned()),
+        ("GITHUB_API_URL", gh.url()),
+        ("PSRT_MAILMAN_URL", format!("{}/3.1", mm.url())),
+        ("PSRT_MAILMAN_USER", "restadmin".to_owned()),
+        ("PSRT_DISCORD_API_URL", dc.url()),
+        ("PSRT_DISCORD_TOKEN", "demo-bot-token".to_owned()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    let env = crate::config::Env::from_vars(&vars);
+    let ctx = Context {
+        env: &env,
+        tuning: crate::github::Tuning::local(),
+    };
+    let lost = sync::run(
+        roster,
+        &ctx,
+        &[],
+        Options {
+            apply: true,
+            allow_mass_removal: false,
+        },
+    )
+    .await;
+    out.push_str(&report::text(&lost, true));
+    let _ = writeln!(
+        out,
+        "  → exit status {}: the workflow run fails",
+        if lost.iter().any(|r| r.failed()) {
+            1
+        } else {
+            0
+        }
+    );
+
+    section(out, "going live: PSRT_MODE, the plan-only first week");
+    for value in ["plan", "apply", "aply", ""] {
+        let _ = writeln!(
+            out,
+            "  PSRT_MODE={value:<6} {}",
+            match Mode::parse(value) {
+                Ok(Mode::Plan) =>
+                    "→ the scheduled jobs run without --apply/--send/--open-pr: plans only"
+                        .to_owned(),
+                Ok(Mode::Apply) => "→ the scheduled jobs write".to_owned(),
+                Err(why) => format!("→ usage error (exit 2): {why}"),
+            }
+        );
+    }
+
+    section(
+        out,
+        "going live: a dispatch asks for --allow-mass-removal (honoured for an admin, by account id)",
+    );
+    let ada_id = w
+        .github
+        .with(|s| s.user_by_login("ada").map(|u| u.id))
+        .unwrap_or_default();
+    let mut pinned = roster.clone();
+    for m in &mut pinned.members {
+        if m.github.as_str() == "ada" {
+            m.github_id = Some(ada_id);
+        }
+    }
+    let run = |actor: &str, id: u64, by: &str| RunContext {
+        event: Some("workflow_dispatch".into()),
+        actor: Some(actor.into()),
+        actor_id: Some(id.to_string()),
+        triggering_actor: Some(by.into()),
+        url: None,
+    };
+    for (who, ctx) in [
+        ("ada (an admin)", run("ada", ada_id, "ada")),
+        ("ada's login, another account", run("ada", 99_999, "ada")),
+        ("a re-run of ada's by ken", run("ada", ada_id, "ken")),
+    ] {
+        let _ = writeln!(
+            out,
+            "  {who:<30} {}",
+            match authorise(&pinned, &ctx, Override::AllowMassRemoval) {
+                Ok(g) => format!(
+                    "honoured: {} by admin {} (account id {}); the admins are emailed first",
+                    g.flag, g.admin, g.account_id
+                ),
+                Err(why) => format!("refused: {why}"),
+            }
+        );
+    }
+}
+
 /// Runs the demo and returns what it shows.
 pub async fn run() -> anyhow::Result<String> {
     let started = Instant::now();
@@ -640,6 +743,7 @@ pub async fn run() -> anyhow::Result<String> {
     out.push_str(&governance);
 
     let stormy = stormy_night(&mut out, &w, roster, &env).await;
+    going_live(&mut out, &w, roster).await;
 
     section(
         &mut out,

@@ -25,21 +25,26 @@ pub const ADVISORY_PERMISSIONS: &[crate::github::Permission] =
 /// Reading the pull requests in the advisories' temporary private forks.
 pub const FORK_PERMISSIONS: &[crate::github::Permission] =
     &[("pull_requests", crate::github::Level::Read)];
-/// `--open-pr`: a branch, a commit and the pull request on the policy repository.
+/// `--open-pr`: a branch, a commit and the pull request on the policy
+/// repository, through the pull-request App (the main App has no Contents
+/// write anywhere).
 pub const POLICY_REPO_PERMISSIONS: &[crate::github::Permission] = &[
     ("contents", crate::github::Level::Write),
     ("pull_requests", crate::github::Level::Write),
 ];
 
-/// The GitHub scope of `psrt inactivity`; the policy repository only with `--open-pr`.
-pub fn github_scope(roster: &Roster, policy_repo: Option<&str>) -> crate::github::Scope {
-    let scope = crate::github::Scope::org(&roster.github.org, &[])
+/// The GitHub scope of `psrt inactivity`'s reads (the main App): the
+/// advisories and their private forks.
+pub fn github_scope(roster: &Roster) -> crate::github::Scope {
+    crate::github::Scope::org(&roster.github.org, &[])
         .repos(&roster.github.advisory_repos, ADVISORY_PERMISSIONS)
-        .forks(FORK_PERMISSIONS);
-    match policy_repo {
-        Some(repo) => scope.repos(&[repo], POLICY_REPO_PERMISSIONS),
-        None => scope,
-    }
+        .forks(FORK_PERMISSIONS)
+}
+
+/// The scope of `--open-pr`'s writes (the pull-request App): the policy
+/// repository alone.
+pub fn pull_request_scope(org: &str, policy_repo: &str) -> crate::github::Scope {
+    crate::github::Scope::org(org, &[]).repos(&[policy_repo], POLICY_REPO_PERMISSIONS)
 }
 
 /// Credit types that count as taking part in handling a report.
@@ -408,7 +413,7 @@ pub struct PullRequest {
     pub not_moved: Vec<String>,
 }
 
-pub const ROSTER_PATH: &str = "roster.yaml";
+pub const ROSTER_PATH: &str = crate::roster::FILE;
 
 /// The GitHub ids of the members (by index in `members`) about to move to
 /// emeritus whose entry has none (`GET /users/{login}`); a login GitHub does

@@ -23,6 +23,7 @@ pub mod logging;
 pub mod net;
 pub mod notify;
 pub mod online;
+pub mod overrides;
 pub mod publish;
 pub mod roster;
 pub mod secret;

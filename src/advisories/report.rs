@@ -101,6 +101,10 @@ pub struct Report {
     pub failed_updates: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub changed_updates: Option<usize>,
+    /// What an applying run could not do at all (no SMTP for new
+    /// coordinators, no CVE Services): set by the command; a failure.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_done: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -137,6 +141,7 @@ impl Report {
             updates: 0,
             failed_updates: None,
             changed_updates: None,
+            not_done: vec![],
         }
     }
 
@@ -208,7 +213,8 @@ impl Report {
 
     /// Did anything go wrong: nothing planned, a repository unread, a write failed?
     pub fn failed(&self) -> bool {
-        self.error.is_some()
+        !self.not_done.is_empty()
+            || self.error.is_some()
             || self.repos.values().any(|r| matches!(r, RepoRead::Error(_)))
             || self
                 .reports
@@ -322,7 +328,20 @@ impl Report {
 
     pub fn summary(&self) -> String {
         let updates = self.updates;
+        let unread: Vec<&str> = self
+            .repos
+            .iter()
+            .filter(|(_, r)| matches!(r, RepoRead::Error(_)))
+            .map(|(repo, _)| repo.as_str())
+            .collect();
         let mut s = match (self.failed_updates, self.changed_updates) {
+            _ if updates == 0 && self.error.is_some() => "summary: nothing was checked".to_owned(),
+            _ if updates == 0 && !self.not_done.is_empty() => {
+                "summary: no report needs an update".to_owned()
+            }
+            _ if updates == 0 && !unread.is_empty() => {
+                "summary: every report read is as it should be".to_owned()
+            }
             _ if updates == 0 => "summary: every report is as it should be".to_owned(),
             (Some(failed), Some(changed)) => {
                 let mut s = format!(
@@ -341,6 +360,17 @@ impl Report {
                 "summary: {updates} update(s) to make; this was a dry run, nothing was changed (run with --apply to make them)"
             ),
         };
+        if !self.not_done.is_empty() {
+            let _ = write!(s, "; NOT done: {}", self.not_done.join("; "));
+        }
+        // Never a clean summary over a repository that could not be read.
+        if !unread.is_empty() {
+            let _ = write!(
+                s,
+                "; NOT checked: {} (the advisories could not be read)",
+                unread.join(", ")
+            );
+        }
         if self.failed() {
             s.push_str("; there were errors (see above)");
         }

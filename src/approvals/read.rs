@@ -30,7 +30,7 @@ pub async fn pull(gh: &GitHub, repo: &Repo, number: u64) -> anyhow::Result<Pull>
 
 /// `roster.yaml` at a branch or commit; `None` when it does not exist there.
 pub async fn roster_at(gh: &GitHub, repo: &Repo, at: &str) -> anyhow::Result<Option<Vec<u8>>> {
-    let Some(blob) = gh.file(repo, crate::inactivity::ROSTER_PATH, at).await? else {
+    let Some(blob) = gh.file(repo, crate::roster::FILE, at).await? else {
         return Ok(None);
     };
     let bytes = blob.bytes().map_err(|_| {

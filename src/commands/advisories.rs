@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use crate::config::Env;
 use crate::ledger::Ledger;
 use crate::notify::{Mailer, Templates};
+use crate::roster::contacts::Field;
 
 use super::{Outcome, block_on, load_opened, templates_dir, write_step_summary};
 
@@ -29,6 +30,10 @@ pub struct Args {
     /// Print the plan as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Plan mode (`PSRT_MODE=plan`) dropped --apply: the run writes nothing,
+    /// but needs what a writing run needs (a missing credential fails it).
+    #[arg(skip)]
+    pub plan_only: bool,
 }
 
 pub fn run(roster_path: &Path, args: &Args) -> anyhow::Result<Outcome> {
@@ -36,49 +41,73 @@ pub fn run(roster_path: &Path, args: &Args) -> anyhow::Result<Outcome> {
         return Ok(Outcome::Failed);
     };
     let roster = &opened.roster;
-    // Coordinators' addresses that stay encrypted (no or a wrong
-    // PSRT_CONTACT_KEY): nobody is emailed rather than the wrong people.
-    let closed = opened.blocked(crate::roster::contacts::Field::Email);
     let now = args.now.unwrap_or_else(chrono::Utc::now);
     let env = Env::from_process();
+    let templates = Templates::load(Some(&templates_dir(roster_path)))?;
+    // A dispatch's --reset-ledger, when an admin asked (emailed first).
+    let reset_ledger = super::dispatch::honour(
+        super::dispatch::Override::ResetLedger,
+        args.reset_ledger,
+        roster,
+        &env,
+        &templates,
+    )?;
     let gh_env = env
         .github
         .as_ref()
         .map_err(|m| anyhow::anyhow!("psrt advisories needs GitHub: {m}"))?;
     // A ledger that cannot be read stops the command before anything is
     // written (exit 1, naming the file and --reset-ledger).
-    let mut ledger = Ledger::open(&args.ledger, args.reset_ledger)?;
-    let templates = Templates::load(Some(&templates_dir(roster_path)))?;
-    let mailer = match (args.apply, &env.smtp, &roster.email) {
-        (true, _, _) if closed.is_some() => {
-            let reason = closed.as_deref().unwrap_or_default();
-            eprintln!("note: new coordinators will not be emailed: {reason}");
+    let mut ledger = Ledger::open(&args.ledger, reset_ledger)?;
+    // What an applying run needs beyond GitHub: SMTP for new coordinators
+    // (their addresses opened), and CVE Services when the roster has `cve`.
+    // Missing, an applying run (and plan mode) says what is not done and
+    // fails; a dry run only notes it.
+    let writing = args.apply || args.plan_only;
+    let mut unreachable: Vec<String> = Vec::new();
+    let mailer = match (&roster.email, &env.smtp, opened.blocked(Field::Email)) {
+        // The roster leaves email out: nobody is emailed, quietly.
+        (None, _, _) => {
+            if args.apply {
+                eprintln!(
+                    "note: new coordinators are not emailed: the roster has no `email` section"
+                );
+            }
             None
         }
-        (true, Ok(smtp), Some(email)) => Some(Mailer::new(smtp, &email.from)?),
-        (true, Err(missing), _) => {
-            eprintln!("note: new coordinators will not be emailed: {missing}");
+        (Some(_), _, Some(closed)) => {
+            unreachable.push(format!("new coordinators are NOT emailed: {closed}"));
             None
         }
-        (true, Ok(_), None) => {
-            eprintln!("note: new coordinators will not be emailed: the roster has no `email.from`");
+        (Some(_), Err(missing), None) => {
+            unreachable.push(format!("new coordinators are NOT emailed: {missing}"));
             None
         }
-        (false, _, _) => None,
+        (Some(email), Ok(smtp), None) if args.apply => Some(Mailer::new(smtp, &email.from)?),
+        (Some(_), Ok(_), None) => None,
     };
     let cve = match (&roster.cve, &env.cve) {
         (None, _) => Err("the roster has no `cve` section".to_owned()),
-        (Some(_), Err(missing)) => Err(missing.to_string()),
+        (Some(_), Err(missing)) => {
+            unreachable.push(format!(
+                "CVE Services is NOT reached, no CVE id is reserved: {missing}"
+            ));
+            Err(missing.to_string())
+        }
         (Some(settings), Ok(cve_env)) => Ok(crate::cve::CveServices::new(
             cve_env,
             &settings.org,
             &super::github_tuning().retry,
         )?),
     };
-    if let (Some(_), Err(why)) = (&roster.cve, &cve) {
-        eprintln!("note: no CVE id will be reserved: {why}");
+    for line in &unreachable {
+        if writing {
+            eprintln!("error: {line}");
+        } else {
+            eprintln!("note: with --apply, {line}");
+        }
     }
-    let report = block_on(async {
+    let mut report = block_on(async {
         let gh = crate::github::GitHub::connect(
             gh_env,
             crate::advisories::github_scope(roster, args.apply),
@@ -101,6 +130,9 @@ pub fn run(roster_path: &Path, args: &Args) -> anyhow::Result<Outcome> {
             .await,
         )
     })??;
+    if writing {
+        report.not_done = unreachable;
+    }
     if args.json {
         println!("{}", report.json());
     } else {

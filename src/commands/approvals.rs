@@ -6,7 +6,7 @@
 use crate::approvals;
 use crate::config::Env;
 
-use super::{Outcome, block_on, parse_now, write_step_summary};
+use super::{Outcome, block_on, write_step_summary};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -18,8 +18,8 @@ pub struct Args {
     #[arg(long)]
     pub publish: bool,
     /// Judge as of this time (RFC 3339 or YYYY-MM-DD); the clock when absent.
-    #[arg(long, value_name = "TIME")]
-    pub now: Option<String>,
+    #[arg(long, value_name = "TIME", value_parser = super::parse_now_arg)]
+    pub now: Option<chrono::DateTime<chrono::Utc>>,
     /// Print the verdict as JSON.
     #[arg(long)]
     pub json: bool,
@@ -46,7 +46,7 @@ pub fn run(repo: Option<&str>, args: &Args) -> anyhow::Result<Outcome> {
         .map_or(full_name.as_str(), |(o, _)| o)
         .to_owned();
     let opts = approvals::Options {
-        now: parse_now(args.now.as_deref())?,
+        now: args.now.unwrap_or_else(chrono::Utc::now),
         in_actions: env.in_actions,
         publish: args.publish,
     };

@@ -28,6 +28,10 @@ pub struct Args {
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Plan mode (`PSRT_MODE=plan`) dropped --send: the run writes nothing,
+    /// but needs what a writing run needs (a missing credential fails it).
+    #[arg(skip)]
+    pub plan_only: bool,
 }
 
 pub fn run(roster_path: &Path, args: &Args) -> anyhow::Result<Outcome> {
@@ -35,42 +39,49 @@ pub fn run(roster_path: &Path, args: &Args) -> anyhow::Result<Outcome> {
         return Ok(Outcome::Failed);
     };
     let roster = &opened.roster;
-    // A coordinator whose address stays encrypted would be skipped (or
-    // their warning rerouted): send nothing rather than that.
-    let closed = opened.blocked(crate::roster::contacts::Field::Email);
-    if let (true, Some(reason)) = (args.send, &closed) {
-        eprintln!("note: deadline emails are not sent: {reason}");
-    }
-    let send = args.send && closed.is_none();
     let now = args.now.unwrap_or_else(chrono::Utc::now);
     let env = Env::from_process();
+    let templates = Templates::load(Some(&templates_dir(roster_path)))?;
+    // A dispatch's --reset-ledger, when an admin asked (emailed first).
+    let reset_ledger = super::dispatch::honour(
+        super::dispatch::Override::ResetLedger,
+        args.reset_ledger,
+        roster,
+        &env,
+        &templates,
+    )?;
     let gh_env = env
         .github
         .as_ref()
         .map_err(|m| anyhow::anyhow!("psrt deadlines needs GitHub: {m}"))?;
-    // A ledger that cannot be read stops the command before anything is
-    // sent (exit 1, naming the file and --reset-ledger).
-    let mut ledger = Ledger::open(&args.ledger, args.reset_ledger)?;
-    let (mailer, templates) = if send {
-        let smtp = env
-            .smtp
-            .as_ref()
-            .map_err(|m| anyhow::anyhow!("psrt deadlines --send needs SMTP: {m}"))?;
-        let from = roster
-            .email
-            .as_ref()
-            .map(|e| e.from.clone())
-            .ok_or_else(|| {
-                anyhow::anyhow!("psrt deadlines --send needs `email.from` in the roster")
-            })?;
-        (
-            Some(Mailer::new(smtp, &from)?),
-            Templates::load(Some(&templates_dir(roster_path)))?,
-        )
+    // Why the messages due cannot be sent (SMTP, the sender, a coordinator's
+    // address that stays encrypted): the run then says so and fails. Plan
+    // mode checks the same, so the first week shows a missing credential.
+    let wants_to_send = args.send || args.plan_only;
+    let not_sent = if wants_to_send {
+        send_blocker(&env, roster, &opened)
     } else {
-        (None, Templates::built_in())
+        None
     };
-    let out = block_on(async {
+    if let Some(why) = &not_sent {
+        eprintln!("error: deadline emails are NOT sent: {why}");
+    }
+    let mailer = match (&not_sent, args.send) {
+        (None, true) => match (&env.smtp, &roster.email) {
+            (Ok(smtp), Some(email)) => Some(Mailer::new(smtp, &email.from)?),
+            _ => None,
+        },
+        _ => None,
+    };
+    // A ledger that cannot be read stops the command before anything is
+    // sent (exit 1, naming the file and --reset-ledger); so does a missing
+    // one when sending.
+    if mailer.is_some() && !reset_ledger {
+        require_ledger(&args.ledger)?;
+    }
+    let mut ledger = Ledger::open(&args.ledger, reset_ledger)?;
+    let send = mailer.is_some();
+    let mut out = block_on(async {
         let gh = crate::github::GitHub::connect(
             gh_env,
             crate::deadlines::github_scope(roster),
@@ -85,6 +96,7 @@ pub fn run(roster_path: &Path, args: &Args) -> anyhow::Result<Outcome> {
         });
         anyhow::Ok(deadlines::run(&gh, roster, &snapshot, now, sending).await)
     })??;
+    out.not_sent = not_sent;
     if args.json {
         println!("{}", deadlines::json(&out, now));
     } else {
@@ -102,4 +114,35 @@ pub fn run(roster_path: &Path, args: &Args) -> anyhow::Result<Outcome> {
     } else {
         Outcome::Success
     })
+}
+
+/// Why `--send` cannot send, if it cannot: no SMTP, no sender, or an
+/// address that stays encrypted (a coordinator would be skipped or their
+/// warning rerouted: send nothing rather than that).
+fn send_blocker(
+    env: &Env,
+    roster: &crate::roster::Roster,
+    opened: &crate::roster::contacts::Opened,
+) -> Option<String> {
+    if let Err(m) = &env.smtp {
+        return Some(format!("psrt deadlines --send needs SMTP: {m}"));
+    }
+    if roster.email.is_none() {
+        return Some("psrt deadlines --send needs `email.from` in the roster".to_owned());
+    }
+    opened.blocked(crate::roster::contacts::Field::Email)
+}
+
+/// `--send` needs the ledger of what was sent: a missing file is what an
+/// Actions cache restore that missed leaves behind, and starting afresh
+/// would send every open report its current message again. Only
+/// `--reset-ledger` says that is meant.
+fn require_ledger(path: &Path) -> anyhow::Result<()> {
+    if path.exists() {
+        return Ok(());
+    }
+    anyhow::bail!(
+        "there is no ledger at {}; nothing was sent. A missing ledger is what a lost or missed Actions cache restore leaves, and sending without it would give every open report its current message again. Restore it, or, on a first run or when it is truly lost, run once with --reset-ledger (in a workflow: dispatch it by hand as an admin with reset_ledger)",
+        path.display()
+    )
 }

@@ -20,6 +20,10 @@ pub struct Args {
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Plan mode (`PSRT_MODE=plan`) dropped --open-pr: the run writes nothing,
+    /// but needs what a writing run needs (a missing credential fails it).
+    #[arg(skip)]
+    pub plan_only: bool,
 }
 
 pub fn run(roster_path: &Path, repo: Option<&str>, args: &Args) -> anyhow::Result<Outcome> {
@@ -41,21 +45,37 @@ pub fn run(roster_path: &Path, repo: Option<&str>, args: &Args) -> anyhow::Resul
         ),
         (_, r) => r,
     };
+    // The pull request goes through the pull-request App, installed on the
+    // policy repository and the devguide alone; the reads above through
+    // the main App, which writes no contents anywhere.
+    let pr_env = if args.open_pr || args.plan_only {
+        Some(env.pull_requests.as_ref().map_err(|m| {
+            anyhow::anyhow!(
+                "psrt inactivity --open-pr needs the pull-request App: {m}; nothing was written"
+            )
+        })?)
+    } else {
+        None
+    };
     let templates = Templates::load(Some(&templates_dir(roster_path)))?;
     let (report, pr) = block_on(async {
         let gh = crate::github::GitHub::connect(
             gh_env,
-            crate::inactivity::github_scope(
-                &loaded.roster,
-                policy_repo.as_deref().filter(|_| args.open_pr),
-            ),
+            crate::inactivity::github_scope(&loaded.roster),
             super::github_tuning(),
         )
         .await?;
         let found = inactivity::gather(&gh, &loaded.roster).await?;
-        match (&policy_repo, args.open_pr) {
-            (Some(repo), true) => {
-                let (report, pr) = inactivity::open_pr(&gh, repo, &found, now, &templates).await?;
+        match (&policy_repo, pr_env, args.open_pr) {
+            (Some(repo), Some(pr_env), true) => {
+                let writer = crate::github::GitHub::connect(
+                    pr_env,
+                    crate::inactivity::pull_request_scope(&loaded.roster.github.org, repo),
+                    super::github_tuning(),
+                )
+                .await?;
+                let (report, pr) =
+                    inactivity::open_pr(&writer, repo, &found, now, &templates).await?;
                 anyhow::Ok((report, Some(pr)))
             }
             _ => Ok((inactivity::build(&loaded.roster, &found, now), None)),

@@ -8,6 +8,7 @@ pub mod check;
 pub mod contacts;
 pub mod deadlines;
 pub mod demo;
+pub mod dispatch;
 pub mod encrypt;
 pub mod import;
 pub mod inactivity;
@@ -173,6 +174,39 @@ pub fn parse_now_arg(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
         _ => Err(format!(
             "out of range: psrt computes with times from {NOW_MIN} to {NOW_MAX}"
         )),
+    }
+}
+
+/// `--repo` and `--devguide` as clap parses them: a GitHub repository as
+/// `owner/name`, nothing else (a URL, a path or a bare name is a usage
+/// error, exit 2). GitHub's own limits: an owner of letters, digits and
+/// single hyphens, at most 39; a name of letters, digits, `.`, `-`, `_`, at
+/// most 100, and not `.` or `..`.
+pub fn parse_repo_arg(s: &str) -> Result<String, String> {
+    let bad = || {
+        format!(
+            "expected a GitHub repository as owner/name (python/cpython), not `{}`",
+            s.escape_default()
+        )
+    };
+    let (owner, name) = s.split_once('/').ok_or_else(bad)?;
+    let owner_ok = (1..=39).contains(&owner.len())
+        && owner
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && !owner.starts_with('-')
+        && !owner.ends_with('-')
+        && !owner.contains("--");
+    let name_ok = (1..=100).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
+        && name != "."
+        && name != "..";
+    if owner_ok && name_ok {
+        Ok(s.to_owned())
+    } else {
+        Err(bad())
     }
 }
 

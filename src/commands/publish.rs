@@ -19,18 +19,22 @@ pub struct Args {
     #[arg(long)]
     pub open_pr: bool,
     /// The devguide repository.
-    #[arg(long, value_name = "OWNER/NAME", default_value = devguide::DEFAULT_REPO, requires = "open_pr")]
+    #[arg(long, value_name = "OWNER/NAME", default_value = devguide::DEFAULT_REPO, requires = "open_pr", value_parser = super::parse_repo_arg)]
     pub devguide: String,
     /// Print the outcome as JSON (with --open-pr).
     #[arg(long, requires = "open_pr")]
     pub json: bool,
+    /// Plan mode (`PSRT_MODE=plan`) dropped --open-pr: the run writes nothing,
+    /// but needs what a writing run needs (a missing credential fails it).
+    #[arg(skip)]
+    pub plan_only: bool,
 }
 
 pub fn run(roster: &Path, args: &Args) -> anyhow::Result<Outcome> {
     let Some(loaded) = load_valid(roster)? else {
         return Ok(Outcome::Failed);
     };
-    let out = match (&args.out, args.open_pr) {
+    let out = match (&args.out, args.open_pr || args.plan_only) {
         (Some(dir), _) => Some(dir.clone()),
         (None, false) => Some(PathBuf::from(".")),
         (None, true) => None,
@@ -40,14 +44,28 @@ pub fn run(roster: &Path, args: &Args) -> anyhow::Result<Outcome> {
             println!("wrote {}", path.display());
         }
     }
+    let env = Env::from_process();
+    // The devguide pull request goes through the pull-request App (installed
+    // on the policy repository and the devguide alone).
+    let needs_app = || {
+        env.pull_requests.as_ref().map_err(|m| {
+            anyhow::anyhow!(
+                "psrt publish --open-pr needs the pull-request App: {m}; nothing was written"
+            )
+        })
+    };
+    if args.plan_only {
+        needs_app()?;
+        println!(
+            "plan mode: the devguide pull request ({}) is not opened or updated this run",
+            args.devguide
+        );
+        return Ok(Outcome::Success);
+    }
     if !args.open_pr {
         return Ok(Outcome::Success);
     }
-    let env = Env::from_process();
-    let gh_env = env
-        .github
-        .as_ref()
-        .map_err(|m| anyhow::anyhow!("psrt publish --open-pr needs GitHub: {m}"))?;
+    let gh_env = needs_app()?;
     let templates = Templates::load(Some(&templates_dir(roster)))?;
     let source = env
         .repository

@@ -22,6 +22,10 @@ pub struct Args {
     /// Allow a plan that removes more than policy.max_removal_fraction of a service's members.
     #[arg(long)]
     pub allow_mass_removal: bool,
+    /// Plan mode (`PSRT_MODE=plan`) dropped --apply: the run writes nothing,
+    /// but needs what a writing run needs (a missing credential fails it).
+    #[arg(skip)]
+    pub plan_only: bool,
 }
 
 pub fn run(roster: &Path, args: &Args) -> anyhow::Result<Outcome> {
@@ -29,13 +33,21 @@ pub fn run(roster: &Path, args: &Args) -> anyhow::Result<Outcome> {
         return Ok(Outcome::Failed);
     };
     let env = Env::from_process();
+    // A dispatch's --allow-mass-removal, when an admin asked (emailed first).
+    let allow_mass_removal = super::dispatch::honour(
+        super::dispatch::Override::AllowMassRemoval,
+        args.allow_mass_removal,
+        &opened.roster,
+        &env,
+        &crate::notify::Templates::load(Some(&super::templates_dir(roster)))?,
+    )?;
     let ctx = Context {
         env: &env,
         tuning: super::github_tuning(),
     };
     let opts = Options {
         apply: args.apply,
-        allow_mass_removal: args.allow_mass_removal,
+        allow_mass_removal,
     };
     let reports = block_on(sync::run_opened(&opened, &ctx, &args.service, opts))?;
     if args.json {

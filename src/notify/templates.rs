@@ -38,6 +38,10 @@ const BUILT_IN: &[(&str, &str)] = &[
         "devguide-pr.md",
         include_str!("../../templates/devguide-pr.md"),
     ),
+    (
+        "override-used.txt",
+        include_str!("../../templates/override-used.txt"),
+    ),
 ];
 
 /// The templates psrt renders.

@@ -10,5 +10,8 @@ pub mod schema;
 pub mod source;
 pub mod validate;
 
+/// Where the roster lives in the policy repository (PRODUCT.md: at its root).
+pub const FILE: &str = "roster.yaml";
+
 pub use load::{LoadError, Loaded, load, parse};
 pub use model::*;

@@ -10,7 +10,7 @@
 //! Plans name roster members by login and mask other addresses
 //! (`j***@example.org`): workflow logs of a public repository are public.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use futures::{StreamExt, TryStreamExt};
 use http::Method;
@@ -50,6 +50,54 @@ pub fn mask(address: &str) -> String {
     match address.split_once('@') {
         Some((local, domain)) => format!("{}***@{domain}", local.chars().next().unwrap_or('?')),
         None => "***".to_owned(),
+    }
+}
+
+/// The masks of every address one plan names. Two addresses that would
+/// read the same (`jane@` and `john@example.org`) are told apart by a
+/// number in the order of the addresses: `j***@example.org (1 of 2)`.
+struct Masks(HashMap<String, String>);
+
+impl Masks {
+    fn new<'a>(addresses: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut by_mask: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for a in addresses {
+            let a = a.to_ascii_lowercase();
+            by_mask.entry(mask(&a)).or_default().insert(a);
+        }
+        let mut out = HashMap::new();
+        for (masked, same) in by_mask {
+            let n = same.len();
+            for (i, a) in same.into_iter().enumerate() {
+                let label = if n == 1 {
+                    masked.clone()
+                } else {
+                    format!("{masked} ({} of {n})", i + 1)
+                };
+                out.insert(a, label);
+            }
+        }
+        Self(out)
+    }
+    fn of(&self, address: &str) -> String {
+        self.0
+            .get(&address.to_ascii_lowercase())
+            .cloned()
+            .unwrap_or_else(|| mask(address))
+    }
+}
+
+/// Replaces each address the plan names by its mask; two that would read
+/// the same are numbered apart (only among those the plan shows).
+fn tell_apart(changes: &mut [ListChange]) {
+    let masks = Masks::new(changes.iter().filter_map(|c| match c.who() {
+        Who::Address(a) => Some(a.as_str()),
+        Who::Member(_) => None,
+    }));
+    for c in changes.iter_mut() {
+        if let Who::Address(a) = c.who_mut() {
+            *a = masks.of(a);
+        }
     }
 }
 
@@ -93,6 +141,25 @@ impl PartialOrd for ListChange {
 impl Ord for ListChange {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
         self.key().cmp(&other.key())
+    }
+}
+
+impl ListChange {
+    fn who(&self) -> &Who {
+        match self {
+            ListChange::Subscribe { who, .. }
+            | ListChange::AddOwner { who, .. }
+            | ListChange::RemoveOwner { who, .. }
+            | ListChange::Unsubscribe { who, .. } => who,
+        }
+    }
+    fn who_mut(&mut self) -> &mut Who {
+        match self {
+            ListChange::Subscribe { who, .. }
+            | ListChange::AddOwner { who, .. }
+            | ListChange::RemoveOwner { who, .. }
+            | ListChange::Unsubscribe { who, .. } => who,
+        }
     }
 }
 
@@ -346,12 +413,13 @@ impl Reconciler for MailmanList {
 fn who(s: &desired::Subscriber) -> Who {
     match &s.member {
         Some(login) => Who::Member(login.to_string()),
-        None => Who::Address(mask(&s.address)),
+        None => Who::Address(s.address.to_ascii_lowercase()),
     }
 }
 
 /// What the list needs to hold what is wanted: pure, from the desired
-/// state and a complete read.
+/// state and a complete read. `Who::Address` holds the address itself until
+/// the plan is built, then its mask (`tell_apart`): the plan never carries it.
 pub fn plan(target: &str, want: &desired::List, state: &ListState) -> Plan<ListChange> {
     let mut plan = Plan::new(Service::Mailman, target, state.members.len());
     let have: HashMap<String, &Entry> = state
@@ -386,7 +454,7 @@ pub fn plan(target: &str, want: &desired::List, state: &ListState) -> Plan<ListC
         desired::Strangers::Unsubscribe => {
             for (address, entry) in strangers {
                 plan.changes.push(ListChange::Unsubscribe {
-                    who: Who::Address(mask(address)),
+                    who: Who::Address(address.to_ascii_lowercase()),
                     member_id: entry.member_id.clone(),
                 });
             }
@@ -415,13 +483,14 @@ pub fn plan(target: &str, want: &desired::List, state: &ListState) -> Plan<ListC
                 .subscribers
                 .get(address)
                 .map(who)
-                .unwrap_or_else(|| Who::Address(mask(address)));
+                .unwrap_or_else(|| Who::Address(address.to_ascii_lowercase()));
             plan.changes.push(ListChange::RemoveOwner {
                 who,
                 member_id: entry.member_id.clone(),
             });
         }
     }
+    tell_apart(&mut plan.changes);
     if !want.without_address.is_empty() {
         let mut no_email: Vec<String> = want
             .without_address
@@ -460,5 +529,16 @@ mod tests {
     fn masks_addresses() {
         assert_eq!(super::mask("jane@example.org"), "j***@example.org");
         assert_eq!(super::mask("nonsense"), "***");
+    }
+
+    /// Issue 22: two strangers' addresses that mask alike are told apart,
+    /// each keeping its number while the set stays the same.
+    #[test]
+    fn two_addresses_that_mask_alike_are_told_apart() {
+        let m = super::Masks::new(["john@example.org", "Jane@example.org", "bob@example.org"]);
+        assert_eq!(m.of("jane@example.org"), "j***@example.org (1 of 2)");
+        assert_eq!(m.of("john@example.org"), "j***@example.org (2 of 2)");
+        assert_eq!(m.of("bob@example.org"), "b***@example.org");
+        assert_eq!(m.of("other@example.org"), "o***@example.org");
     }
 }

@@ -70,8 +70,13 @@ pub struct Options {
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum Status {
-    /// Not run: credentials or roster settings are missing, or not selected.
+    /// Not run, quietly: the roster leaves the service out, or `--service`
+    /// deselects it.
     Skipped { reason: String },
+    /// Not run although the roster configures it: its credentials are
+    /// missing or malformed, or the contact fields it needs stay closed. A
+    /// failure: never treated as an empty service, never a green run.
+    Unreachable { reason: String },
     /// The read failed: no plan, no writes.
     ReadFailed { error: String },
     /// A plan (dry run, or nothing to do).
@@ -108,10 +113,31 @@ impl ServiceReport {
             notes: vec![],
         }
     }
-    /// Did anything go wrong (read, valve, or a failed change)?
+    /// A service the roster configures that psrt cannot reach.
+    pub fn unreachable(
+        service: Service,
+        target: impl Into<String>,
+        reason: impl Into<String>,
+    ) -> Self {
+        Self {
+            outcome: Status::Unreachable {
+                reason: reason.into(),
+            },
+            ..Self::skipped(service, target, "")
+        }
+    }
+    /// Was the service left unchecked although the roster configures it
+    /// (unreachable, or its read failed)?
+    pub fn not_checked(&self) -> bool {
+        matches!(
+            self.outcome,
+            Status::Unreachable { .. } | Status::ReadFailed { .. }
+        )
+    }
+    /// Did anything go wrong (unreachable, read, valve, or a failed change)?
     pub fn failed(&self) -> bool {
         match &self.outcome {
-            Status::ReadFailed { .. } | Status::Blocked { .. } => true,
+            Status::Unreachable { .. } | Status::ReadFailed { .. } | Status::Blocked { .. } => true,
             Status::Applied => self
                 .changes
                 .iter()
@@ -132,7 +158,7 @@ pub async fn run_service<R: Reconciler>(r: &R, roster: &Roster, opts: Options) -
         notes: vec![],
     };
     if roster.members.is_empty() {
-        report.outcome = Status::Skipped {
+        report.outcome = Status::Unreachable {
             reason: "the roster has no members; psrt never empties a service".into(),
         };
         return report;
@@ -179,9 +205,10 @@ pub struct Context<'a> {
     pub tuning: crate::github::Tuning,
 }
 
-/// Runs the selected services concurrently. A service that is not
-/// configured is skipped with the reason; one that fails does not stop the
-/// others. A member whose `email` or `discord` is still encrypted (`age:`)
+/// Runs the selected services concurrently. A service the roster leaves
+/// out, or `--service` deselects, is skipped quietly; one the roster
+/// configures but psrt cannot reach (credentials, closed contact fields) is
+/// unreachable, a failure; one that fails does not stop the others. A member whose `email` or `discord` is still encrypted (`age:`)
 /// stops Mailman or Discord: psrt never syncs as if they had none.
 pub async fn run(
     roster: &Roster,
@@ -237,7 +264,7 @@ async fn run_guarded(
         let env = match &ctx.env.github {
             Ok(env) => env,
             Err(missing) => {
-                return ServiceReport::skipped(Service::Github, target, missing.to_string());
+                return ServiceReport::unreachable(Service::Github, target, missing.to_string());
             }
         };
         let scope = github_team::scope(roster, opts.apply);
@@ -274,12 +301,12 @@ async fn run_guarded(
             );
         };
         if let Some(reason) = closed(Field::Email) {
-            return ServiceReport::skipped(Service::Mailman, target, reason);
+            return ServiceReport::unreachable(Service::Mailman, target, reason);
         }
         let env = match &ctx.env.mailman {
             Ok(env) => env,
             Err(missing) => {
-                return ServiceReport::skipped(Service::Mailman, target, missing.to_string());
+                return ServiceReport::unreachable(Service::Mailman, target, missing.to_string());
             }
         };
         match mailman::MailmanList::new(env, &settings.list, ctx.tuning.retry.clone()) {
@@ -308,12 +335,12 @@ async fn run_guarded(
             );
         };
         if let Some(reason) = closed(Field::Discord) {
-            return ServiceReport::skipped(Service::Discord, target, reason);
+            return ServiceReport::unreachable(Service::Discord, target, reason);
         }
         let env = match &ctx.env.discord {
             Ok(env) => env,
             Err(missing) => {
-                return ServiceReport::skipped(Service::Discord, target, missing.to_string());
+                return ServiceReport::unreachable(Service::Discord, target, missing.to_string());
             }
         };
         match discord::DiscordRole::new(

@@ -26,6 +26,10 @@ pub fn errors(reports: &[ServiceReport]) -> Vec<ErrorJson> {
     let mut out = Vec::new();
     for r in reports {
         match &r.outcome {
+            Status::Unreachable { reason } => out.push(ErrorJson {
+                service: r.service,
+                message: format!("not synced: {reason}"),
+            }),
             Status::ReadFailed { error } => out.push(ErrorJson {
                 service: r.service,
                 message: error.clone(),
@@ -82,6 +86,13 @@ pub fn text(reports: &[ServiceReport], apply: bool) -> String {
         match &r.outcome {
             Status::Skipped { reason } => {
                 let _ = writeln!(out, "{head}: skipped: {reason}");
+                continue;
+            }
+            Status::Unreachable { reason } => {
+                let _ = writeln!(
+                    out,
+                    "{head}: error: NOT synced: {reason}\n  nothing was read or changed there"
+                );
                 continue;
             }
             Status::ReadFailed { error } => {
@@ -150,18 +161,24 @@ pub fn text(reports: &[ServiceReport], apply: bool) -> String {
     out
 }
 
-/// The last line: what happened overall.
+/// The last line: what happened overall. It never says "in sync" about a
+/// service it could not check: those are named, and the run fails.
 pub fn summary(reports: &[ServiceReport], apply: bool) -> String {
+    let names = |pick: &dyn Fn(&ServiceReport) -> bool| -> Vec<String> {
+        reports
+            .iter()
+            .filter(|r| pick(r))
+            .map(|r| r.service.to_string())
+            .collect()
+    };
+    let not_checked = names(&|r| r.not_checked());
+    let blocked = names(&|r| matches!(r.outcome, Status::Blocked { .. }));
+    let checked = names(&|r| matches!(r.outcome, Status::Planned | Status::Applied));
     let changes: usize = reports
         .iter()
-        .filter(|r| !matches!(r.outcome, Status::Blocked { .. }))
+        .filter(|r| matches!(r.outcome, Status::Planned | Status::Applied))
         .map(|r| r.changes.len())
         .sum();
-    let failed: Vec<String> = reports
-        .iter()
-        .filter(|r| r.failed())
-        .map(|r| r.service.to_string())
-        .collect();
     let mut s = if apply {
         let applied = reports
             .iter()
@@ -174,15 +191,38 @@ pub fn summary(reports: &[ServiceReport], apply: bool) -> String {
             .filter(|c| matches!(c.result, Some(ChangeResult::Failed { .. })))
             .count();
         format!("summary: {applied} change(s) applied, {bad} failed")
-    } else if changes == 0 {
-        "summary: everything is in sync".to_owned()
-    } else {
+    } else if changes > 0 {
         format!(
             "summary: {changes} change(s) to make; this was a dry run, nothing was changed (run with --apply to make them)"
         )
+    } else if not_checked.is_empty() && blocked.is_empty() {
+        if checked.is_empty() {
+            "summary: no service was checked (none selected or configured)".to_owned()
+        } else {
+            "summary: everything is in sync".to_owned()
+        }
+    } else if checked.is_empty() {
+        "summary: nothing was checked".to_owned()
+    } else {
+        format!("summary: {} in sync", checked.join(", "))
     };
-    if !failed.is_empty() {
-        let _ = write!(s, "; problems with: {}", failed.join(", "));
+    if !not_checked.is_empty() {
+        let _ = write!(
+            s,
+            "; NOT checked: {} (see above; nothing was done there)",
+            not_checked.join(", ")
+        );
+    }
+    if !blocked.is_empty() {
+        let _ = write!(s, "; stopped by a safety valve: {}", blocked.join(", "));
+    }
+    let failed_changes = names(&|r| {
+        r.changes
+            .iter()
+            .any(|c| matches!(c.result, Some(ChangeResult::Failed { .. })))
+    });
+    if !failed_changes.is_empty() {
+        let _ = write!(s, "; failed changes in: {}", failed_changes.join(", "));
     }
     s
 }
@@ -194,6 +234,7 @@ pub fn markdown(reports: &[ServiceReport], apply: bool) -> String {
     for r in reports {
         let status = match &r.outcome {
             Status::Skipped { reason } => format!("skipped: {reason}"),
+            Status::Unreachable { reason } => format!("**NOT synced**: {reason}"),
             Status::ReadFailed { error } => format!("**error**: {error}"),
             Status::Blocked { valves } => format!(
                 "**blocked**: {}",

@@ -35,6 +35,21 @@ pub fn psrt() -> Command {
         "PSRT_ROSTER",
         "PSRT_LOG",
         "PSRT_CONTACT_KEY",
+        "PSRT_CVE_API_URL",
+        "PSRT_CVE_API_USER",
+        "PSRT_CVE_API_KEY",
+        "PSRT_PR_APP_ID",
+        "PSRT_PR_APP_KEY",
+        "PSRT_MODE",
+        "PSRT_DISPATCH_ALLOW_MASS_REMOVAL",
+        "PSRT_DISPATCH_RESET_LEDGER",
+        "GITHUB_EVENT_NAME",
+        "GITHUB_ACTOR",
+        "GITHUB_ACTOR_ID",
+        "GITHUB_TRIGGERING_ACTOR",
+        "GITHUB_RUN_ID",
+        "GITHUB_RUN_ATTEMPT",
+        "GITHUB_SERVER_URL",
     ] {
         cmd.env_remove(var);
     }
@@ -163,4 +178,13 @@ pub fn lines(r: &psrt::sync::ServiceReport) -> Vec<String> {
         .iter()
         .map(|c| format!("{} {} {}", c.sign, c.action, c.subject))
         .collect()
+}
+
+/// An empty ledger at `dir/.psrt/ledger.json`: what a first sending run
+/// starts from on purpose (`deadlines --send` refuses a missing one).
+pub fn start_ledger(dir: &Path) -> PathBuf {
+    let path = dir.join(".psrt/ledger.json");
+    std::fs::create_dir_all(dir.join(".psrt")).unwrap();
+    std::fs::write(&path, r#"{"version":2,"reports":{}}"#).unwrap();
+    path
 }

@@ -222,6 +222,7 @@ async fn the_embargo_holds_in_output_logs_and_email() {
     }
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "roster.yaml", deadline_roster());
+    start_ledger(dir.path());
     let env = [
         ("GITHUB_TOKEN", TOKEN.to_owned()),
         ("GITHUB_API_URL", server.url()),
@@ -300,6 +301,7 @@ async fn two_runs_at_the_same_instant_send_once() {
     );
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "roster.yaml", deadline_roster());
+    start_ledger(dir.path());
     let now = night(83).to_rfc3339();
     let mut codes = Vec::new();
     for _ in 0..2 {
@@ -348,6 +350,7 @@ async fn a_failed_send_is_not_recorded_and_the_next_run_sends_it() {
     );
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "roster.yaml", deadline_roster());
+    start_ledger(dir.path());
     let now = night(83).to_rfc3339();
     let run_with = |url: String| {
         let mut cmd = psrt();

@@ -274,6 +274,7 @@ async fn no_output_pairs_a_planted_person_with_an_unpublished_report_and_the_led
 
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "roster.yaml", roster_yaml());
+    start_ledger(dir.path());
     let env: Vec<(&str, String)> = vec![
         ("GITHUB_TOKEN", TOKEN.to_owned()),
         ("GITHUB_API_URL", server.url()),

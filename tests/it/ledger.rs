@@ -90,7 +90,7 @@ async fn a_run_killed_again_and_again_sends_each_message_at_most_once_more() {
     sink.set_ack_delay(Duration::from_millis(25));
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "roster.yaml", deadline_roster());
-    let ledger_path = dir.path().join(".psrt/ledger.json");
+    let ledger_path = start_ledger(dir.path());
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(15);
     let mut kills = 0;
     let mut log = Vec::new();
@@ -254,6 +254,56 @@ async fn a_corrupt_or_truncated_ledger_sends_nothing_until_reset() {
     assert_eq!(sink.messages().len(), REPORTS);
     let ledger = Ledger::load(&ledger_path).unwrap();
     assert!(ledger.messages().has("GHSA-0039-kill-test", "warn-7"));
+}
+
+/// Issue 21, item 6: a missing ledger (a cache restore that missed, on
+/// purpose or not) sends nothing: every open report would get its current
+/// message again. `--reset-ledger` says that is meant; a dry run needs none.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_missing_ledger_sends_nothing_until_reset() {
+    let (_gh, server, sink, sink_server) = world().await;
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "roster.yaml", deadline_roster());
+    let ledger_path = dir.path().join(".psrt/ledger.json");
+    let go = |extra: &'static [&'static str]| {
+        let mut cmd = deadlines_cmd(dir.path(), &server.url(), sink_server.port, extra);
+        tokio::task::spawn_blocking(move || cmd.output().unwrap())
+    };
+    let out = go(&[]).await.unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("there is no ledger at .psrt/ledger.json; nothing was sent")
+            && stderr.contains("--reset-ledger")
+            && stderr.contains("reset_ledger"),
+        "{stderr}"
+    );
+    assert!(sink.messages().is_empty(), "sent without a ledger");
+    assert!(!ledger_path.exists(), "nothing was written either");
+    // A dry run reads no ledger it would not use.
+    let mut dry = psrt();
+    dry.current_dir(dir.path())
+        .args(["deadlines", "--now", &now().to_rfc3339()])
+        .env("GITHUB_TOKEN", TOKEN)
+        .env("GITHUB_API_URL", server.url());
+    let out = tokio::task::spawn_blocking(move || run(&mut dry))
+        .await
+        .unwrap();
+    assert_eq!(out.code, 0, "{}", out.all());
+    // Reset on purpose: each open report gets its current message once.
+    let out = go(&["--reset-ledger"]).await.unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(sink.messages().len(), REPORTS);
+    assert!(
+        Ledger::load(&ledger_path)
+            .unwrap()
+            .messages()
+            .has("GHSA-0039-kill-test", "warn-7")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -271,10 +271,12 @@ fn devguide_needs_open_pr_and_a_repository() {
         .args(["publish", "--open-pr", "--devguide", "not-a-repo"])
         .env("GITHUB_TOKEN", TOKEN)
         .env("GITHUB_API_URL", "http://127.0.0.1:9"));
-    assert_eq!(r.code, 1, "{}", r.all());
+    // A usage error (exit 2): `--devguide` is owner/name, like `--repo`.
+    assert_eq!(r.code, 2, "{}", r.all());
     assert!(
-        r.stderr
-            .contains("`not-a-repo` is not a repository (owner/name)"),
+        r.stderr.contains(
+            "expected a GitHub repository as owner/name (python/cpython), not `not-a-repo`"
+        ),
         "{}",
         r.stderr
     );

@@ -4,7 +4,7 @@
 //! was not given, so these tests prove the scoping.
 
 use chrono::{Duration, Utc};
-use psrt::fakes::github::{FakeAdvisory, FakeApp, GitHubFake};
+use psrt::fakes::github::{FakeAdvisory, FakeApp, FakeInstallation, GitHubFake};
 use psrt::github::Scope;
 
 use crate::common::*;
@@ -29,7 +29,46 @@ fn app_env(url: &str) -> psrt::config::Env {
     ])
 }
 
-/// The App, installed on `python` (77) and `pypa` (88); no personal token works.
+/// The permissions the operations guide asks for the main App: no
+/// Contents, no Issues, no Statuses anywhere (issue 22: a stolen key cannot
+/// push to cpython or pip).
+pub const MAIN_APP_PERMISSIONS: &[(&str, &str)] = &[
+    ("members", "write"),
+    ("metadata", "read"),
+    ("pull_requests", "read"),
+    ("repository_advisories", "write"),
+];
+
+/// The pull-request App's: installed on the policy repository and the
+/// devguide only.
+pub const PR_APP_PERMISSIONS: &[(&str, &str)] = &[
+    ("contents", "write"),
+    ("metadata", "read"),
+    ("pull_requests", "write"),
+];
+
+pub const PR_APP_ID: u64 = 4343;
+
+fn installation(
+    id: u64,
+    account: &str,
+    repos: Option<&[&str]>,
+    perms: &[(&str, &str)],
+) -> FakeInstallation {
+    FakeInstallation {
+        id,
+        account: account.to_owned(),
+        repos: repos.map(|r| r.iter().map(|x| (*x).to_owned()).collect()),
+        permissions: perms
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
+    }
+}
+
+/// The main App, installed on `python` (77) and `pypa` (88) with the main
+/// App's permissions; the pull-request App (99) on the policy repository
+/// and the devguide; no personal token works.
 async fn app_world() -> (GitHubFake, psrt::fakes::Running) {
     let (gh, server) = github().await;
     for l in ["alice", "bob", "carol", "gus", "sam", "erin", "frank"] {
@@ -37,14 +76,26 @@ async fn app_world() -> (GitHubFake, psrt::fakes::Running) {
     }
     gh.with(|s| {
         s.tokens.clear();
-        s.app = Some(
-            FakeApp::new(
-                4242,
-                &std::fs::read_to_string(fixture("test-app-key.pub.pem")).unwrap(),
-            )
-            .install(77, "python")
-            .install(88, "pypa"),
+        let mut main = FakeApp::new(
+            4242,
+            &std::fs::read_to_string(fixture("test-app-key.pub.pem")).unwrap(),
         );
+        main.installations = vec![
+            installation(77, "python", None, MAIN_APP_PERMISSIONS),
+            installation(88, "pypa", None, MAIN_APP_PERMISSIONS),
+        ];
+        s.app = Some(main);
+        let mut pr = FakeApp::new(
+            PR_APP_ID,
+            &std::fs::read_to_string(fixture("test-pr-app-key.pub.pem")).unwrap(),
+        );
+        pr.installations = vec![installation(
+            99,
+            "python",
+            Some(&["psrt-roster", "devguide"]),
+            PR_APP_PERMISSIONS,
+        )];
+        s.other_apps = vec![pr];
     });
     gh.repo(POLICY_REPO);
     gh.repo("python/devguide");
@@ -294,6 +345,8 @@ async fn every_command_asks_for_its_own_scope() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "roster.yaml", two_org_roster());
     let key = std::fs::read_to_string(fixture("test-app-key.pem")).unwrap();
+    let pr_key = std::fs::read_to_string(fixture("test-pr-app-key.pem")).unwrap();
+    gh.team("steering-council");
     let mut out = String::new();
     for args in [
         &["sync", "--service", "github"][..],
@@ -304,6 +357,7 @@ async fn every_command_asks_for_its_own_scope() {
         &["deadlines"],
         &["inactivity"],
         &["inactivity", "--open-pr"],
+        &["publish", "--open-pr"],
     ] {
         minted(&gh);
         let mut cmd = psrt();
@@ -311,6 +365,8 @@ async fn every_command_asks_for_its_own_scope() {
             .args(args)
             .env("PSRT_GITHUB_APP_ID", "4242")
             .env("PSRT_GITHUB_APP_KEY", &key)
+            .env("PSRT_PR_APP_ID", PR_APP_ID.to_string())
+            .env("PSRT_PR_APP_KEY", &pr_key)
             .env("GITHUB_API_URL", server.url())
             .env("GITHUB_REPOSITORY", POLICY_REPO)
             .env("PSRT_GITHUB_WRITE_PAUSE_MS", "0");
@@ -319,17 +375,120 @@ async fn every_command_asks_for_its_own_scope() {
             .unwrap();
         assert!(
             !r.all().contains("outside this command's GitHub scope")
-                && !r.all().contains("Resource not accessible"),
+                && !r.all().contains("Resource not accessible")
+                && !r.all().contains("not granted to this installation"),
             "psrt {}: {}",
             args.join(" "),
             r.all()
         );
+        if args.contains(&"--open-pr") {
+            assert_eq!(r.code, 0, "psrt {}: {}", args.join(" "), r.all());
+        }
         out.push_str(&format!("psrt {}\n", args.join(" ")));
         for m in minted(&gh) {
             out.push_str(&format!("  {m}\n"));
         }
     }
     insta::assert_snapshot!("installation_token_scopes_per_command", out);
+}
+
+/// Issue 22, item 6: the pull requests go through the pull-request App
+/// alone. Without it, `--open-pr` fails before any write and names the
+/// variables; the main App cannot stand in for it (it holds no Contents
+/// write: GitHub refuses the token), and the pull-request App reaches
+/// neither cpython nor the team.
+#[tokio::test(flavor = "multi_thread")]
+async fn only_the_pull_request_app_writes_contents() {
+    let (gh, server) = app_world().await;
+    gh.commit(
+        POLICY_REPO,
+        "main",
+        &[("roster.yaml", &two_org_roster())],
+        "roster",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "roster.yaml", two_org_roster());
+    let key = std::fs::read_to_string(fixture("test-app-key.pem")).unwrap();
+    for args in [&["inactivity", "--open-pr"][..], &["publish", "--open-pr"]] {
+        let mut cmd = psrt();
+        cmd.current_dir(dir.path())
+            .args(args)
+            .env("PSRT_GITHUB_APP_ID", "4242")
+            .env("PSRT_GITHUB_APP_KEY", &key)
+            .env("GITHUB_API_URL", server.url())
+            .env("GITHUB_REPOSITORY", POLICY_REPO);
+        let r = tokio::task::spawn_blocking(move || run(&mut cmd))
+            .await
+            .unwrap();
+        assert_eq!(r.code, 1, "{}", r.all());
+        assert!(
+            r.stderr
+                .contains("needs the pull-request App: PSRT_PR_APP_ID, PSRT_PR_APP_KEY"),
+            "{}",
+            r.stderr
+        );
+    }
+    assert!(gh.knobs.writes().is_empty(), "nothing was written");
+    // The main App's installation cannot mint Contents write at all...
+    let main = psrt::config::Env::from_vars(
+        &[
+            ("PSRT_GITHUB_APP_ID", "4242".to_owned()),
+            ("PSRT_GITHUB_APP_KEY", key.clone()),
+            ("GITHUB_API_URL", server.url()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect(),
+    );
+    let as_main = psrt::github::GitHub::connect(
+        main.github.as_ref().unwrap(),
+        psrt::inactivity::pull_request_scope("python", POLICY_REPO),
+        psrt::github::Tuning::local(),
+    )
+    .await
+    .unwrap();
+    let e = as_main
+        .repository(&POLICY_REPO.parse().unwrap())
+        .await
+        .unwrap_err();
+    assert!(
+        format!("{e:#}").contains("not granted to this installation"),
+        "{e:#}"
+    );
+    // ...and the pull-request App reaches neither cpython nor the team.
+    let pr = psrt::config::Env::from_vars(
+        &[
+            ("PSRT_PR_APP_ID", PR_APP_ID.to_string()),
+            (
+                "PSRT_PR_APP_KEY",
+                std::fs::read_to_string(fixture("test-pr-app-key.pem")).unwrap(),
+            ),
+            ("GITHUB_API_URL", server.url()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect(),
+    );
+    let as_pr = psrt::github::GitHub::connect(
+        pr.pull_requests.as_ref().unwrap(),
+        psrt::advisories::github_scope(&parse_roster(&two_org_roster()), true),
+        psrt::github::Tuning::local(),
+    )
+    .await
+    .unwrap();
+    let path = "/repos/python/cpython/security-advisories";
+    assert!(
+        as_pr
+            .advisories(&"python/cpython".parse().unwrap(), None)
+            .await
+            .is_err(),
+        "the pull-request App read {path}"
+    );
+    let path = "/orgs/python/teams/psrt/members";
+    assert!(
+        as_pr.team_members("python", "psrt").await.is_err(),
+        "the pull-request App read {path}"
+    );
 }
 
 /// `docs/operations.md` has the table of commands and scopes: each row is
@@ -367,14 +526,17 @@ fn the_operations_guide_lists_each_commands_scope() {
             .get(POLICY_REPO)
             .map_or("—".to_owned(), |p| format!("policy repository: {p}"))
     };
-    let inactivity = psrt::inactivity::github_scope(&roster, Some(POLICY_REPO));
+    let inactivity = psrt::inactivity::github_scope(&roster);
+    let inactivity_pr = psrt::inactivity::pull_request_scope("python", POLICY_REPO);
     let approvals = psrt::approvals::github_scope("python", POLICY_REPO, false);
     let publishing = psrt::approvals::github_scope("python", POLICY_REPO, true);
     let devguide = psrt::devguide::github_scope("python", psrt::devguide::DEFAULT_REPO);
     let devguide_cell = devguide
         .repos
         .get(psrt::devguide::DEFAULT_REPO)
-        .map_or("—".to_owned(), |p| format!("the devguide: {p}"));
+        .map_or("—".to_owned(), |p| {
+            format!("the devguide: {p} (the pull-request App)")
+        });
     let rows = [
         row(
             "psrt sync",
@@ -408,13 +570,13 @@ fn the_operations_guide_lists_each_commands_scope() {
         ),
         row(
             "psrt inactivity",
-            &psrt::inactivity::github_scope(&roster, None),
+            &psrt::inactivity::github_scope(&roster),
             "—",
         ),
         row(
             "psrt inactivity --open-pr",
             &inactivity,
-            &policy(&inactivity),
+            &format!("{} (the pull-request App)", policy(&inactivity_pr)),
         ),
         row("psrt approvals --pr N", &approvals, &policy(&approvals)),
         row(

@@ -905,7 +905,9 @@ async fn night(
                     "night {n}: {name}: a plan that a complete read does not give"
                 );
             }
-            Status::Skipped { reason } => panic!("night {n}: {name} skipped: {reason}"),
+            Status::Skipped { reason } | Status::Unreachable { reason } => {
+                panic!("night {n}: {name} skipped: {reason}")
+            }
         }
         figures.changes_failed += report
             .changes

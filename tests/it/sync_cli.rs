@@ -159,13 +159,57 @@ async fn an_invalid_or_empty_roster_syncs_nothing() {
     assert_eq!(fake.knobs.requests(), 0, "not a single request");
 }
 
+/// Issue 22: a service the roster configures that psrt cannot reach is a
+/// failed run that names it, dry or applying; `--service` deselecting it is
+/// quiet.
 #[tokio::test(flavor = "multi_thread")]
-async fn missing_credentials_skip_the_service_and_say_so() {
+async fn missing_credentials_fail_the_run_and_say_what_was_not_done() {
     let dir = tempfile::tempdir().unwrap();
     team_roster(dir.path());
-    let r = run_psrt(dir.path(), &["sync"], &[]).await;
+    for args in [&["sync"][..], &["sync", "--apply"]] {
+        let r = run_psrt(dir.path(), args, &[]).await;
+        assert_eq!(r.code, 1, "{}", r.all());
+        assert!(r.stdout.contains("github python/psrt: error: NOT synced: GITHUB_TOKEN (or PSRT_GITHUB_APP_ID and PSRT_GITHUB_APP_KEY) is not set"), "{}", r.stdout);
+        assert!(
+            r.stdout.contains("NOT checked: github") && !r.stdout.contains("in sync"),
+            "{}",
+            r.stdout
+        );
+    }
+    // The roster has no mailman or discord section: those are quiet.
+    let r = run_psrt(dir.path(), &["sync", "--service", "mailman"], &[]).await;
     assert_eq!(r.code, 0, "{}", r.all());
-    assert!(r.stdout.contains("github python/psrt: skipped: GITHUB_TOKEN (or PSRT_GITHUB_APP_ID and PSRT_GITHUB_APP_KEY) is not set"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("github python/psrt: skipped: not selected (--service)")
+            && r.stdout.contains("summary: no service was checked"),
+        "{}",
+        r.stdout
+    );
+}
+
+/// Issue 23's last paragraph: after the team could not be read, the summary
+/// says what was not checked, never "everything is in sync".
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_read_is_never_summarised_as_in_sync() {
+    let (fake, server) = github().await;
+    fake.knobs
+        .inject(Fault::new(Method::GET, "/orgs/python/teams/psrt/members", 500).times(100));
+    let dir = tempfile::tempdir().unwrap();
+    team_roster(dir.path());
+    let env = [
+        ("GITHUB_TOKEN", TOKEN.to_owned()),
+        ("GITHUB_API_URL", server.url()),
+    ];
+    let r = run_psrt(dir.path(), &["sync"], &env).await;
+    assert_eq!(r.code, 1, "{}", r.all());
+    let summary = r.stdout.lines().last().unwrap_or_default();
+    assert_eq!(
+        summary,
+        "summary: nothing was checked; NOT checked: github (see above; nothing was done there)",
+        "{}",
+        r.stdout
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

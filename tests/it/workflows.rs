@@ -11,9 +11,15 @@
 //! - psrt is built before the first step that holds a secret;
 //! - secrets only in workflows that use the protected `psrt` environment and
 //!   that pull requests do not trigger;
-//! - a workflow that restores or saves the ledger cache is in the
-//!   `psrt-ledger` concurrency group, never cancelled in progress (the
-//!   nightly and hourly jobs would otherwise race on the ledger);
+//! - a workflow that restores or saves a ledger cache has a concurrency
+//!   group, never cancelled in progress; its ledger file, cache key and
+//!   group are its own (issue 22: one writer per ledger, and no pending run
+//!   of one workflow cancelled by another's); the save key is unique per
+//!   run attempt (issue 21);
+//! - every psrt step of a scheduled workflow that has a write flag reads
+//!   `PSRT_MODE` from the repository variable; a dispatch's inputs reach
+//!   psrt only as `PSRT_DISPATCH_*` variables of a psrt step, and psrt
+//!   decides whether to honour them;
 //! - `zizmor --offline` and `actionlint` report nothing.
 
 use std::collections::BTreeMap;
@@ -56,6 +62,9 @@ fn credentials_of(command: &str) -> &'static [&'static str] {
             GITHUB[0],
             GITHUB[1],
             GITHUB[2],
+            // To email the admins when a dispatch uses --allow-mass-removal.
+            "PSRT_SMTP_URL",
+            "PSRT_SMTP_CA_FILE",
             "PSRT_MAILMAN_URL",
             "PSRT_MAILMAN_USER",
             "PSRT_MAILMAN_PASSWORD",
@@ -83,10 +92,24 @@ fn credentials_of(command: &str) -> &'static [&'static str] {
             "PSRT_CONTACT_KEY",
         ],
         "check" => &[GITHUB[0], GITHUB[1], GITHUB[2], "PSRT_CONTACT_KEY"],
-        "inactivity" | "approvals" | "publish" | "announce" => &GITHUB,
+        // The main App reads; the pull-request App opens the pull request.
+        "inactivity" => &[
+            GITHUB[0],
+            GITHUB[1],
+            GITHUB[2],
+            "PSRT_PR_APP_ID",
+            "PSRT_PR_APP_KEY",
+        ],
+        // The devguide pull request: the pull-request App alone.
+        "publish" => &[GITHUB[0], "PSRT_PR_APP_ID", "PSRT_PR_APP_KEY"],
+        "approvals" | "announce" => &GITHUB,
         _ => &[],
     }
 }
+
+/// Variables that steer a run without being a credential: any psrt step may
+/// read them.
+const RUN_CONTROL: &[&str] = &["PSRT_MODE"];
 
 fn str_of(v: &Value, key: &str) -> Option<String> {
     v.get(key).and_then(Value::as_str).map(str::to_owned)
@@ -170,15 +193,34 @@ fn violations(name: &str, text: &str) -> Vec<String> {
     }
     let ledger_cache = all
         .iter()
-        .any(|(at, s)| at.ends_with(".with.path") && s.contains(".psrt/ledger.json"));
+        .any(|(at, s)| at.ends_with(".with.path") && s.contains(".psrt/"));
     if ledger_cache {
         let conc = wf.get("concurrency");
         let group = conc.and_then(|c| str_of(c, "group"));
         let cancel = conc.and_then(|c| c.get("cancel-in-progress")).cloned();
-        if group.as_deref() != Some("psrt-ledger") || cancel != Some(Value::Bool(false)) {
+        if group.is_none_or(|g| g.is_empty() || g.contains("${{"))
+            || cancel != Some(Value::Bool(false))
+        {
             say(format!(
-                "it restores or saves the ledger cache: concurrency must be {{ group: psrt-ledger, cancel-in-progress: false }}, not {conc:?}"
+                "it restores or saves a ledger cache: concurrency must be a fixed group of its own with cancel-in-progress: false, not {conc:?}"
             ));
+        }
+        // A saved entry is never overwritten: the key changes with each run attempt.
+        let ledger_steps: Vec<&str> = all
+            .iter()
+            .filter(|(at, s)| at.ends_with(".with.path") && s.contains(".psrt/"))
+            .filter_map(|(at, _)| at.strip_suffix(".path"))
+            .collect();
+        for (at, key) in &all {
+            let of_a_ledger = at
+                .strip_suffix(".key")
+                .is_some_and(|step| ledger_steps.contains(&step));
+            if of_a_ledger && !(key.contains("github.run_id") && key.contains("github.run_attempt"))
+            {
+                say(format!(
+                    "{at}: a cache key for the ledger must name github.run_id and github.run_attempt, not `{key}`"
+                ));
+            }
         }
     }
     let jobs = wf
@@ -267,7 +309,10 @@ fn violations(name: &str, text: &str) -> Vec<String> {
                     let allowed = credentials_of(&cmd);
                     for (k, v) in &env {
                         let credential = has_secret(v) || v.contains("vars.");
-                        if credential && !allowed.contains(&k.as_str()) {
+                        if credential
+                            && !allowed.contains(&k.as_str())
+                            && !RUN_CONTROL.contains(&k.as_str())
+                        {
                             say(format!("{label}: `psrt {cmd}` does not need {k}"));
                         }
                     }
@@ -335,7 +380,7 @@ fn the_rules_catch_what_they_forbid() {
 name: t
 on: { schedule: [{ cron: "0 0 * * *" }] }
 permissions: {}
-concurrency: { group: psrt-ledger, cancel-in-progress: false }
+concurrency: { group: psrt-deadlines, cancel-in-progress: false }
 jobs:
   j:
     runs-on: ubuntu-24.04
@@ -347,12 +392,13 @@ jobs:
         with: { persist-credentials: false }
       - run: cargo build --release --locked
       - uses: actions/cache/restore@5a3ec84eff668545956fd18022155c47e93e2684
-        with: { path: .psrt/ledger.json, key: k }
+        with: { path: .psrt/ledger.json, key: "l-${{ github.run_id }}-${{ github.run_attempt }}" }
       - name: psrt deadlines --send
         env:
           PSRT_GITHUB_APP_ID: ${{ vars.PSRT_GITHUB_APP_ID }}
           PSRT_GITHUB_APP_KEY: ${{ secrets.PSRT_GITHUB_APP_KEY }}
           PSRT_SMTP_URL: ${{ secrets.PSRT_SMTP_URL }}
+          PSRT_MODE: ${{ vars.PSRT_MODE }}
         run: ./target/release/psrt deadlines --send
 "#;
     assert_eq!(violations("good", good), Vec::<String>::new());
@@ -363,9 +409,19 @@ jobs:
             "top-level permissions",
         ),
         (
-            "group: psrt-ledger",
-            "group: nightly",
+            "concurrency: { group: psrt-deadlines, cancel-in-progress: false }\n",
+            "",
             "concurrency must be",
+        ),
+        (
+            "group: psrt-deadlines",
+            "group: \"d-${{ github.run_id }}\"",
+            "concurrency must be",
+        ),
+        (
+            "key: \"l-${{ github.run_id }}-${{ github.run_attempt }}\"",
+            "key: \"l-${{ github.run_id }}\"",
+            "must name github.run_id and github.run_attempt",
         ),
         (
             "cancel-in-progress: false",
@@ -410,8 +466,8 @@ jobs:
             "credentials in a workflow's or job's env",
         ),
         (
-            "        with: { path: .psrt/ledger.json, key: k }",
-            "        with: { path: .psrt/ledger.json, key: \"${{ secrets.X }}\" }",
+            "        with: { path: .psrt/ledger.json, key: \"l-${{ github.run_id }}-${{ github.run_attempt }}\" }",
+            "        with: { path: .psrt/ledger.json, key: \"${{ secrets.X }}-${{ github.run_id }}-${{ github.run_attempt }}\" }",
             "secrets go only in the env: of the step",
         ),
         (
@@ -468,6 +524,178 @@ fn publish_runs_when_the_roster_changes() {
         serde_json::json!(["roster.yaml"]),
         "publish.yml runs when roster.yaml changes on main"
     );
+}
+
+/// Every step of every job: (job, step).
+fn steps_of(wf: &Value) -> Vec<(String, Value)> {
+    wf.get("jobs")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .flat_map(|(job, j)| {
+            j.get("steps")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default()
+                .into_iter()
+                .map(move |st| (job.clone(), st))
+        })
+        .collect()
+}
+
+/// Issue 22, item 8: GitHub keeps one pending run per concurrency group, so
+/// a group shared by the nightly and the hourly workflow lets an hourly run
+/// cancel a pending nightly one. Each workflow that keeps a ledger has its
+/// own file, its own cache key prefix and its own group: one writer each.
+#[test]
+fn each_ledger_has_one_writer_and_a_group_of_its_own() {
+    let mut groups: BTreeMap<String, String> = BTreeMap::new();
+    let mut ledgers: BTreeMap<String, String> = BTreeMap::new();
+    let mut prefixes: BTreeMap<String, String> = BTreeMap::new();
+    let mut keeping = Vec::new();
+    for (name, text) in workflows() {
+        let wf = tree(&text);
+        if let Some(g) = wf.get("concurrency").and_then(|c| str_of(c, "group")) {
+            if let Some(other) = groups.insert(g.clone(), name.clone()) {
+                panic!("{name} and {other} share the concurrency group {g}");
+            }
+        }
+        for (_, step) in steps_of(&wf) {
+            let uses = str_of(&step, "uses").unwrap_or_default();
+            let with = step.get("with").cloned().unwrap_or_default();
+            let path = str_of(&with, "path").unwrap_or_default();
+            if !uses.starts_with("actions/cache") || !path.contains(".psrt/") {
+                continue;
+            }
+            keeping.push(name.clone());
+            for (map, value) in [
+                (&mut ledgers, path.clone()),
+                (
+                    &mut prefixes,
+                    str_of(&with, "key")
+                        .unwrap_or_default()
+                        .split("${{")
+                        .next()
+                        .unwrap_or_default()
+                        .to_owned(),
+                ),
+            ] {
+                let owner = map.entry(value.clone()).or_insert_with(|| name.clone());
+                assert_eq!(owner, &name, "{value} is written by {owner} and {name}");
+            }
+        }
+        // The run-time file psrt is given is the one the cache carries.
+        for (_, step) in steps_of(&wf) {
+            let run = str_of(&step, "run").unwrap_or_default();
+            if let Some(at) = run.find("--ledger ") {
+                let file = run[at + 9..].split_whitespace().next().unwrap_or_default();
+                assert_eq!(
+                    ledgers.get(file),
+                    Some(&name),
+                    "{name}: psrt's --ledger {file} is not the file its cache carries"
+                );
+            }
+        }
+    }
+    keeping.sort();
+    keeping.dedup();
+    assert_eq!(keeping, ["hourly.yml", "nightly.yml"]);
+    assert_eq!(ledgers.len(), 2, "{ledgers:?}");
+    assert_eq!(prefixes.len(), 2, "{prefixes:?}");
+}
+
+/// Issue 22, item 4: the scheduled workflows read `PSRT_MODE` (plan the
+/// first week, apply after; psrt fails the run on anything else) in every
+/// psrt step that writes; a dispatch's inputs reach nothing but psrt's
+/// `PSRT_DISPATCH_*` variables, where psrt decides (an admin only).
+#[test]
+fn scheduled_workflows_read_psrt_mode_and_dispatch_inputs_reach_psrt_only() {
+    let mut writing_steps = 0;
+    for (name, text) in workflows() {
+        let wf = tree(&text);
+        let scheduled = wf.get("on").and_then(|o| o.get("schedule")).is_some();
+        for (job, step) in steps_of(&wf) {
+            let run = str_of(&step, "run").unwrap_or_default();
+            let env = step.get("env").cloned().unwrap_or_default();
+            let writes = ["--apply", "--send", "--open-pr"]
+                .iter()
+                .any(|f| run.split_whitespace().any(|w| w == *f));
+            if scheduled && psrt_command(&run).is_some() && writes {
+                writing_steps += 1;
+                assert_eq!(
+                    str_of(&env, "PSRT_MODE").as_deref(),
+                    Some("${{ vars.PSRT_MODE }}"),
+                    "{name}/{job}: `{run}` does not read PSRT_MODE"
+                );
+            }
+            let mut found = Vec::new();
+            strings(&step, String::new(), &mut found);
+            for (at, v) in found {
+                if !v.contains("inputs.") {
+                    continue;
+                }
+                let var = at.strip_prefix(".env.").unwrap_or_default();
+                assert!(
+                    var.starts_with("PSRT_DISPATCH_") && psrt_command(&run).is_some(),
+                    "{name}/{job}: a dispatch input at {at} outside a psrt step's PSRT_DISPATCH_* variable"
+                );
+            }
+        }
+        // Workflows that take the inputs declare them as booleans.
+        if let Some(inputs) = wf
+            .get("on")
+            .and_then(|o| o.get("workflow_dispatch"))
+            .and_then(|d| d.get("inputs"))
+            .and_then(Value::as_object)
+        {
+            for (input, spec) in inputs {
+                assert_eq!(spec["type"], "boolean", "{name}: input {input}");
+                assert_eq!(spec["default"], false, "{name}: input {input}");
+            }
+        }
+    }
+    // sync, deadlines, advisories, inactivity, publish.
+    assert_eq!(writing_steps, 5);
+}
+
+/// Issue 21, item 5: the review artifact's number is read as an integer by
+/// the workflow too (`05` and `5` are one pull request, and the concurrency
+/// group is keyed on it). The workflow's own script, run with bash.
+#[test]
+fn the_review_artifacts_number_is_read_as_an_integer() {
+    let wf = tree(
+        &std::fs::read_to_string(repo_root().join(".github/workflows/approvals.yml")).unwrap(),
+    );
+    let script = steps_of(&wf)
+        .into_iter()
+        .find(|(_, s)| str_of(s, "id").as_deref() == Some("number"))
+        .and_then(|(_, s)| str_of(&s, "run"))
+        .expect("the number step");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("pull-request")).unwrap();
+    let read = |artifact: &str| {
+        std::fs::write(dir.path().join("pull-request/number"), artifact).unwrap();
+        let output = dir.path().join("output");
+        let _ = std::fs::remove_file(&output);
+        let status = std::process::Command::new("bash")
+            .args(["-e", "-c", &script])
+            .env("EVENT", "workflow_run")
+            .env("RUNNER_TEMP", dir.path())
+            .env("GITHUB_OUTPUT", &output)
+            .output()
+            .unwrap();
+        status
+            .status
+            .success()
+            .then(|| std::fs::read_to_string(&output).unwrap_or_default())
+    };
+    assert_eq!(read("5\n").as_deref(), Some("number=5\n"));
+    assert_eq!(read("05\n").as_deref(), Some("number=5\n"));
+    assert_eq!(read("0000000000000012").as_deref(), Some("number=12\n"));
+    assert_eq!(read("08").as_deref(), Some("number=8\n"), "never octal");
+    for bad in ["", "0", "00", "-5", "5a", "5 6", "$(id)", "0x10"] {
+        assert_eq!(read(bad), None, "{bad:?} was accepted");
+    }
 }
 
 /// A workflow as a tree with positions (the approvals test walks it).
@@ -790,11 +1018,17 @@ fn every_tracked_path_has_an_owner() {
     assert!(unowned.is_empty(), "paths without an owner: {unowned:#?}");
     for (path, owner) in [
         ("roster.yaml", "@python/steering-council"),
-        (".github/workflows/nightly.yml", "@python/psrt-admins"),
-        (".github/CODEOWNERS", "@python/psrt-admins"),
-        ("src/main.rs", "@python/psrt-admins"),
-        ("Cargo.toml", "@python/psrt-admins"),
-        ("Cargo.lock", "@python/psrt-admins"),
+        (".github/workflows/nightly.yml", "@python/steering-council"),
+        (
+            ".github/workflows/approvals.yml",
+            "@python/steering-council",
+        ),
+        (".github/CODEOWNERS", "@python/steering-council"),
+        ("src/main.rs", "@python/steering-council"),
+        ("src/approvals/rule.rs", "@python/steering-council"),
+        ("Cargo.toml", "@python/steering-council"),
+        ("Cargo.lock", "@python/steering-council"),
+        ("src/sync/mod.rs", "@python/psrt-admins"),
         ("scripts/test", "@python/psrt-admins"),
         ("templates/deadline-warning.txt", "@python/psrt-admins"),
     ] {
@@ -811,6 +1045,117 @@ fn every_tracked_path_has_an_owner() {
             "{pattern}: {owners:?}"
         );
     }
+}
+
+/// The source files a module path names: `src/x.rs`, or every file under
+/// `src/x/`.
+fn module_files(module: &str) -> Vec<String> {
+    let file = format!("src/{module}.rs");
+    if repo_root().join(&file).is_file() {
+        return vec![file];
+    }
+    tracked_files()
+        .into_iter()
+        .filter(|f| f.starts_with(&format!("src/{module}/")) && f.ends_with(".rs"))
+        .collect()
+}
+
+/// The top-level modules a file names (`crate::roster::…`, `crate::{a, b}`).
+fn crate_modules(text: &str) -> Vec<String> {
+    let ident = |s: &str| -> String {
+        s.chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect()
+    };
+    let mut out = Vec::new();
+    for (i, _) in text.match_indices("crate::") {
+        let rest = &text[i + 7..];
+        if let Some(group) = rest.strip_prefix('{') {
+            let inner = group.split('}').next().unwrap_or_default();
+            out.extend(inner.split(',').map(|p| ident(p.trim())));
+        } else {
+            out.push(ident(rest));
+        }
+    }
+    out.retain(|m| !m.is_empty());
+    out
+}
+
+/// Issue 21, item 5: the code that judges membership (everything the
+/// approvals command runs or reads, the build inputs and the workflows) is
+/// owned by the Steering Council alone. The set is computed from the code:
+/// from the binary's entry and the approvals command, every module they
+/// name, and every module those name; `commands::*` other than approvals
+/// is not followed (cli.rs, the Council's, routes `approvals` there alone).
+#[test]
+fn the_judge_is_the_councils_alone() {
+    let rules = codeowners();
+    let mut files: Vec<String> = [
+        "src/main.rs",
+        "src/lib.rs",
+        "src/cli.rs",
+        "src/logging.rs",
+        "src/commands/mod.rs",
+        "src/commands/approvals.rs",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    let mut modules: Vec<String> = vec!["approvals".into()];
+    let mut seen = std::collections::BTreeSet::new();
+    let mut read = std::collections::BTreeSet::new();
+    while !files.is_empty() || !modules.is_empty() {
+        for m in std::mem::take(&mut modules) {
+            if m != "commands" && seen.insert(m.clone()) {
+                files.extend(module_files(&m));
+            }
+        }
+        for f in std::mem::take(&mut files) {
+            if read.insert(f.clone()) {
+                let text = std::fs::read_to_string(repo_root().join(&f)).unwrap();
+                modules.extend(crate_modules(&text));
+            }
+        }
+    }
+    let must: Vec<String> = read
+        .into_iter()
+        .chain(
+            tracked_files()
+                .into_iter()
+                .filter(|f| f.starts_with(".github/") || f.starts_with("Cargo.")),
+        )
+        .chain(
+            [
+                "build.rs",
+                ".cargo/config.toml",
+                "rust-toolchain",
+                "rust-toolchain.toml",
+                "CODEOWNERS",
+                "docs/CODEOWNERS",
+            ]
+            .map(str::to_owned),
+        )
+        .collect();
+    for needed in [
+        "src/approvals/rule.rs",
+        "src/roster/model.rs",
+        "src/github/transport.rs",
+    ] {
+        assert!(
+            must.iter().any(|f| f == needed),
+            "{needed} not in {must:#?}"
+        );
+    }
+    let council = ["@python/steering-council".to_owned()];
+    let wrong: Vec<String> = must
+        .iter()
+        .filter(|f| owners_of(&rules, f) != Some(&council[..]))
+        .map(|f| format!("{f}: {:?}", owners_of(&rules, f)))
+        .collect();
+    assert!(
+        wrong.is_empty(),
+        "the judge's files must be owned by the Steering Council alone:\n{}",
+        wrong.join("\n")
+    );
 }
 
 #[test]

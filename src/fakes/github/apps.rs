@@ -243,12 +243,10 @@ pub(crate) fn is_app_call(segs: &[String]) -> bool {
 /// The installation lookups and `/app/installations/{id}/access_tokens`,
 /// authenticated by a JWT signed with the App's key.
 pub(crate) fn app_auth(fake: &GitHubFake, req: &Req, jwt: &str) -> Response {
-    let Some(app) = fake.with(|s| s.app.clone()) else {
+    let apps: Vec<FakeApp> = fake.with(|s| s.app.iter().chain(&s.other_apps).cloned().collect());
+    if apps.is_empty() {
         return error(404, "Not Found");
-    };
-    let Ok(key) = jsonwebtoken::DecodingKey::from_rsa_pem(app.public_key_pem.as_bytes()) else {
-        return error(500, "bad fake key");
-    };
+    }
     let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
     // GitHub (and octocrab) send `iss` as a number, which the library's own
     // check rejects: it is compared below instead.
@@ -258,15 +256,31 @@ pub(crate) fn app_auth(fake: &GitHubFake, req: &Req, jwt: &str) -> Response {
     struct Claims {
         iss: Value,
     }
-    let claims = match jsonwebtoken::decode::<Claims>(jwt, &key, &validation) {
-        Ok(c) => c.claims,
-        Err(e) => return error(401, &format!("A JSON web token could not be decoded: {e}")),
-    };
-    let iss_ok = claims.iss.as_u64() == Some(app.app_id)
-        || claims.iss.as_str() == Some(&app.app_id.to_string());
-    if !iss_ok {
-        return error(401, "Integration not found");
+    // The App whose key signed the JWT and whose id it names.
+    let mut last_error = None;
+    let mut signed_by = None;
+    for app in apps {
+        let Ok(key) = jsonwebtoken::DecodingKey::from_rsa_pem(app.public_key_pem.as_bytes()) else {
+            return error(500, "bad fake key");
+        };
+        match jsonwebtoken::decode::<Claims>(jwt, &key, &validation) {
+            Ok(c) => {
+                let iss = c.claims.iss;
+                if iss.as_u64() == Some(app.app_id) || iss.as_str() == Some(&app.app_id.to_string())
+                {
+                    signed_by = Some(app);
+                    break;
+                }
+            }
+            Err(e) => last_error = Some(e),
+        }
     }
+    let Some(app) = signed_by else {
+        return match last_error {
+            Some(e) => error(401, &format!("A JSON web token could not be decoded: {e}")),
+            None => error(401, "Integration not found"),
+        };
+    };
     let segs: Vec<&str> = req.segs.iter().map(String::as_str).collect();
     let find = |account: &str, repo: Option<&str>| {
         app.installations

@@ -74,6 +74,9 @@ pub struct GitHubState {
     /// Tokens that reach everything (personal access tokens).
     pub tokens: Vec<String>,
     pub app: Option<FakeApp>,
+    /// More Apps (the pull-request App beside the main one): each with its
+    /// own key, installations and permissions.
+    pub other_apps: Vec<FakeApp>,
     /// Installation tokens minted so far, and what each may do.
     pub installation_tokens: BTreeMap<String, Grant>,
     /// Every token minted, in order (what tests print as the scopes asked for).
