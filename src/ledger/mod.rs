@@ -128,6 +128,13 @@ pub enum LedgerError {
         "the ledger {path} has version {version}, newer than this psrt reads ({VERSION}); nothing was sent. Run a newer psrt, or start afresh with --reset-ledger"
     )]
     Newer { path: PathBuf, version: u32 },
+    /// `deadlines --send` needs what was sent: a missing file is what an
+    /// Actions cache restore that missed leaves behind, and starting afresh
+    /// would send every open report its current message again.
+    #[error(
+        "there is no ledger at {path}; nothing was sent. A missing ledger is what a lost or missed Actions cache restore leaves, and sending without it would give every open report its current message again. Restore it, or, on a first run or when it is truly lost, run once with --reset-ledger (in a workflow: dispatch it by hand as an admin with reset_ledger)"
+    )]
+    Missing { path: PathBuf },
 }
 
 impl Ledger {
@@ -185,6 +192,18 @@ impl Ledger {
             path.display()
         );
         Ok(Self::empty_at(path))
+    }
+
+    /// Like [`Self::open`], for a command that must not start from nothing:
+    /// a missing file is an error too (only `reset` says a new ledger is
+    /// meant).
+    pub fn open_existing(path: &Path, reset: bool) -> Result<Ledger, LedgerError> {
+        if !reset && !path.exists() {
+            return Err(LedgerError::Missing {
+                path: path.to_owned(),
+            });
+        }
+        Self::open(path, reset)
     }
 
     fn empty_at(path: &Path) -> Self {
