@@ -1323,7 +1323,6 @@ async fn bot_comparison() {
                     templates: &psrt::notify::Templates::built_in(),
                     cve: Ok(&cve_client),
                     ledger: &mut ledger,
-                    ledger_path: None,
                 },
             )
             .await;

@@ -27,7 +27,7 @@ use crate::roster::{Login, Roster};
 
 /// Reading the advisories of every advisory repository.
 pub const ADVISORY_PERMISSIONS: &[crate::github::Permission] =
-    &[("repository_advisories", crate::github::Access::Read)];
+    &[("repository_advisories", crate::github::Level::Read)];
 
 /// The GitHub scope of `psrt deadlines`: read the advisories, nothing else.
 pub fn github_scope(roster: &Roster) -> crate::github::Scope {
@@ -83,8 +83,8 @@ pub fn evaluate(a: &Advisory, roster: &Roster, ledger: &Ledger, now: DateTime<Ut
     let admin_emails: Vec<String> = roster.admins().filter_map(|m| m.email.clone()).collect();
 
     let standing = Standing {
-        ghsa_id: a.ghsa_id.clone(),
-        repo: a.repo.clone(),
+        ghsa_id: a.ghsa_id.to_string(),
+        repo: a.repo.to_string(),
         state: a.state.to_string(),
         created: a.created_at.date_naive(),
         deadline,
@@ -96,7 +96,7 @@ pub fn evaluate(a: &Advisory, roster: &Roster, ledger: &Ledger, now: DateTime<Ut
         due: Vec::new(),
         problems: Vec::new(),
     };
-    let sent = |key: &str| ledger.has(&a.ghsa_id, key);
+    let sent = |key: &str| ledger.messages().has(&a.ghsa_id, key);
 
     // Warnings and overdue notices go to the coordinators who can receive
     // them; when there are none, to the admins.
@@ -145,6 +145,7 @@ pub fn evaluate(a: &Advisory, roster: &Roster, ledger: &Ledger, now: DateTime<Ut
         // deadline): a catch-up after missed nights restarts the count.
         let days_over = -days_left;
         let last_notice = ledger
+            .messages()
             .sent(&a.ghsa_id)
             .filter(|(k, _)| k.starts_with("overdue-"))
             .map(|(_, at)| at.date_naive())
@@ -210,7 +211,7 @@ pub fn evaluate(a: &Advisory, roster: &Roster, ledger: &Ledger, now: DateTime<Ut
 
 /// One run of `psrt deadlines`.
 #[derive(Debug, Default)]
-pub struct Outcome {
+pub struct Report {
     pub evaluations: Vec<Evaluation>,
     /// (GHSA id, kind, audience) of each message sent.
     pub sent: Vec<(String, Kind, Audience)>,
@@ -223,7 +224,7 @@ pub struct Outcome {
     pub not_sent: Option<String>,
 }
 
-impl Outcome {
+impl Report {
     pub fn failed(&self) -> bool {
         !self.errors.is_empty() || self.not_sent.is_some()
     }
@@ -233,9 +234,8 @@ impl Outcome {
 pub struct Sending<'a> {
     pub mailer: &'a crate::notify::Mailer,
     pub templates: &'a crate::notify::Templates,
+    /// Saved after every message (to its file; one in memory stays there).
     pub ledger: &'a mut Ledger,
-    /// Saved after every message; `None` keeps the ledger in memory (tests).
-    pub ledger_path: Option<&'a std::path::Path>,
 }
 
 /// Evaluates every open report; with `sending`, sends what is due and
@@ -252,10 +252,11 @@ pub async fn run(
     ledger: &Ledger,
     now: DateTime<Utc>,
     mut sending: Option<Sending<'_>>,
-) -> Outcome {
-    let (reports, read_errors) =
-        crate::github::advisories::open(gh, &roster.github.advisory_repos).await;
-    let mut out = Outcome::default();
+) -> Report {
+    let (reports, read_errors) = gh
+        .open_advisories(&roster.github.advisory_repo_names())
+        .await;
+    let mut out = Report::default();
     for (repo, e) in read_errors {
         out.unread.push(repo.to_string());
         out.errors.push(format!(
@@ -290,20 +291,19 @@ pub async fn run(
                 .await;
                 match result {
                     Ok(()) => {
-                        for key in std::iter::once(&due.key).chain(&due.also) {
-                            s.ledger.record(&a.ghsa_id, key, now);
-                        }
-                        if let Some(path) = s.ledger_path {
-                            if let Err(e) = s.ledger.save(path) {
-                                ledger_broken = true;
-                                out.errors.push(format!(
-                                    "{}: sent, but the ledger could not be saved: {e:#}; nothing more is sent this run",
-                                    a.ghsa_id
-                                ));
-                            }
+                        let keys: Vec<&str> = std::iter::once(&due.key)
+                            .chain(&due.also)
+                            .map(String::as_str)
+                            .collect();
+                        if let Err(e) = s.ledger.record_sent(&a.ghsa_id, &keys, now) {
+                            ledger_broken = true;
+                            out.errors.push(format!(
+                                "{}: sent, but the ledger could not be saved: {e:#}; nothing more is sent this run",
+                                a.ghsa_id
+                            ));
                         }
                         out.sent
-                            .push((a.ghsa_id.clone(), due.kind.clone(), due.audience));
+                            .push((a.ghsa_id.to_string(), due.kind.clone(), due.audience));
                     }
                     Err(e) => out.errors.push(format!(
                         "{}: the {} was not sent: {e:#}",
@@ -320,7 +320,7 @@ pub async fn run(
 
 /// The table people read. Shows ids, repositories, states, dates and roles,
 /// never names or addresses.
-pub fn text(out: &Outcome, now: DateTime<Utc>, sending: bool) -> String {
+pub fn text(out: &Report, now: DateTime<Utc>, sending: bool) -> String {
     use std::fmt::Write as _;
     let mut s = String::new();
     let _ = writeln!(s, "open reports on {} (UTC):", now.date_naive());
@@ -399,7 +399,7 @@ pub fn text(out: &Outcome, now: DateTime<Utc>, sending: bool) -> String {
 }
 
 /// `--json`: the same, public-safe.
-pub fn json(out: &Outcome, now: DateTime<Utc>) -> String {
+pub fn json(out: &Report, now: DateTime<Utc>) -> String {
     let reports: Vec<serde_json::Value> = out
         .evaluations
         .iter()
@@ -440,7 +440,7 @@ mod tests {
 
     fn report(created: DateTime<Utc>, coordinator: Option<&str>) -> Advisory {
         Advisory {
-            repo: "python/cpython".into(),
+            repo: crate::ids::RepoName::parse("python/cpython").unwrap(),
             ghsa_id: "GHSA-aaaa-bbbb-cccc".into(),
             html_url: "https://github.com/python/cpython/security/advisories/GHSA-aaaa-bbbb-cccc"
                 .into(),
@@ -495,9 +495,11 @@ mod tests {
                     due.kind.describe(),
                     due.audience.describe()
                 ));
-                for k in std::iter::once(&due.key).chain(&due.also) {
-                    ledger.record(&a.ghsa_id, k, now);
-                }
+                let keys: Vec<&str> = std::iter::once(&due.key)
+                    .chain(&due.also)
+                    .map(String::as_str)
+                    .collect();
+                ledger.record_sent(&a.ghsa_id, &keys, now).unwrap();
             }
         }
         log

@@ -370,7 +370,6 @@ pub async fn run() -> anyhow::Result<String> {
             templates: &templates,
             cve: Ok(&cve),
             ledger: &mut ledger,
-            ledger_path: None,
         },
     )
     .await;
@@ -400,7 +399,6 @@ pub async fn run() -> anyhow::Result<String> {
             mailer: &mailer,
             templates: &templates,
             ledger: &mut ledger,
-            ledger_path: None,
         }),
     )
     .await;
@@ -569,7 +567,7 @@ pub async fn run() -> anyhow::Result<String> {
         &mut out,
         "the ledger kept between nights: reports, kinds, times, no person",
     );
-    for line in serde_json::to_string_pretty(&ledger)?.lines() {
+    for line in ledger.to_json().lines() {
         let _ = writeln!(out, "  │ {line}");
     }
 
@@ -609,10 +607,9 @@ pub async fn run() -> anyhow::Result<String> {
             "INVALID"
         },
         match &published {
-            crate::devguide::Outcome::Proposed { pull_request, .. } =>
+            crate::devguide::Report::Proposed { pull_request, .. } =>
                 format!("devguide pull request #{} opened", pull_request.number),
-            crate::devguide::Outcome::InSync { .. } =>
-                "the devguide was already in sync".to_owned(),
+            crate::devguide::Report::InSync { .. } => "the devguide was already in sync".to_owned(),
         },
         started.elapsed().as_secs_f64(),
         if failed {

@@ -8,15 +8,15 @@
 use serde::Serialize;
 
 use crate::github::GitHub;
-use crate::github::pull_request::{self, Change, Proposal, Proposed};
+use crate::github::pull_request::{self, FileChange, Proposal, Proposed};
 use crate::roster::Roster;
 
 pub const DEFAULT_REPO: &str = "python/devguide";
 
 /// `publish --open-pr`: a branch, commits and one pull request in the devguide.
 pub const REPO_PERMISSIONS: &[crate::github::Permission] = &[
-    ("contents", crate::github::Access::Write),
-    ("pull_requests", crate::github::Access::Write),
+    ("contents", crate::github::Level::Write),
+    ("pull_requests", crate::github::Level::Write),
 ];
 
 /// The scoped token `psrt publish --open-pr` asks for: the devguide only.
@@ -31,7 +31,7 @@ pub const BRANCH: &str = "psrt-publish";
 
 /// One list's rows that change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ListChange {
+pub struct ListDiff {
     pub path: String,
     /// Rows of the new list the devguide does not have (in list order).
     pub added: Vec<String>,
@@ -44,19 +44,19 @@ pub struct ListChange {
 /// What `publish --open-pr` found or did.
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
-pub enum Outcome {
+pub enum Report {
     /// The devguide already has both lists: nothing was written.
     InSync { repo: String },
     /// A pull request was opened or updated.
     Proposed {
         repo: String,
         pull_request: Proposed,
-        changes: Vec<ListChange>,
+        changes: Vec<ListDiff>,
     },
 }
 
 /// The rows that differ between the devguide's text and ours.
-pub fn compare(path: &str, theirs: &str, ours: &str) -> Option<ListChange> {
+pub fn compare(path: &str, theirs: &str, ours: &str) -> Option<ListDiff> {
     if theirs == ours {
         return None;
     }
@@ -72,7 +72,7 @@ pub fn compare(path: &str, theirs: &str, ours: &str) -> Option<ListChange> {
         .filter(|l| !new.contains(l))
         .map(|l| (*l).to_owned())
         .collect();
-    Some(ListChange {
+    Some(ListDiff {
         path: path.to_owned(),
         reordered: added.is_empty() && removed.is_empty(),
         added,
@@ -103,7 +103,7 @@ fn row_text(row: &str) -> String {
 }
 
 /// The template variables for the pull request.
-pub fn pr_context(changes: &[ListChange], source: Option<&str>) -> minijinja::Value {
+pub fn pr_context(changes: &[ListDiff], source: Option<&str>) -> minijinja::Value {
     let files: Vec<minijinja::Value> = changes
         .iter()
         .map(|c| {
@@ -126,7 +126,7 @@ pub async fn open_pr(
     roster: &Roster,
     source: Option<&str>,
     templates: &crate::notify::Templates,
-) -> anyhow::Result<Outcome> {
+) -> anyhow::Result<Report> {
     let repo = pull_request::Repo::read(gh, devguide)
         .await
         .map_err(|e| anyhow::anyhow!("the devguide repository: {e:#}"))?;
@@ -142,7 +142,7 @@ pub async fn open_pr(
         if let Some(lc) = compare(path, theirs, &text) {
             list_changes.push(lc);
         }
-        changes.push(Change {
+        changes.push(FileChange {
             path: path.to_owned(),
             message: format!("Update {path} from the PSRT roster"),
             text,
@@ -150,7 +150,7 @@ pub async fn open_pr(
         });
     }
     if list_changes.is_empty() {
-        return Ok(Outcome::InSync {
+        return Ok(Report::InSync {
             repo: repo.full_name(),
         });
     }
@@ -163,7 +163,7 @@ pub async fn open_pr(
         reviewers: None,
     };
     let done = pull_request::propose(gh, &repo, &proposal).await?;
-    Ok(Outcome::Proposed {
+    Ok(Report::Proposed {
         repo: repo.full_name(),
         pull_request: done,
         changes: list_changes,
@@ -171,17 +171,17 @@ pub async fn open_pr(
 }
 
 /// The outcome for people.
-pub fn text(o: &Outcome) -> String {
+pub fn text(o: &Report) -> String {
     use std::fmt::Write as _;
     let mut s = String::new();
     match o {
-        Outcome::InSync { repo } => {
+        Report::InSync { repo } => {
             let _ = writeln!(
                 s,
                 "{repo}: {MEMBERS_PATH} and {EMERITUS_PATH} already match the roster; nothing to do"
             );
         }
-        Outcome::Proposed {
+        Report::Proposed {
             repo,
             pull_request: pr,
             changes,

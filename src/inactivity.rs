@@ -15,22 +15,22 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Serialize;
 
-use crate::github::advisories::{self, Advisory, AdvisoryState};
-use crate::github::{GitHub, GitHubError, enc, pull_request};
+use crate::github::advisories::{Advisory, AdvisoryState};
+use crate::github::{GitHub, pull_request};
 use crate::roster::Roster;
 
 /// Reading the advisories (credits) of every advisory repository.
 pub const ADVISORY_PERMISSIONS: &[crate::github::Permission] =
-    &[("repository_advisories", crate::github::Access::Read)];
+    &[("repository_advisories", crate::github::Level::Read)];
 /// Reading the pull requests in the advisories' temporary private forks.
 pub const FORK_PERMISSIONS: &[crate::github::Permission] =
-    &[("pull_requests", crate::github::Access::Read)];
+    &[("pull_requests", crate::github::Level::Read)];
 /// `--open-pr`: a branch, a commit and the pull request on the policy
 /// repository, through the pull-request App (the main App has no Contents
 /// write anywhere).
 pub const POLICY_REPO_PERMISSIONS: &[crate::github::Permission] = &[
-    ("contents", crate::github::Access::Write),
-    ("pull_requests", crate::github::Access::Write),
+    ("contents", crate::github::Level::Write),
+    ("pull_requests", crate::github::Level::Write),
 ];
 
 /// The GitHub scope of `psrt inactivity`'s reads (the main App): the
@@ -178,12 +178,14 @@ pub type Found = BTreeMap<String, Vec<Evidence>>;
 /// part of the evidence could name active members.
 pub async fn gather(gh: &GitHub, roster: &Roster) -> anyhow::Result<Found> {
     let mut found = Found::new();
-    let (all, errors) = advisories::all(gh, &roster.github.advisory_repos).await;
+    let (all, errors) = gh
+        .all_advisories(&roster.github.advisory_repo_names())
+        .await;
     if let Some((repo, e)) = errors.into_iter().next() {
         anyhow::bail!("cannot read the advisories of {repo}: {}", e.reason());
     }
     for a in &all {
-        let published = (a.state == AdvisoryState::Published).then(|| a.ghsa_id.clone());
+        let published = (a.state == AdvisoryState::Published).then(|| a.ghsa_id.to_string());
         let date = last_change(a);
         for c in a
             .credits
@@ -202,12 +204,16 @@ pub async fn gather(gh: &GitHub, roster: &Roster) -> anyhow::Result<Found> {
                 });
         }
         if let Some(fork) = &a.private_fork {
-            for (login, created) in fork_pulls(gh, fork).await.map_err(|e| {
+            let pulls = gh.pulls(fork).await.map_err(|e| {
                 anyhow::anyhow!(
                     "cannot read the pull requests of a private fork: {}",
                     e.reason()
                 )
-            })? {
+            })?;
+            for (login, created) in pulls
+                .into_iter()
+                .filter_map(|p| Some((p.author?.login, p.created_at.date_naive())))
+            {
                 found
                     .entry(login.to_ascii_lowercase())
                     .or_default()
@@ -235,26 +241,6 @@ fn last_change(a: &Advisory) -> NaiveDate {
     .max()
     .unwrap_or(a.created_at)
     .date_naive()
-}
-
-async fn fork_pulls(gh: &GitHub, fork: &str) -> Result<Vec<(String, NaiveDate)>, GitHubError> {
-    #[derive(serde::Deserialize)]
-    struct Pull {
-        user: Option<crate::github::model::User>,
-        created_at: DateTime<Utc>,
-    }
-    let (owner, name) = fork.split_once('/').unwrap_or((fork, ""));
-    let pulls: Vec<Pull> = gh
-        .list(&format!(
-            "/repos/{}/{}/pulls?state=all",
-            enc(owner),
-            enc(name)
-        ))
-        .await?;
-    Ok(pulls
-        .into_iter()
-        .filter_map(|p| Some((p.user?.login, p.created_at.date_naive())))
-        .collect())
 }
 
 /// The report: pure, from the roster, the evidence and the time.
@@ -444,10 +430,11 @@ async fn ids_to_record(gh: &GitHub, roster: &Roster, logins: &[String]) -> BTree
                 .any(|l| l.eq_ignore_ascii_case(m.github.as_str()))
         })
         .collect();
-    let found = futures::future::join_all(wanted.iter().map(|(i, m)| async move {
-        let path = format!("/users/{}", enc(m.github.as_str()));
-        (*i, gh.get_opt::<crate::github::model::User>(&path).await)
-    }))
+    let found = futures::future::join_all(
+        wanted
+            .iter()
+            .map(|(i, m)| async move { (*i, gh.user(m.github.as_str()).await) }),
+    )
     .await;
     found
         .into_iter()
@@ -544,7 +531,7 @@ pub async fn open_pr(
     };
     let proposal = pull_request::Proposal {
         branch: format!("psrt-inactivity-{}", report.report_date.format("%Y")),
-        changes: vec![pull_request::Change {
+        changes: vec![pull_request::FileChange {
             path: ROSTER_PATH.to_owned(),
             text: new_text,
             current: Some(current),

@@ -12,14 +12,17 @@ pub mod cve;
 pub mod deadlines;
 #[cfg(feature = "demo")]
 pub mod demo;
+pub mod desired;
 pub mod devguide;
 pub mod diag;
 pub mod github;
+pub mod ids;
 pub mod inactivity;
 pub mod ledger;
 pub mod logging;
 pub mod net;
 pub mod notify;
+pub mod online;
 pub mod overrides;
 pub mod publish;
 pub mod roster;

@@ -1,59 +1,48 @@
 //! The advisory lifecycle (`psrt advisories`, hourly): everything the PSRT's
 //! GHSA bot did, and more, for the triage, draft and closed advisories of
-//! `github.advisory_repos`. One rule per file:
+//! `github.advisory_repos`. [`run`]: read → plan → apply → report.
 //!
-//! - [`tags`]: title tags: `[ACCEPT]` moves a triage report to draft, a
-//!   closing tag (`[CLOSE]`, `[COMPLETED]`, `[DUPLICATE]`...) closes it and
-//!   nothing else happens to it that run;
-//! - [`fork`]: a temporary private fork for every draft without one;
-//! - [`cve`]: a CVE id from the CNA for every draft of `cve.repos` without
-//!   one, kept in the ledger until the advisory carries it;
-//! - [`team`]: the team on every open report, members outside it as
-//!   collaborating users;
-//! - [`former`]: former members (by login, or `github_id` after a rename)
-//!   lose access to every unpublished report;
-//! - [`coordinator`]: a coordinator for a triage report past the grace period;
-//! - [`credits`]: remediation credits from the private fork's pull requests.
+//! - [`model`]: the vocabulary every part shares (what was read, commands,
+//!   the change builder, the update and its effects, the plan);
+//! - [`read()`]: the state, commands included (never a title or comment text);
+//! - [`plan::plan`]: the [`rules`] in order, one file each, one signature
+//!   (pure: roster, what was read, ledger, time);
+//! - [`apply`]: one advisory at a time, read again first, then its effects
+//!   (one PATCH; a fork, a CVE reservation and an email are the only other
+//!   writes);
+//! - [`discussion`]: the only module that will ever hold comment text;
+//! - [`report`]: what output says (one line per report, naming no one).
 //!
-//! [`read()`] reads, [`plan::plan`] decides (pure: roster, what was read,
-//! ledger, time), [`apply`] writes one advisory at a time (re-read first,
-//! then one PATCH; a fork and a CVE reservation are the only other writes),
-//! and [`report`] prints one line per report that names no one.
 //! Published and withdrawn advisories are never touched.
 
 pub mod apply;
-pub mod coordinator;
-pub mod credits;
-pub mod cve;
-pub mod fork;
-pub mod former;
+pub mod discussion;
+pub mod model;
 pub mod plan;
 pub mod read;
 pub mod report;
-pub mod tags;
-pub mod team;
-
-use std::path::Path;
+pub mod rules;
 
 use chrono::{DateTime, Utc};
 
-pub use plan::{CvePlan, Decision, Plan, State, Update, plan};
+pub use model::{CvePlan, Decision, Plan, State, Update};
+pub use plan::plan;
 pub use read::read;
 pub use report::Report;
 
 use crate::github::advisories::{Advisory, AdvisoryState};
-use crate::github::{Access, GitHub, Permission, Scope};
+use crate::github::{GitHub, Level, Permission, Scope};
 use crate::ledger::Ledger;
 use crate::roster::{Login, Roster};
 
 /// Reading the team (who is outside it becomes a collaborating user).
-pub const ORG_PERMISSIONS: &[Permission] = &[("members", Access::Read)];
+pub const ORG_PERMISSIONS: &[Permission] = &[("members", Level::Read)];
 /// A dry run: reading the advisories.
-pub const REPO_READ_PERMISSIONS: &[Permission] = &[("repository_advisories", Access::Read)];
+pub const REPO_READ_PERMISSIONS: &[Permission] = &[("repository_advisories", Level::Read)];
 /// `--apply`: updating advisories and creating their temporary private forks.
-pub const REPO_WRITE_PERMISSIONS: &[Permission] = &[("repository_advisories", Access::Write)];
+pub const REPO_WRITE_PERMISSIONS: &[Permission] = &[("repository_advisories", Level::Write)];
 /// Reading the pull requests and reviews in the private forks (credits).
-pub const FORK_PERMISSIONS: &[Permission] = &[("pull_requests", Access::Read)];
+pub const FORK_PERMISSIONS: &[Permission] = &[("pull_requests", Level::Read)];
 
 /// The GitHub scope of `psrt advisories`: a token per advisory repository
 /// (each in its own organisation's installation), one for the team, one per
@@ -130,9 +119,8 @@ pub struct Options<'a> {
     pub templates: &'a crate::notify::Templates,
     /// CVE Services, or why it is not available.
     pub cve: Result<&'a crate::cve::CveServices, String>,
+    /// Saved after each change to it (to its file; one in memory stays there).
     pub ledger: &'a mut Ledger,
-    /// Where the ledger is saved; `None`: in memory only (the demo).
-    pub ledger_path: Option<&'a Path>,
 }
 
 /// One run of `psrt advisories`: read, plan and, with `apply`, update each
@@ -146,7 +134,6 @@ pub async fn run(gh: &GitHub, roster: &Roster, opts: Options<'_>) -> Report {
         templates,
         cve,
         ledger,
-        ledger_path,
     } = opts;
     if roster.members.is_empty() {
         return Report::skipped(
@@ -165,12 +152,8 @@ pub async fn run(gh: &GitHub, roster: &Roster, opts: Options<'_>) -> Report {
     // Reservations the advisories now carry are forgotten.
     let mut clear_error = None;
     if !plan.ledger_clears.is_empty() {
-        for ghsa in &plan.ledger_clears {
-            ledger.clear_cve(ghsa);
-        }
-        if let Some(path) = ledger_path {
-            clear_error = ledger.save(path).err();
-        }
+        let done: Vec<&str> = plan.ledger_clears.iter().map(|g| g.as_str()).collect();
+        clear_error = ledger.reservations_done(&done).err();
     }
     let notify = |login: &str, u: &Update| -> futures::future::BoxFuture<'_, anyhow::Result<()>> {
         let email = assignment_email(templates, roster, login, u, now);
@@ -186,20 +169,19 @@ pub async fn run(gh: &GitHub, roster: &Roster, opts: Options<'_>) -> Report {
         gh,
         cve,
         ledger,
-        ledger_path,
         notify: mailer.map(|_| &notify as _),
         now,
         carried: &plan.carried_cve_ids,
         this_run: Default::default(),
         cve_blocked: false,
     };
-    let mut outcomes = Vec::with_capacity(plan.updates.len());
+    let mut results = Vec::with_capacity(plan.updates.len());
     for u in &plan.updates {
-        let outcome = writer.apply(u).await;
-        tracing::info!(ghsa = %u.ghsa_id, result = ?std::mem::discriminant(&outcome), "advisory update");
-        outcomes.push(outcome);
+        let result = writer.apply(u).await;
+        tracing::info!(ghsa = %u.ghsa_id, result = ?std::mem::discriminant(&result), "advisory update");
+        results.push(result);
     }
-    let mut report = Report::of(&plan, Some(&outcomes), true);
+    let mut report = Report::of(&plan, Some(&results), true);
     if let Some(e) = clear_error {
         report
             .notes

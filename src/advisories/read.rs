@@ -1,12 +1,15 @@
 //! Reading what the plan needs: the triage, draft and closed advisories of
 //! every advisory repository (each repository whole, or not at all), the
-//! team's members, and the pull requests in the drafts' private forks.
+//! commands given on them (title tags; never the title or any comment
+//! text), the team's members, and the pull requests in the drafts' private
+//! forks.
 
 use std::collections::BTreeMap;
 
-use super::plan::State;
+use super::model::{Given, State};
 use crate::github::GitHub;
-use crate::github::advisories::{self, AdvisoryState, TitleTag};
+use crate::github::advisories::{AdvisoryState, TitleTag};
+use crate::ids::{GhsaId, RepoName};
 use crate::roster::Roster;
 
 /// Reads everything; a repository that cannot be read is recorded as such
@@ -19,9 +22,10 @@ pub async fn read(gh: &GitHub, roster: &Roster) -> anyhow::Result<State> {
         AdvisoryState::Draft,
         AdvisoryState::Closed,
     ];
+    let repo_names = g.advisory_repo_names();
     let ((list, errors), team) = tokio::join!(
-        advisories::lifecycle_in_states(gh, &g.advisory_repos, &states),
-        crate::roster::online::team_logins(gh, &g.org, &g.team),
+        gh.advisories_in_states(&repo_names, &states),
+        gh.team_logins(&g.org, &g.team),
     );
     let team =
         team.map_err(|e| anyhow::anyhow!("cannot read team {}/{}: {}", g.org, g.team, e.reason()))?;
@@ -31,16 +35,16 @@ pub async fn read(gh: &GitHub, roster: &Roster) -> anyhow::Result<State> {
         .map(|r| {
             let n = list
                 .iter()
-                .filter(|a| a.advisory.repo.eq_ignore_ascii_case(r))
+                .filter(|a| a.advisory.repo.as_str().eq_ignore_ascii_case(r))
                 .count();
             (r.clone(), Ok(n))
         })
         .collect();
     for (repo, e) in errors {
-        repos.insert(repo, Err(e.reason()));
+        repos.insert(repo.to_string(), Err(e.reason()));
     }
     // The drafts' private forks: one token for them all, then their pull requests.
-    let forks: Vec<(String, String)> = list
+    let forks: Vec<(GhsaId, RepoName)> = list
         .iter()
         .filter(|a| {
             a.advisory.state == AdvisoryState::Draft && a.title_tag != Some(TitleTag::Close)
@@ -52,18 +56,17 @@ pub async fn read(gh: &GitHub, roster: &Roster) -> anyhow::Result<State> {
                 .map(|f| (a.advisory.ghsa_id.clone(), f))
         })
         .collect();
-    let names: Vec<String> = forks.iter().map(|(_, f)| f.clone()).collect();
+    let names: Vec<RepoName> = forks.iter().map(|(_, f)| f.clone()).collect();
     gh.reach(&names).await;
     let pulls = futures::future::join_all(forks.iter().map(|(ghsa, fork)| async move {
         (
             ghsa.clone(),
-            advisories::fork_pulls(gh, fork)
-                .await
-                .map_err(|e| e.reason()),
+            gh.fork_pulls(fork).await.map_err(|e| e.reason()),
         )
     }))
     .await;
     Ok(State {
+        commands: Given::from_titles(&list),
         advisories: list,
         repos,
         team: team.into_iter().collect(),

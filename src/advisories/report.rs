@@ -15,8 +15,8 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use super::apply::Outcome;
-use super::plan::{Decision, Plan, Update};
+use super::apply::UpdateResult;
+use super::model::{Decision, Plan, Update};
 use crate::github::advisories::AdvisoryState;
 
 /// One report's line.
@@ -44,12 +44,12 @@ pub enum LineResult {
     },
 }
 
-impl From<Outcome> for LineResult {
-    fn from(o: Outcome) -> Self {
+impl From<UpdateResult> for LineResult {
+    fn from(o: UpdateResult) -> Self {
         match o {
-            Outcome::Applied { notes } => LineResult::Applied { notes },
-            Outcome::Changed => LineResult::Changed,
-            Outcome::Failed { error, notes } => LineResult::Failed {
+            UpdateResult::Applied { notes } => LineResult::Applied { notes },
+            UpdateResult::Changed => LineResult::Changed,
+            UpdateResult::Failed { error, notes } => LineResult::Failed {
                 error: if notes.is_empty() {
                     error
                 } else {
@@ -62,7 +62,7 @@ impl From<Outcome> for LineResult {
 
 /// Former members' removals, across reports.
 #[derive(Debug, Clone, Default, Serialize)]
-pub struct Access {
+pub struct FormerMembers {
     pub removals: usize,
     pub reports: usize,
     /// Of those reports, how many could not be updated (after `--apply`).
@@ -89,7 +89,7 @@ pub struct Report {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub skipped: Option<String>,
     pub reports: Vec<Line>,
-    pub former_members: Access,
+    pub former_members: FormerMembers,
     pub remediation_credits: Credits,
     /// Collaborators on unpublished reports psrt cannot account for.
     pub unaccounted_collaborators: usize,
@@ -134,7 +134,7 @@ impl Report {
             error: None,
             skipped: None,
             reports: vec![],
-            former_members: Access::default(),
+            former_members: FormerMembers::default(),
             remediation_credits: Credits::default(),
             unaccounted_collaborators: 0,
             notes: vec![],
@@ -145,9 +145,9 @@ impl Report {
         }
     }
 
-    /// The report of a plan, and of what applying it did (`outcomes`, one
+    /// The report of a plan, and of what applying it did (`results`, one
     /// per update, in order) after `--apply`.
-    pub fn of(plan: &Plan, outcomes: Option<&[Outcome]>, apply: bool) -> Self {
+    pub fn of(plan: &Plan, results: Option<&[UpdateResult]>, apply: bool) -> Self {
         let mut r = Self::empty(apply);
         r.repos = plan
             .repos
@@ -165,39 +165,43 @@ impl Report {
         r.notes = plan.notes.clone();
         r.unaccounted_collaborators = plan.unaccounted;
         r.updates = plan.updates.len();
-        if let Some(o) = outcomes {
+        if let Some(o) = results {
             r.failed_updates = Some(
                 o.iter()
-                    .filter(|x| matches!(x, Outcome::Failed { .. }))
+                    .filter(|x| matches!(x, UpdateResult::Failed { .. }))
                     .count(),
             );
-            r.changed_updates = Some(o.iter().filter(|x| matches!(x, Outcome::Changed)).count());
+            r.changed_updates = Some(
+                o.iter()
+                    .filter(|x| matches!(x, UpdateResult::Changed))
+                    .count(),
+            );
         }
         for (i, u) in plan.updates.iter().enumerate() {
-            let outcome = outcomes.and_then(|o| o.get(i)).cloned();
-            r.count(u, outcome.as_ref());
+            let result = results.and_then(|o| o.get(i)).cloned();
+            r.count(u, result.as_ref());
             let decisions = u.decisions();
             if decisions.is_empty() {
                 continue; // removals only: counted, never listed
             }
             r.reports.push(Line {
-                repo: u.repo.clone(),
-                ghsa_id: u.ghsa_id.clone(),
+                repo: u.repo.to_string(),
+                ghsa_id: u.ghsa_id.to_string(),
                 state: u.state,
                 decisions,
-                result: outcome.map(LineResult::from),
+                result: result.map(LineResult::from),
             });
         }
         r
     }
 
-    fn count(&mut self, u: &Update, outcome: Option<&Outcome>) {
+    fn count(&mut self, u: &Update, result: Option<&UpdateResult>) {
         if !u.remove_users.is_empty() {
             self.former_members.removals += u.remove_users.len();
             self.former_members.reports += 1;
-            match outcome {
-                Some(Outcome::Failed { .. }) => self.former_members.failed += 1,
-                Some(Outcome::Changed) => self.former_members.changed += 1,
+            match result {
+                Some(UpdateResult::Failed { .. }) => self.former_members.failed += 1,
+                Some(UpdateResult::Changed) => self.former_members.changed += 1,
                 _ => {}
             }
         }

@@ -5,9 +5,8 @@
 
 use std::sync::LazyLock;
 
-use serde::Deserialize;
-
-use crate::github::{GitHub, GitHubError, enc};
+use crate::github::{GitHub, GitHubError};
+use crate::ids::{GhsaId, RepoName};
 
 /// What a link is, for the records' reference tags and types.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -125,33 +124,10 @@ pub fn references(advisory_url: &str, description: &str, database: &[String]) ->
     out
 }
 
-#[derive(Deserialize)]
-struct GlobalAdvisory {
-    #[serde(default)]
-    references: Option<Vec<String>>,
-}
-
 /// The references GitHub's advisory database keeps for a published
 /// advisory (none when the database has no entry for it).
 pub async fn database_references(gh: &GitHub, ghsa_id: &str) -> Result<Vec<String>, GitHubError> {
-    let found: Option<GlobalAdvisory> =
-        gh.get_opt(&format!("/advisories/{}", enc(ghsa_id))).await?;
-    Ok(found.and_then(|g| g.references).unwrap_or_default())
-}
-
-#[derive(Deserialize)]
-struct PullWire {
-    #[serde(default)]
-    merged: Option<bool>,
-    #[serde(default)]
-    merge_commit_sha: Option<String>,
-    base: BaseWire,
-}
-
-#[derive(Deserialize)]
-struct BaseWire {
-    #[serde(rename = "ref")]
-    branch: String,
+    gh.database_references(&GhsaId::new(ghsa_id)).await
 }
 
 /// At most this many linked pull requests are read (a fix and its
@@ -171,22 +147,19 @@ pub async fn fix_pulls(gh: &GitHub, refs: &[Reference]) -> Result<Vec<FixPull>, 
         let Kind::Pull { repo, number } = &r.kind else {
             continue;
         };
-        let (owner, name) = repo.split_once('/').unwrap_or((repo, ""));
-        let pull: Option<PullWire> = gh
-            .get_opt(&format!(
-                "/repos/{}/{}/pulls/{number}",
-                enc(owner),
-                enc(name)
-            ))
-            .await?;
+        // A link that names no repository GitHub could have is no pull
+        // request of one.
+        let pull = match RepoName::parse(repo) {
+            Ok(name) => gh.find_pull(&name, *number).await?,
+            Err(_) => None,
+        };
         let (base, merge_commit) = match pull {
             Some(p) => {
-                let merged = p.merged.unwrap_or(false);
                 let sha = p
                     .merge_commit_sha
-                    .filter(|s| merged && (s.len() == 40 || s.len() == 64))
+                    .filter(|s| p.merged && (s.len() == 40 || s.len() == 64))
                     .map(|s| s.to_ascii_lowercase());
-                (Some(p.base.branch), sha)
+                (Some(p.base_ref), sha)
             }
             None => (None, None),
         };

@@ -35,8 +35,8 @@ use versions::Range;
 /// The email draft's file name.
 /// A published advisory and the fix pull requests it links, in its repository.
 pub const REPO_PERMISSIONS: &[crate::github::Permission] = &[
-    ("repository_advisories", crate::github::Access::Read),
-    ("pull_requests", crate::github::Access::Read),
+    ("repository_advisories", crate::github::Level::Read),
+    ("pull_requests", crate::github::Level::Read),
 ];
 
 /// The scoped token `psrt announce` asks for: read only, the advisory
@@ -113,6 +113,8 @@ pub enum AnnounceError {
     Read(#[from] advisory::ReadError),
     #[error(transparent)]
     GitHub(#[from] crate::github::GitHubError),
+    #[error(transparent)]
+    NotARepo(#[from] crate::ids::NotARepo),
     /// The advisory lacks what the records need; each problem names its field.
     #[error("{} problem(s) in the advisory; nothing was written", .0.len())]
     Problems(Vec<Problem>),
@@ -129,17 +131,7 @@ pub fn is_cve_id(s: &str) -> bool {
     )
 }
 
-/// GHSA ids as GitHub writes them: `GHSA-xxxx-xxxx-xxxx`, lower-case letters and digits.
-pub fn is_ghsa_id(s: &str) -> bool {
-    let mut parts = s.split('-');
-    parts.next() == Some("GHSA")
-        && parts.clone().count() == 3
-        && parts.all(|p| {
-            p.len() == 4
-                && p.bytes()
-                    .all(|b| b.is_ascii_digit() || b.is_ascii_lowercase())
-        })
-}
+pub use crate::ids::is_ghsa_id;
 
 /// The vendor and product names CVE records use for a package.
 fn names(advisory_repo: &str, ecosystem: &str, package: &str) -> (String, String) {
@@ -163,7 +155,13 @@ pub async fn gather(
     ghsa_id: &str,
     osv_id: Option<&str>,
 ) -> Result<Facts, AnnounceError> {
-    let a = advisory::read(gh, repos, ghsa_id).await?;
+    let repos = repos
+        .iter()
+        .map(|r| crate::ids::RepoName::parse(r))
+        .collect::<Result<Vec<_>, _>>()?;
+    let a = gh
+        .published_advisory(&repos, &crate::ids::GhsaId::new(ghsa_id))
+        .await?;
     let database = links::database_references(gh, &a.ghsa_id).await?;
     let references = links::references(&a.html_url, &a.description, &database);
     let fix_pulls = links::fix_pulls(gh, &references).await?;

@@ -10,7 +10,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use super::changes::{Pair, pairs};
-use crate::roster::{Login, Member, Roster};
+use crate::desired::{self, Desired, ListOp, RoleOp, TeamOp, TeamRole};
+use crate::roster::{Login, Roster};
 
 /// One service's row in the verdict.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -58,31 +59,11 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 /// and advisories always; the Steering Council and contact keys when they change.
 pub fn between(base: &Roster, head: &Roster) -> Vec<ServiceAccess> {
     let ps = pairs(base, head);
+    let (bd, hd) = (Desired::of(base), Desired::of(head));
     let mut out = vec![
-        github_team(base, head, &ps),
-        contact_service(
-            "Mailman list",
-            base.mailman.as_ref().map(|m| m.list.clone()),
-            head.mailman.as_ref().map(|m| m.list.clone()),
-            |list| format!("`{list}`"),
-            &ps,
-            |m| m.email.as_deref(),
-            mailman_extras(base, head),
-        ),
-        contact_service(
-            "Discord role",
-            base.discord
-                .as_ref()
-                .map(|d| format!("{}/{}", d.guild, d.role)),
-            head.discord
-                .as_ref()
-                .map(|d| format!("{}/{}", d.guild, d.role)),
-            // Ids are not shown: the role is the one `discord` names.
-            |_| "`discord.role`".to_owned(),
-            &ps,
-            |m| m.discord.as_deref(),
-            Extras::default(),
-        ),
+        github_team(&bd.team, &hd.team, &ps),
+        mailman_list(bd.list.as_ref(), hd.list.as_ref(), &ps),
+        discord_role(bd.role.as_ref(), hd.role.as_ref(), &ps),
         advisories(base, head, &ps),
     ];
     let council = council(base, head);
@@ -96,172 +77,347 @@ pub fn between(base: &Roster, head: &Roster) -> Vec<ServiceAccess> {
     out.into_iter().map(ServiceAccess::sorted).collect()
 }
 
-fn github_team(base: &Roster, head: &Roster, ps: &[Pair<'_>]) -> ServiceAccess {
-    let target = |r: &Roster| format!("`{}/{}`", r.github.org, r.github.team);
+/// The team's row: what the nightly does to it ([`desired::Team::delta`]).
+fn github_team(base: &desired::Team, head: &desired::Team, ps: &[Pair<'_>]) -> ServiceAccess {
+    let target = |t: &desired::Team| format!("`{}/{}`", t.org, t.slug);
     let (bt, ht) = (target(base), target(head));
     let mut s = ServiceAccess::new("GitHub team", ht.clone());
-    let role = |m: &Member| if m.is_admin() { " (maintainer)" } else { "" };
-    if bt != ht {
-        for m in &head.members {
-            s.gains.push(format!("{}{}", tick(&m.github), role(m)));
+    let role = |r: TeamRole| {
+        if r == TeamRole::Maintainer {
+            " (maintainer)"
+        } else {
+            ""
+        }
+    };
+    if !base.same_target(head) {
+        for m in &head.seats {
+            s.gains.push(format!("{}{}", tick(&m.login), role(m.role)));
         }
         s.notes.push(format!(
             "psrt manages {ht} instead of {bt}, and leaves {bt} as it is"
         ));
         return s;
     }
+    for op in base.delta(head) {
+        match op {
+            TeamOp::Add { login, role: r } => s.gains.push(format!("{}{}", tick(&login), role(r))),
+            TeamOp::Remove { login, .. } => s.loses.push(tick(&login)),
+            TeamOp::SetRole {
+                to: TeamRole::Maintainer,
+                roster_login,
+                ..
+            } => s
+                .gains
+                .push(format!("{} (maintainer)", tick(&roster_login))),
+            TeamOp::SetRole { roster_login, .. } => s
+                .loses
+                .push(format!("{} (maintainer role)", tick(&roster_login))),
+        }
+    }
     for p in ps {
-        match p {
-            Pair::Added(m) => s.gains.push(format!("{}{}", tick(&m.github), role(m))),
-            Pair::Removed(m) => s.loses.push(tick(&m.github)),
-            Pair::Both { base: b, head: h } => {
-                if !b.is_admin() && h.is_admin() {
-                    s.gains.push(format!("{} (maintainer)", tick(&h.github)));
-                } else if b.is_admin() && !h.is_admin() {
-                    s.loses
-                        .push(format!("{} (maintainer role)", tick(&h.github)));
-                }
-                if b.github_id != h.github_id {
-                    s.notes.push(format!(
-                        "{}: another github_id, so a rename is followed to another account",
-                        tick(&h.github)
-                    ));
-                }
+        if let Pair::Both { base: b, head: h } = p {
+            if b.github_id != h.github_id {
+                s.notes.push(format!(
+                    "{}: another github_id, so a rename is followed to another account",
+                    tick(&h.github)
+                ));
             }
         }
     }
     s
 }
 
-/// Subscribers that are not people, counted (their addresses are not shown).
-#[derive(Default)]
-struct Extras {
-    gained: Vec<String>,
-    lost: Vec<String>,
-}
-
-fn mailman_extras(base: &Roster, head: &Roster) -> Extras {
-    let (Some(b), Some(h)) = (&base.mailman, &head.mailman) else {
-        return Extras::default();
-    };
-    if b.list != h.list {
-        return Extras::default();
-    }
-    let set =
-        |v: &[String]| -> BTreeSet<String> { v.iter().map(|a| a.to_ascii_lowercase()).collect() };
-    let mut e = Extras::default();
-    for (field, what_one, what_many) in [
-        (0, "extra address", "extra addresses"),
-        (1, "extra owner", "extra owners"),
-    ] {
-        let (bs, hs) = if field == 0 {
-            (set(&b.extra_addresses), set(&h.extra_addresses))
-        } else {
-            (set(&b.extra_owners), set(&h.extra_owners))
-        };
-        let added = hs.difference(&bs).count();
-        let removed = bs.difference(&hs).count();
-        if added > 0 {
-            e.gained.push(plural(added, what_one, what_many));
-        }
-        if removed > 0 {
-            e.lost.push(plural(removed, what_one, what_many));
-        }
-    }
-    e
-}
-
-/// Two contact values are the same contact: plain addresses ignore case,
-/// encrypted ones (`age:…`) compare exactly.
-fn same_contact(a: &str, b: &str) -> bool {
-    if a.starts_with("age:") || b.starts_with("age:") {
-        a == b
-    } else {
-        a.eq_ignore_ascii_case(b)
-    }
-}
-
-/// The Mailman list and the Discord role: a member holds it when they have
-/// the contact field; admins also own the list. `key` identifies what psrt
-/// manages (the list id, the guild and role), `show` how to name it.
-fn contact_service(
+/// How the list's and the role's rows name things.
+struct Words {
     service: &'static str,
-    base_key: Option<String>,
-    head_key: Option<String>,
-    show: fn(&str) -> String,
-    ps: &[Pair<'_>],
-    field: fn(&Member) -> Option<&str>,
-    extras: Extras,
-) -> ServiceAccess {
-    let owners = service == "Mailman list";
-    let (what, what_new, what_old) = if owners {
-        ("no address", "(new address)", "(old address)")
-    } else {
-        ("no Discord id", "(new Discord id)", "(old Discord id)")
-    };
-    let Some(hk) = head_key else {
+    missing: &'static str,
+    new_value: &'static str,
+    old_value: &'static str,
+    not_given: &'static str,
+}
+
+const LIST_WORDS: Words = Words {
+    service: "Mailman list",
+    missing: "no address",
+    new_value: "(new address)",
+    old_value: "(old address)",
+    not_given: "subscribed",
+};
+
+const ROLE_WORDS: Words = Words {
+    service: "Discord role",
+    missing: "no Discord id",
+    new_value: "(new Discord id)",
+    old_value: "(old Discord id)",
+    not_given: "given the role",
+};
+
+/// The list or the role, as its row needs it.
+trait Managed: Clone {
+    fn same_target(&self, other: &Self) -> bool;
+    /// How the row names it (never an id from a contact field).
+    fn shown(&self) -> String;
+    /// The same target, held by nobody: where a new one starts.
+    fn nobody(&self) -> Self;
+}
+
+impl Managed for desired::List {
+    fn same_target(&self, other: &Self) -> bool {
+        desired::List::same_target(self, other)
+    }
+    fn shown(&self) -> String {
+        format!("`{}`", self.list_id)
+    }
+    fn nobody(&self) -> Self {
+        Self {
+            subscribers: Default::default(),
+            owners: Default::default(),
+            ..self.clone()
+        }
+    }
+}
+
+impl Managed for desired::Role {
+    fn same_target(&self, other: &Self) -> bool {
+        desired::Role::same_target(self, other)
+    }
+    fn shown(&self) -> String {
+        // Ids are not shown: the role is the one `discord` names.
+        "`discord.role`".to_owned()
+    }
+    fn nobody(&self) -> Self {
+        Self {
+            holders: vec![],
+            ..self.clone()
+        }
+    }
+}
+
+/// The row of a service, with a note when psrt starts managing it or
+/// manages another one, and what the head is compared with (the base's, or
+/// nobody for a new one); `Err` with the whole row when the head leaves the
+/// service alone.
+fn start_row<'a, T: Managed>(
+    w: &Words,
+    base: Option<&'a T>,
+    head: Option<&'a T>,
+) -> Result<(ServiceAccess, T, &'a T), ServiceAccess> {
+    let Some(head) = head else {
         let mut s = ServiceAccess::new(
-            service,
-            base_key
-                .as_deref()
-                .map_or_else(|| "not managed".to_owned(), show),
+            w.service,
+            base.map_or_else(|| "not managed".into(), T::shown),
         );
-        if base_key.is_some() {
+        if base.is_some() {
             s.notes
                 .push("psrt stops managing it: nobody is removed".to_owned());
         }
-        return s;
+        return Err(s);
     };
-    let ht = show(&hk);
-    let mut s = ServiceAccess::new(service, ht.clone());
-    let new_target = base_key.as_ref() != Some(&hk);
-    if new_target {
-        s.notes.push(match &base_key {
-            None => format!("psrt starts managing {ht}"),
-            Some(_) => "psrt manages another one, and leaves the old one as it is".to_owned(),
-        });
+    let ht = head.shown();
+    let mut s = ServiceAccess::new(w.service, ht.clone());
+    let from = match base {
+        Some(b) if b.same_target(head) => b.clone(),
+        Some(_) => {
+            s.notes
+                .push("psrt manages another one, and leaves the old one as it is".to_owned());
+            head.nobody()
+        }
+        None => {
+            s.notes.push(format!("psrt starts managing {ht}"));
+            head.nobody()
+        }
+    };
+    Ok((s, from, head))
+}
+
+/// One person's holding on the list or the role: who, by login, from the
+/// base roster to the head (a rename is the same person).
+struct Holdings<'a> {
+    /// Base login → head login, for members in both.
+    renamed: BTreeMap<&'a Login, &'a Login>,
+}
+
+impl<'a> Holdings<'a> {
+    fn of(ps: &'a [Pair<'a>]) -> Self {
+        Self {
+            renamed: ps
+                .iter()
+                .filter_map(|p| match p {
+                    Pair::Both { base, head } => Some((&base.github, &head.github)),
+                    _ => None,
+                })
+                .collect(),
+        }
     }
-    let owner = |m: &Member| owners && m.is_admin();
+    /// The head's login of a base member (the same login when not renamed).
+    fn in_head(&self, base: &'a Login) -> &'a Login {
+        self.renamed.get(base).copied().unwrap_or(base)
+    }
+}
+
+/// Members added without the contact field: not given the service.
+fn not_given(s: &mut ServiceAccess, w: &Words, ps: &[Pair<'_>], missing: &[Login]) {
     for p in ps {
-        let (b, h) = match p {
-            Pair::Added(h) => (None, Some(*h)),
-            Pair::Removed(b) => (Some(*b), None),
-            Pair::Both { base, head } => (Some(*base), Some(*head)),
-        };
-        let bv = if new_target { None } else { b.and_then(field) };
-        let hv = h.and_then(field);
-        let login = h.or(b).map(|m| tick(&m.github)).unwrap_or_default();
-        match (bv, hv) {
-            (None, Some(_)) => s.gains.push(login.clone()),
-            (Some(_), None) => s.loses.push(login.clone()),
-            (Some(x), Some(y)) if !same_contact(x, y) => {
-                s.gains.push(format!("{login} {what_new}"));
-                s.loses.push(format!("{login} {what_old}"));
+        if let Pair::Added(m) = p {
+            if missing.contains(&m.github) {
+                s.notes.push(format!(
+                    "{} has {}: not {}",
+                    tick(&m.github),
+                    w.missing,
+                    w.not_given
+                ));
             }
-            _ => {}
-        }
-        if let (Pair::Added(m), None) = (p, hv) {
-            s.notes.push(format!(
-                "{} has {what}: not {}",
-                tick(&m.github),
-                if owners {
-                    "subscribed"
-                } else {
-                    "given the role"
-                }
-            ));
-        }
-        // List owners: admins with an address.
-        let was_owner = !new_target && b.is_some_and(|m| owner(m) && bv.is_some());
-        let is_owner = h.is_some_and(|m| owner(m) && hv.is_some());
-        match (was_owner, is_owner) {
-            (false, true) => s.gains.push(format!("{login} (owner)")),
-            (true, false) => s.loses.push(format!("{login} (owner)")),
-            _ => {}
         }
     }
-    s.gains.extend(extras.gained);
-    s.loses.extend(extras.lost);
+}
+
+/// The list's row: what the nightly does to it ([`desired::List::delta`]).
+fn mailman_list(
+    base: Option<&desired::List>,
+    head: Option<&desired::List>,
+    ps: &[Pair<'_>],
+) -> ServiceAccess {
+    let w = &LIST_WORDS;
+    let (mut s, base, head) = match start_row(w, base, head) {
+        Ok(x) => x,
+        Err(s) => return s,
+    };
+    let base = &base;
+    let h = Holdings::of(ps);
+    fn member<'l>(l: &'l desired::List, k: &str) -> Option<&'l Login> {
+        l.subscribers.get(k).and_then(|x| x.member.as_ref())
+    }
+    fn owner<'l>(l: &'l desired::List, k: &str) -> Option<&'l Login> {
+        l.owners.get(k).and_then(|x| x.member.as_ref())
+    }
+    // Members by head login, with a subscription (or ownership) in base and in head.
+    let subscribed_in = |l: &desired::List, login: &Login, base_side: bool| {
+        l.subscribers
+            .values()
+            .filter_map(|x| x.member.as_ref())
+            .any(|m| (if base_side { h.in_head(m) } else { m }) == login)
+    };
+    let owns_in = |l: &desired::List, login: &Login, base_side: bool| {
+        l.owners
+            .values()
+            .filter_map(|x| x.member.as_ref())
+            .any(|m| (if base_side { h.in_head(m) } else { m }) == login)
+    };
+    let (mut extra_gained, mut extra_lost) = (0, 0);
+    let (mut extra_owners_gained, mut extra_owners_lost) = (0, 0);
+    for op in base.delta(head) {
+        match op {
+            ListOp::Subscribe(k) => match member(head, &k) {
+                Some(l) if subscribed_in(base, l, true) => {
+                    s.gains.push(format!("{} {}", tick(l), w.new_value));
+                }
+                Some(l) => s.gains.push(tick(l)),
+                None => extra_gained += 1,
+            },
+            ListOp::Unsubscribe(k) => match member(base, &k) {
+                Some(l) if subscribed_in(head, h.in_head(l), false) => {
+                    s.loses
+                        .push(format!("{} {}", tick(h.in_head(l)), w.old_value));
+                }
+                Some(l) => s.loses.push(tick(h.in_head(l))),
+                None => extra_lost += 1,
+            },
+            ListOp::AddOwner(k) => match owner(head, &k) {
+                // An owner whose address changed stays an owner.
+                Some(l) if owns_in(base, l, true) => {}
+                Some(l) => s.gains.push(format!("{} (owner)", tick(l))),
+                None => extra_owners_gained += 1,
+            },
+            ListOp::RemoveOwner(k) => match owner(base, &k) {
+                Some(l) if owns_in(head, h.in_head(l), false) => {}
+                Some(l) => s.loses.push(format!("{} (owner)", tick(h.in_head(l)))),
+                None => extra_owners_lost += 1,
+            },
+        }
+    }
+    not_given(&mut s, w, ps, &head.without_address);
+    for (n, one, many, gained) in [
+        (extra_gained, "extra address", "extra addresses", true),
+        (extra_owners_gained, "extra owner", "extra owners", true),
+        (extra_lost, "extra address", "extra addresses", false),
+        (extra_owners_lost, "extra owner", "extra owners", false),
+    ] {
+        if n > 0 {
+            let list = if gained { &mut s.gains } else { &mut s.loses };
+            list.push(plural(n, one, many));
+        }
+    }
+    // Subscribers the head no longer names, kept while a member has no
+    // address (what the nightly does: see `desired::Strangers`).
+    let kept = base.kept(head);
+    if let (
+        false,
+        desired::Strangers::Keep {
+            members_without_address,
+        },
+    ) = (kept.is_empty(), head.strangers)
+    {
+        let mut who: Vec<String> = kept
+            .iter()
+            .filter_map(|x| x.member.as_ref())
+            .map(|l| tick(h.in_head(l)))
+            .collect();
+        who.sort();
+        let extras = kept.iter().filter(|x| x.member.is_none()).count();
+        if extras > 0 {
+            who.push(plural(extras, "extra address", "extra addresses"));
+        }
+        let verb = if kept.len() == 1 { "stays" } else { "stay" };
+        s.notes.push(format!(
+            "{} {verb} subscribed: {members_without_address} member(s) have no `email`, and psrt unsubscribes nobody until every member has one",
+            who.join(", ")
+        ));
+    }
+    s
+}
+
+/// The role's row: what the nightly does to it ([`desired::Role::delta`]).
+fn discord_role(
+    base: Option<&desired::Role>,
+    head: Option<&desired::Role>,
+    ps: &[Pair<'_>],
+) -> ServiceAccess {
+    let w = &ROLE_WORDS;
+    let (mut s, base, head) = match start_row(w, base, head) {
+        Ok(x) => x,
+        Err(s) => return s,
+    };
+    let base = &base;
+    let h = Holdings::of(ps);
+    fn holder<'r>(r: &'r desired::Role, k: &str) -> Option<&'r Login> {
+        r.holders.iter().find(|x| x.key() == k).map(|x| &x.login)
+    }
+    let holds_in_base = |login: &Login| base.holders.iter().any(|x| h.in_head(&x.login) == login);
+    let holds_in_head = |login: &Login| head.holders.iter().any(|x| &x.login == login);
+    for op in base.delta(head) {
+        match op {
+            RoleOp::Grant(k) => {
+                if let Some(l) = holder(head, &k) {
+                    if holds_in_base(l) {
+                        s.gains.push(format!("{} {}", tick(l), w.new_value));
+                    } else {
+                        s.gains.push(tick(l));
+                    }
+                }
+            }
+            RoleOp::Revoke(k) => {
+                if let Some(l) = holder(base, &k) {
+                    let l = h.in_head(l);
+                    if holds_in_head(l) {
+                        s.loses.push(format!("{} {}", tick(l), w.old_value));
+                    } else {
+                        s.loses.push(tick(l));
+                    }
+                }
+            }
+        }
+    }
+    not_given(&mut s, w, ps, &head.without_id);
     s
 }
 
@@ -442,7 +598,9 @@ emeritus:
                 (
                     "Mailman list".into(),
                     vec!["1 extra address".into(), "`ada` (new address)".into()],
-                    vec!["`ada` (old address)".into()]
+                    // `newbie` has no address, so the nightly keeps every
+                    // subscriber it does not know: `ada`'s old one too.
+                    vec![]
                 ),
                 ("Discord role".into(), vec!["`newbie`".into()], vec![]),
                 (
@@ -452,6 +610,30 @@ emeritus:
                 ),
             ]
         );
+        let list = all.iter().find(|s| s.service == "Mailman list").unwrap();
+        assert!(
+            list.notes
+                .iter()
+                .any(|n| n.starts_with("`ada` stays subscribed: 1 member(s) have no `email`")),
+            "{:?}",
+            list.notes
+        );
+    }
+
+    #[test]
+    fn an_old_address_is_lost_once_every_member_has_one() {
+        let base = BASE.replace(
+            "{ name: Cy, github: cy }",
+            "{ name: Cy, github: cy, email: cy@example.org }",
+        );
+        let head = base.replace("ada@example.org", "outsider@evil.example");
+        let list = between(&parse(&base), &parse(&head))
+            .into_iter()
+            .find(|s| s.service == "Mailman list")
+            .unwrap();
+        assert_eq!(list.gains, ["`ada` (new address)"]);
+        assert_eq!(list.loses, ["`ada` (old address)"]);
+        assert!(list.notes.is_empty(), "{:?}", list.notes);
     }
 
     #[test]

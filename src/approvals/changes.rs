@@ -62,7 +62,7 @@ pub enum Rule {
 
 /// One change, in words.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-pub struct Change {
+pub struct RosterChange {
     pub rule: Rule,
     pub category: Category,
     /// A validated login, or a roster path such as `mailman.extra_addresses`.
@@ -88,12 +88,12 @@ pub struct Newcomer {
 /// Everything a pull request changes, sorted.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Changes {
-    pub changes: Vec<Change>,
+    pub changes: Vec<RosterChange>,
     pub newcomers: Vec<Newcomer>,
 }
 
 impl Changes {
-    pub fn needing(&self, rule: Rule) -> impl Iterator<Item = &Change> {
+    pub fn needing(&self, rule: Rule) -> impl Iterator<Item = &RosterChange> {
         self.changes.iter().filter(move |c| c.rule == rule)
     }
     pub fn needs_approval(&self) -> bool {
@@ -107,7 +107,7 @@ impl Changes {
     }
 
     fn push(&mut self, rule: Rule, category: Category, subject: impl Display, what: impl Display) {
-        self.changes.push(Change {
+        self.changes.push(RosterChange {
             rule,
             category,
             subject: subject.to_string(),

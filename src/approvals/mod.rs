@@ -33,26 +33,26 @@ pub use read::{CONTEXT, Identity, Pull, Repo};
 pub use render::{comment, text};
 pub use rule::{Review, Verdict};
 
-use crate::github::{Access, GitHub, Permission, Scope};
+use crate::github::{GitHub, Level, Permission, Scope};
 use crate::roster::Login;
 
 /// Judging: the pull request, its reviews and commits, `roster.yaml` at the
 /// base and the head, and psrt's own statuses (the vote window).
 pub const POLICY_REPO_READ: &[Permission] = &[
-    ("contents", Access::Read),
-    ("pull_requests", Access::Read),
-    ("statuses", Access::Read),
+    ("contents", Level::Read),
+    ("pull_requests", Level::Read),
+    ("statuses", Level::Read),
 ];
 /// `--publish` also writes one commit status and one comment (a pull
 /// request's comments are issue comments).
 pub const POLICY_REPO_PUBLISH: &[Permission] = &[
-    ("contents", Access::Read),
-    ("pull_requests", Access::Read),
-    ("statuses", Access::Write),
-    ("issues", Access::Write),
+    ("contents", Level::Read),
+    ("pull_requests", Level::Read),
+    ("statuses", Level::Write),
+    ("issues", Level::Write),
 ];
 /// The eligibility teams.
-pub const ORG_PERMISSIONS: &[Permission] = &[("members", Access::Read)];
+pub const ORG_PERMISSIONS: &[Permission] = &[("members", Level::Read)];
 
 /// The scoped installation token `psrt approvals` asks for: the policy
 /// repository, and the organisation's teams.
@@ -147,7 +147,7 @@ pub async fn judge(
         access,
         head_sha: pull.head_sha.clone(),
         base_is_default,
-        author: pull.author.clone(),
+        author: pull.author_login(),
         pushers: Default::default(),
         commits_complete: true,
         reviews: vec![],
@@ -167,7 +167,7 @@ pub async fn judge(
                 } else if teams.is_empty() {
                     Err("`github.eligibility_teams` is not configured".to_owned())
                 } else {
-                    crate::roster::online::eligible_logins(gh, &base.github.org, teams)
+                    gh.logins_in_teams(&base.github.org, teams)
                         .await
                         .map(|s| s.into_iter().collect())
                 }

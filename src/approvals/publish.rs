@@ -9,12 +9,10 @@
 
 use std::fmt;
 
-use serde::Deserialize;
-
 use super::read::{CONTEXT, Identity, Pull, Repo};
 use super::rule::Verdict;
 use crate::github::GitHub;
-use crate::github::model::User;
+use crate::github::pulls::{IssueComment, NewStatus};
 
 /// The first line of psrt's comment (invisible when rendered).
 pub const MARKER: &str = "<!-- psrt:approvals -->";
@@ -65,22 +63,6 @@ pub struct Plan {
     pub notes: Vec<String>,
 }
 
-#[derive(Debug, Deserialize)]
-struct WireApp {
-    id: u64,
-}
-
-#[derive(Debug, Deserialize)]
-struct WireComment {
-    id: u64,
-    html_url: String,
-    #[serde(default)]
-    body: Option<String>,
-    user: Option<User>,
-    #[serde(default)]
-    performed_via_github_app: Option<WireApp>,
-}
-
 /// A status description: at most 140 characters, as GitHub requires.
 fn description(s: &str) -> String {
     let mut d: String = s.chars().take(140).collect();
@@ -100,11 +82,9 @@ pub async fn plan(
     verdict: &Verdict,
     body: &str,
 ) -> anyhow::Result<Plan> {
-    let comments: Vec<WireComment> = gh
-        .list(&format!("{}/issues/{}/comments", repo.path, pull.number))
-        .await?;
+    let comments = gh.issue_comments(repo, pull.number).await?;
     let mut notes = Vec::new();
-    let marked: Vec<&WireComment> = comments
+    let marked: Vec<&IssueComment> = comments
         .iter()
         .filter(|c| {
             c.body
@@ -112,7 +92,7 @@ pub async fn plan(
                 .is_some_and(|b| b.trim_start().starts_with(MARKER))
         })
         .collect();
-    let mine = |c: &WireComment| {
+    let mine = |c: &IssueComment| {
         c.user
             .as_ref()
             .is_some_and(|u| u.login.eq_ignore_ascii_case(&me.login))
@@ -122,7 +102,7 @@ pub async fn plan(
                     .is_some_and(|a| a.id == id)
             })
     };
-    let own: Vec<&WireComment> = marked.iter().copied().filter(|c| mine(c)).collect();
+    let own: Vec<&IssueComment> = marked.iter().copied().filter(|c| mine(c)).collect();
     let forged = marked.len() - own.len();
     if forged > 0 {
         notes.push(format!(
@@ -190,55 +170,39 @@ impl Applied {
 }
 
 pub async fn apply(gh: &GitHub, repo: &Repo, pull: &Pull, plan: &Plan) -> Applied {
-    #[derive(Deserialize)]
-    struct Created {
-        html_url: String,
-    }
     let mut out = Applied::default();
     let mut link = plan.pull_url.clone();
     for w in &plan.writes {
         let result = match w {
             Write::CreateComment { body } => gh
-                .write(
-                    http::Method::POST,
-                    &format!("{}/issues/{}/comments", repo.path, pull.number),
-                    Some(&serde_json::json!({ "body": body })),
-                )
+                .create_issue_comment(repo, pull.number, body)
                 .await
-                .map(|resp| {
-                    if let Ok(c) = crate::github::client::decode::<Created>(
-                        &resp,
-                        &http::Method::POST,
-                        "comments",
-                    ) {
-                        link = c.html_url;
+                .map(|url| {
+                    if let Some(url) = url {
+                        link = url;
                     }
                 }),
             Write::EditComment { id, html_url, body } => gh
-                .write(
-                    http::Method::PATCH,
-                    &format!("{}/issues/comments/{id}", repo.path),
-                    Some(&serde_json::json!({ "body": body })),
-                )
+                .edit_issue_comment(repo, *id, body)
                 .await
-                .map(|_| link = html_url.clone()),
+                .map(|()| link = html_url.clone()),
             Write::Status {
                 sha,
                 state,
                 description,
-            } => gh
-                .write(
-                    http::Method::POST,
-                    &format!("{}/statuses/{}", repo.path, crate::github::enc(sha)),
-                    Some(&serde_json::json!({
-                        "state": state,
-                        "context": CONTEXT,
-                        "description": description,
-                        "target_url": link,
-                    })),
+            } => {
+                gh.set_status(
+                    repo,
+                    sha,
+                    &NewStatus {
+                        state,
+                        context: CONTEXT,
+                        description,
+                        target_url: &link,
+                    },
                 )
                 .await
-                .map(|_| ()),
+            }
         };
         match result {
             Ok(()) => out.done.push(w.to_string()),

@@ -6,110 +6,36 @@
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
 
 use super::rule::{Review, Window};
-use crate::github::model::User;
-use crate::github::{GitHub, enc};
+use crate::github::GitHub;
+pub use crate::github::pulls::Commit;
+use crate::ids::RepoName;
 use crate::roster::{Login, Roster};
 
-/// `owner/name`, split and encoded once.
-#[derive(Debug, Clone)]
-pub struct Repo {
-    pub full_name: String,
-    /// `/repos/{owner}/{name}`
-    pub path: String,
-}
+/// The policy repository, `owner/name`.
+pub type Repo = RepoName;
 
-impl Repo {
-    pub fn parse(full_name: &str) -> anyhow::Result<Self> {
-        let (owner, name) = full_name
-            .split_once('/')
-            .filter(|(o, n)| !o.is_empty() && !n.is_empty() && !n.contains('/'))
-            .ok_or_else(|| {
-                anyhow::anyhow!("the policy repository `{full_name}` is not owner/name")
-            })?;
-        Ok(Self {
-            full_name: full_name.to_owned(),
-            path: format!("/repos/{}/{}", enc(owner), enc(name)),
-        })
-    }
-}
+/// The pull request.
+pub use crate::github::pulls::Pull;
 
-/// The pull request, as far as the verdict needs it.
-#[derive(Debug, Clone)]
-pub struct Pull {
-    pub number: u64,
-    pub author: Login,
-    pub created_at: DateTime<Utc>,
-    pub html_url: String,
-    pub state: String,
-    pub base_ref: String,
-    pub default_branch: Option<String>,
-    pub head_sha: String,
-}
-
+/// The pull request, once its head is a commit sha.
 pub async fn pull(gh: &GitHub, repo: &Repo, number: u64) -> anyhow::Result<Pull> {
-    #[derive(Deserialize)]
-    struct WireRepo {
-        default_branch: Option<String>,
-    }
-    #[derive(Deserialize)]
-    struct Base {
-        #[serde(rename = "ref")]
-        branch: String,
-        repo: Option<WireRepo>,
-    }
-    #[derive(Deserialize)]
-    struct Head {
-        sha: String,
-    }
-    #[derive(Deserialize)]
-    struct Wire {
-        user: Option<User>,
-        created_at: DateTime<Utc>,
-        html_url: String,
-        state: String,
-        base: Base,
-        head: Head,
-    }
-    let w: Wire = gh.get(&format!("{}/pulls/{number}", repo.path)).await?;
-    if !(w.head.sha.len() == 40 && w.head.sha.bytes().all(|b| b.is_ascii_hexdigit())) {
+    let p = gh.pull(repo, number).await?;
+    if !(p.head_sha.len() == 40 && p.head_sha.bytes().all(|b| b.is_ascii_hexdigit())) {
         anyhow::bail!("GitHub gave pull request #{number} a head that is not a commit sha");
     }
-    Ok(Pull {
-        number,
-        author: Login::new(w.user.map(|u| u.login).unwrap_or_default()),
-        created_at: w.created_at,
-        html_url: w.html_url,
-        state: w.state,
-        base_ref: w.base.branch,
-        default_branch: w.base.repo.and_then(|r| r.default_branch),
-        head_sha: w.head.sha,
-    })
+    Ok(p)
 }
 
 /// `roster.yaml` at a branch or commit; `None` when it does not exist there.
 pub async fn roster_at(gh: &GitHub, repo: &Repo, at: &str) -> anyhow::Result<Option<Vec<u8>>> {
-    use base64::Engine as _;
-    #[derive(Deserialize)]
-    struct Content {
-        content: String,
-    }
-    let path = format!(
-        "{}/contents/{}?ref={}",
-        repo.path,
-        crate::roster::FILE,
-        enc(at)
-    );
-    let Some(c) = gh.get_opt::<Content>(&path).await? else {
+    let Some(blob) = gh.file(repo, crate::roster::FILE, at).await? else {
         return Ok(None);
     };
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(c.content.replace(['\n', '\r'], ""))
-        .map_err(|_| {
-            anyhow::anyhow!("GitHub sent roster.yaml at {at} in a form psrt cannot read")
-        })?;
+    let bytes = blob.bytes().map_err(|_| {
+        anyhow::anyhow!("GitHub sent roster.yaml at {at} in a form psrt cannot read")
+    })?;
     Ok(Some(bytes))
 }
 
@@ -147,83 +73,14 @@ pub fn parse_checked(bytes: &[u8], today: chrono::NaiveDate) -> Parsed {
 }
 
 pub async fn reviews(gh: &GitHub, repo: &Repo, number: u64) -> anyhow::Result<Vec<Review>> {
-    #[derive(Deserialize)]
-    struct Wire {
-        id: u64,
-        user: Option<User>,
-        state: String,
-        #[serde(default)]
-        commit_id: Option<String>,
-        #[serde(default)]
-        submitted_at: Option<DateTime<Utc>>,
-    }
-    let wire: Vec<Wire> = gh
-        .list(&format!("{}/pulls/{number}/reviews", repo.path))
-        .await?;
-    Ok(wire
-        .into_iter()
-        .filter_map(|r| {
-            Some(Review {
-                id: r.id,
-                login: r.user?.login,
-                state: r.state,
-                commit_id: r.commit_id.unwrap_or_default(),
-                submitted_at: r.submitted_at,
-            })
-        })
-        .collect())
-}
-
-/// A commit of the pull request.
-#[derive(Debug, Clone)]
-pub struct Commit {
-    pub sha: String,
-    pub parents: Vec<String>,
-    /// GitHub accounts linked to the commit's author and committer.
-    pub author: Option<String>,
-    pub committer: Option<String>,
-    pub committed_at: Option<DateTime<Utc>>,
+    Ok(gh.reviews(repo, number).await?)
 }
 
 /// GitHub lists at most this many commits of a pull request.
 pub const MAX_PULL_COMMITS: usize = 250;
 
 pub async fn commits(gh: &GitHub, repo: &Repo, number: u64) -> anyhow::Result<Vec<Commit>> {
-    #[derive(Deserialize)]
-    struct Sha {
-        sha: String,
-    }
-    #[derive(Deserialize)]
-    struct GitUser {
-        #[serde(default)]
-        date: Option<DateTime<Utc>>,
-    }
-    #[derive(Deserialize)]
-    struct GitCommit {
-        committer: Option<GitUser>,
-    }
-    #[derive(Deserialize)]
-    struct Wire {
-        sha: String,
-        commit: GitCommit,
-        author: Option<User>,
-        committer: Option<User>,
-        #[serde(default)]
-        parents: Vec<Sha>,
-    }
-    let wire: Vec<Wire> = gh
-        .list(&format!("{}/pulls/{number}/commits", repo.path))
-        .await?;
-    Ok(wire
-        .into_iter()
-        .map(|w| Commit {
-            sha: w.sha,
-            parents: w.parents.into_iter().map(|p| p.sha).collect(),
-            author: w.author.map(|u| u.login),
-            committer: w.committer.map(|u| u.login),
-            committed_at: w.commit.committer.and_then(|c| c.date),
-        })
-        .collect())
+    Ok(gh.pull_commits(repo, number).await?)
 }
 
 /// Everyone GitHub links to a commit of the pull request, as author or committer.
@@ -250,12 +107,7 @@ pub struct Identity {
 /// (`GET /user`). A workflow's own token cannot ask; under GitHub Actions its
 /// writes appear as `github-actions[bot]`.
 pub async fn identity(gh: &GitHub, in_actions: bool) -> anyhow::Result<Option<Identity>> {
-    #[derive(Deserialize)]
-    struct App {
-        id: u64,
-        slug: Option<String>,
-    }
-    if let Some(a) = gh.app_get::<App>("/app").await? {
+    if let Some(a) = gh.app().await? {
         let slug = a
             .slug
             .filter(|s| Login::from(s.as_str()).is_valid())
@@ -265,7 +117,7 @@ pub async fn identity(gh: &GitHub, in_actions: bool) -> anyhow::Result<Option<Id
             app_id: Some(a.id),
         }));
     }
-    match gh.get::<User>("/user").await {
+    match gh.authenticated_user().await {
         Ok(u) => Ok(Some(Identity {
             login: u.login,
             app_id: None,
@@ -288,15 +140,7 @@ pub async fn first_verdict_at(
     sha: &str,
     me: &Identity,
 ) -> anyhow::Result<Option<DateTime<Utc>>> {
-    #[derive(Deserialize)]
-    struct Status {
-        context: String,
-        created_at: DateTime<Utc>,
-        creator: Option<User>,
-    }
-    let all: Vec<Status> = gh
-        .list(&format!("{}/commits/{}/statuses", repo.path, enc(sha)))
-        .await?;
+    let all = gh.statuses(repo, sha).await?;
     Ok(all
         .into_iter()
         .filter(|s| {

@@ -14,20 +14,12 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::access::ServiceAccess;
-use super::changes::{Change, Changes};
+use super::changes::{Changes, RosterChange};
 use super::shown;
+use crate::github::pulls::latest_decisive;
 use crate::roster::{Group, Login, Required, Roster};
 
-/// A review as GitHub lists it.
-#[derive(Debug, Clone)]
-pub struct Review {
-    pub id: u64,
-    pub login: String,
-    /// APPROVED | CHANGES_REQUESTED | COMMENTED | DISMISSED | PENDING
-    pub state: String,
-    pub commit_id: String,
-    pub submitted_at: Option<DateTime<Utc>>,
-}
+pub use crate::github::pulls::{Review, ReviewState};
 
 /// When the vote opened (`min_open_days`), and why then.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -78,7 +70,7 @@ pub struct Verdict {
     /// One line, for the commit status (under 140 characters).
     pub summary: String,
     pub head_sha: String,
-    pub changes: Vec<Change>,
+    pub changes: Vec<RosterChange>,
     pub access: Vec<ServiceAccess>,
     /// `None` when no approval is needed, or the head roster is invalid.
     pub rule: Option<RuleApplied>,
@@ -220,39 +212,32 @@ pub fn decide(f: Facts<'_>) -> Verdict {
         .map(|g| f.base.group_holders(g))
         .unwrap_or_default();
 
-    // Each person's latest decisive review, in submission order.
-    let mut sorted: Vec<&Review> = f.reviews.iter().collect();
-    sorted.sort_by_key(|r| (r.submitted_at, r.id));
-    let mut latest: BTreeMap<Login, &Review> = BTreeMap::new();
-    for r in sorted {
-        if matches!(
-            r.state.as_str(),
-            "APPROVED" | "CHANGES_REQUESTED" | "DISMISSED"
-        ) {
-            latest.insert(Login::new(r.login.clone()), r);
-        }
-    }
+    // Each person's latest decisive review, by login.
+    let latest: BTreeMap<Login, &Review> = latest_decisive(&f.reviews)
+        .into_iter()
+        .map(|r| (Login::new(r.reviewer.login.clone()), r))
+        .collect();
     let mut approved_by = Vec::new();
     let mut change_requests = Vec::new();
     let mut outsiders = Vec::new();
     for (who, r) in &latest {
         let name = shown(who.as_str());
-        match r.state.as_str() {
-            "APPROVED" if !reviewers.contains(who) => outsiders.push(name),
-            "APPROVED" if *who == f.author => notes.push(format!(
+        match r.state {
+            ReviewState::Approved if !reviewers.contains(who) => outsiders.push(name),
+            ReviewState::Approved if *who == f.author => notes.push(format!(
                 "`{name}` opened this pull request: their approval does not count"
             )),
-            "APPROVED" if f.pushers.contains(who) => notes.push(format!(
+            ReviewState::Approved if f.pushers.contains(who) => notes.push(format!(
                 "`{name}` pushed a commit to this pull request: their approval does not count"
             )),
-            "APPROVED" if r.commit_id != f.head_sha => notes.push(format!(
+            ReviewState::Approved if r.commit_id != f.head_sha => notes.push(format!(
                 "`{name}` approved an older commit: not counted until they approve the latest"
             )),
-            "APPROVED" => approved_by.push(name),
-            "CHANGES_REQUESTED" if reviewers.contains(who) || vetoers.contains(who) => {
+            ReviewState::Approved => approved_by.push(name),
+            ReviewState::ChangesRequested if reviewers.contains(who) || vetoers.contains(who) => {
                 change_requests.push(name)
             }
-            "CHANGES_REQUESTED" => notes.push(format!(
+            ReviewState::ChangesRequested => notes.push(format!(
                 "`{name}` requested changes; they are outside `{}`{}, so it does not block",
                 rule.reviewers,
                 rule.veto.map(|v| format!(" and `{v}`")).unwrap_or_default()

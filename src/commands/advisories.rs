@@ -125,7 +125,6 @@ pub fn run(roster_path: &Path, args: &Args) -> anyhow::Result<Outcome> {
                     templates: &templates,
                     cve: cve.as_ref().map_err(Clone::clone),
                     ledger: &mut ledger,
-                    ledger_path: Some(&args.ledger),
                 },
             )
             .await,

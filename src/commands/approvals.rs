@@ -39,7 +39,8 @@ pub fn run(repo: Option<&str>, args: &Args) -> anyhow::Result<Outcome> {
                 "psrt approvals needs the policy repository: set GITHUB_REPOSITORY or pass --repo owner/name"
             )
         })?;
-    let repo = approvals::Repo::parse(&full_name)?;
+    let repo = approvals::Repo::parse(&full_name)
+        .map_err(|_| anyhow::anyhow!("the policy repository `{full_name}` is not owner/name"))?;
     let org = full_name
         .split_once('/')
         .map_or(full_name.as_str(), |(o, _)| o)

@@ -61,11 +61,11 @@ fn online(loaded: &roster::Loaded) -> anyhow::Result<Vec<Diagnostic>> {
     super::block_on(async {
         let gh = crate::github::GitHub::connect(
             gh_env,
-            crate::roster::online::github_scope(&loaded.roster),
+            crate::online::github_scope(&loaded.roster),
             super::github_tuning(),
         )
         .await?;
-        Ok(roster::online::check(&gh, loaded).await)
+        Ok(crate::online::check(&gh, loaded).await)
     })?
 }
 

@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
-use crate::roster::contacts::rekey::rekey;
 use crate::roster::contacts::{ContactKey, KEY_VAR};
+use crate::roster::rekey::rekey;
 use crate::roster::{self, LoadError};
 
 use super::Outcome;

@@ -76,10 +76,11 @@ pub fn run(roster_path: &Path, args: &Args) -> anyhow::Result<Outcome> {
     // A ledger that cannot be read stops the command before anything is
     // sent (exit 1, naming the file and --reset-ledger); so does a missing
     // one when sending.
-    if mailer.is_some() && !reset_ledger {
-        require_ledger(&args.ledger)?;
-    }
-    let mut ledger = Ledger::open(&args.ledger, reset_ledger)?;
+    let mut ledger = if mailer.is_some() {
+        Ledger::open_existing(&args.ledger, reset_ledger)?
+    } else {
+        Ledger::open(&args.ledger, reset_ledger)?
+    };
     let send = mailer.is_some();
     let mut out = block_on(async {
         let gh = crate::github::GitHub::connect(
@@ -93,7 +94,6 @@ pub fn run(roster_path: &Path, args: &Args) -> anyhow::Result<Outcome> {
             mailer: m,
             templates: &templates,
             ledger: &mut ledger,
-            ledger_path: Some(&args.ledger),
         });
         anyhow::Ok(deadlines::run(&gh, roster, &snapshot, now, sending).await)
     })??;
@@ -132,18 +132,4 @@ fn send_blocker(
         return Some("psrt deadlines --send needs `email.from` in the roster".to_owned());
     }
     opened.blocked(crate::roster::contacts::Field::Email)
-}
-
-/// `--send` needs the ledger of what was sent: a missing file is what an
-/// Actions cache restore that missed leaves behind, and starting afresh
-/// would send every open report its current message again. Only
-/// `--reset-ledger` says that is meant.
-fn require_ledger(path: &Path) -> anyhow::Result<()> {
-    if path.exists() {
-        return Ok(());
-    }
-    anyhow::bail!(
-        "there is no ledger at {}; nothing was sent. A missing ledger is what a lost or missed Actions cache restore leaves, and sending without it would give every open report its current message again. Restore it, or, on a first run or when it is truly lost, run once with --reset-ledger (in a workflow: dispatch it by hand as an admin with reset_ledger)",
-        path.display()
-    )
 }

@@ -15,9 +15,15 @@
 use std::fmt;
 
 use chrono::{DateTime, Utc};
+use http::Method;
 use serde::{Deserialize, Deserializer, Serialize};
 
-use super::{GitHub, GitHubError, enc};
+use super::model::{Account, null_as_empty};
+use super::pulls::{ReviewState, latest_decisive};
+use super::repos::repo_path;
+use super::transport::{Sensitivity::Embargoed, enc, json_body};
+use super::{GitHub, GitHubError};
+use crate::ids::{GhsaId, RepoName};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -69,11 +75,9 @@ struct Slug {
 
 #[derive(Clone, Deserialize)]
 struct FullName {
-    full_name: String,
-}
-
-fn null_as_empty<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Vec<T>, D::Error> {
-    Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
+    /// A fork whose name is not `owner/name` fails the read: psrt never
+    /// takes it for a report without a fork (it would ask for another).
+    full_name: RepoName,
 }
 
 /// A coordinator's instruction in an advisory's title (the `summary`):
@@ -139,7 +143,7 @@ struct UserWire {
 /// The wire shape: only what psrt needs.
 #[derive(Deserialize)]
 struct Wire {
-    ghsa_id: String,
+    ghsa_id: GhsaId,
     html_url: String,
     state: AdvisoryState,
     created_at: DateTime<Utc>,
@@ -169,9 +173,9 @@ struct Wire {
 /// A report. See the module's note on the embargo.
 #[derive(Clone)]
 pub struct Advisory {
-    /// `owner/name` of the repository it belongs to.
-    pub repo: String,
-    pub ghsa_id: String,
+    /// The repository it belongs to.
+    pub repo: RepoName,
+    pub ghsa_id: GhsaId,
     pub html_url: String,
     pub state: AdvisoryState,
     pub created_at: DateTime<Utc>,
@@ -181,8 +185,8 @@ pub struct Advisory {
     pub credits: Vec<Credit>,
     pub collaborating_users: Vec<String>,
     pub collaborating_teams: Vec<String>,
-    /// The temporary private fork (`owner/name`), if one was made.
-    pub private_fork: Option<String>,
+    /// The temporary private fork, if one was made.
+    pub private_fork: Option<RepoName>,
 }
 
 impl fmt::Debug for Advisory {
@@ -223,7 +227,7 @@ impl fmt::Debug for Lifecycle {
 }
 
 impl Lifecycle {
-    fn from_wire(repo: &str, mut w: Wire) -> Self {
+    fn from_wire(repo: &RepoName, mut w: Wire) -> Self {
         let collaborators = w
             .collaborating_users
             .iter()
@@ -248,9 +252,9 @@ impl Lifecycle {
 }
 
 impl Advisory {
-    fn from_wire(repo: &str, w: Wire) -> Self {
+    fn from_wire(repo: &RepoName, w: Wire) -> Self {
         Self {
-            repo: repo.to_owned(),
+            repo: repo.clone(),
             ghsa_id: w.ghsa_id,
             html_url: w.html_url,
             state: w.state,
@@ -275,71 +279,65 @@ impl Advisory {
     }
 }
 
-/// The advisories of `repo` in `state` (all states when `None`), every page.
-pub async fn list(
-    gh: &GitHub,
-    repo: &str,
-    state: Option<AdvisoryState>,
-) -> Result<Vec<Advisory>, GitHubError> {
-    Ok(list_lifecycle(gh, repo, state)
-        .await?
-        .into_iter()
-        .map(|l| l.advisory)
-        .collect())
-}
-
-/// Like [`list`], with what the lifecycle needs.
-pub async fn list_lifecycle(
-    gh: &GitHub,
-    repo: &str,
-    state: Option<AdvisoryState>,
-) -> Result<Vec<Lifecycle>, GitHubError> {
-    let (owner, name) = repo.split_once('/').unwrap_or((repo, ""));
-    let mut path = format!("/repos/{}/{}/security-advisories", enc(owner), enc(name));
-    if let Some(s) = state {
-        path.push_str(&format!("?state={s}"));
-    }
-    let wire: Vec<Wire> = gh.list(&path).await?;
-    Ok(wire
-        .into_iter()
-        .map(|w| Lifecycle::from_wire(repo, w))
-        .collect())
-}
-
-/// One advisory, read again (the lifecycle re-reads before each write).
-pub async fn get_lifecycle(
-    gh: &GitHub,
-    repo: &str,
-    ghsa_id: &str,
-) -> Result<Lifecycle, GitHubError> {
-    let w: Wire = gh.get(&advisory_path(repo, ghsa_id)).await?;
-    Ok(Lifecycle::from_wire(repo, w))
-}
-
-/// `/repos/{owner}/{repo}/security-advisories/{ghsa_id}`
-pub fn advisory_path(repo: &str, ghsa_id: &str) -> String {
-    let (owner, name) = repo.split_once('/').unwrap_or((repo, ""));
+fn advisory_path(repo: &RepoName, ghsa_id: &GhsaId) -> String {
     format!(
-        "/repos/{}/{}/security-advisories/{}",
-        enc(owner),
-        enc(name),
-        enc(ghsa_id)
+        "{}/security-advisories/{}",
+        repo_path(repo),
+        enc(ghsa_id.as_str())
     )
 }
+
+/// The changes of one advisory update (`PATCH …/security-advisories/{id}`):
+/// only the fields set are sent. The lists replace GitHub's whole list.
+/// `Debug` names the fields set, never their values (people, a CVE id).
+#[derive(Clone, Default, PartialEq, Eq, Serialize)]
+pub struct AdvisoryUpdate {
+    // Fields in alphabetical order: the body is what `serde_json`'s sorted
+    // maps produced before this type existed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub collaborating_teams: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub collaborating_users: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credits: Option<Vec<Credit>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cve_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<AdvisoryState>,
+}
+
+impl fmt::Debug for AdvisoryUpdate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let set: Vec<&str> = [
+            ("collaborating_teams", self.collaborating_teams.is_some()),
+            ("collaborating_users", self.collaborating_users.is_some()),
+            ("credits", self.credits.is_some()),
+            ("cve_id", self.cve_id.is_some()),
+            ("state", self.state.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(name, set)| set.then_some(name))
+        .collect();
+        write!(f, "AdvisoryUpdate({})", set.join(", "))
+    }
+}
+
+impl AdvisoryUpdate {
+    /// Nothing to send.
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+/// Why a repository's advisories could not be read.
+pub type RepoErrors = Vec<(RepoName, GitHubError)>;
 
 /// A pull request in a temporary private fork: who wrote it, and who
 /// approved it (each reviewer's latest decisive review is an approval).
 #[derive(Clone, PartialEq, Eq)]
 pub struct ForkPull {
-    pub author: Option<ForkUser>,
-    pub approvers: Vec<ForkUser>,
-}
-
-#[derive(Clone, PartialEq, Eq)]
-pub struct ForkUser {
-    pub login: String,
-    pub id: u64,
-    pub is_bot: bool,
+    pub author: Option<Account>,
+    pub approvers: Vec<Account>,
 }
 
 impl fmt::Debug for ForkPull {
@@ -348,154 +346,139 @@ impl fmt::Debug for ForkPull {
     }
 }
 
-#[derive(Deserialize)]
-struct WireUser {
-    login: String,
-    id: u64,
-    #[serde(default, rename = "type")]
-    kind: Option<String>,
-}
-
-impl From<WireUser> for ForkUser {
-    fn from(u: WireUser) -> Self {
-        Self {
-            is_bot: u.kind.as_deref() == Some("Bot") || u.login.ends_with("[bot]"),
-            login: u.login,
-            id: u.id,
+impl GitHub {
+    /// The advisories of `repo` in `state` (all states when `None`), every
+    /// page, with what the lifecycle needs.
+    pub async fn advisories(
+        &self,
+        repo: &RepoName,
+        state: Option<AdvisoryState>,
+    ) -> Result<Vec<Lifecycle>, GitHubError> {
+        let mut path = format!("{}/security-advisories", repo_path(repo));
+        if let Some(s) = state {
+            path.push_str(&format!("?state={s}"));
         }
+        let wire: Vec<Wire> = self.list(&path, Embargoed).await?;
+        Ok(wire
+            .into_iter()
+            .map(|w| Lifecycle::from_wire(repo, w))
+            .collect())
     }
-}
 
-/// The pull requests of a private fork (`owner/name`), each with its
-/// approvers: one list of pull requests, and one list of reviews per pull
-/// request.
-pub async fn fork_pulls(gh: &GitHub, fork: &str) -> Result<Vec<ForkPull>, GitHubError> {
-    #[derive(Deserialize)]
-    struct Pull {
-        number: u64,
-        user: Option<WireUser>,
+    /// One advisory, read again (the lifecycle re-reads before each write).
+    pub async fn advisory(
+        &self,
+        repo: &RepoName,
+        ghsa_id: &GhsaId,
+    ) -> Result<Lifecycle, GitHubError> {
+        let w: Wire = self.get(&advisory_path(repo, ghsa_id), Embargoed).await?;
+        Ok(Lifecycle::from_wire(repo, w))
     }
-    #[derive(Deserialize)]
-    struct Review {
-        user: Option<WireUser>,
-        state: String,
+
+    /// Writes one update. GitHub's error text is withheld: it may quote
+    /// the report.
+    pub async fn update_advisory(
+        &self,
+        repo: &RepoName,
+        ghsa_id: &GhsaId,
+        update: &AdvisoryUpdate,
+    ) -> Result<(), GitHubError> {
+        let path = advisory_path(repo, ghsa_id);
+        let body = json_body(&Method::PATCH, &path, update)?;
+        self.write(Method::PATCH, &path, Some(&body), Embargoed)
+            .await?;
+        Ok(())
     }
-    let (owner, name) = fork.split_once('/').unwrap_or((fork, ""));
-    let base = format!("/repos/{}/{}", enc(owner), enc(name));
-    let pulls: Vec<Pull> = gh.list(&format!("{base}/pulls?state=all")).await?;
-    let reviews = futures::future::try_join_all(pulls.iter().map(|p| {
-        let path = format!("{base}/pulls/{}/reviews", p.number);
-        async move { gh.list::<Review>(&path).await }
-    }))
-    .await?;
-    Ok(pulls
-        .into_iter()
-        .zip(reviews)
-        .map(|(p, reviews)| {
-            // Each reviewer's latest decisive review is their verdict.
-            let mut latest: std::collections::BTreeMap<u64, (WireUser, bool)> =
-                std::collections::BTreeMap::new();
-            for r in reviews {
-                let Some(u) = r.user else { continue };
-                let approved = match r.state.as_str() {
-                    "APPROVED" => true,
-                    "CHANGES_REQUESTED" | "DISMISSED" => false,
-                    _ => continue,
-                };
-                latest.insert(u.id, (u, approved));
-            }
-            ForkPull {
-                author: p.user.map(ForkUser::from),
-                approvers: latest
-                    .into_values()
-                    .filter(|(_, ok)| *ok)
-                    .map(|(u, _)| ForkUser::from(u))
-                    .collect(),
-            }
-        })
-        .collect())
-}
 
-/// Lifecycle views of every repository in the given states; a repository
-/// that cannot be read is an error for that repository only.
-pub async fn lifecycle_in_states(
-    gh: &GitHub,
-    repos: &[String],
-    states: &[AdvisoryState],
-) -> (Vec<Lifecycle>, Vec<(String, GitHubError)>) {
-    let jobs = repos.iter().flat_map(|r| {
-        states
-            .iter()
-            .filter(|s| **s != AdvisoryState::Withdrawn)
-            .map(move |s| (r, *s))
-    });
-    let results = futures::future::join_all(
-        jobs.map(|(r, s)| async move { (r.clone(), list_lifecycle(gh, r, Some(s)).await) }),
-    )
-    .await;
-    let mut all = Vec::new();
-    let mut errors: Vec<(String, GitHubError)> = Vec::new();
-    for (repo, result) in results {
-        match result {
-            Ok(list) => all.extend(list),
-            Err(e) if errors.iter().any(|(r, _)| *r == repo) => drop(e),
-            Err(e) => errors.push((repo, e)),
-        }
+    /// Asks GitHub for the advisory's temporary private fork.
+    pub async fn create_private_fork(
+        &self,
+        repo: &RepoName,
+        ghsa_id: &GhsaId,
+    ) -> Result<(), GitHubError> {
+        self.write(
+            Method::POST,
+            &format!("{}/forks", advisory_path(repo, ghsa_id)),
+            None,
+            Embargoed,
+        )
+        .await?;
+        Ok(())
     }
-    all.retain(|a: &Lifecycle| !errors.iter().any(|(r, _)| *r == a.advisory.repo));
-    all.sort_by(|a, b| {
-        (a.advisory.created_at, &a.advisory.ghsa_id)
-            .cmp(&(b.advisory.created_at, &b.advisory.ghsa_id))
-    });
-    (all, errors)
-}
 
-/// Open (triage and draft) advisories of every repository, in a stable order.
-/// A repository that cannot be read is an error for that repository; the
-/// others are still returned.
-pub async fn open(gh: &GitHub, repos: &[String]) -> (Vec<Advisory>, Vec<(String, GitHubError)>) {
-    in_states(gh, repos, &[AdvisoryState::Triage, AdvisoryState::Draft]).await
-}
-
-/// Advisories of every repository, in every state (withdrawn included: the
-/// API's state filter cannot ask for it, so this lists without a filter).
-pub async fn all(gh: &GitHub, repos: &[String]) -> (Vec<Advisory>, Vec<(String, GitHubError)>) {
-    collect(
-        futures::future::join_all(
-            repos
+    /// Lifecycle views of every repository in the given states (`triage`,
+    /// `draft`, `published` or `closed`: the states the API can filter on),
+    /// oldest first. A repository that cannot be read is an error for that
+    /// repository only, and contributes nothing: no decision on part of it.
+    pub async fn advisories_in_states(
+        &self,
+        repos: &[RepoName],
+        states: &[AdvisoryState],
+    ) -> (Vec<Lifecycle>, RepoErrors) {
+        let jobs = repos.iter().flat_map(|r| {
+            states
                 .iter()
-                .map(|r| async move { (r.clone(), list(gh, r, None).await) }),
+                .filter(|s| **s != AdvisoryState::Withdrawn)
+                .map(move |s| (r, Some(*s)))
+        });
+        collect(
+            futures::future::join_all(
+                jobs.map(|(r, s)| async move { (r.clone(), self.advisories(r, s).await) }),
+            )
+            .await,
         )
-        .await,
-    )
-}
+    }
 
-/// Advisories of every repository in the given states (`triage`, `draft`,
-/// `published` or `closed`: the states the API can filter on).
-pub async fn in_states(
-    gh: &GitHub,
-    repos: &[String],
-    states: &[AdvisoryState],
-) -> (Vec<Advisory>, Vec<(String, GitHubError)>) {
-    let jobs = repos.iter().flat_map(|r| {
-        states
-            .iter()
-            .filter(|s| **s != AdvisoryState::Withdrawn)
-            .map(move |s| (r, *s))
-    });
-    collect(
-        futures::future::join_all(
-            jobs.map(|(r, s)| async move { (r.clone(), list(gh, r, Some(s)).await) }),
-        )
-        .await,
-    )
+    /// Open (triage and draft) advisories of every repository, in a stable
+    /// order; see [`Self::advisories_in_states`].
+    pub async fn open_advisories(&self, repos: &[RepoName]) -> (Vec<Advisory>, RepoErrors) {
+        let (all, errors) = self
+            .advisories_in_states(repos, &[AdvisoryState::Triage, AdvisoryState::Draft])
+            .await;
+        (all.into_iter().map(|l| l.advisory).collect(), errors)
+    }
+
+    /// Advisories of every repository, in every state (withdrawn included:
+    /// the API's state filter cannot ask for it, so this lists without one).
+    pub async fn all_advisories(&self, repos: &[RepoName]) -> (Vec<Advisory>, RepoErrors) {
+        let (all, errors) = collect(
+            futures::future::join_all(
+                repos
+                    .iter()
+                    .map(|r| async move { (r.clone(), self.advisories(r, None).await) }),
+            )
+            .await,
+        );
+        (all.into_iter().map(|l| l.advisory).collect(), errors)
+    }
+
+    /// The pull requests of a private fork, each with its approvers (one
+    /// list of pull requests, one list of reviews per pull request).
+    pub async fn fork_pulls(&self, fork: &RepoName) -> Result<Vec<ForkPull>, GitHubError> {
+        let pulls = self.pulls(fork).await?;
+        let reviews =
+            futures::future::try_join_all(pulls.iter().map(|p| self.reviews(fork, p.number)))
+                .await?;
+        Ok(pulls
+            .into_iter()
+            .zip(reviews)
+            .map(|(p, reviews)| ForkPull {
+                author: p.author,
+                approvers: latest_decisive(&reviews)
+                    .into_iter()
+                    .filter(|r| r.state == ReviewState::Approved)
+                    .map(|r| r.reviewer.clone())
+                    .collect(),
+            })
+            .collect())
+    }
 }
 
 fn collect(
-    results: Vec<(String, Result<Vec<Advisory>, GitHubError>)>,
-) -> (Vec<Advisory>, Vec<(String, GitHubError)>) {
+    results: Vec<(RepoName, Result<Vec<Lifecycle>, GitHubError>)>,
+) -> (Vec<Lifecycle>, RepoErrors) {
     let mut all = Vec::new();
-    let mut errors: Vec<(String, GitHubError)> = Vec::new();
+    let mut errors: RepoErrors = Vec::new();
     for (repo, result) in results {
         match result {
             Ok(list) => all.extend(list),
@@ -504,8 +487,11 @@ fn collect(
         }
     }
     // A repository with an error contributes nothing: no decision on part of it.
-    all.retain(|a: &Advisory| !errors.iter().any(|(r, _)| *r == a.repo));
-    all.sort_by(|a, b| (a.created_at, &a.ghsa_id).cmp(&(b.created_at, &b.ghsa_id)));
+    all.retain(|a: &Lifecycle| !errors.iter().any(|(r, _)| *r == a.advisory.repo));
+    all.sort_by(|a, b| {
+        (a.advisory.created_at, &a.advisory.ghsa_id)
+            .cmp(&(b.advisory.created_at, &b.advisory.ghsa_id))
+    });
     (all, errors)
 }
 
@@ -551,7 +537,7 @@ mod tests {
             "cve_id": null
         }))
         .unwrap();
-        let l = Lifecycle::from_wire("python/cpython", w);
+        let l = Lifecycle::from_wire(&RepoName::parse("python/cpython").unwrap(), w);
         assert_eq!(l.title_tag, Some(TitleTag::Accept));
         assert_eq!(l.reporter_id, Some(7));
         assert_eq!(l.collaborators[0].id, 9);

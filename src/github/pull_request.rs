@@ -9,20 +9,17 @@
 //! branch already carries the files, and a branch that carries something
 //! else is reset to the default branch before the new commits.
 
-use base64::Engine as _;
-use http::Method;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use super::{GitHub, GitHubError, enc};
+pub use super::pulls::Reviewers;
+use super::{GitHub, GitHubError};
+use crate::ids::RepoName;
 
 /// A repository the pull request goes to, read once.
 #[derive(Debug, Clone)]
 pub struct Repo {
-    pub owner: String,
-    pub name: String,
+    pub name: RepoName,
     pub default_branch: String,
-    /// `/repos/{owner}/{name}`, encoded.
-    base: String,
 }
 
 /// A file as GitHub has it: the text and the blob sha a later write must name.
@@ -34,7 +31,7 @@ pub struct File {
 
 /// One file the pull request sets.
 #[derive(Debug, Clone)]
-pub struct Change {
+pub struct FileChange {
     pub path: String,
     /// The text the file should have.
     pub text: String,
@@ -44,27 +41,18 @@ pub struct Change {
     pub message: String,
 }
 
-impl Change {
+impl FileChange {
     /// Whether the default branch already has this text.
     pub fn is_noop(&self) -> bool {
         self.current.as_ref().is_some_and(|f| f.text == self.text)
     }
 }
 
-/// Who is asked to review.
-#[derive(Debug, Clone)]
-pub enum Reviewers {
-    /// Team slugs of the repository's org.
-    Teams(Vec<String>),
-    /// Logins.
-    Users(Vec<String>),
-}
-
 /// What to propose.
 #[derive(Debug, Clone)]
 pub struct Proposal {
     pub branch: String,
-    pub changes: Vec<Change>,
+    pub changes: Vec<FileChange>,
     pub title: String,
     pub body: String,
     pub reviewers: Option<Reviewers>,
@@ -82,52 +70,19 @@ pub struct Proposed {
     pub committed: bool,
 }
 
-#[derive(Deserialize)]
-struct RepoWire {
-    default_branch: String,
-}
-
-#[derive(Deserialize)]
-struct Ref {
-    object: Obj,
-}
-
-#[derive(Deserialize)]
-struct Obj {
-    sha: String,
-}
-
-#[derive(Deserialize)]
-struct Content {
-    content: String,
-    sha: String,
-}
-
-#[derive(Deserialize)]
-struct Pull {
-    number: u64,
-    html_url: String,
-}
-
 impl Repo {
     /// Reads the repository (`owner/name`): its default branch.
     pub async fn read(gh: &GitHub, full_name: &str) -> anyhow::Result<Self> {
-        let (owner, name) = full_name
-            .split_once('/')
-            .filter(|(o, n)| !o.is_empty() && !n.is_empty() && !n.contains('/'))
-            .ok_or_else(|| anyhow::anyhow!("`{full_name}` is not a repository (owner/name)"))?;
-        let base = format!("/repos/{}/{}", enc(owner), enc(name));
-        let info: RepoWire = gh.get(&base).await?;
+        let name = RepoName::parse(full_name)?;
+        let info = gh.repository(&name).await?;
         Ok(Self {
-            owner: owner.to_owned(),
-            name: name.to_owned(),
+            name,
             default_branch: info.default_branch,
-            base,
         })
     }
 
     pub fn full_name(&self) -> String {
-        format!("{}/{}", self.owner, self.name)
+        self.name.to_string()
     }
 
     /// A file at a branch (the default branch when `None`); `None` when absent.
@@ -138,38 +93,29 @@ impl Repo {
         branch: Option<&str>,
     ) -> anyhow::Result<Option<File>> {
         let at = branch.unwrap_or(&self.default_branch);
-        let path_enc: Vec<String> = path.split('/').map(enc).collect();
-        let found: Option<Content> = gh
-            .get_opt(&format!(
-                "{}/contents/{}?ref={}",
-                self.base,
-                path_enc.join("/"),
-                enc(at)
-            ))
-            .await?;
-        let Some(c) = found else {
+        let Some(blob) = gh.file(&self.name, path, at).await? else {
             return Ok(None);
         };
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(c.content.replace(['\n', '\r'], ""))
+        let bytes = blob
+            .bytes()
             .map_err(|e| anyhow::anyhow!("{path} on {at}: not Base64 ({e})"))?;
         let text = String::from_utf8(bytes)
             .map_err(|_| anyhow::anyhow!("{path} on {at} is not UTF-8 text"))?;
-        Ok(Some(File { text, sha: c.sha }))
+        Ok(Some(File {
+            text,
+            sha: blob.sha,
+        }))
     }
 
     async fn head(&self, gh: &GitHub, branch: &str) -> Result<Option<String>, GitHubError> {
-        let r: Option<Ref> = gh
-            .get_opt(&format!("{}/git/ref/heads/{}", self.base, enc(branch)))
-            .await?;
-        Ok(r.map(|r| r.object.sha))
+        gh.branch_head(&self.name, branch).await
     }
 }
 
 /// Opens the pull request, or brings the open one up to date. Changes that
 /// the default branch already has are left out of the commits.
 pub async fn propose(gh: &GitHub, repo: &Repo, p: &Proposal) -> anyhow::Result<Proposed> {
-    let base = &repo.base;
+    let name = &repo.name;
     let head = repo.head(gh, &repo.default_branch).await?.ok_or_else(|| {
         anyhow::anyhow!(
             "{}: the default branch {} has no head",
@@ -191,88 +137,38 @@ pub async fn propose(gh: &GitHub, repo: &Repo, p: &Proposal) -> anyhow::Result<P
     let mut committed = false;
     if !up_to_date {
         match existing {
-            Some(_) => {
-                // One set of commits on top of the default branch: reset, then commit.
-                let body = serde_json::json!({ "sha": head, "force": true });
-                gh.write(
-                    Method::PATCH,
-                    &format!("{base}/git/refs/heads/{}", enc(&p.branch)),
-                    Some(&body),
-                )
-                .await?;
-            }
-            None => {
-                let body =
-                    serde_json::json!({ "ref": format!("refs/heads/{}", p.branch), "sha": head });
-                gh.write(Method::POST, &format!("{base}/git/refs"), Some(&body))
-                    .await?;
-            }
+            // One set of commits on top of the default branch: reset, then commit.
+            Some(_) => gh.reset_branch(name, &p.branch, &head).await?,
+            None => gh.create_branch(name, &p.branch, &head).await?,
         }
         for c in p.changes.iter().filter(|c| !c.is_noop()) {
-            let mut body = serde_json::json!({
-                "message": c.message,
-                "content": base64::engine::general_purpose::STANDARD.encode(c.text.as_bytes()),
-                "branch": p.branch,
-            });
-            if let Some(f) = &c.current {
-                body["sha"] = serde_json::json!(f.sha);
-            }
-            let path_enc: Vec<String> = c.path.split('/').map(enc).collect();
-            gh.write(
-                Method::PUT,
-                &format!("{base}/contents/{}", path_enc.join("/")),
-                Some(&body),
+            gh.commit_file(
+                name,
+                &p.branch,
+                &c.path,
+                &c.text,
+                &c.message,
+                c.current.as_ref().map(|f| f.sha.as_str()),
             )
             .await?;
         }
         committed = true;
     }
 
-    let open: Vec<Pull> = gh
-        .list(&format!(
-            "{base}/pulls?state=open&head={}:{}",
-            enc(&repo.owner),
-            enc(&p.branch)
-        ))
-        .await?;
+    let open = gh.open_pulls_from(name, &p.branch).await?;
     let (pull, created) = match open.into_iter().next() {
         Some(pull) => {
-            let patch = serde_json::json!({ "title": p.title, "body": p.body });
-            gh.write(
-                Method::PATCH,
-                &format!("{base}/pulls/{}", pull.number),
-                Some(&patch),
-            )
-            .await?;
+            gh.update_pull(name, pull.number, &p.title, &p.body).await?;
             (pull, false)
         }
-        None => {
-            let post = serde_json::json!({
-                "title": p.title,
-                "body": p.body,
-                "head": p.branch,
-                "base": repo.default_branch,
-            });
-            let path = format!("{base}/pulls");
-            let pull: Pull = super::client::decode(
-                &gh.write(Method::POST, &path, Some(&post)).await?,
-                &Method::POST,
-                &path,
-            )?;
-            (pull, true)
-        }
+        None => (
+            gh.create_pull(name, &p.branch, &repo.default_branch, &p.title, &p.body)
+                .await?,
+            true,
+        ),
     };
     if let Some(r) = &p.reviewers {
-        let body = match r {
-            Reviewers::Teams(t) => serde_json::json!({ "team_reviewers": t }),
-            Reviewers::Users(u) => serde_json::json!({ "reviewers": u }),
-        };
-        gh.write(
-            Method::POST,
-            &format!("{base}/pulls/{}/requested_reviewers", pull.number),
-            Some(&body),
-        )
-        .await?;
+        gh.request_reviewers(name, pull.number, r).await?;
     }
     Ok(Proposed {
         number: pull.number,

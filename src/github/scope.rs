@@ -21,30 +21,32 @@ use std::fmt;
 
 use serde::Serialize;
 
-/// How much of a permission.
+use crate::ids::RepoName;
+
+/// How much of a permission (GitHub's permission level).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Access {
+pub enum Level {
     Read,
     Write,
 }
 
-impl Access {
+impl Level {
     pub fn as_str(self) -> &'static str {
         match self {
-            Access::Read => "read",
-            Access::Write => "write",
+            Level::Read => "read",
+            Level::Write => "write",
         }
     }
 }
 
 /// A GitHub App permission by GitHub's name (`members`,
 /// `repository_advisories`, `contents`, `pull_requests`...) and its level.
-pub type Permission = (&'static str, Access);
+pub type Permission = (&'static str, Level);
 
 /// Permissions, by name; the higher level wins when one is given twice.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Permissions(BTreeMap<&'static str, Access>);
+pub struct Permissions(BTreeMap<&'static str, Level>);
 
 impl Permissions {
     pub fn of(list: &[Permission]) -> Self {
@@ -70,7 +72,7 @@ impl Permissions {
                 .collect(),
         )
     }
-    pub fn iter(&self) -> impl Iterator<Item = (&'static str, Access)> + '_ {
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, Level)> + '_ {
         self.0.iter().map(|(k, v)| (*k, *v))
     }
 }
@@ -89,7 +91,7 @@ impl fmt::Display for Permissions {
 
 /// Repository metadata only: what every token has on the repositories it
 /// reaches, and what a token for user lookups asks for.
-pub const METADATA_ONLY: &[Permission] = &[("metadata", Access::Read)];
+pub const METADATA_ONLY: &[Permission] = &[("metadata", Level::Read)];
 
 /// What one command may do on GitHub.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -142,11 +144,11 @@ impl Scope {
             return Some(RepoGrant::Repo(p));
         }
         let forks = self.forks.as_ref()?;
-        let (owner, name) = key.split_once('/')?;
+        let candidate = RepoName::parse(&key).ok()?;
         self.repos
             .keys()
-            .filter_map(|r| r.split_once('/'))
-            .any(|(o, n)| o == owner && is_fork_name(n, name))
+            .filter_map(|r| RepoName::parse(r).ok())
+            .any(|r| r.is_fork(&candidate))
             .then_some(RepoGrant::Fork(forks))
     }
 
@@ -171,14 +173,6 @@ impl<'a> RepoGrant<'a> {
     }
 }
 
-/// GitHub names a temporary private fork `{repo}-ghsa-xxxx-xxxx-xxxx`.
-pub fn is_fork_name(repo: &str, candidate: &str) -> bool {
-    candidate
-        .to_ascii_lowercase()
-        .strip_prefix(&format!("{}-ghsa-", repo.to_ascii_lowercase()))
-        .is_some_and(|rest| !rest.is_empty())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -186,9 +180,9 @@ mod tests {
     #[test]
     fn the_higher_level_wins_and_prints_sorted() {
         let p = Permissions::of(&[
-            ("repository_advisories", Access::Read),
-            ("members", Access::Read),
-            ("repository_advisories", Access::Write),
+            ("repository_advisories", Level::Read),
+            ("members", Level::Read),
+            ("repository_advisories", Level::Write),
         ]);
         assert_eq!(p.to_string(), "members: read, repository_advisories: write");
         assert_eq!(
@@ -202,9 +196,9 @@ mod tests {
         let s = Scope::org("python", &[])
             .repos(
                 &["python/cpython"],
-                &[("repository_advisories", Access::Write)],
+                &[("repository_advisories", Level::Write)],
             )
-            .forks(&[("pull_requests", Access::Read)]);
+            .forks(&[("pull_requests", Level::Read)]);
         assert!(matches!(
             s.for_repo("Python/CPython"),
             Some(RepoGrant::Repo(_))

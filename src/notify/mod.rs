@@ -22,8 +22,8 @@ pub fn report_context(a: &Advisory, roster: &Roster, now: chrono::DateTime<chron
     let deadline = p.deadline_of(a.created_at);
     let days_left = (deadline - today).num_days();
     minijinja::context! {
-        ghsa_id => a.ghsa_id.clone(),
-        repo => a.repo.clone(),
+        ghsa_id => a.ghsa_id.to_string(),
+        repo => a.repo.to_string(),
         url => a.html_url.clone(),
         created => a.created_at.date_naive().to_string(),
         deadline => deadline.to_string(),

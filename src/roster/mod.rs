@@ -5,7 +5,7 @@ pub mod edit;
 pub mod import;
 pub mod load;
 pub mod model;
-pub mod online;
+pub mod rekey;
 pub mod schema;
 pub mod source;
 pub mod validate;

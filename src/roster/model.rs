@@ -5,13 +5,14 @@
 //! `psrt check` walks to report every structural problem at once), and the rest
 //! of psrt works on them. Locations live beside them, in [`super::source`].
 
-use std::cmp::Ordering;
 use std::fmt;
-use std::hash::{Hash, Hasher};
 
 use chrono::NaiveDate;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+
+pub use crate::ids::Login;
+use crate::ids::RepoName;
 
 /// The whole roster: policy, service settings, members and emeritus members.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -75,6 +76,21 @@ pub struct GithubSettings {
     /// `psrt check --online` compares its members with `steering_council`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub steering_council_team: Option<String>,
+}
+
+impl GithubSettings {
+    /// `advisory_repos`, parsed. `psrt check`, which every command's roster
+    /// passes first, rejects an entry that is not `owner/name`; one that
+    /// slipped through is left out, never guessed at.
+    pub fn advisory_repo_names(&self) -> Vec<RepoName> {
+        repo_names(&self.advisory_repos)
+    }
+}
+
+fn repo_names(list: &[String]) -> Vec<RepoName> {
+    list.iter()
+        .filter_map(|r| RepoName::parse(r).ok())
+        .collect()
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -441,71 +457,6 @@ impl fmt::Display for Role {
     }
 }
 
-/// A GitHub login. GitHub logins are case-insensitive, so equality, ordering
-/// and hashing ignore ASCII case; the spelling is kept for display.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(transparent)]
-pub struct Login(String);
-
-impl Login {
-    pub fn new(s: impl Into<String>) -> Self {
-        Self(s.into())
-    }
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-    /// The comparison key: lower case.
-    pub fn key(&self) -> String {
-        self.0.to_ascii_lowercase()
-    }
-    /// GitHub's login syntax: 1-39 ASCII letters, digits or hyphens, not
-    /// starting with a hyphen. (Old accounts may have doubled or trailing
-    /// hyphens, so those are allowed.)
-    pub fn is_valid(&self) -> bool {
-        let s = self.0.as_str();
-        !s.is_empty()
-            && s.len() <= 39
-            && !s.starts_with('-')
-            && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-    }
-}
-
-impl PartialEq for Login {
-    fn eq(&self, other: &Self) -> bool {
-        self.0.eq_ignore_ascii_case(&other.0)
-    }
-}
-impl Eq for Login {}
-impl Hash for Login {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        for b in self.0.bytes() {
-            state.write_u8(b.to_ascii_lowercase());
-        }
-    }
-}
-impl PartialOrd for Login {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Login {
-    fn cmp(&self, other: &Self) -> Ordering {
-        let a = self.0.bytes().map(|b| b.to_ascii_lowercase());
-        let b = other.0.bytes().map(|b| b.to_ascii_lowercase());
-        a.cmp(b)
-    }
-}
-impl fmt::Display for Login {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-impl From<&str> for Login {
-    fn from(s: &str) -> Self {
-        Self(s.to_owned())
-    }
-}
-
 impl Roster {
     pub fn admins(&self) -> impl Iterator<Item = &Member> {
         self.members.iter().filter(|m| m.is_admin())
@@ -587,25 +538,6 @@ pub(crate) mod defaults {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn logins_compare_case_insensitively() {
-        assert_eq!(Login::from("SethMLarson"), Login::from("sethmlarson"));
-        assert!(Login::from("a") < Login::from("B"));
-        let mut set = std::collections::HashSet::new();
-        set.insert(Login::from("AA-Turner"));
-        assert!(set.contains(&Login::from("aa-turner")));
-    }
-
-    #[test]
-    fn login_syntax() {
-        for ok in ["a", "AA-Turner", "tim-one", "Yhg1s", &"x".repeat(39)] {
-            assert!(Login::from(ok).is_valid(), "{ok}");
-        }
-        for bad in ["", "-a", "a b", "a_b", "é", &"x".repeat(40), "a/b"] {
-            assert!(!Login::from(bad).is_valid(), "{bad}");
-        }
-    }
 
     #[test]
     fn fractions_round_up() {

@@ -10,6 +10,7 @@ use super::load::Loaded;
 use super::model::{Group, Login, MAX_POLICY_DAYS, Required, Role, Roster};
 use super::source::{Seg, Source};
 use crate::diag::{self, Diagnostic};
+use crate::ids::is_slug;
 use crate::path;
 use crate::roster::contacts::open::Closed;
 use crate::roster::contacts::{self, Field, KEY_VAR, KeyStatus, Opened};
@@ -192,13 +193,7 @@ impl<'a> Validator<'a> {
         let mut seen = HashMap::new();
         for (i, repo) in g.advisory_repos.iter().enumerate() {
             let at = path!["github", "advisory_repos", i];
-            let ok = repo.split_once('/').is_some_and(|(o, n)| {
-                is_slug(o)
-                    && !n.is_empty()
-                    && n.bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
-            });
-            if !ok {
+            if crate::ids::RepoName::parse(repo).is_err() {
                 let d = self.error("repo-syntax", &at, format!("`{repo}` is not a repository"));
                 Self::help(d, "write `owner/name`, e.g. `python/cpython`");
             } else if let Some(first) = seen.insert(repo.to_ascii_lowercase(), i) {
@@ -916,16 +911,6 @@ fn is_snowflake(id: &str) -> bool {
     (17..=20).contains(&id.len())
         && id.bytes().all(|b| b.is_ascii_digit())
         && id.parse::<u64>().is_ok()
-}
-
-/// GitHub org names and team slugs: ASCII letters, digits, hyphens (and `_`/`.`
-/// in team slugs), not starting with a hyphen.
-fn is_slug(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 100
-        && !s.starts_with('-')
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ use serde::Deserialize;
 use super::plan::{Change, Plan, Service};
 use super::{ApplyError, Reconciler};
 use crate::config::DiscordEnv;
+use crate::desired;
 use crate::net::RetryPolicy;
 use crate::net::rest::{Auth, Response, Rest};
 use crate::roster::Roster;
@@ -162,6 +163,7 @@ impl DiscordRole {
 impl Reconciler for DiscordRole {
     type Change = RoleChange;
     type State = RoleState;
+    type Want = desired::Role;
 
     fn service(&self) -> Service {
         Service::Discord
@@ -171,7 +173,11 @@ impl Reconciler for DiscordRole {
         format!("guild {} role {}", self.guild, self.role)
     }
 
-    async fn read(&self, _roster: &Roster) -> anyhow::Result<RoleState> {
+    fn want(&self, roster: &Roster) -> desired::Role {
+        desired::Role::with(roster, &self.guild, &self.role)
+    }
+
+    async fn read(&self, _want: &desired::Role) -> anyhow::Result<RoleState> {
         // The role must exist: otherwise every grant would fail.
         let resp = self
             .rest
@@ -217,53 +223,8 @@ impl Reconciler for DiscordRole {
         Ok(state)
     }
 
-    fn plan(&self, roster: &Roster, state: &RoleState) -> Plan<RoleChange> {
-        let holders: BTreeSet<u64> = state
-            .members
-            .values()
-            .filter(|m| m.holds_role)
-            .map(|m| m.id)
-            .collect();
-        let mut plan = Plan::new(Service::Discord, self.target(), holders.len());
-        let mut wanted = BTreeSet::new();
-        let mut absent = Vec::new();
-        let mut no_id = 0;
-        for m in &roster.members {
-            let Some(id) = m.discord.as_deref().and_then(|d| d.parse::<u64>().ok()) else {
-                no_id += 1;
-                continue;
-            };
-            wanted.insert(id);
-            if holders.contains(&id) {
-                continue;
-            }
-            if state.members.contains_key(&id) {
-                plan.changes.push(RoleChange::Grant {
-                    user_id: id,
-                    who: m.github.to_string(),
-                });
-            } else {
-                absent.push(m.github.to_string());
-            }
-        }
-        for id in holders.difference(&wanted) {
-            let who = state
-                .members
-                .get(id)
-                .map_or_else(|| id.to_string(), |m| m.username.clone());
-            plan.changes.push(RoleChange::Revoke { user_id: *id, who });
-        }
-        if !absent.is_empty() {
-            plan.notes.push(format!(
-                "not in the guild (left, or never joined), so not given the role: {}",
-                absent.join(", ")
-            ));
-        }
-        if no_id > 0 {
-            plan.notes
-                .push(format!("{no_id} member(s) without a `discord` id"));
-        }
-        plan
+    fn plan(&self, want: &desired::Role, state: &RoleState) -> Plan<RoleChange> {
+        plan(&self.target(), want, state)
     }
 
     async fn apply(&self, change: &RoleChange) -> Result<Option<String>, ApplyError> {
@@ -289,4 +250,56 @@ impl Reconciler for DiscordRole {
             _ => Err(ApplyError::Failed(self.failure("changing the role", &resp))),
         }
     }
+}
+
+/// What the role needs to be held by exactly those wanted: pure, from the
+/// desired state and a complete read.
+pub fn plan(target: &str, want: &desired::Role, state: &RoleState) -> Plan<RoleChange> {
+    let holders: BTreeSet<u64> = state
+        .members
+        .values()
+        .filter(|m| m.holds_role)
+        .map(|m| m.id)
+        .collect();
+    let mut plan = Plan::new(Service::Discord, target, holders.len());
+    let mut wanted = BTreeSet::new();
+    let mut absent = Vec::new();
+    // Members without a `discord` id, and any whose value is not an id.
+    let mut no_id = want.without_id.len();
+    for m in &want.holders {
+        let Some(id) = m.user_id() else {
+            no_id += 1;
+            continue;
+        };
+        wanted.insert(id);
+        if holders.contains(&id) {
+            continue;
+        }
+        if state.members.contains_key(&id) {
+            plan.changes.push(RoleChange::Grant {
+                user_id: id,
+                who: m.login.to_string(),
+            });
+        } else {
+            absent.push(m.login.to_string());
+        }
+    }
+    for id in holders.difference(&wanted) {
+        let who = state
+            .members
+            .get(id)
+            .map_or_else(|| id.to_string(), |m| m.username.clone());
+        plan.changes.push(RoleChange::Revoke { user_id: *id, who });
+    }
+    if !absent.is_empty() {
+        plan.notes.push(format!(
+            "not in the guild (left, or never joined), so not given the role: {}",
+            absent.join(", ")
+        ));
+    }
+    if no_id > 0 {
+        plan.notes
+            .push(format!("{no_id} member(s) without a `discord` id"));
+    }
+    plan
 }

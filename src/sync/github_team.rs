@@ -4,22 +4,20 @@
 //! as present; a failed one is sent again once.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::fmt;
 use std::sync::Arc;
-
-use http::Method;
-use serde_json::json;
 
 use super::plan::{Change, Plan, Service};
 use super::{ApplyError, Reconciler};
-use crate::github::model::{Invitation, Team, TeamMembership, User};
-use crate::github::{Access, GitHub, Permission, enc};
+use crate::desired;
+use crate::github::model::MembershipState;
+pub use crate::github::model::TeamRole;
+use crate::github::{GitHub, Level, Permission};
 use crate::roster::{Login, Roster};
 
 /// Reading the team, its invitations and the organisation's members (a dry run).
-pub const READ_PERMISSIONS: &[Permission] = &[("members", Access::Read)];
+pub const READ_PERMISSIONS: &[Permission] = &[("members", Level::Read)];
 /// Adding, removing, inviting and changing roles (`--apply`).
-pub const WRITE_PERMISSIONS: &[Permission] = &[("members", Access::Write)];
+pub const WRITE_PERMISSIONS: &[Permission] = &[("members", Level::Write)];
 
 /// The GitHub scope of `psrt sync` (the team): the organisation only.
 pub fn scope(roster: &Roster, apply: bool) -> crate::github::Scope {
@@ -31,27 +29,6 @@ pub fn scope(roster: &Roster, apply: bool) -> crate::github::Scope {
             READ_PERMISSIONS
         },
     )
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum TeamRole {
-    Member,
-    Maintainer,
-}
-
-impl TeamRole {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TeamRole::Member => "member",
-            TeamRole::Maintainer => "maintainer",
-        }
-    }
-}
-
-impl fmt::Display for TeamRole {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -201,24 +178,17 @@ impl GitHubTeam {
         }
     }
 
-    fn team_path(&self) -> String {
-        format!("/orgs/{}/teams/{}", enc(&self.org), enc(&self.team))
-    }
-
     /// The team's members (two lists, members and maintainers, which together
     /// cover everyone once), its pending invitations, and the org's failed
     /// invitations.
     async fn read_lists(&self) -> anyhow::Result<TeamState> {
-        let base = self.team_path();
-        let members_path = format!("{base}/members?role=member");
-        let maintainers_path = format!("{base}/members?role=maintainer");
-        let invitations_path = format!("{base}/invitations");
-        let failed_path = format!("/orgs/{}/failed_invitations", enc(&self.org));
+        let (org, team) = (&self.org, &self.team);
         let (members, maintainers, pending, failed) = tokio::try_join!(
-            self.gh.list::<User>(&members_path),
-            self.gh.list::<User>(&maintainers_path),
-            self.gh.list::<Invitation>(&invitations_path),
-            self.gh.list::<Invitation>(&failed_path),
+            self.gh.team_members_with_role(org, team, TeamRole::Member),
+            self.gh
+                .team_members_with_role(org, team, TeamRole::Maintainer),
+            self.gh.team_invitations(org, team),
+            self.gh.failed_invitations(org),
         )
         .map_err(|e| match e.status() {
             Some(404) => anyhow::anyhow!(
@@ -276,6 +246,7 @@ impl GitHubTeam {
 impl Reconciler for GitHubTeam {
     type Change = TeamChange;
     type State = TeamState;
+    type Want = desired::Team;
 
     fn service(&self) -> Service {
         Service::Github
@@ -285,50 +256,47 @@ impl Reconciler for GitHubTeam {
         format!("{}/{}", self.org, self.team)
     }
 
+    fn want(&self, roster: &Roster) -> desired::Team {
+        desired::Team::of(roster)
+    }
+
     /// The lists above, and only when the roster needs them: the current
     /// login of members to add who have a `github_id` (renames), and the
     /// teams of invitations psrt might cancel. A no-op run makes none of
     /// those extra requests.
-    async fn read(&self, roster: &Roster) -> anyhow::Result<TeamState> {
+    async fn read(&self, want: &desired::Team) -> anyhow::Result<TeamState> {
         let mut state = self.read_lists().await?;
         let present: Vec<u64> = state.members.iter().map(|m| m.id).collect();
-        let in_team = |m: &crate::roster::Member| {
+        let in_team = |m: &desired::TeamSeat| {
             state
                 .members
                 .iter()
-                .any(|t| t.login.eq_ignore_ascii_case(m.github.as_str()))
+                .any(|t| t.login.eq_ignore_ascii_case(m.login.as_str()))
                 || m.github_id.is_some_and(|id| present.contains(&id))
                 || state
                     .pending
                     .iter()
-                    .any(|p| p.login.eq_ignore_ascii_case(m.github.as_str()))
+                    .any(|p| p.login.eq_ignore_ascii_case(m.login.as_str()))
         };
-        let to_resolve: Vec<u64> = roster
-            .members
+        let to_resolve: Vec<u64> = want
+            .seats
             .iter()
             .filter(|m| !in_team(m))
             .filter_map(|m| m.github_id)
             .collect();
         for id in to_resolve {
-            if let Some(user) = self.gh.get_opt::<User>(&format!("/user/{id}")).await? {
+            if let Some(user) = self.gh.user_by_id(id).await? {
                 state.current_logins.insert(id, user.login);
             }
         }
-        let roster_logins: Vec<String> = roster.members.iter().map(|m| m.github.key()).collect();
+        let roster_logins: Vec<String> = want.seats.iter().map(|m| m.login.key()).collect();
         let mut teams_of: BTreeMap<u64, bool> = BTreeMap::new();
         for p in state
             .pending
             .iter()
             .filter(|p| !roster_logins.contains(&p.login.to_ascii_lowercase()))
         {
-            let teams: Vec<Team> = self
-                .gh
-                .list(&format!(
-                    "/orgs/{}/invitations/{}/teams",
-                    enc(&self.org),
-                    p.id
-                ))
-                .await?;
+            let teams = self.gh.invitation_teams(&self.org, p.id).await?;
             teams_of.insert(
                 p.id,
                 teams.len() == 1 && teams[0].slug.eq_ignore_ascii_case(&self.team),
@@ -340,177 +308,168 @@ impl Reconciler for GitHubTeam {
         Ok(state)
     }
 
-    fn plan(&self, roster: &Roster, state: &TeamState) -> Plan<TeamChange> {
-        let mut plan = Plan::new(Service::Github, self.target(), state.members.len());
-        let by_login: HashMap<String, &TeamMember> = state
-            .members
-            .iter()
-            .map(|m| (m.login.to_ascii_lowercase(), m))
-            .collect();
-        let by_id: HashMap<u64, &TeamMember> = state.members.iter().map(|m| (m.id, m)).collect();
-        let mut matched: Vec<u64> = Vec::new();
-        let mut pending_count = 0;
-
-        for m in &roster.members {
-            let want = if m.is_admin() {
-                TeamRole::Maintainer
-            } else {
-                TeamRole::Member
-            };
-            let current = by_login
-                .get(&m.github.key())
-                .or_else(|| m.github_id.and_then(|id| by_id.get(&id)))
-                .copied();
-            if let Some(cur) = current {
-                matched.push(cur.id);
-                if !cur.login.eq_ignore_ascii_case(m.github.as_str()) {
-                    plan.notes.push(format!(
-                        "`{}` is `{}` on GitHub now (same github_id): update the roster",
-                        m.github, cur.login
-                    ));
-                }
-                if cur.role != want {
-                    plan.changes.push(TeamChange::SetRole {
-                        login: cur.login.clone(),
-                        from: cur.role,
-                        to: want,
-                    });
-                }
-                continue;
-            }
-            let login = m
-                .github_id
-                .and_then(|id| state.current_logins.get(&id))
-                .cloned();
-            let renamed_from = login
-                .as_ref()
-                .filter(|l| !l.eq_ignore_ascii_case(m.github.as_str()))
-                .map(|_| m.github.to_string());
-            let login = login.unwrap_or_else(|| m.github.to_string());
-            if state
-                .pending
-                .iter()
-                .any(|p| p.login.eq_ignore_ascii_case(&login))
-            {
-                pending_count += 1;
-                continue;
-            }
-            match state.failed.get(&login.to_ascii_lowercase()) {
-                Some((1, reason)) => plan.changes.push(TeamChange::Reinvite { login, role: want, reason: reason.clone() }),
-                Some((n, reason)) => plan.notes.push(format!(
-                    "`{login}`'s invitation failed {n} times ({reason}): not sent again; `psrt advisories` gives them access to reports directly"
-                )),
-                None => plan.changes.push(TeamChange::Add { login, role: want, renamed_from }),
-            }
-        }
-        if pending_count > 0 {
-            plan.notes.push(format!(
-                "{pending_count} invitation(s) pending acceptance (counted as present)"
-            ));
-        }
-        for cur in &state.members {
-            if !matched.contains(&cur.id) {
-                plan.changes.push(TeamChange::Remove {
-                    login: cur.login.clone(),
-                    role: cur.role,
-                });
-            }
-        }
-        for p in &state.pending {
-            let in_roster = roster.member(&Login::new(p.login.clone())).is_some()
-                || state
-                    .current_logins
-                    .values()
-                    .any(|l| l.eq_ignore_ascii_case(&p.login));
-            if in_roster {
-                continue;
-            }
-            if p.only_this_team {
-                plan.changes.push(TeamChange::CancelInvitation {
-                    login: p.login.clone(),
-                    invitation_id: p.id,
-                });
-            } else {
-                plan.notes.push(format!(
-                    "`{}` has a pending invitation that also names other teams: not cancelled (not psrt's to touch)",
-                    p.login
-                ));
-            }
-        }
-        // Who holds the maintainer role after the plan, as a set of logins:
-        // no count to underflow, even when two roster entries name the same
-        // person (same github_id) and the plan, before it is deduplicated,
-        // demotes them twice. New admins added by invitation may stay
-        // pending: not counted.
-        let mut maintainers: BTreeSet<String> = state
-            .members
-            .iter()
-            .filter(|m| m.role == TeamRole::Maintainer)
-            .map(|m| m.login.to_ascii_lowercase())
-            .collect();
-        plan.admins_now = Some(maintainers.len());
-        for c in &plan.changes {
-            match c {
-                TeamChange::Remove { login, .. }
-                | TeamChange::SetRole {
-                    login,
-                    to: TeamRole::Member,
-                    ..
-                } => {
-                    maintainers.remove(&login.to_ascii_lowercase());
-                }
-                TeamChange::SetRole {
-                    login,
-                    to: TeamRole::Maintainer,
-                    ..
-                } => {
-                    maintainers.insert(login.to_ascii_lowercase());
-                }
-                _ => {}
-            }
-        }
-        plan.admins_after = Some(maintainers.len());
-        plan
+    fn plan(&self, want: &desired::Team, state: &TeamState) -> Plan<TeamChange> {
+        plan(&self.target(), want, state)
     }
 
     async fn apply(&self, change: &TeamChange) -> Result<Option<String>, ApplyError> {
-        let membership = |login: &str| format!("{}/memberships/{}", self.team_path(), enc(login));
+        let (org, team) = (&self.org, &self.team);
         match change {
             TeamChange::Add { login, role, .. }
             | TeamChange::Reinvite { login, role, .. }
             | TeamChange::SetRole {
                 login, to: role, ..
-            } => {
-                let body = json!({ "role": role.as_str() });
-                match self
-                    .gh
-                    .write(Method::PUT, &membership(login), Some(&body))
-                    .await
-                {
-                    Ok(resp) => {
-                        let m: TeamMembership =
-                            crate::github::client::decode(&resp, &Method::PUT, &membership(login))?;
-                        Ok((m.state == "pending")
-                            .then(|| "invited to the org; pending acceptance".to_owned()))
-                    }
-                    Err(e) if e.status() == Some(422) => Err(ApplyError::Refused(format!(
-                        "GitHub will not add them ({}); `psrt advisories` gives them access to reports directly",
-                        e.reason()
-                    ))),
-                    Err(e) => Err(e.into()),
-                }
-            }
+            } => match self.gh.set_team_membership(org, team, login, *role).await {
+                Ok(state) => Ok((state == MembershipState::Pending)
+                    .then(|| "invited to the org; pending acceptance".to_owned())),
+                Err(e) if e.status() == Some(422) => Err(ApplyError::Refused(format!(
+                    "GitHub will not add them ({}); `psrt advisories` gives them access to reports directly",
+                    e.reason()
+                ))),
+                Err(e) => Err(e.into()),
+            },
             TeamChange::Remove { login, .. } => {
-                self.gh
-                    .write(Method::DELETE, &membership(login), None)
-                    .await?;
+                self.gh.remove_team_membership(org, team, login).await?;
                 Ok(None)
             }
             TeamChange::CancelInvitation { invitation_id, .. } => {
-                let path = format!("/orgs/{}/invitations/{invitation_id}", enc(&self.org));
-                self.gh.write(Method::DELETE, &path, None).await?;
+                self.gh.cancel_invitation(org, *invitation_id).await?;
                 Ok(None)
             }
         }
     }
+}
+
+/// What the team needs to hold what is wanted: pure, from the desired
+/// state and a complete read.
+pub fn plan(target: &str, want: &desired::Team, state: &TeamState) -> Plan<TeamChange> {
+    let mut plan = Plan::new(Service::Github, target, state.members.len());
+    let by_login: HashMap<String, &TeamMember> = state
+        .members
+        .iter()
+        .map(|m| (m.login.to_ascii_lowercase(), m))
+        .collect();
+    let by_id: HashMap<u64, &TeamMember> = state.members.iter().map(|m| (m.id, m)).collect();
+    let mut matched: Vec<u64> = Vec::new();
+    let mut pending_count = 0;
+
+    for m in &want.seats {
+        let role = m.role;
+        let current = by_login
+            .get(&m.login.key())
+            .or_else(|| m.github_id.and_then(|id| by_id.get(&id)))
+            .copied();
+        if let Some(cur) = current {
+            matched.push(cur.id);
+            if !cur.login.eq_ignore_ascii_case(m.login.as_str()) {
+                plan.notes.push(format!(
+                    "`{}` is `{}` on GitHub now (same github_id): update the roster",
+                    m.login, cur.login
+                ));
+            }
+            if cur.role != role {
+                plan.changes.push(TeamChange::SetRole {
+                    login: cur.login.clone(),
+                    from: cur.role,
+                    to: role,
+                });
+            }
+            continue;
+        }
+        let login = m
+            .github_id
+            .and_then(|id| state.current_logins.get(&id))
+            .cloned();
+        let renamed_from = login
+            .as_ref()
+            .filter(|l| !l.eq_ignore_ascii_case(m.login.as_str()))
+            .map(|_| m.login.to_string());
+        let login = login.unwrap_or_else(|| m.login.to_string());
+        if state
+            .pending
+            .iter()
+            .any(|p| p.login.eq_ignore_ascii_case(&login))
+        {
+            pending_count += 1;
+            continue;
+        }
+        match state.failed.get(&login.to_ascii_lowercase()) {
+            Some((1, reason)) => plan.changes.push(TeamChange::Reinvite { login, role, reason: reason.clone() }),
+            Some((n, reason)) => plan.notes.push(format!(
+                "`{login}`'s invitation failed {n} times ({reason}): not sent again; `psrt advisories` gives them access to reports directly"
+            )),
+            None => plan.changes.push(TeamChange::Add { login, role, renamed_from }),
+        }
+    }
+    if pending_count > 0 {
+        plan.notes.push(format!(
+            "{pending_count} invitation(s) pending acceptance (counted as present)"
+        ));
+    }
+    for cur in &state.members {
+        if !matched.contains(&cur.id) {
+            plan.changes.push(TeamChange::Remove {
+                login: cur.login.clone(),
+                role: cur.role,
+            });
+        }
+    }
+    for p in &state.pending {
+        let in_roster = want
+            .seats
+            .iter()
+            .any(|m| m.login == Login::new(p.login.clone()))
+            || state
+                .current_logins
+                .values()
+                .any(|l| l.eq_ignore_ascii_case(&p.login));
+        if in_roster {
+            continue;
+        }
+        if p.only_this_team {
+            plan.changes.push(TeamChange::CancelInvitation {
+                login: p.login.clone(),
+                invitation_id: p.id,
+            });
+        } else {
+            plan.notes.push(format!(
+                "`{}` has a pending invitation that also names other teams: not cancelled (not psrt's to touch)",
+                p.login
+            ));
+        }
+    }
+    // Who holds the maintainer role after the plan, as a set of logins:
+    // no count to underflow, even when two roster entries name the same
+    // person (same github_id) and the plan, before it is deduplicated,
+    // demotes them twice. New admins added by invitation may stay
+    // pending: not counted.
+    let mut maintainers: BTreeSet<String> = state
+        .members
+        .iter()
+        .filter(|m| m.role == TeamRole::Maintainer)
+        .map(|m| m.login.to_ascii_lowercase())
+        .collect();
+    plan.admins_now = Some(maintainers.len());
+    for c in &plan.changes {
+        match c {
+            TeamChange::Remove { login, .. }
+            | TeamChange::SetRole {
+                login,
+                to: TeamRole::Member,
+                ..
+            } => {
+                maintainers.remove(&login.to_ascii_lowercase());
+            }
+            TeamChange::SetRole {
+                login,
+                to: TeamRole::Maintainer,
+                ..
+            } => {
+                maintainers.insert(login.to_ascii_lowercase());
+            }
+            _ => {}
+        }
+    }
+    plan.admins_after = Some(maintainers.len());
+    plan
 }

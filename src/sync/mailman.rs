@@ -20,6 +20,7 @@ use serde_json::json;
 use super::plan::{Change, Plan, Service};
 use super::{ApplyError, Reconciler};
 use crate::config::MailmanEnv;
+use crate::desired;
 use crate::net::RetryPolicy;
 use crate::net::rest::{Auth, Response, Rest};
 use crate::roster::Roster;
@@ -311,6 +312,7 @@ impl MailmanList {
 impl Reconciler for MailmanList {
     type Change = ListChange;
     type State = ListState;
+    type Want = desired::List;
 
     fn service(&self) -> Service {
         Service::Mailman
@@ -320,137 +322,26 @@ impl Reconciler for MailmanList {
         self.list.clone()
     }
 
-    async fn read(&self, _roster: &Roster) -> anyhow::Result<ListState> {
+    fn want(&self, roster: &Roster) -> desired::List {
+        desired::List::of(roster).unwrap_or_else(|| {
+            desired::List::with(
+                roster,
+                &crate::roster::MailmanSettings {
+                    list: self.list.clone(),
+                    extra_addresses: vec![],
+                    extra_owners: vec![],
+                },
+            )
+        })
+    }
+
+    async fn read(&self, _want: &desired::List) -> anyhow::Result<ListState> {
         let (members, owners) = tokio::try_join!(self.roster("member"), self.roster("owner"))?;
         Ok(ListState { members, owners })
     }
 
-    fn plan(&self, roster: &Roster, state: &ListState) -> Plan<ListChange> {
-        let mut plan = Plan::new(Service::Mailman, self.target(), state.members.len());
-        let settings = roster
-            .mailman
-            .clone()
-            .unwrap_or_else(|| crate::roster::MailmanSettings {
-                list: self.list.clone(),
-                extra_addresses: vec![],
-                extra_owners: vec![],
-            });
-        // `Who::Address` holds the address itself until the plan is built,
-        // then its mask (`tell_apart`): the plan never carries it.
-        // address (lower case) → (who, display name)
-        let mut want: BTreeMap<String, (Who, Option<String>)> = BTreeMap::new();
-        let mut want_owners: BTreeMap<String, Who> = BTreeMap::new();
-        let mut no_email = Vec::new();
-        for m in &roster.members {
-            match &m.email {
-                Some(e) => {
-                    let who = Who::Member(m.github.to_string());
-                    want.insert(e.to_ascii_lowercase(), (who.clone(), Some(m.name.clone())));
-                    if m.is_admin() {
-                        want_owners.insert(e.to_ascii_lowercase(), who);
-                    }
-                }
-                None => no_email.push(m.github.to_string()),
-            }
-        }
-        for e in &settings.extra_addresses {
-            want.entry(e.to_ascii_lowercase())
-                .or_insert((Who::Address(e.to_ascii_lowercase()), None));
-        }
-        for e in &settings.extra_owners {
-            want_owners
-                .entry(e.to_ascii_lowercase())
-                .or_insert(Who::Address(e.to_ascii_lowercase()));
-        }
-        let have: HashMap<String, &Entry> = state
-            .members
-            .iter()
-            .map(|e| (e.email.to_ascii_lowercase(), e))
-            .collect();
-        let have_owners: HashMap<String, &Entry> = state
-            .owners
-            .iter()
-            .map(|e| (e.email.to_ascii_lowercase(), e))
-            .collect();
-
-        for (address, (who, name)) in &want {
-            if !have.contains_key(address) {
-                plan.changes.push(ListChange::Subscribe {
-                    who: who.clone(),
-                    address: address.clone(),
-                    display_name: name.clone(),
-                });
-            }
-        }
-        // A subscriber psrt does not know may be a member whose address is
-        // not in the roster yet: while any member has no `email`, nobody
-        // is unsubscribed (the removal cap alone would let a half-migrated
-        // roster empty the list a quarter at a time).
-        let strangers: Vec<(&String, &&Entry)> = have
-            .iter()
-            .filter(|(address, _)| !want.contains_key(*address))
-            .collect();
-        if no_email.is_empty() {
-            for (address, entry) in strangers {
-                plan.changes.push(ListChange::Unsubscribe {
-                    who: Who::Address(address.to_ascii_lowercase()),
-                    member_id: entry.member_id.clone(),
-                });
-            }
-        } else if !strangers.is_empty() {
-            plan.notes.push(format!(
-                "{} subscriber(s) not in the roster stay subscribed: {} member(s) have no `email`, and any of those addresses may be theirs (unsubscribing resumes once every member has one)",
-                strangers.len(),
-                no_email.len()
-            ));
-        }
-        for (address, who) in &want_owners {
-            if !have_owners.contains_key(address) {
-                plan.changes.push(ListChange::AddOwner {
-                    who: who.clone(),
-                    address: address.clone(),
-                });
-            }
-        }
-        for (address, entry) in &have_owners {
-            if !want_owners.contains_key(address) {
-                let who = want
-                    .get(address)
-                    .map(|(w, _)| w.clone())
-                    .unwrap_or_else(|| Who::Address(address.to_ascii_lowercase()));
-                plan.changes.push(ListChange::RemoveOwner {
-                    who,
-                    member_id: entry.member_id.clone(),
-                });
-            }
-        }
-        tell_apart(&mut plan.changes);
-        if !no_email.is_empty() {
-            no_email.sort_by_key(|l| l.to_ascii_lowercase());
-            plan.notes.push(format!(
-                "{} member(s) without `email`, not subscribed: {}",
-                no_email.len(),
-                no_email.join(", ")
-            ));
-        }
-        // Owners after the plan, as a set of member ids and addresses: no
-        // count to underflow whatever the plan holds.
-        let mut owners: BTreeSet<String> =
-            state.owners.iter().map(|o| o.member_id.clone()).collect();
-        plan.admins_now = Some(owners.len());
-        for c in &plan.changes {
-            match c {
-                ListChange::RemoveOwner { member_id, .. } => {
-                    owners.remove(member_id);
-                }
-                ListChange::AddOwner { address, .. } => {
-                    owners.insert(format!("new:{}", address.to_ascii_lowercase()));
-                }
-                _ => {}
-            }
-        }
-        plan.admins_after = Some(owners.len());
-        plan
+    fn plan(&self, want: &desired::List, state: &ListState) -> Plan<ListChange> {
+        plan(&self.target(), want, state)
     }
 
     async fn apply(&self, change: &ListChange) -> Result<Option<String>, ApplyError> {
@@ -516,6 +407,120 @@ impl Reconciler for MailmanList {
             }
         }
     }
+}
+
+/// Who a subscriber the roster names is, for people reading the plan.
+fn who(s: &desired::Subscriber) -> Who {
+    match &s.member {
+        Some(login) => Who::Member(login.to_string()),
+        None => Who::Address(s.address.to_ascii_lowercase()),
+    }
+}
+
+/// What the list needs to hold what is wanted: pure, from the desired
+/// state and a complete read. `Who::Address` holds the address itself until
+/// the plan is built, then its mask (`tell_apart`): the plan never carries it.
+pub fn plan(target: &str, want: &desired::List, state: &ListState) -> Plan<ListChange> {
+    let mut plan = Plan::new(Service::Mailman, target, state.members.len());
+    let have: HashMap<String, &Entry> = state
+        .members
+        .iter()
+        .map(|e| (e.email.to_ascii_lowercase(), e))
+        .collect();
+    let have_owners: HashMap<String, &Entry> = state
+        .owners
+        .iter()
+        .map(|e| (e.email.to_ascii_lowercase(), e))
+        .collect();
+
+    for (address, s) in &want.subscribers {
+        if !have.contains_key(address) {
+            plan.changes.push(ListChange::Subscribe {
+                who: who(s),
+                address: address.clone(),
+                display_name: s.display_name.clone(),
+            });
+        }
+    }
+    // A subscriber psrt does not know may be a member whose address is
+    // not in the roster yet: while any member has no `email`, nobody
+    // is unsubscribed (the removal cap alone would let a half-migrated
+    // roster empty the list a quarter at a time).
+    let strangers: Vec<(&String, &&Entry)> = have
+        .iter()
+        .filter(|(address, _)| !want.subscribers.contains_key(*address))
+        .collect();
+    match want.strangers {
+        desired::Strangers::Unsubscribe => {
+            for (address, entry) in strangers {
+                plan.changes.push(ListChange::Unsubscribe {
+                    who: Who::Address(address.to_ascii_lowercase()),
+                    member_id: entry.member_id.clone(),
+                });
+            }
+        }
+        desired::Strangers::Keep {
+            members_without_address,
+        } if !strangers.is_empty() => {
+            plan.notes.push(format!(
+                "{} subscriber(s) not in the roster stay subscribed: {members_without_address} member(s) have no `email`, and any of those addresses may be theirs (unsubscribing resumes once every member has one)",
+                strangers.len(),
+            ));
+        }
+        desired::Strangers::Keep { .. } => {}
+    }
+    for (address, s) in &want.owners {
+        if !have_owners.contains_key(address) {
+            plan.changes.push(ListChange::AddOwner {
+                who: who(s),
+                address: address.clone(),
+            });
+        }
+    }
+    for (address, entry) in &have_owners {
+        if !want.owners.contains_key(address) {
+            let who = want
+                .subscribers
+                .get(address)
+                .map(who)
+                .unwrap_or_else(|| Who::Address(address.to_ascii_lowercase()));
+            plan.changes.push(ListChange::RemoveOwner {
+                who,
+                member_id: entry.member_id.clone(),
+            });
+        }
+    }
+    tell_apart(&mut plan.changes);
+    if !want.without_address.is_empty() {
+        let mut no_email: Vec<String> = want
+            .without_address
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        no_email.sort_by_key(|l| l.to_ascii_lowercase());
+        plan.notes.push(format!(
+            "{} member(s) without `email`, not subscribed: {}",
+            no_email.len(),
+            no_email.join(", ")
+        ));
+    }
+    // Owners after the plan, as a set of member ids and addresses: no
+    // count to underflow whatever the plan holds.
+    let mut owners: BTreeSet<String> = state.owners.iter().map(|o| o.member_id.clone()).collect();
+    plan.admins_now = Some(owners.len());
+    for c in &plan.changes {
+        match c {
+            ListChange::RemoveOwner { member_id, .. } => {
+                owners.remove(member_id);
+            }
+            ListChange::AddOwner { address, .. } => {
+                owners.insert(format!("new:{}", address.to_ascii_lowercase()));
+            }
+            _ => {}
+        }
+    }
+    plan.admins_after = Some(owners.len());
+    plan
 }
 
 #[cfg(test)]

@@ -20,19 +20,24 @@ pub use valves::Valve;
 use crate::roster::Roster;
 use crate::roster::contacts::{Field, KEY_VAR, Opened};
 
-/// One service, behind one small interface: read, plan, apply.
+/// One service, behind one small interface: want, read, plan, apply.
 pub trait Reconciler: Sync {
     type Change: Change;
     type State: Send;
+    /// Who should hold what on the service ([`crate::desired`]).
+    type Want: Sync;
 
     fn service(&self) -> Service;
     /// What is reconciled, for messages (`python/psrt`).
     fn target(&self) -> String;
-    /// The complete current state, or an error: never part of it. The
-    /// roster says which details are worth a request (renamed logins).
-    fn read(&self, roster: &Roster) -> impl Future<Output = anyhow::Result<Self::State>> + Send;
-    /// What must change for the service to match the roster.
-    fn plan(&self, roster: &Roster, state: &Self::State) -> Plan<Self::Change>;
+    /// The roster's desired state for this service: the same one `psrt
+    /// approvals` compares between a pull request's base and head.
+    fn want(&self, roster: &Roster) -> Self::Want;
+    /// The complete current state, or an error: never part of it. What is
+    /// wanted says which details are worth a request (renamed logins).
+    fn read(&self, want: &Self::Want) -> impl Future<Output = anyhow::Result<Self::State>> + Send;
+    /// What must change for the service to hold what is wanted.
+    fn plan(&self, want: &Self::Want, state: &Self::State) -> Plan<Self::Change>;
     /// Makes one change; `Ok(Some(note))` to say more about how it went.
     fn apply(
         &self,
@@ -61,10 +66,10 @@ pub struct Options {
     pub allow_mass_removal: bool,
 }
 
-/// What happened to one service.
+/// How far one service got (serialised as `outcome`).
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
-pub enum Outcome {
+pub enum Status {
     /// Not run, quietly: the roster leaves the service out, or `--service`
     /// deselects it.
     Skipped { reason: String },
@@ -87,7 +92,7 @@ pub struct ServiceReport {
     pub service: Service,
     pub target: String,
     #[serde(flatten)]
-    pub outcome: Outcome,
+    pub outcome: Status,
     /// Members the service has now.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current: Option<usize>,
@@ -100,7 +105,7 @@ impl ServiceReport {
         Self {
             service,
             target: target.into(),
-            outcome: Outcome::Skipped {
+            outcome: Status::Skipped {
                 reason: reason.into(),
             },
             current: None,
@@ -115,7 +120,7 @@ impl ServiceReport {
         reason: impl Into<String>,
     ) -> Self {
         Self {
-            outcome: Outcome::Unreachable {
+            outcome: Status::Unreachable {
                 reason: reason.into(),
             },
             ..Self::skipped(service, target, "")
@@ -126,20 +131,18 @@ impl ServiceReport {
     pub fn not_checked(&self) -> bool {
         matches!(
             self.outcome,
-            Outcome::Unreachable { .. } | Outcome::ReadFailed { .. }
+            Status::Unreachable { .. } | Status::ReadFailed { .. }
         )
     }
     /// Did anything go wrong (unreachable, read, valve, or a failed change)?
     pub fn failed(&self) -> bool {
         match &self.outcome {
-            Outcome::Unreachable { .. } | Outcome::ReadFailed { .. } | Outcome::Blocked { .. } => {
-                true
-            }
-            Outcome::Applied => self
+            Status::Unreachable { .. } | Status::ReadFailed { .. } | Status::Blocked { .. } => true,
+            Status::Applied => self
                 .changes
                 .iter()
                 .any(|c| matches!(c.result, Some(ChangeResult::Failed { .. }))),
-            Outcome::Skipped { .. } | Outcome::Planned => false,
+            Status::Skipped { .. } | Status::Planned => false,
         }
     }
 }
@@ -149,39 +152,40 @@ pub async fn run_service<R: Reconciler>(r: &R, roster: &Roster, opts: Options) -
     let mut report = ServiceReport {
         service: r.service(),
         target: r.target(),
-        outcome: Outcome::Planned,
+        outcome: Status::Planned,
         current: None,
         changes: vec![],
         notes: vec![],
     };
     if roster.members.is_empty() {
-        report.outcome = Outcome::Unreachable {
+        report.outcome = Status::Unreachable {
             reason: "the roster has no members; psrt never empties a service".into(),
         };
         return report;
     }
-    let state = match r.read(roster).await {
+    let want = r.want(roster);
+    let state = match r.read(&want).await {
         Ok(state) => state,
         Err(e) => {
-            report.outcome = Outcome::ReadFailed {
+            report.outcome = Status::ReadFailed {
                 error: format!("{e:#}"),
             };
             return report;
         }
     };
-    let plan = r.plan(roster, &state).sorted();
+    let plan = r.plan(&want, &state).sorted();
     report.current = Some(plan.current);
     report.changes = plan.views();
     report.notes = plan.notes.clone();
     let tripped = valves::check(&plan, &roster.policy, opts.allow_mass_removal);
     if !tripped.is_empty() {
-        report.outcome = Outcome::Blocked { valves: tripped };
+        report.outcome = Status::Blocked { valves: tripped };
         return report;
     }
     if !opts.apply || plan.changes.is_empty() {
         return report;
     }
-    report.outcome = Outcome::Applied;
+    report.outcome = Status::Applied;
     for (change, view) in plan.changes.iter().zip(report.changes.iter_mut()) {
         view.result = Some(match r.apply(change).await {
             Ok(note) => ChangeResult::Applied { note },
@@ -274,7 +278,7 @@ async fn run_guarded(
                 .await
             }
             Err(e) => ServiceReport {
-                outcome: Outcome::ReadFailed {
+                outcome: Status::ReadFailed {
                     error: format!("{e:#}"),
                 },
                 ..ServiceReport::skipped(Service::Github, target, "")
@@ -308,7 +312,7 @@ async fn run_guarded(
         match mailman::MailmanList::new(env, &settings.list, ctx.tuning.retry.clone()) {
             Ok(list) => run_service(&list, roster, opts).await,
             Err(e) => ServiceReport {
-                outcome: Outcome::ReadFailed {
+                outcome: Status::ReadFailed {
                     error: format!("{e:#}"),
                 },
                 ..ServiceReport::skipped(Service::Mailman, target, "")
@@ -347,7 +351,7 @@ async fn run_guarded(
         ) {
             Ok(role) => run_service(&role, roster, opts).await,
             Err(e) => ServiceReport {
-                outcome: Outcome::ReadFailed {
+                outcome: Status::ReadFailed {
                     error: format!("{e:#}"),
                 },
                 ..ServiceReport::skipped(Service::Discord, target, "")

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use super::{ChangeResult, ChangeView, Outcome, ServiceReport};
+use super::{ChangeResult, ChangeView, ServiceReport, Status};
 
 /// The whole run, as `--json` prints it.
 #[derive(Debug, Serialize)]
@@ -26,21 +26,21 @@ pub fn errors(reports: &[ServiceReport]) -> Vec<ErrorJson> {
     let mut out = Vec::new();
     for r in reports {
         match &r.outcome {
-            Outcome::Unreachable { reason } => out.push(ErrorJson {
+            Status::Unreachable { reason } => out.push(ErrorJson {
                 service: r.service,
                 message: format!("not synced: {reason}"),
             }),
-            Outcome::ReadFailed { error } => out.push(ErrorJson {
+            Status::ReadFailed { error } => out.push(ErrorJson {
                 service: r.service,
                 message: error.clone(),
             }),
-            Outcome::Blocked { valves } => {
+            Status::Blocked { valves } => {
                 out.extend(valves.iter().map(|v| ErrorJson {
                     service: r.service,
                     message: v.to_string(),
                 }));
             }
-            Outcome::Applied => {
+            Status::Applied => {
                 for c in &r.changes {
                     if let Some(ChangeResult::Failed { error }) = &c.result {
                         out.push(ErrorJson {
@@ -50,7 +50,7 @@ pub fn errors(reports: &[ServiceReport]) -> Vec<ErrorJson> {
                     }
                 }
             }
-            Outcome::Skipped { .. } | Outcome::Planned => {}
+            Status::Skipped { .. } | Status::Planned => {}
         }
     }
     out
@@ -84,18 +84,18 @@ pub fn text(reports: &[ServiceReport], apply: bool) -> String {
     for r in reports {
         let head = format!("{} {}", r.service, r.target);
         match &r.outcome {
-            Outcome::Skipped { reason } => {
+            Status::Skipped { reason } => {
                 let _ = writeln!(out, "{head}: skipped: {reason}");
                 continue;
             }
-            Outcome::Unreachable { reason } => {
+            Status::Unreachable { reason } => {
                 let _ = writeln!(
                     out,
                     "{head}: error: NOT synced: {reason}\n  nothing was read or changed there"
                 );
                 continue;
             }
-            Outcome::ReadFailed { error } => {
+            Status::ReadFailed { error } => {
                 let _ = writeln!(
                     out,
                     "{head}: error: {error}\n  no plan: psrt never plans from a partial read; nothing was changed"
@@ -151,7 +151,7 @@ pub fn text(reports: &[ServiceReport], apply: bool) -> String {
         for note in &r.notes {
             let _ = writeln!(out, "  note: {note}");
         }
-        if let Outcome::Blocked { valves } = &r.outcome {
+        if let Status::Blocked { valves } = &r.outcome {
             for v in valves {
                 let _ = writeln!(out, "  error: {v}");
             }
@@ -172,11 +172,11 @@ pub fn summary(reports: &[ServiceReport], apply: bool) -> String {
             .collect()
     };
     let not_checked = names(&|r| r.not_checked());
-    let blocked = names(&|r| matches!(r.outcome, Outcome::Blocked { .. }));
-    let checked = names(&|r| matches!(r.outcome, Outcome::Planned | Outcome::Applied));
+    let blocked = names(&|r| matches!(r.outcome, Status::Blocked { .. }));
+    let checked = names(&|r| matches!(r.outcome, Status::Planned | Status::Applied));
     let changes: usize = reports
         .iter()
-        .filter(|r| matches!(r.outcome, Outcome::Planned | Outcome::Applied))
+        .filter(|r| matches!(r.outcome, Status::Planned | Status::Applied))
         .map(|r| r.changes.len())
         .sum();
     let mut s = if apply {
@@ -233,10 +233,10 @@ pub fn markdown(reports: &[ServiceReport], apply: bool) -> String {
     md.push_str("| service | target | status |\n|---|---|---|\n");
     for r in reports {
         let status = match &r.outcome {
-            Outcome::Skipped { reason } => format!("skipped: {reason}"),
-            Outcome::Unreachable { reason } => format!("**NOT synced**: {reason}"),
-            Outcome::ReadFailed { error } => format!("**error**: {error}"),
-            Outcome::Blocked { valves } => format!(
+            Status::Skipped { reason } => format!("skipped: {reason}"),
+            Status::Unreachable { reason } => format!("**NOT synced**: {reason}"),
+            Status::ReadFailed { error } => format!("**error**: {error}"),
+            Status::Blocked { valves } => format!(
                 "**blocked**: {}",
                 valves
                     .iter()
@@ -244,9 +244,9 @@ pub fn markdown(reports: &[ServiceReport], apply: bool) -> String {
                     .collect::<Vec<_>>()
                     .join("; ")
             ),
-            Outcome::Planned if r.changes.is_empty() => "in sync".to_owned(),
-            Outcome::Planned => format!("{} change(s) planned", r.changes.len()),
-            Outcome::Applied => format!("{} change(s) applied", r.changes.len()),
+            Status::Planned if r.changes.is_empty() => "in sync".to_owned(),
+            Status::Planned => format!("{} change(s) planned", r.changes.len()),
+            Status::Applied => format!("{} change(s) applied", r.changes.len()),
         };
         let _ = writeln!(
             md,

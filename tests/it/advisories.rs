@@ -177,7 +177,6 @@ impl Hourly {
                 templates: &templates,
                 cve: self.cve.as_ref().ok_or_else(|| "not configured".to_owned()),
                 ledger: &mut ledger,
-                ledger_path: Some(&self.ledger_path),
             },
         )
         .await
@@ -598,7 +597,7 @@ async fn a_reports_life_across_hourly_runs() {
     );
     assert_eq!(a.cve_id, cve.reserved().first().cloned());
     assert!(
-        h.ledger().cve_reserved(ID).is_none(),
+        h.ledger().cve().reserved(ID).is_none(),
         "cleared once carried"
     );
 
@@ -687,7 +686,7 @@ async fn a_failed_update_after_the_reservation_reuses_the_id_next_run() {
         "{text}"
     );
     assert_eq!(cve.reserved().len(), 1);
-    let kept = h.ledger().cve_reserved(ID).map(str::to_owned);
+    let kept = h.ledger().cve().reserved(ID).map(str::to_owned);
     assert_eq!(kept, cve.reserved().first().cloned());
 
     // Again, still failing: no second id.
@@ -786,8 +785,11 @@ async fn a_reservation_whose_answer_was_lost_is_found_again_never_reserved_twice
             _ => assert!(ours(&cve).len() <= 1),
         }
         let ledger = h.ledger();
-        assert!(ledger.cve_pending(ID).is_some(), "{kind:?}: marked pending");
-        assert_eq!(ledger.cve_reserved(ID), None);
+        assert!(
+            ledger.cve().pending(ID).is_some(),
+            "{kind:?}: marked pending"
+        );
+        assert_eq!(ledger.cve().reserved(ID), None);
         assert_eq!(gh.get_advisory(ID).unwrap().cve_id, None);
 
         cve.knobs.set_chaos(None);
@@ -1020,7 +1022,6 @@ async fn a_concurrent_edit_between_read_and_write_is_not_overwritten() {
         gh: &h.github,
         cve: Err("not configured".into()),
         ledger: &mut ledger,
-        ledger_path: None,
         notify: None,
         now: Utc::now(),
         carried: &plan.carried_cve_ids,

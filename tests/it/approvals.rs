@@ -11,7 +11,7 @@ const REPO: &str = "python/psrt-roster";
 /// psrt's own account in these tests (TOKEN acts as it).
 const PSRT: &str = "psrt-bot";
 
-fn base_roster(rule: &str) -> String {
+pub(crate) fn base_roster(rule: &str) -> String {
     format!(
         r#"version: 1
 github:
@@ -202,16 +202,16 @@ impl Pr {
     }
 }
 
-fn adding(base: &str, who: &str) -> String {
+pub(crate) fn adding(base: &str, who: &str) -> String {
     base.replace(
         "emeritus:\n",
         &format!("  - name: Newbie\n    github: {who}\nemeritus:\n"),
     )
 }
 
-const SC_ONE: &str = "{ reviewers: steering-council, required: 1 }";
-const SC_WEEK: &str = "{ reviewers: steering-council, required: 1, min_open_days: 7 }";
-const TWO_THIRDS: &str = r#"{ reviewers: members, required: "2/3", min_open_days: 7 }"#;
+pub(crate) const SC_ONE: &str = "{ reviewers: steering-council, required: 1 }";
+pub(crate) const SC_WEEK: &str = "{ reviewers: steering-council, required: 1, min_open_days: 7 }";
+pub(crate) const TWO_THIRDS: &str = r#"{ reviewers: members, required: "2/3", min_open_days: 7 }"#;
 
 /// What a case expects: the verdict, and a phrase in its reasons or notes.
 struct Case {

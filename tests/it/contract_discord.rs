@@ -1,7 +1,7 @@
 //! Every Discord operation psrt uses, through Prism validating against
 //! Discord's official OpenAPI description.
 
-use psrt::sync::{Outcome, Service};
+use psrt::sync::{Service, Status};
 
 use crate::prism::Prism;
 use crate::sync_discord::{GUILD, ROLE, discord, discord_env, discord_id, discord_roster};
@@ -30,7 +30,7 @@ async fn role_sync_operations_match_discords_description() {
     let reports = crate::common::sync(&roster, &env, &[Service::Discord], true, true).await;
     let dc = crate::common::one(&reports, Service::Discord);
     assert!(
-        matches!(dc.outcome, Outcome::Applied),
+        matches!(dc.outcome, Status::Applied),
         "{dc:#?}\n{}",
         prism.log_text()
     );

@@ -2,7 +2,7 @@
 //! GitHub's official OpenAPI description: the fake and the client cannot
 //! drift from the real API without this failing.
 
-use psrt::sync::{Outcome, Service};
+use psrt::sync::{Service, Status};
 
 use crate::common::*;
 use crate::prism::Prism;
@@ -48,7 +48,7 @@ async fn team_sync_operations_match_githubs_description() {
     let reports = sync(&roster, &env, &[Service::Github], true, false).await;
     let gh = one(&reports, Service::Github);
     assert!(
-        matches!(gh.outcome, Outcome::Applied),
+        matches!(gh.outcome, Status::Applied),
         "{gh:#?}\n{}",
         prism.log_text()
     );
@@ -98,7 +98,7 @@ async fn github_app_authentication_matches_githubs_description() {
     )
     .await;
     assert!(
-        matches!(one(&reports, Service::Github).outcome, Outcome::Planned),
+        matches!(one(&reports, Service::Github).outcome, Status::Planned),
         "{:#?}\n{}",
         reports,
         prism.log_text()
@@ -128,7 +128,7 @@ async fn the_proxy_catches_a_fake_or_a_client_that_drifts() {
     .await;
     let gh = one(&reports, Service::Github);
     assert!(
-        matches!(&gh.outcome, Outcome::ReadFailed { error } if error.contains("500")),
+        matches!(&gh.outcome, Status::ReadFailed { error } if error.contains("500")),
         "{gh:?}"
     );
 

@@ -150,7 +150,6 @@ async fn whole_lives_of_several_reports() {
                 mailer: &mailer,
                 templates: &templates,
                 ledger: &mut ledger,
-                ledger_path: None,
             }),
         )
         .await;
@@ -337,7 +336,8 @@ async fn two_runs_at_the_same_instant_send_once() {
     );
     let ledger = Ledger::load(&dir.path().join(".psrt/ledger.json")).unwrap();
     assert!(
-        ledger.has("GHSA-aaaa-aaaa-aaaa", "warn-7") && ledger.has("GHSA-aaaa-aaaa-aaaa", "warn-30")
+        ledger.messages().has("GHSA-aaaa-aaaa-aaaa", "warn-7")
+            && ledger.messages().has("GHSA-aaaa-aaaa-aaaa", "warn-30")
     );
 }
 
@@ -378,6 +378,7 @@ async fn a_failed_send_is_not_recorded_and_the_next_run_sends_it() {
         !dir.path().join(".psrt/ledger.json").exists()
             || !Ledger::load(&dir.path().join(".psrt/ledger.json"))
                 .unwrap()
+                .messages()
                 .has("GHSA-aaaa-aaaa-aaaa", "warn-7")
     );
     sink.refuse(None);
@@ -430,7 +431,7 @@ fn each_email_kind_renders() {
     use psrt::github::advisories::{Advisory, AdvisoryState};
     let roster = parse_roster(&deadline_roster());
     let a = Advisory {
-        repo: "python/cpython".into(),
+        repo: "python/cpython".parse().unwrap(),
         ghsa_id: "GHSA-abcd-efgh-ijkl".into(),
         html_url: "https://github.com/python/cpython/security/advisories/GHSA-abcd-efgh-ijkl"
             .into(),

@@ -78,7 +78,7 @@ fn identifiers(p: &Person) -> Vec<String> {
     out
 }
 
-fn roster_yaml() -> String {
+pub(crate) fn roster_yaml() -> String {
     format!(
         r#"version: 1
 github:

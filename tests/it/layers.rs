@@ -370,3 +370,103 @@ fn an_ungated_use_of_the_stand_ins_is_caught() {
         );
     }
 }
+
+/// GitHub's REST paths are spelled in `src/github/` only (the facade); every
+/// other module calls its named methods. The stand-ins (`src/fakes/`) serve
+/// those paths, so they may spell them too.
+#[test]
+fn no_github_path_outside_the_facade() {
+    let src = repo_root().join("src");
+    let mut files = Vec::new();
+    rs_files(&src, &mut files);
+    let prefixes = [
+        "/repos/",
+        "/orgs/",
+        "/users/",
+        "/user/",
+        "/user\"",
+        "/app\"",
+        "/app/",
+        "/advisories/",
+        "/installation",
+        "api.github.com",
+    ];
+    let mut found = Vec::new();
+    for f in files {
+        let rel = f.strip_prefix(&src).unwrap().to_string_lossy().into_owned();
+        if rel.starts_with("github/") || rel.starts_with("fakes/") {
+            continue;
+        }
+        let text = code(&std::fs::read_to_string(&f).unwrap());
+        for (n, line) in text.lines().enumerate() {
+            // A string literal that starts with one of GitHub's paths.
+            let hit = prefixes.iter().any(|p| {
+                line.contains(&format!("\"{p}")) || line.contains(&format!("format!(\"{p}"))
+            });
+            if hit {
+                found.push(format!("src/{rel}:{}: {}", n + 1, line.trim()));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "GitHub paths outside src/github/ (add a named method to the facade instead):\n{}",
+        found.join("\n")
+    );
+}
+
+/// Inside a module, the files read top to bottom too: no two files (or
+/// folders) of one module use each other, directly or around a circle.
+/// `mod.rs` declares them and is left out. (The advisory lifecycle's plan
+/// and its rules once imported each other.)
+#[test]
+fn no_import_cycle_among_the_files_of_a_module() {
+    let src = repo_root().join("src");
+    let mut cycles = Vec::new();
+    for entry in std::fs::read_dir(&src).unwrap() {
+        let dir = entry.unwrap().path();
+        if !dir.is_dir() {
+            continue;
+        }
+        let module = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let mut children: BTreeMap<String, Vec<std::path::PathBuf>> = BTreeMap::new();
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let p = e.unwrap().path();
+            let name = p.file_stem().unwrap().to_string_lossy().into_owned();
+            if p.is_dir() {
+                let mut files = Vec::new();
+                rs_files(&p, &mut files);
+                children.insert(name, files);
+            } else if p.extension().is_some_and(|x| x == "rs") && name != "mod" {
+                children.insert(name, vec![p]);
+            }
+        }
+        let mut graph: BTreeMap<String, BTreeSet<String>> = children
+            .keys()
+            .map(|c| (c.clone(), BTreeSet::new()))
+            .collect();
+        for (child, files) in &children {
+            for f in files {
+                let text = code(&std::fs::read_to_string(f).unwrap());
+                let rel = f.strip_prefix(&dir).unwrap();
+                let depth = rel.components().count()
+                    - usize::from(rel.file_name().is_some_and(|n| n == "mod.rs"));
+                let mut used = roots_after(&text, &format!("crate::{module}::"));
+                used.extend(roots_after(&text, &"super::".repeat(depth)));
+                for u in used {
+                    if children.contains_key(&u) && &u != child {
+                        graph.get_mut(child).unwrap().insert(u);
+                    }
+                }
+            }
+        }
+        if let Some(c) = find_cycle(&graph) {
+            cycles.push(format!("{module}: {}", c.join(" -> ")));
+        }
+    }
+    assert!(
+        cycles.is_empty(),
+        "files of a module that use each other:\n{}",
+        cycles.join("\n")
+    );
+}

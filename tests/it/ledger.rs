@@ -117,7 +117,11 @@ async fn a_run_killed_again_and_again_sends_each_message_at_most_once_more() {
         let ledger = Ledger::load(&ledger_path)
             .unwrap_or_else(|e| panic!("round {round}: the ledger does not load: {e}"));
         let recorded = (0..REPORTS)
-            .filter(|i| ledger.has(&format!("GHSA-{i:04}-kill-test"), "warn-7"))
+            .filter(|i| {
+                ledger
+                    .messages()
+                    .has(&format!("GHSA-{i:04}-kill-test"), "warn-7")
+            })
             .count();
         let repeats = sink.messages()[before..]
             .iter()
@@ -179,7 +183,11 @@ async fn a_run_killed_again_and_again_sends_each_message_at_most_once_more() {
     );
     let ledger = Ledger::load(&ledger_path).unwrap();
     for i in 0..REPORTS {
-        assert!(ledger.has(&format!("GHSA-{i:04}-kill-test"), "warn-7"));
+        assert!(
+            ledger
+                .messages()
+                .has(&format!("GHSA-{i:04}-kill-test"), "warn-7")
+        );
     }
     // Nothing is left to send.
     sink.clear();
@@ -200,9 +208,9 @@ async fn a_corrupt_or_truncated_ledger_sends_nothing_until_reset() {
     write(dir.path(), "roster.yaml", deadline_roster());
     let ledger_path = dir.path().join(".psrt/ledger.json");
     // A good ledger, then the same cut in half, then garbage.
-    let mut good = Ledger::default();
-    good.record("GHSA-0000-kill-test", "warn-7", now());
-    good.save(&ledger_path).unwrap();
+    let mut good = Ledger::open(&ledger_path, true).unwrap();
+    good.record_sent("GHSA-0000-kill-test", &["warn-7"], now())
+        .unwrap();
     let text = std::fs::read_to_string(&ledger_path).unwrap();
     for bad in [&text[..text.len() / 2], "\u{0}\u{1}garbage", ""] {
         std::fs::write(&ledger_path, bad).unwrap();
@@ -245,7 +253,7 @@ async fn a_corrupt_or_truncated_ledger_sends_nothing_until_reset() {
     );
     assert_eq!(sink.messages().len(), REPORTS);
     let ledger = Ledger::load(&ledger_path).unwrap();
-    assert!(ledger.has("GHSA-0039-kill-test", "warn-7"));
+    assert!(ledger.messages().has("GHSA-0039-kill-test", "warn-7"));
 }
 
 /// Issue 21, item 6: a missing ledger (a cache restore that missed, on
@@ -293,6 +301,7 @@ async fn a_missing_ledger_sends_nothing_until_reset() {
     assert!(
         Ledger::load(&ledger_path)
             .unwrap()
+            .messages()
             .has("GHSA-0039-kill-test", "warn-7")
     );
 }
@@ -325,7 +334,7 @@ async fn a_ledger_that_cannot_be_saved_stops_the_sending() {
     )
     .unwrap();
     let templates = psrt::notify::Templates::built_in();
-    let mut ledger = Ledger::default();
+    let mut ledger = Ledger::open(&path, true).unwrap();
     let out = psrt::deadlines::run(
         &client,
         &roster,
@@ -335,7 +344,6 @@ async fn a_ledger_that_cannot_be_saved_stops_the_sending() {
             mailer: &mailer,
             templates: &templates,
             ledger: &mut ledger,
-            ledger_path: Some(&path),
         }),
     )
     .await;

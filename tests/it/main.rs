@@ -1,8 +1,9 @@
 //! Integration tests: one binary, one module per area.
 
 mod advisories;
+mod agreement;
 mod announce;
-mod approvals;
+pub mod approvals;
 mod check_online;
 mod cli_rules;
 mod common;
@@ -12,7 +13,7 @@ mod contract_github;
 mod credentials;
 mod deadlines;
 mod demo;
-mod embargo_people;
+pub mod embargo_people;
 pub mod inactivity;
 mod layers;
 mod ledger;
@@ -25,7 +26,7 @@ mod roster_props;
 mod scopes;
 mod soak;
 mod sync_cli;
-mod sync_discord;
+pub mod sync_discord;
 mod sync_github;
 mod sync_mailman;
 mod workflows;

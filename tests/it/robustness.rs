@@ -11,7 +11,7 @@ use std::sync::Arc;
 use clap::Parser as _;
 use http::Method;
 use proptest::prelude::*;
-use psrt::sync::{Options, Outcome};
+use psrt::sync::{Options, Status};
 use psrt_fakes::Fault;
 use serde_json::{Value, json};
 
@@ -162,7 +162,7 @@ async fn two_entries_with_one_github_id_do_not_wrap_the_maintainer_count() {
     // min_admins valve (2) stops it.
     assert_eq!(lines(&report), ["~ role solo"], "{report:?}");
     match &report.outcome {
-        Outcome::Blocked { valves } => {
+        Status::Blocked { valves } => {
             assert_eq!(valves, &[psrt::sync::Valve::MinAdmins { after: 1, min: 2 }])
         }
         other => panic!("{other:?}"),
@@ -319,7 +319,7 @@ fn check_answer(
     knobs.inject(f);
     let r = report();
     knobs.clear_faults();
-    if let Outcome::ReadFailed { error } = &r.outcome {
+    if let Status::ReadFailed { error } = &r.outcome {
         prop_assert!(
             error.contains(service),
             "an error that does not say who: {}",
@@ -528,7 +528,6 @@ fn any_advisory_list_is_a_clear_error_or_a_reading_and_sends_nothing_when_unread
                     mailer: &mailer,
                     templates: &templates,
                     ledger: &mut ledger,
-                    ledger_path: None,
                 }),
             ));
             // Inactivity reads every state: the same answer must not break it.
@@ -739,7 +738,7 @@ async fn extreme_rate_limit_headers_end_in_a_clear_error_or_a_short_wait() {
     let r = gh_sync().await;
     let gh = one(&r, psrt::sync::Service::Github);
     assert!(
-        matches!(&gh.outcome, Outcome::ReadFailed { error } if error.contains("rate limited for 1000000s, longer than psrt waits")),
+        matches!(&gh.outcome, Status::ReadFailed { error } if error.contains("rate limited for 1000000s, longer than psrt waits")),
         "{gh:?}"
     );
     assert!(started.elapsed() < std::time::Duration::from_secs(5));
@@ -756,7 +755,7 @@ async fn extreme_rate_limit_headers_end_in_a_clear_error_or_a_short_wait() {
     );
     let r = gh_sync().await;
     let gh = one(&r, psrt::sync::Service::Github);
-    assert!(matches!(gh.outcome, Outcome::Planned), "{gh:?}");
+    assert!(matches!(gh.outcome, Status::Planned), "{gh:?}");
 
     // A success that says the budget is spent until the end of time: psrt
     // does not hang at its gate; the next request meets the limit or not.
@@ -814,7 +813,7 @@ proptest! {
             .unwrap_or(chrono::DateTime::<chrono::Utc>::MAX_UTC);
         let now = chrono::DateTime::from_timestamp(now, 0).unwrap();
         let a = psrt::github::advisories::Advisory {
-            repo: "python/cpython".into(),
+            repo: "python/cpython".parse().unwrap(),
             ghsa_id: "GHSA-aaaa-bbbb-cccc".into(),
             html_url: "https://github.com/python/cpython/security/advisories/GHSA-aaaa-bbbb-cccc".into(),
             state: psrt::github::advisories::AdvisoryState::Triage,

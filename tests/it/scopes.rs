@@ -151,7 +151,6 @@ async fn advisories_run(
             templates: &psrt::notify::Templates::built_in(),
             cve: cve.ok_or_else(|| "not configured".to_owned()),
             ledger: &mut ledger,
-            ledger_path: None,
         },
     )
     .await
@@ -292,7 +291,7 @@ async fn a_token_reaches_only_its_repository_and_permissions() {
     .await
     .unwrap();
     let e = github
-        .get::<serde_json::Value>("/repos/python/psrt-roster")
+        .repository_exists(&POLICY_REPO.parse().unwrap())
         .await
         .unwrap_err();
     assert!(
@@ -449,7 +448,7 @@ async fn only_the_pull_request_app_writes_contents() {
     .await
     .unwrap();
     let e = as_main
-        .get::<serde_json::Value>(&format!("/repos/{POLICY_REPO}"))
+        .repository(&POLICY_REPO.parse().unwrap())
         .await
         .unwrap_err();
     assert!(
@@ -477,15 +476,19 @@ async fn only_the_pull_request_app_writes_contents() {
     )
     .await
     .unwrap();
-    for path in [
-        "/repos/python/cpython/security-advisories",
-        "/orgs/python/teams/psrt/members",
-    ] {
-        assert!(
-            as_pr.get::<serde_json::Value>(path).await.is_err(),
-            "the pull-request App read {path}"
-        );
-    }
+    let path = "/repos/python/cpython/security-advisories";
+    assert!(
+        as_pr
+            .advisories(&"python/cpython".parse().unwrap(), None)
+            .await
+            .is_err(),
+        "the pull-request App read {path}"
+    );
+    let path = "/orgs/python/teams/psrt/members";
+    assert!(
+        as_pr.team_members("python", "psrt").await.is_err(),
+        "the pull-request App read {path}"
+    );
 }
 
 /// `docs/operations.md` has the table of commands and scopes: each row is
@@ -547,7 +550,7 @@ fn the_operations_guide_lists_each_commands_scope() {
         ),
         row(
             "psrt check --online",
-            &psrt::roster::online::github_scope(&roster),
+            &psrt::online::github_scope(&roster),
             "—",
         ),
         row(

@@ -33,7 +33,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use psrt::ledger::Ledger;
 use psrt::net::{RetryPolicy, RetryStats};
-use psrt::sync::{Outcome, ServiceReport};
+use psrt::sync::{Status, ServiceReport};
 use psrt_fakes::chaos::{Chaos, FaultKind};
 use psrt_fakes::cve::CveFake;
 use psrt_fakes::discord::DiscordFake;
@@ -214,7 +214,7 @@ fn email_of(login: &str) -> String {
 
 /// The roster of version `v`: its members, the steady ones, and everyone
 /// who left in an earlier version (and `zed`) as emeritus.
-fn roster_text(versions: &[&[(&str, bool)]], v: usize) -> String {
+pub(crate) fn roster_text(versions: &[&[(&str, bool)]], v: usize) -> String {
     let version = &versions[v];
     let mut s = format!(
         "version: 1\ngithub:\n  org: python\n  team: psrt\n  advisory_repos: [python/cpython, pypa/pip]\n  eligibility_teams: [python-core]\nmailman:\n  list: {LIST}\ndiscord:\n  guild: \"{GUILD}\"\n  role: \"{ROLE}\"\ncve:\n  org: {CVE_ORG}\n  repos: [{CVE_REPO}]\nemail:\n  from: \"PSRT <psrt-bot@soak.example.org>\"\nmembers:\n"
@@ -709,7 +709,7 @@ async fn night(
     let referee = fair.plans(w, roster).await;
     for r in &referee {
         assert!(
-            matches!(r.outcome, Outcome::Planned),
+            matches!(r.outcome, Status::Planned),
             "night {n}: the referee could not read {}: {r:?}",
             r.service
         );
@@ -755,7 +755,6 @@ async fn night(
                 mailer: &fair.mailer,
                 templates: &fair.templates,
                 ledger: &mut ledger,
-                ledger_path: Some(ledger_path),
             }),
         )
     );
@@ -854,7 +853,7 @@ async fn night(
             .map(plan_of)
             .unwrap_or_default();
         match &report.outcome {
-            Outcome::ReadFailed { error } => {
+            Status::ReadFailed { error } => {
                 figures.reads_failed += 1;
                 assert_eq!(
                     writes, 0,
@@ -862,14 +861,14 @@ async fn night(
                 );
                 assert!(!error.is_empty());
             }
-            Outcome::Planned | Outcome::Applied | Outcome::Blocked { .. } => {
+            Status::Planned | Status::Applied | Status::Blocked { .. } => {
                 assert_eq!(
                     plan_of(report),
                     referee_plan,
                     "night {n}: {name}: a plan that a complete read does not give"
                 );
             }
-            Outcome::Skipped { reason } | Outcome::Unreachable { reason } => {
+            Status::Skipped { reason } | Status::Unreachable { reason } => {
                 panic!("night {n}: {name} skipped: {reason}")
             }
         }
@@ -899,12 +898,12 @@ async fn night(
     let received: BTreeSet<(String, String)> = sent.keys().filter_map(|id| parse_id(id)).collect();
     for (g, key) in &received {
         assert!(
-            on_disk.has(g, key),
+            on_disk.messages().has(g, key),
             "night {n}: {g} {key} was received but is not in the ledger"
         );
     }
     for r in advisories() {
-        for (key, _) in on_disk.sent(&r.ghsa) {
+        for (key, _) in on_disk.messages().sent(&r.ghsa) {
             let explained = received.contains(&(r.ghsa.clone(), key.to_owned()))
                 || warn_days(key).is_some_and(|t| {
                     received
@@ -1316,12 +1315,8 @@ async fn hourly_runs(
         let cve_mark = w.cve.knobs.log().len();
         let mut ledger = Ledger::load(ledger_path)
             .unwrap_or_else(|e| panic!("night {n}: the ledger does not load: {e}"));
-        let pending_before: BTreeSet<String> = ledger
-            .reports
-            .iter()
-            .filter(|(_, r)| r.cve_pending.is_some())
-            .map(|(g, _)| g.clone())
-            .collect();
+        let pending_before: BTreeSet<String> =
+            ledger.cve().all_pending().map(|g| g.to_string()).collect();
         let cve = psrt::cve::CveServices::new(cve_env, &settings.org, &tuning.retry)
             .expect("a CVE Services client");
         let report = match psrt::github::GitHub::connect(
@@ -1342,7 +1337,6 @@ async fn hourly_runs(
                         templates: &templates,
                         cve: Ok(&cve),
                         ledger: &mut ledger,
-                        ledger_path: Some(ledger_path),
                     },
                 )
                 .await,
@@ -1469,28 +1463,24 @@ async fn hourly_runs(
         let ledger = Ledger::load(ledger_path)
             .unwrap_or_else(|e| panic!("{at}: the ledger does not load: {e}"));
         assert_ledger_holds_nobody(n, ledger_path, &people);
-        let pending: BTreeSet<String> = ledger
-            .reports
-            .iter()
-            .filter(|(_, r)| r.cve_pending.is_some())
-            .map(|(g, _)| g.clone())
-            .collect();
+        let pending: BTreeSet<String> = ledger.cve().all_pending().map(|g| g.to_string()).collect();
         for g in pending.difference(&pending_before) {
             track.pending_seen.insert(g.clone());
         }
         for g in pending_before.difference(&pending) {
-            if ledger.cve_reserved(g).is_some() || after.get(g).is_some_and(|a| a.cve_id.is_some())
+            if ledger.cve().reserved(g).is_some()
+                || after.get(g).is_some_and(|a| a.cve_id.is_some())
             {
                 figures.advisories.cve_recovered += 1;
             }
         }
-        for (g, r) in &ledger.reports {
-            if let Some(c) = &r.cve_reserved {
+        for (g, id) in ledger.cve().all_reserved() {
+            {
                 let was = track
                     .ledger_ids
-                    .entry(g.clone())
-                    .or_insert_with(|| c.id.clone());
-                assert_eq!(*was, c.id, "{at}: {g}: the ledger's CVE id changed");
+                    .entry(g.to_string())
+                    .or_insert_with(|| id.to_owned());
+                assert_eq!(*was, id, "{at}: {g}: the ledger's CVE id changed");
             }
         }
         let mut orphans = Vec::new();
@@ -1500,10 +1490,10 @@ async fn hourly_runs(
                 .find(|a| a.cve_id.as_deref() == Some(id.as_str()))
                 .map(|a| a.ghsa_id.clone());
             let in_ledger = ledger
-                .reports
-                .iter()
-                .find(|(_, r)| r.cve_reserved.as_ref().is_some_and(|c| c.id == id))
-                .map(|(g, _)| g.clone());
+                .cve()
+                .all_reserved()
+                .find(|(_, c)| *c == id)
+                .map(|(g, _)| g.to_string());
             let Some(g) = on_advisory
                 .or(in_ledger)
                 .or_else(|| track.owner.get(&id).cloned())
@@ -1622,14 +1612,10 @@ async fn hourly_runs(
         }
     }
     let ledger = Ledger::load(ledger_path).unwrap_or_default();
-    if ledger
-        .reports
-        .values()
-        .any(|r| r.cve_reserved.is_some() || r.cve_pending.is_some())
-    {
+    if !ledger.cve().is_empty() {
         why.push("the ledger still holds a reservation".into());
     }
-    let mut dry_ledger = ledger.clone();
+    let mut dry_ledger = ledger.detached();
     let gh = psrt::github::GitHub::connect(
         gh_env,
         psrt::advisories::github_scope(roster, false),
@@ -1650,7 +1636,6 @@ async fn hourly_runs(
             templates: &templates,
             cve: Ok(&cve),
             ledger: &mut dry_ledger,
-            ledger_path: None,
         },
     )
     .await;

@@ -3,7 +3,7 @@
 use std::time::{Duration, Instant};
 
 use http::Method;
-use psrt::sync::{Outcome, Service};
+use psrt::sync::{Status, Service};
 use psrt_fakes::Fault;
 use psrt_fakes::discord::{Bucket, DiscordFake};
 
@@ -233,7 +233,7 @@ async fn unknown_role_guild_and_token_are_clear_errors_with_no_writes() {
         let reports = sync(&r, &env, DC, true, true).await;
         let dc = one(&reports, Service::Discord);
         assert!(
-            matches!(&dc.outcome, Outcome::ReadFailed { error } if error.contains(want)),
+            matches!(&dc.outcome, Status::ReadFailed { error } if error.contains(want)),
             "{want}: {dc:?}"
         );
     }
@@ -259,7 +259,7 @@ async fn a_5xx_mid_read_gives_no_plan() {
     .await;
     let dc = one(&reports, Service::Discord);
     assert!(
-        matches!(&dc.outcome, Outcome::ReadFailed { error } if error.contains("502")),
+        matches!(&dc.outcome, Status::ReadFailed { error } if error.contains("502")),
         "{dc:?}"
     );
     assert!(fake.knobs.writes().is_empty());
@@ -330,7 +330,7 @@ async fn three_services_run_concurrently_and_one_failure_stops_only_itself() {
     assert!(!one(&reports, Service::Discord).failed(), "{reports:#?}");
     assert!(matches!(
         one(&reports, Service::Mailman).outcome,
-        Outcome::ReadFailed { .. }
+        Status::ReadFailed { .. }
     ));
     assert_eq!(lines(one(&reports, Service::Github)), ["+ add dave"]);
     assert_eq!(lines(one(&reports, Service::Discord)), ["+ grant dave"]);

@@ -1,7 +1,7 @@
 //! `psrt sync` with the GitHub team, against the stateful fake.
 
 use http::Method;
-use psrt::sync::{ChangeResult, Outcome, Service};
+use psrt::sync::{ChangeResult, Status, Service};
 use psrt_fakes::Fault;
 use psrt_fakes::scenario::ROSTER_HISTORY;
 
@@ -33,7 +33,7 @@ async fn drift_converges_and_the_second_run_writes_nothing() {
 
     let plan = sync(&roster, &env, GH, false, false).await;
     let gh = one(&plan, Service::Github);
-    assert!(matches!(gh.outcome, Outcome::Planned), "{gh:?}");
+    assert!(matches!(gh.outcome, Status::Planned), "{gh:?}");
     assert_eq!(
         lines(gh),
         ["+ add dave", "+ add erin", "~ role bob", "- remove carol"]
@@ -138,7 +138,7 @@ async fn a_500_on_page_two_gives_no_plan_and_no_writes() {
     .await;
     let gh = one(&reports, Service::Github);
     assert!(
-        matches!(&gh.outcome, Outcome::ReadFailed { error } if error.contains("500")),
+        matches!(&gh.outcome, Status::ReadFailed { error } if error.contains("500")),
         "{gh:?}"
     );
     assert!(gh.changes.is_empty());
@@ -184,7 +184,7 @@ async fn transient_errors_and_rate_limits_are_waited_out() {
     )
     .await;
     let gh = one(&reports, Service::Github);
-    assert!(matches!(gh.outcome, Outcome::Planned), "{gh:?}");
+    assert!(matches!(gh.outcome, Status::Planned), "{gh:?}");
     assert!(
         started.elapsed() >= std::time::Duration::from_secs(1),
         "waited for Retry-After and the reset"
@@ -208,7 +208,7 @@ async fn a_rate_limit_longer_than_psrt_waits_is_an_error_not_a_hang() {
     .await;
     let gh = one(&reports, Service::Github);
     assert!(
-        matches!(&gh.outcome, Outcome::ReadFailed { error } if error.contains("rate limited for 3600s")),
+        matches!(&gh.outcome, Status::ReadFailed { error } if error.contains("rate limited for 3600s")),
         "{gh:?}"
     );
 }
@@ -230,7 +230,7 @@ async fn mass_removal_is_blocked_unless_allowed() {
     let blocked = sync(&roster, &env, GH, true, false).await;
     let gh = one(&blocked, Service::Github);
     match &gh.outcome {
-        Outcome::Blocked { valves } => {
+        Status::Blocked { valves } => {
             let msg = valves[0].to_string();
             assert!(
                 msg.contains("max_removal_fraction")
@@ -274,7 +274,7 @@ async fn a_plan_leaving_too_few_maintainers_stops() {
     let reports = sync(&r, &github_env(&server.url()), GH, true, true).await;
     let gh = one(&reports, Service::Github);
     match &gh.outcome {
-        Outcome::Blocked { valves } => {
+        Status::Blocked { valves } => {
             assert!(valves[0].to_string().contains("min_admins"), "{valves:?}")
         }
         other => panic!("{other:?}"),
@@ -469,7 +469,7 @@ async fn a_missing_team_is_a_clear_error() {
     .await;
     let gh = one(&reports, Service::Github);
     assert!(
-        matches!(&gh.outcome, Outcome::ReadFailed { error } if error.contains("team python/no-such-team does not exist")),
+        matches!(&gh.outcome, Status::ReadFailed { error } if error.contains("team python/no-such-team does not exist")),
         "{gh:?}"
     );
 }
@@ -520,7 +520,7 @@ async fn wrong_credentials_are_a_clear_error() {
     .await;
     let gh = one(&reports, Service::Github);
     assert!(
-        matches!(&gh.outcome, Outcome::ReadFailed { error } if error.contains("401") && error.contains("Bad credentials")),
+        matches!(&gh.outcome, Status::ReadFailed { error } if error.contains("401") && error.contains("Bad credentials")),
         "{gh:?}"
     );
 }
@@ -557,7 +557,7 @@ async fn a_github_app_authenticates_as_its_installation() {
     )
     .await;
     let gh = one(&reports, Service::Github);
-    assert!(matches!(gh.outcome, Outcome::Planned), "{gh:?}");
+    assert!(matches!(gh.outcome, Status::Planned), "{gh:?}");
     let paths: Vec<String> = fake.knobs.log().iter().map(|l| l.path.clone()).collect();
     assert!(
         paths.contains(&"/orgs/python/installation".to_owned()),

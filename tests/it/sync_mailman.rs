@@ -5,7 +5,7 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use http::Method;
-use psrt::sync::{ChangeResult, Outcome, Service};
+use psrt::sync::{ChangeResult, Service, Status};
 
 use crate::common::*;
 
@@ -220,7 +220,7 @@ async fn drift_converges(t: Target) {
 
     let plan = sync(&roster, &env, MM, false, false).await;
     let mm = one(&plan, Service::Mailman);
-    assert!(matches!(mm.outcome, Outcome::Planned), "{mm:?}");
+    assert!(matches!(mm.outcome, Status::Planned), "{mm:?}");
     assert_eq!(
         lines(mm),
         [
@@ -383,7 +383,7 @@ async fn encrypted_addresses_converge(t: Target) {
         let reports = psrt::sync::run_opened(&opened, &ctx, MM, apply).await;
         let mm = one(&reports, Service::Mailman);
         assert!(
-            matches!(&mm.outcome, Outcome::Unreachable { reason } if reason.contains("PSRT_CONTACT_KEY")),
+            matches!(&mm.outcome, Status::Unreachable { reason } if reason.contains("PSRT_CONTACT_KEY")),
             "{mm:?}"
         );
         assert!(mm.failed(), "closed contact fields fail the run: {mm:?}");
@@ -489,7 +489,7 @@ async fn wrong_credentials_and_unknown_lists_are_clear_errors(t: Target) {
     let reports = sync(&roster, &env, MM, true, false).await;
     let mm = one(&reports, Service::Mailman);
     assert!(
-        matches!(&mm.outcome, Outcome::ReadFailed { error } if error.contains("refused the credentials")),
+        matches!(&mm.outcome, Status::ReadFailed { error } if error.contains("refused the credentials")),
         "{mm:?}"
     );
     assert!(!mm.failed() || mm.changes.is_empty());
@@ -507,7 +507,7 @@ async fn wrong_credentials_and_unknown_lists_are_clear_errors(t: Target) {
     let reports = sync(&other, &t.env(), MM, true, false).await;
     let mm = one(&reports, Service::Mailman);
     assert!(
-        matches!(&mm.outcome, Outcome::ReadFailed { error } if error.contains("no-such-list.example.org does not exist")),
+        matches!(&mm.outcome, Status::ReadFailed { error } if error.contains("no-such-list.example.org does not exist")),
         "{mm:?}"
     );
     assert_eq!(
@@ -541,7 +541,7 @@ async fn a_plan_leaving_too_few_owners_stops(t: Target) {
     let reports = sync(&roster, &t.env(), MM, true, false).await;
     let mm = one(&reports, Service::Mailman);
     assert!(
-        matches!(&mm.outcome, Outcome::Blocked { valves } if valves.iter().any(|v| v.to_string().contains("min_admins"))),
+        matches!(&mm.outcome, Status::Blocked { valves } if valves.iter().any(|v| v.to_string().contains("min_admins"))),
         "{mm:?}"
     );
     assert_eq!(t.roster("owner").await, ["a@example.com", "b@example.com"]);
@@ -642,7 +642,7 @@ async fn a_5xx_mid_read_gives_no_plan_and_no_writes() {
     let reports = sync(&roster, &t.env(), MM, true, true).await;
     let mm = one(&reports, Service::Mailman);
     assert!(
-        matches!(&mm.outcome, Outcome::ReadFailed { error } if error.contains("500")),
+        matches!(&mm.outcome, Status::ReadFailed { error } if error.contains("500")),
         "{mm:?}"
     );
     assert!(fake.knobs.writes().is_empty());

@@ -1163,7 +1163,7 @@ fn the_judge_is_the_councils_alone() {
     for needed in [
         "src/approvals/rule.rs",
         "src/roster/model.rs",
-        "src/github/client.rs",
+        "src/github/transport.rs",
     ] {
         assert!(
             must.iter().any(|f| f == needed),

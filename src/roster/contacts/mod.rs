@@ -6,13 +6,14 @@
 //!
 //! - [`field`]: one value: framing, sealing, opening;
 //! - [`key`]: identities and public keys (`psrt keygen`);
-//! - [`open`]: the roster with its fields opened, and which services cannot run;
-//! - [`rekey`]: re-encrypting every field to the current recipients.
+//! - [`open`]: the roster with its fields opened, and which services cannot run.
+//!
+//! Re-encrypting every field to the current recipients edits the roster in
+//! place: [`super::rekey`].
 
 pub mod field;
 pub mod key;
 pub mod open;
-pub mod rekey;
 
 pub use field::{Framing, FramingError, OpenError, PREFIX, is_encrypted};
 pub use key::{ContactKey, KEY_VAR, KeyError};

@@ -6,18 +6,11 @@
 //! credited as a remediator (their credit is their own). Bots are not
 //! credited. Output counts credits across reports, never who.
 
-use std::collections::BTreeSet;
+use crate::advisories::model::{Context, Draft};
+use crate::github::advisories::{AdvisoryState, Lifecycle};
+use crate::github::model::Account;
 
-use super::plan::{Context, Lists, Update};
-use crate::github::advisories::{AdvisoryState, Credit, ForkUser, Lifecycle};
-
-pub(crate) fn decide(
-    ctx: &Context<'_>,
-    a: &Lifecycle,
-    u: &mut Update,
-    lists: &mut Lists,
-    notes: &mut Vec<String>,
-) {
+pub(crate) fn decide(ctx: &Context<'_>, a: &Lifecycle, d: &mut Draft<'_>) {
     let adv = &a.advisory;
     if adv.state != AdvisoryState::Draft || adv.private_fork.is_none() {
         return;
@@ -25,7 +18,7 @@ pub(crate) fn decide(
     let pulls = match ctx.state.forks.get(&adv.ghsa_id) {
         Some(Ok(p)) => p,
         Some(Err(why)) => {
-            notes.push(format!(
+            d.note(format!(
                 "{}: remediation credits not checked: the private fork's pull requests cannot be read ({why})",
                 adv.ghsa_id
             ));
@@ -33,24 +26,11 @@ pub(crate) fn decide(
         }
         None => return,
     };
-    let mut credited: BTreeSet<String> = lists
-        .credits
-        .iter()
-        .map(|c| c.login.to_ascii_lowercase())
-        .collect();
-    let mut add = |who: &ForkUser, kind: &str| {
-        let key = who.login.to_ascii_lowercase();
-        if who.is_bot || a.reporter_id == Some(who.id) || credited.contains(&key) {
+    let mut add = |who: &Account, kind: &str| {
+        if who.is_bot || a.reporter_id == Some(who.id) {
             return;
         }
-        credited.insert(key);
-        let c = Credit {
-            login: who.login.clone(),
-            kind: kind.to_owned(),
-        };
-        lists.credits.push(c.clone());
-        lists.credits_changed = true;
-        u.credits_added.push(c);
+        d.add_credit(&who.login, kind);
     };
     for author in pulls.iter().filter_map(|p| p.author.as_ref()) {
         add(author, "remediation_developer");

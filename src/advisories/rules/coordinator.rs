@@ -5,46 +5,12 @@
 //! fewer of the reports read (any state), then to roster order. Existing
 //! credits are kept; the assignee is emailed.
 
-use std::collections::BTreeMap;
-
 use chrono::Duration;
 
-use super::plan::{Context, Lists, Update};
-use crate::github::advisories::{AdvisoryState, Credit, Lifecycle};
-use crate::roster::Login;
+use crate::advisories::model::{Context, Draft};
+use crate::github::advisories::{AdvisoryState, Lifecycle};
 
-/// Coordinations per member: of open reports, and of every report read.
-pub(crate) struct Loads {
-    open: BTreeMap<Login, usize>,
-    all: BTreeMap<Login, usize>,
-}
-
-impl Loads {
-    pub(crate) fn of(advisories: &[Lifecycle]) -> Self {
-        let mut l = Loads {
-            open: BTreeMap::new(),
-            all: BTreeMap::new(),
-        };
-        for a in advisories {
-            for c in a.advisory.coordinators() {
-                *l.all.entry(Login::from(c)).or_default() += 1;
-                if a.advisory.state.is_open() {
-                    *l.open.entry(Login::from(c)).or_default() += 1;
-                }
-            }
-        }
-        l
-    }
-}
-
-pub(crate) fn decide(
-    ctx: &Context<'_>,
-    a: &Lifecycle,
-    u: &mut Update,
-    lists: &mut Lists,
-    loads: &mut Loads,
-    notes: &mut Vec<String>,
-) {
+pub(crate) fn decide(ctx: &Context<'_>, a: &Lifecycle, d: &mut Draft<'_>) {
     let grace = Duration::days(i64::from(ctx.roster.policy.coordinator_grace_days));
     let adv = &a.advisory;
     if adv.state != AdvisoryState::Triage
@@ -53,6 +19,7 @@ pub(crate) fn decide(
     {
         return;
     }
+    let mut loads = ctx.loads.borrow_mut();
     let pick = ctx
         .roster
         .members
@@ -71,14 +38,9 @@ pub(crate) fn decide(
         Some(login) => {
             *loads.open.entry(login.clone()).or_default() += 1;
             *loads.all.entry(login.clone()).or_default() += 1;
-            lists.credits.push(Credit {
-                login: login.to_string(),
-                kind: "coordinator".into(),
-            });
-            lists.credits_changed = true;
-            u.assign = Some(login.to_string());
+            d.assign(login.as_str());
         }
-        None => notes.push(format!(
+        None => d.note(format!(
             "{}: no member can coordinate it (everyone is a Release Manager or on the Steering Council)",
             adv.ghsa_id
         )),

@@ -4,27 +4,24 @@
 //! `github.eligibility_teams`; the team, the Steering Council team and the
 //! advisory repositories exist.
 
-use std::collections::HashSet;
-
 use futures::future::join_all;
 
-use super::load::Loaded;
-use super::model::Login;
-use super::source::Seg;
 use crate::diag::Diagnostic;
-use crate::github::model::User;
-use crate::github::{GitHub, GitHubError, enc};
+use crate::github::GitHub;
+use crate::ids::{Login, RepoName};
 use crate::path;
+use crate::roster::Loaded;
+use crate::roster::source::Seg;
 
 /// Reading logins, the eligibility and Steering Council teams.
 pub const ONLINE_ORG_PERMISSIONS: &[crate::github::Permission] =
-    &[("members", crate::github::Access::Read)];
+    &[("members", crate::github::Level::Read)];
 /// That each advisory repository exists (its metadata).
 pub const ONLINE_REPO_PERMISSIONS: &[crate::github::Permission] =
-    &[("metadata", crate::github::Access::Read)];
+    &[("metadata", crate::github::Level::Read)];
 
 /// The GitHub scope of `psrt check --online`: read only.
-pub fn github_scope(roster: &super::Roster) -> crate::github::Scope {
+pub fn github_scope(roster: &crate::roster::Roster) -> crate::github::Scope {
     crate::github::Scope::org(&roster.github.org, ONLINE_ORG_PERMISSIONS)
         .repos(&roster.github.advisory_repos, ONLINE_REPO_PERMISSIONS)
 }
@@ -50,34 +47,6 @@ pub const RULES: &[(&str, &str)] = &[
     ("missing-repo", "each advisory repository exists (online)"),
 ];
 
-/// The logins of every member of `team` in `org`.
-pub async fn team_logins(
-    gh: &GitHub,
-    org: &str,
-    team: &str,
-) -> Result<HashSet<Login>, GitHubError> {
-    let users: Vec<User> = gh
-        .list(&format!("/orgs/{}/teams/{}/members", enc(org), enc(team)))
-        .await?;
-    Ok(users.into_iter().map(|u| Login::new(u.login)).collect())
-}
-
-/// The union of the eligibility teams' members, or why it cannot be read.
-pub async fn eligible_logins(
-    gh: &GitHub,
-    org: &str,
-    teams: &[String],
-) -> Result<HashSet<Login>, String> {
-    let mut all = HashSet::new();
-    for t in teams {
-        match team_logins(gh, org, t).await {
-            Ok(set) => all.extend(set),
-            Err(e) => return Err(format!("cannot read team {org}/{t}: {}", e.reason())),
-        }
-    }
-    Ok(all)
-}
-
 pub async fn check(gh: &GitHub, loaded: &Loaded) -> Vec<Diagnostic> {
     let roster = &loaded.roster;
     let source = &loaded.source;
@@ -97,11 +66,7 @@ pub async fn check(gh: &GitHub, loaded: &Loaded) -> Vec<Diagnostic> {
                 }),
             )
             .collect();
-    let paths: Vec<String> = people
-        .iter()
-        .map(|(_, login, _)| format!("/users/{}", enc(login.as_str())))
-        .collect();
-    let lookups = join_all(paths.iter().map(|p| gh.get_opt::<User>(p))).await;
+    let lookups = join_all(people.iter().map(|(_, login, _)| gh.user(login.as_str()))).await;
     for ((p, login, id), found) in people.iter().zip(lookups) {
         let login_at = at([p.clone(), path!["github"]].concat());
         match (found, id) {
@@ -109,7 +74,7 @@ pub async fn check(gh: &GitHub, loaded: &Loaded) -> Vec<Diagnostic> {
             (Ok(Some(user)), Some(id)) if user.id == *id => {}
             (Ok(found), Some(id)) => {
                 // The login is gone or belongs to someone else: follow the id.
-                match gh.get_opt::<User>(&format!("/user/{id}")).await {
+                match gh.user_by_id(*id).await {
                     Ok(Some(now)) => out.push(
                         Diagnostic::error("renamed-login", login_at, format!("github_id {id} is `{}` on GitHub now, not `{login}`", now.login))
                             .help(format!("update the login: `github: {}`", now.login)),
@@ -155,12 +120,9 @@ pub async fn check(gh: &GitHub, loaded: &Loaded) -> Vec<Diagnostic> {
         teams.push((path!["github", "eligibility_teams", i], t.clone()));
     }
     for (p, team) in teams {
-        match gh
-            .get_opt::<serde_json::Value>(&format!("/orgs/{}/teams/{}", enc(&g.org), enc(&team)))
-            .await
-        {
-            Ok(Some(_)) => {}
-            Ok(None) => out.push(Diagnostic::error(
+        match gh.team_exists(&g.org, &team).await {
+            Ok(true) => {}
+            Ok(false) => out.push(Diagnostic::error(
                 "missing-team",
                 at(p),
                 format!(
@@ -176,15 +138,13 @@ pub async fn check(gh: &GitHub, loaded: &Loaded) -> Vec<Diagnostic> {
         }
     }
     for (i, repo) in g.advisory_repos.iter().enumerate() {
-        let Some((owner, name)) = repo.split_once('/') else {
+        // `psrt check` reports a repository that is not `owner/name`.
+        let Ok(name) = RepoName::parse(repo) else {
             continue;
         };
-        match gh
-            .get_opt::<serde_json::Value>(&format!("/repos/{}/{}", enc(owner), enc(name)))
-            .await
-        {
-            Ok(Some(_)) => {}
-            Ok(None) => out.push(Diagnostic::error(
+        match gh.repository_exists(&name).await {
+            Ok(true) => {}
+            Ok(false) => out.push(Diagnostic::error(
                 "missing-repo",
                 at(path!["github", "advisory_repos", i]),
                 format!("repository {repo} does not exist (or the token cannot see it)"),
@@ -199,7 +159,7 @@ pub async fn check(gh: &GitHub, loaded: &Loaded) -> Vec<Diagnostic> {
 
     // Eligibility.
     if !g.eligibility_teams.is_empty() {
-        match eligible_logins(gh, &g.org, &g.eligibility_teams).await {
+        match gh.logins_in_teams(&g.org, &g.eligibility_teams).await {
             Ok(eligible) => {
                 for (i, m) in roster.members.iter().enumerate() {
                     if !(m.legacy || roster.is_exempt(m) || eligible.contains(&m.github)) {
@@ -225,7 +185,7 @@ pub async fn check(gh: &GitHub, loaded: &Loaded) -> Vec<Diagnostic> {
     // The roster's Council against the org's team: who approves must be who
     // the org says sits on the Council.
     if let Some(team) = &g.steering_council_team {
-        match team_logins(gh, &g.org, team).await {
+        match gh.team_logins(&g.org, team).await {
             Ok(on_team) => {
                 let on_team: std::collections::BTreeSet<Login> = on_team.into_iter().collect();
                 let listed: std::collections::BTreeSet<Login> =

@@ -2,9 +2,9 @@
 //! current `contacts.recipients` (after an admin's key is added or removed),
 //! editing `roster.yaml` in place: only those values change, byte for byte.
 
-use super::field;
-use super::key::{ContactKey, KEY_VAR};
-use super::open::{Closed, open};
+use super::contacts::field;
+use super::contacts::key::{ContactKey, KEY_VAR};
+use super::contacts::open::{Closed, open};
 use crate::path;
 use crate::roster::Loaded;
 use crate::roster::edit::{EditError, replace_scalars};
@@ -34,7 +34,8 @@ pub struct Rekeyed {
 /// Re-encrypts every `age:` field of `loaded` to its recipients. Nothing
 /// is written here; the caller writes `text`.
 pub fn rekey(loaded: &Loaded, key: &ContactKey) -> Result<Rekeyed, RekeyError> {
-    let recipients = super::recipients(&loaded.roster).map_err(RekeyError::BadRecipient)?;
+    let recipients =
+        super::contacts::recipients(&loaded.roster).map_err(RekeyError::BadRecipient)?;
     if recipients.is_empty() {
         return Err(RekeyError::NoRecipients);
     }

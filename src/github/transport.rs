@@ -1,9 +1,18 @@
-//! The GitHub client: octocrab underneath (authentication as a token or a
-//! GitHub App installation, transport, base URL), with psrt's network manners
-//! on top: retries with backoff on 5xx and network errors, GitHub's primary
-//! and secondary rate limits honoured, a deadline on every request, bounded
-//! read concurrency, writes paced as GitHub asks for bulk writes, and
-//! pagination that reads every page or fails.
+//! The transport under the facade: octocrab underneath (authentication as a
+//! token or a GitHub App installation, base URL), with psrt's network
+//! manners on top: retries with backoff on 5xx and network errors, GitHub's
+//! primary and secondary rate limits honoured, a deadline on every request,
+//! bounded read concurrency, writes paced as GitHub asks for bulk writes,
+//! and pagination that reads every page or fails.
+//!
+//! Only `github/` sends requests: the path-taking methods here are
+//! `pub(super)`, so a feature can reach GitHub only through the facade's
+//! named methods (see the module list in [`super`]). Each of those says
+//! whether GitHub's error text for it may carry embargoed details
+//! ([`Sensitivity`]); the transport withholds that text when it may.
+//!
+//! Conditional requests (an ETag per URL, `304 Not Modified`) belong in
+//! [`GitHub::read`], the one place every GET goes through, paged or not.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -19,11 +28,18 @@ use tokio::time::Instant;
 
 use super::scope::{Permissions, Scope};
 use crate::config::{GitHubAuth, GitHubEnv};
+use crate::ids::RepoName;
 use crate::net::{Answer, Failure, Gate, RetryPolicy, with_retries};
 
-/// Requests that may carry embargoed details in GitHub's error messages.
-fn is_sensitive(path: &str) -> bool {
-    path.contains("/security-advisories")
+/// Whether GitHub's error text for a request may carry embargoed details
+/// (an advisory's summary in a validation message, say). Declared by each
+/// facade method, for what it reads or writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Sensitivity {
+    /// GitHub's own words are shown (`422 Validation Failed (…)`).
+    Public,
+    /// The status is shown, GitHub's words are withheld.
+    Embargoed,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -83,7 +99,7 @@ impl GitHubError {
 pub type Resp = Answer;
 
 /// Decodes an answer's JSON, naming the request when it does not fit.
-pub fn decode<T: DeserializeOwned>(
+pub(super) fn decode<T: DeserializeOwned>(
     resp: &Resp,
     method: &Method,
     path: &str,
@@ -92,6 +108,20 @@ pub fn decode<T: DeserializeOwned>(
         method: method.clone(),
         path: path.to_owned(),
         message: e.to_string(),
+    })
+}
+
+/// A typed request body as JSON (psrt's own structs always serialise; the
+/// error names the request all the same).
+pub(super) fn json_body<T: serde::Serialize>(
+    method: &Method,
+    path: &str,
+    body: &T,
+) -> Result<serde_json::Value, GitHubError> {
+    serde_json::to_value(body).map_err(|e| GitHubError::Decode {
+        method: method.clone(),
+        path: path.to_owned(),
+        message: format!("the request body: {e}"),
     })
 }
 
@@ -239,13 +269,16 @@ impl GitHub {
 
     /// GET `path` as the App itself (signed with its JWT, e.g. `GET /app`);
     /// `None` when psrt runs with a token rather than as a GitHub App.
-    pub async fn app_get<T: DeserializeOwned>(&self, path: &str) -> Result<Option<T>, GitHubError> {
+    pub(super) async fn app_get<T: DeserializeOwned>(
+        &self,
+        path: &str,
+    ) -> Result<Option<T>, GitHubError> {
         let Auth::App(app) = &self.auth else {
             return Ok(None);
         };
         self.auth_count.fetch_add(1, Ordering::Relaxed);
         let resp = self.send_with(&app.app, Method::GET, path, None).await?;
-        ok(&Method::GET, path, &resp)?;
+        ok(&Method::GET, path, &resp, Sensitivity::Public)?;
         decode(&resp, &Method::GET, path).map(Some)
     }
 
@@ -253,23 +286,25 @@ impl GitHub {
     /// forks a command is about to read), instead of one per repository on
     /// first use. Repositories outside the scope are ignored; when GitHub
     /// refuses the combined token, each repository gets its own on first use.
-    pub async fn reach(&self, repos: &[String]) {
+    pub async fn reach(&self, repos: &[RepoName]) {
         let Auth::App(app) = &self.auth else {
             return;
         };
         let mut by_owner: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for r in repos {
-            let key = r.to_ascii_lowercase();
+            let key = r.key();
             if app.scope.for_repo(&key).is_none()
                 || app.cell(&Route::Repo(key.clone())).initialized()
             {
                 continue;
             }
-            if let Some((owner, name)) = key.split_once('/') {
-                let names = by_owner.entry(owner.to_owned()).or_default();
-                if !names.contains(&name.to_owned()) {
-                    names.push(name.to_owned());
-                }
+            let (owner, name) = (
+                r.owner().to_ascii_lowercase(),
+                r.name().to_ascii_lowercase(),
+            );
+            let names = by_owner.entry(owner).or_default();
+            if !names.contains(&name) {
+                names.push(name);
             }
         }
         for (owner, names) in by_owner {
@@ -382,7 +417,7 @@ impl GitHub {
                 "the GitHub App is not installed on {what} (GET {path}: 404); install it there (docs/operations.md, \"GitHub: a GitHub App\")"
             ));
         }
-        ok(&Method::GET, &path, &resp)
+        ok(&Method::GET, &path, &resp, Sensitivity::Public)
             .map_err(|e| format!("finding the GitHub App's installation for {what}: {e}"))?;
         let inst: Installation = decode(&resp, &Method::GET, &path).map_err(|e| e.to_string())?;
         lock(&app.installations).insert(owner.to_owned(), inst.id);
@@ -415,7 +450,7 @@ impl GitHub {
             .map_err(|e| {
                 format!("minting an installation token for {what} ({permissions}): {e}")
             })?;
-        ok(&Method::POST, &path, &resp).map_err(|e| {
+        ok(&Method::POST, &path, &resp, Sensitivity::Public).map_err(|e| {
             format!(
                 "minting an installation token for {what} ({permissions}): {}",
                 e.reason()
@@ -443,19 +478,27 @@ impl GitHub {
     }
 
     /// GET `path`, decoded; any status but 2xx is an error.
-    pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, GitHubError> {
+    pub(super) async fn get<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        sensitivity: Sensitivity,
+    ) -> Result<T, GitHubError> {
         let resp = self.read(path).await?;
-        ok(&Method::GET, path, &resp)?;
+        ok(&Method::GET, path, &resp, sensitivity)?;
         decode(&resp, &Method::GET, path)
     }
 
     /// GET `path`; `None` when GitHub says 404.
-    pub async fn get_opt<T: DeserializeOwned>(&self, path: &str) -> Result<Option<T>, GitHubError> {
+    pub(super) async fn get_opt<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        sensitivity: Sensitivity,
+    ) -> Result<Option<T>, GitHubError> {
         let resp = self.read(path).await?;
         if resp.status == StatusCode::NOT_FOUND {
             return Ok(None);
         }
-        ok(&Method::GET, path, &resp)?;
+        ok(&Method::GET, path, &resp, sensitivity)?;
         decode(&resp, &Method::GET, path).map(Some)
     }
 
@@ -464,24 +507,29 @@ impl GitHub {
     /// links number the pages (`rel="last"`), the rest are fetched
     /// concurrently, within the read limit. A failure on any page fails the
     /// whole read: psrt never plans from part of a list.
-    pub async fn list<T: DeserializeOwned>(&self, path: &str) -> Result<Vec<T>, GitHubError> {
+    pub(super) async fn list<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        sensitivity: Sensitivity,
+    ) -> Result<Vec<T>, GitHubError> {
         let sep = if path.contains('?') { '&' } else { '?' };
         let first = format!("{path}{sep}per_page=100");
-        let (mut items, mut next, last) = self.page::<T>(&first).await?;
+        let (mut items, mut next, last) = self.page::<T>(&first, sensitivity).await?;
         if let Some(urls) = next
             .as_deref()
             .zip(last.as_deref())
             .and_then(|(n, l)| numbered_pages(n, l))
         {
             let pages =
-                futures::future::try_join_all(urls.iter().map(|u| self.page::<T>(u))).await?;
+                futures::future::try_join_all(urls.iter().map(|u| self.page::<T>(u, sensitivity)))
+                    .await?;
             for (page, _, _) in pages {
                 items.extend(page);
             }
             return Ok(items);
         }
         while let Some(url) = next.take() {
-            let (page, n, _) = self.page::<T>(&url).await?;
+            let (page, n, _) = self.page::<T>(&url, sensitivity).await?;
             items.extend(page);
             next = n;
         }
@@ -492,9 +540,10 @@ impl GitHub {
     async fn page<T: DeserializeOwned>(
         &self,
         url: &str,
+        sensitivity: Sensitivity,
     ) -> Result<(Vec<T>, Option<String>, Option<String>), GitHubError> {
         let resp = self.read(url).await?;
-        ok(&Method::GET, url, &resp)?;
+        ok(&Method::GET, url, &resp, sensitivity)?;
         let page: Vec<T> = decode(&resp, &Method::GET, url)?;
         let next = link(&resp.headers, "next")
             .map(|l| self.same_origin(l))
@@ -532,11 +581,12 @@ impl GitHub {
 
     /// A write (PUT, POST, PATCH, DELETE), paced. Returns any response that
     /// is not retried; a non-2xx status is an error.
-    pub async fn write(
+    pub(super) async fn write(
         &self,
         method: Method,
         path: &str,
         body: Option<&serde_json::Value>,
+        sensitivity: Sensitivity,
     ) -> Result<Resp, GitHubError> {
         {
             let mut last = self.last_write.lock().await;
@@ -549,7 +599,7 @@ impl GitHub {
             *last = Some(Instant::now());
         }
         let resp = self.send(method.clone(), path, body).await?;
-        ok(&method, path, &resp)?;
+        ok(&method, path, &resp, sensitivity)?;
         Ok(resp)
     }
 
@@ -701,11 +751,16 @@ fn builder(
         .set_write_timeout(Some(timeout)))
 }
 
-fn ok(method: &Method, path: &str, resp: &Resp) -> Result<(), GitHubError> {
+fn ok(
+    method: &Method,
+    path: &str,
+    resp: &Resp,
+    sensitivity: Sensitivity,
+) -> Result<(), GitHubError> {
     if resp.status.is_success() {
         return Ok(());
     }
-    let message = if is_sensitive(path) {
+    let message = if sensitivity == Sensitivity::Embargoed {
         "(details withheld: the report may be embargoed)".to_owned()
     } else {
         let v: serde_json::Value = serde_json::from_slice(&resp.body).unwrap_or_default();
@@ -744,7 +799,7 @@ fn ok(method: &Method, path: &str, resp: &Resp) -> Result<(), GitHubError> {
 }
 
 /// The target of a `Link` header's `rel` (`next`, `last`...).
-pub fn link(headers: &HeaderMap, rel: &str) -> Option<String> {
+fn link(headers: &HeaderMap, rel: &str) -> Option<String> {
     let link = headers.get(http::header::LINK)?.to_str().ok()?;
     let want = format!("rel=\"{rel}\"");
     link.split(',').find_map(|part| {
@@ -807,7 +862,7 @@ fn short(e: &octocrab::Error) -> String {
 }
 
 /// Percent-encodes a path segment.
-pub fn enc(s: &str) -> String {
+pub(super) fn enc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {

@@ -8,7 +8,7 @@
 
 use std::collections::BTreeSet;
 
-use super::plan::{Context, Lists, Update};
+use crate::advisories::model::{Context, Draft};
 use crate::github::advisories::{AdvisoryState, Collaborator, Lifecycle};
 use crate::roster::{Login, Roster};
 
@@ -30,23 +30,15 @@ pub(crate) fn is_former(roster: &Roster, c: &Collaborator) -> bool {
         })
 }
 
-pub(crate) fn decide(ctx: &Context<'_>, a: &Lifecycle, u: &mut Update, lists: &mut Lists) {
+pub(crate) fn decide(ctx: &Context<'_>, a: &Lifecycle, d: &mut Draft<'_>) {
     let gone: Vec<&Collaborator> = a
         .collaborators
         .iter()
         .filter(|c| is_former(ctx.roster, c))
         .collect();
-    if gone.is_empty() {
-        return;
+    if !gone.is_empty() {
+        d.remove_users(|l| gone.iter().any(|c| c.login.eq_ignore_ascii_case(l)));
     }
-    lists.users.retain(|l| {
-        let out = gone.iter().any(|c| c.login.eq_ignore_ascii_case(l));
-        if out {
-            u.remove_users.push(l.clone());
-        }
-        !out
-    });
-    lists.users_changed = true;
 }
 
 /// Distinct collaborators on unpublished reports psrt cannot account for.

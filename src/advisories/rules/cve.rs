@@ -7,24 +7,28 @@
 //! The ledger forgets a reservation once the advisory carries it.
 //! Public output says "reserve a CVE id", never the id.
 
-use super::plan::{Context, CvePlan, Plan, Update};
-use crate::github::advisories::{AdvisoryState, Lifecycle};
+use crate::advisories::model::{Context, CvePlan, Draft};
+use crate::github::advisories::Lifecycle;
+use crate::ids::RepoName;
 
-fn in_cve_repos(ctx: &Context<'_>, repo: &str) -> bool {
-    ctx.roster
-        .cve
-        .as_ref()
-        .is_some_and(|c| c.repos.iter().any(|r| r.eq_ignore_ascii_case(repo)))
+fn in_cve_repos(ctx: &Context<'_>, repo: &RepoName) -> bool {
+    ctx.roster.cve.as_ref().is_some_and(|c| {
+        c.repos
+            .iter()
+            .any(|r| r.eq_ignore_ascii_case(repo.as_str()))
+    })
 }
 
-pub(crate) fn decide(ctx: &Context<'_>, a: &Lifecycle, u: &mut Update) {
-    let draft = a.advisory.state == AdvisoryState::Draft || u.accept;
-    if !draft || a.cve_id.is_some() || !in_cve_repos(ctx, &a.advisory.repo) {
+pub(crate) fn decide(ctx: &Context<'_>, a: &Lifecycle, d: &mut Draft<'_>) {
+    if !d.becomes_draft() || a.cve_id.is_some() || !in_cve_repos(ctx, &a.advisory.repo) {
         return;
     }
     let ghsa = &a.advisory.ghsa_id;
-    u.cve = Some(
-        match (ctx.ledger.cve_reserved(ghsa), ctx.ledger.cve_pending(ghsa)) {
+    d.cve(
+        match (
+            ctx.ledger.cve().reserved(ghsa),
+            ctx.ledger.cve().pending(ghsa),
+        ) {
             (Some(id), _) => CvePlan::Reuse(id.to_owned()),
             (None, Some(since)) => CvePlan::Recover(since),
             (None, None) => CvePlan::Reserve,
@@ -32,28 +36,29 @@ pub(crate) fn decide(ctx: &Context<'_>, a: &Lifecycle, u: &mut Update) {
     );
 }
 
-/// What becomes of an id the ledger holds for this report.
-pub(crate) fn housekeeping(ctx: &Context<'_>, a: &Lifecycle, out: &mut Plan) {
+/// What becomes of an id the ledger holds for this report (for every report
+/// planned, before any command).
+pub(crate) fn reservation(ctx: &Context<'_>, a: &Lifecycle, d: &mut Draft<'_>) {
     let ghsa = &a.advisory.ghsa_id;
-    if ctx.ledger.cve_reserved(ghsa).is_none() && ctx.ledger.cve_pending(ghsa).is_some() {
+    if ctx.ledger.cve().reserved(ghsa).is_none() && ctx.ledger.cve().pending(ghsa).is_some() {
         // A reservation got no answer, and the report needs none any more.
         if a.cve_id.is_some() || !a.advisory.state.is_open() {
-            out.ledger_clears.push(ghsa.clone());
-            out.notes.push(format!(
+            d.forget_reservation();
+            d.note(format!(
                 "{ghsa}: a CVE id reservation for it got no answer and it needs none now: check CVE Services for an unused id reserved then"
             ));
         }
         return;
     }
-    let Some(reserved) = ctx.ledger.cve_reserved(ghsa) else {
+    let Some(reserved) = ctx.ledger.cve().reserved(ghsa) else {
         return;
     };
     match &a.cve_id {
-        Some(id) if id.eq_ignore_ascii_case(reserved) => out.ledger_clears.push(ghsa.clone()),
-        Some(_) => out.notes.push(format!(
+        Some(id) if id.eq_ignore_ascii_case(reserved) => d.forget_reservation(),
+        Some(_) => d.note(format!(
             "{ghsa}: carries a CVE id other than the one psrt reserved for it; the reserved id stays in the ledger: reject it in CVE Services"
         )),
-        None if !a.advisory.state.is_open() => out.notes.push(format!(
+        None if !a.advisory.state.is_open() => d.note(format!(
             "{ghsa}: closed without the CVE id psrt reserved for it; the id stays in the ledger: reject it in CVE Services"
         )),
         None => {}

@@ -1,0 +1,131 @@
+//! The advisory's discussion: the only module that holds comment text.
+//!
+//! A comment's text may be anything a reporter or collaborator wrote about
+//! an embargoed report. It is read into a [`CommentText`], which has no
+//! `Debug`, `Display` or `Serialize` (it cannot be printed, logged or kept
+//! by mistake: `tests` below prove the traits are absent) and whose text
+//! only this module can see. What leaves the module is a [`Command`] (from
+//! the first line, `/psrt …`), never the text.
+//!
+//! What grows here next (the advisory discussion): `authz` (who may give
+//! which command, by account id: [`Given::giver`]), `reply` (psrt's own
+//! comments, templated, marked, edited in place), and the status comment.
+//!
+//! [`Given::giver`]: super::model::Given::giver
+
+use serde::Deserialize;
+
+use super::model::{Command, Given, Source};
+
+/// A comment's text: deserialised from GitHub, readable here only.
+#[derive(Deserialize)]
+#[serde(transparent)]
+pub struct CommentText(String);
+
+impl CommentText {
+    /// The command on the comment's first line (`/psrt accept`, `/psrt
+    /// close …`), if it has one psrt knows; never any of the text.
+    pub fn command(&self) -> Option<Command> {
+        let first = self.0.lines().next()?.trim();
+        let mut words = first.split_whitespace();
+        if words.next()? != "/psrt" {
+            return None;
+        }
+        match words.next()?.to_ascii_lowercase().as_str() {
+            "accept" => Some(Command::Accept),
+            "close" => Some(Command::Close),
+            _ => None,
+        }
+    }
+}
+
+/// A comment of the discussion, as the lifecycle may see it.
+#[derive(Deserialize)]
+pub struct Comment {
+    pub id: u64,
+    /// The author's account id (`user.id`).
+    pub author_id: u64,
+    pub body: CommentText,
+}
+
+impl Comment {
+    /// The command it gives, with who gave it.
+    pub fn given(&self) -> Option<Given> {
+        Some(Given {
+            command: self.body.command()?,
+            source: Source::Comment {
+                comment_id: self.id,
+                author_id: self.author_id,
+            },
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(s: &str) -> CommentText {
+        serde_json::from_value(serde_json::json!(s)).unwrap()
+    }
+
+    #[test]
+    fn the_first_line_gives_the_command_and_nothing_else_does() {
+        assert_eq!(text("/psrt accept").command(), Some(Command::Accept));
+        assert_eq!(
+            text("/psrt close completed\nthanks!").command(),
+            Some(Command::Close)
+        );
+        assert_eq!(text("  /psrt ACCEPT").command(), Some(Command::Accept));
+        for none in [
+            "",
+            "looks good\n/psrt accept",
+            "> /psrt accept",
+            "/psrtaccept",
+            "/psrt",
+            "/psrt frobnicate",
+        ] {
+            assert_eq!(text(none).command(), None, "{none:?}");
+        }
+    }
+
+    #[test]
+    fn a_comment_gives_a_command_with_its_author() {
+        let c = Comment {
+            id: 5,
+            author_id: 77,
+            body: text("/psrt close"),
+        };
+        assert_eq!(
+            c.given(),
+            Some(Given {
+                command: Command::Close,
+                source: Source::Comment {
+                    comment_id: 5,
+                    author_id: 77
+                }
+            })
+        );
+    }
+
+    /// Comment text cannot be printed, logged or serialised: if someone
+    /// derives `Debug`, `Display` or `Serialize` on it, the marker trait
+    /// below has two implementations for it and this stops compiling
+    /// ("type annotations needed").
+    #[test]
+    fn comment_text_cannot_be_printed() {
+        trait Printable<A> {
+            fn check() {}
+        }
+        impl<T: ?Sized> Printable<()> for T {}
+        struct ViaDebug;
+        impl<T: ?Sized + std::fmt::Debug> Printable<ViaDebug> for T {}
+        struct ViaDisplay;
+        impl<T: ?Sized + std::fmt::Display> Printable<ViaDisplay> for T {}
+        struct ViaSerialize;
+        impl<T: ?Sized + serde::Serialize> Printable<ViaSerialize> for T {}
+        // Resolves only while exactly one impl applies: the blanket one.
+        <CommentText as Printable<_>>::check();
+        <Comment as Printable<_>>::check();
+    }
+}

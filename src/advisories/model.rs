@@ -1,0 +1,645 @@
+//! The advisory lifecycle's vocabulary, shared by every part of it: what
+//! was read ([`State`]), what every rule may consult ([`Context`]), the
+//! commands given on a report ([`Command`], from a title tag or, next, a
+//! `/psrt` comment), the change builder each rule adds to ([`Draft`]), the
+//! finished [`Update`] of one report with the [`Effect`]s that apply it, and
+//! the whole [`Plan`]. Nothing here reads, writes or decides.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::github::advisories::{
+    AdvisoryState, AdvisoryUpdate, Credit, ForkPull, Lifecycle, TitleTag,
+};
+use crate::ids::{GhsaId, RepoName};
+use crate::ledger::Ledger;
+use crate::roster::{Login, Member, Roster};
+
+/// What the plan reads.
+pub struct State {
+    /// Triage, draft and closed advisories of the repositories that could be read.
+    pub advisories: Vec<Lifecycle>,
+    /// Advisories read per repository, or why the repository could not be read.
+    pub repos: BTreeMap<String, Result<usize, String>>,
+    /// Logins in the GitHub team (active members).
+    pub team: BTreeSet<Login>,
+    /// Pull requests in the private forks of draft advisories, by GHSA id.
+    pub forks: BTreeMap<GhsaId, Result<Vec<ForkPull>, String>>,
+    /// The commands given on each report (title tags today), by GHSA id.
+    pub commands: BTreeMap<GhsaId, Vec<Given>>,
+}
+
+impl State {
+    /// The commands given on a report.
+    pub fn commands_for(&self, ghsa_id: &GhsaId) -> &[Given] {
+        self.commands.get(ghsa_id).map_or(&[], Vec::as_slice)
+    }
+}
+
+// ──────────────────────────────────────────────────────────── commands
+
+/// What a member asks psrt to do with a report. Title tags give the first
+/// two; the advisory discussion's `/psrt` commands give these and more.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Command {
+    /// Triage → draft (with the private fork and the CVE id).
+    Accept,
+    /// The report is closed, and nothing else happens to it that run.
+    Close,
+}
+
+/// Where a command came from, and so who gave it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Source {
+    /// A tag in the report's title. GitHub does not say who wrote a title:
+    /// the reporter writes the first one, collaborators may edit it.
+    TitleTag,
+    /// A comment in the report's discussion, by this account (its id: an
+    /// id survives renames, a login does not).
+    Comment { comment_id: u64, author_id: u64 },
+}
+
+/// A command, and where it came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Given {
+    pub command: Command,
+    pub source: Source,
+}
+
+/// Whose command it is.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Giver<'a> {
+    /// GitHub does not say (a title tag).
+    Unknown,
+    /// A current member of the roster, by account id.
+    Member(&'a Member),
+    /// Someone who is not a member (the reporter, an invited expert...).
+    NotAMember,
+}
+
+impl Given {
+    /// The command a title tag gives.
+    pub fn from_title_tag(tag: TitleTag) -> Self {
+        Self {
+            command: match tag {
+                TitleTag::Accept => Command::Accept,
+                TitleTag::Close => Command::Close,
+            },
+            source: Source::TitleTag,
+        }
+    }
+
+    /// The commands the reports' title tags give, by report.
+    pub fn from_titles(reports: &[Lifecycle]) -> BTreeMap<GhsaId, Vec<Given>> {
+        reports
+            .iter()
+            .filter_map(|a| {
+                a.title_tag
+                    .map(|t| (a.advisory.ghsa_id.clone(), vec![Given::from_title_tag(t)]))
+            })
+            .collect()
+    }
+
+    /// Who gave it: a member is matched by account id only.
+    pub fn giver<'r>(&self, roster: &'r Roster) -> Giver<'r> {
+        match self.source {
+            Source::TitleTag => Giver::Unknown,
+            Source::Comment { author_id, .. } => roster
+                .members
+                .iter()
+                .find(|m| m.github_id == Some(author_id))
+                .map_or(Giver::NotAMember, Giver::Member),
+        }
+    }
+}
+
+// ──────────────────────────────────────────────────────────── the plan
+
+/// The CVE id a draft gets in this run's update.
+#[derive(Clone, PartialEq, Eq)]
+pub enum CvePlan {
+    /// Reserve one from the CNA (then record it in the ledger, then write it).
+    Reserve,
+    /// The id reserved in an earlier run, from the ledger.
+    Reuse(String),
+    /// An earlier run asked for one at this time and got no answer: find
+    /// the id in CVE Services (reserve one only if none was reserved).
+    Recover(DateTime<Utc>),
+}
+
+impl fmt::Debug for CvePlan {
+    /// Never the id: it is public only once the advisory is.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            CvePlan::Reserve => "Reserve",
+            CvePlan::Reuse(_) => "Reuse(***)",
+            CvePlan::Recover(_) => "Recover",
+        })
+    }
+}
+
+/// What the plan saw of an advisory: the fields its update replaces or
+/// depends on. The update is written only if a fresh read still shows this
+/// (a coordinator's edit in between is never overwritten).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Seen {
+    state: AdvisoryState,
+    tag: Option<TitleTag>,
+    cve_id: Option<String>,
+    fork: bool,
+    users: Vec<String>,
+    teams: Vec<String>,
+    credits: Vec<(String, String)>,
+}
+
+impl Seen {
+    pub(crate) fn of(a: &Lifecycle) -> Self {
+        let lower = |v: &[String]| {
+            let mut v: Vec<String> = v.iter().map(|s| s.to_ascii_lowercase()).collect();
+            v.sort();
+            v
+        };
+        let mut credits: Vec<(String, String)> = a
+            .advisory
+            .credits
+            .iter()
+            .map(|c| (c.login.to_ascii_lowercase(), c.kind.clone()))
+            .collect();
+        credits.sort();
+        Self {
+            state: a.advisory.state,
+            tag: a.title_tag,
+            cve_id: a.cve_id.clone(),
+            fork: a.advisory.private_fork.is_some(),
+            users: lower(&a.advisory.collaborating_users),
+            teams: lower(&a.advisory.collaborating_teams),
+            credits,
+        }
+    }
+}
+
+/// For the new coordinator's email.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct AdvisoryInfo {
+    pub html_url: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// One advisory's update: every decision about it this run. `Debug` and the
+/// public output show the id and the kinds of decision, never who.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Update {
+    pub repo: RepoName,
+    pub ghsa_id: GhsaId,
+    pub state: AdvisoryState,
+    /// A closing command: close it, and nothing else this run.
+    pub close: bool,
+    /// An accepting command on a triage report: move it to draft.
+    pub accept: bool,
+    /// A draft without a temporary private fork gets one.
+    pub create_fork: bool,
+    /// A draft in `cve.repos` without a CVE id gets one.
+    pub cve: Option<CvePlan>,
+    pub add_team: Option<String>,
+    /// Members outside the team, added as collaborating users.
+    pub add_users: Vec<String>,
+    /// Former members whose access is removed.
+    pub remove_users: Vec<String>,
+    /// The coordinator assigned to a report that waited past the grace period.
+    pub assign: Option<String>,
+    /// Remediation credits from the private fork's pull requests.
+    pub credits_added: Vec<Credit>,
+    /// The fields to write (the API replaces whole lists), the CVE id aside:
+    /// it is known only once reserved.
+    pub(crate) patch: AdvisoryUpdate,
+    pub(crate) seen: Seen,
+    pub(crate) info: AdvisoryInfo,
+}
+
+impl fmt::Debug for Update {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let d: Vec<String> = self.decisions().iter().map(ToString::to_string).collect();
+        write!(
+            f,
+            "Update({}: {}{})",
+            self.ghsa_id,
+            d.join("; "),
+            if self.remove_users.is_empty() {
+                ""
+            } else {
+                " (+ access review)"
+            }
+        )
+    }
+}
+
+/// A decision as it is printed: a kind, never a person or a count. Former
+/// members' removals are not among them: they are reported as a total
+/// across reports (see [`super::report`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    Close,
+    MoveToDraft,
+    CreateFork,
+    ReserveCve,
+    SetReservedCve,
+    FindLostCve,
+    AddTeam(String),
+    AddCollaboratingUsers,
+    AssignCoordinator,
+    AddRemediationCredits,
+}
+
+impl fmt::Display for Decision {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Decision::Close => f.write_str("close (title tag)"),
+            Decision::MoveToDraft => f.write_str("move to draft (title tag)"),
+            Decision::CreateFork => f.write_str("create the private fork"),
+            Decision::ReserveCve => f.write_str("reserve a CVE id"),
+            Decision::SetReservedCve => f.write_str("set the CVE id reserved earlier"),
+            Decision::FindLostCve => {
+                f.write_str("find the CVE id whose reservation got no answer, or reserve one")
+            }
+            Decision::AddTeam(t) => write!(f, "add team {t}"),
+            Decision::AddCollaboratingUsers => f.write_str("add collaborating users"),
+            Decision::AssignCoordinator => f.write_str("assign a coordinator"),
+            Decision::AddRemediationCredits => f.write_str("add remediation credits"),
+        }
+    }
+}
+
+/// One step of applying an update, in order. Each runs after the report
+/// was read again and found as planned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Close it: one PATCH, and nothing else.
+    Close,
+    /// Reserve the CVE id (or take the ledger's, or find a lost one) before
+    /// the PATCH that writes it.
+    Cve(CvePlan),
+    /// One PATCH with every change (and the CVE id, if one was had).
+    Patch,
+    /// The temporary private fork (after the PATCH that makes an accepted
+    /// report a draft).
+    CreateFork,
+    /// The new coordinator's email (once the PATCH landed).
+    EmailCoordinator(String),
+}
+
+impl Update {
+    /// The decisions shown for this report, in the order they are made.
+    pub fn decisions(&self) -> Vec<Decision> {
+        let mut d = Vec::new();
+        if self.close {
+            d.push(Decision::Close);
+        }
+        if self.accept {
+            d.push(Decision::MoveToDraft);
+        }
+        if self.create_fork {
+            d.push(Decision::CreateFork);
+        }
+        match &self.cve {
+            Some(CvePlan::Reserve) => d.push(Decision::ReserveCve),
+            Some(CvePlan::Reuse(_)) => d.push(Decision::SetReservedCve),
+            Some(CvePlan::Recover(_)) => d.push(Decision::FindLostCve),
+            None => {}
+        }
+        if let Some(t) = &self.add_team {
+            d.push(Decision::AddTeam(t.clone()));
+        }
+        if !self.add_users.is_empty() {
+            d.push(Decision::AddCollaboratingUsers);
+        }
+        if self.assign.is_some() {
+            d.push(Decision::AssignCoordinator);
+        }
+        if !self.credits_added.is_empty() {
+            d.push(Decision::AddRemediationCredits);
+        }
+        d
+    }
+
+    /// Does anything change?
+    fn is_empty(&self) -> bool {
+        self.decisions().is_empty() && self.remove_users.is_empty()
+    }
+
+    /// The steps that apply this update, in order.
+    pub fn effects(&self) -> Vec<Effect> {
+        if self.close {
+            return vec![Effect::Close];
+        }
+        let mut e = Vec::new();
+        if let Some(plan) = &self.cve {
+            e.push(Effect::Cve(plan.clone()));
+        }
+        e.push(Effect::Patch);
+        if self.create_fork {
+            e.push(Effect::CreateFork);
+        }
+        if let Some(login) = &self.assign {
+            e.push(Effect::EmailCoordinator(login.clone()));
+        }
+        e
+    }
+
+    /// The update to send, given the CVE id to set (if one could be had);
+    /// `None` when there is nothing to write.
+    pub(crate) fn patch_body(&self, cve_id: Option<&str>) -> Option<AdvisoryUpdate> {
+        let update = AdvisoryUpdate {
+            cve_id: cve_id.map(str::to_owned),
+            ..self.patch.clone()
+        };
+        (!update.is_empty()).then_some(update)
+    }
+}
+
+impl PartialOrd for Update {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Update {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (&self.repo, &self.ghsa_id).cmp(&(&other.repo, &other.ghsa_id))
+    }
+}
+
+/// The whole plan.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// Sorted by repository and GHSA id.
+    pub updates: Vec<Update>,
+    /// Advisories read per repository, or why it could not be read.
+    pub repos: BTreeMap<String, Result<usize, String>>,
+    pub notes: Vec<String>,
+    /// Collaborating users on unpublished reports who are neither members,
+    /// nor former members, nor credited there (distinct people, a total).
+    pub unaccounted: usize,
+    /// Reports whose CVE id reserved earlier is now on the advisory: the
+    /// ledger forgets the reservation.
+    pub ledger_clears: Vec<GhsaId>,
+    /// The CVE ids the advisories read carry: never taken for a lost answer.
+    pub carried_cve_ids: BTreeSet<String>,
+}
+
+// ──────────────────────────────────────────────────────────── deciding
+
+/// What every rule may consult: the roster, what was read, the ledger, the
+/// time; and the coordinations so far, which assignments earlier in this
+/// run add to.
+pub(crate) struct Context<'a> {
+    pub roster: &'a Roster,
+    pub state: &'a State,
+    pub ledger: &'a Ledger,
+    pub now: DateTime<Utc>,
+    pub loads: RefCell<Loads>,
+}
+
+/// Coordinations per member: of open reports, and of every report read.
+pub(crate) struct Loads {
+    pub open: BTreeMap<Login, usize>,
+    pub all: BTreeMap<Login, usize>,
+}
+
+impl Loads {
+    pub(crate) fn of(advisories: &[Lifecycle]) -> Self {
+        let mut l = Loads {
+            open: BTreeMap::new(),
+            all: BTreeMap::new(),
+        };
+        for a in advisories {
+            for c in a.advisory.coordinators() {
+                *l.all.entry(Login::from(c)).or_default() += 1;
+                if a.advisory.state.is_open() {
+                    *l.open.entry(Login::from(c)).or_default() += 1;
+                }
+            }
+        }
+        l
+    }
+}
+
+/// A list the advisory update replaces whole, and whether a rule changed it.
+struct Tracked<T> {
+    value: Vec<T>,
+    changed: bool,
+}
+
+impl<T: Clone> Tracked<T> {
+    fn new(value: &[T]) -> Self {
+        Self {
+            value: value.to_vec(),
+            changed: false,
+        }
+    }
+    fn push(&mut self, item: T) {
+        self.value.push(item);
+        self.changed = true;
+    }
+    fn into_change(self) -> Option<Vec<T>> {
+        self.changed.then_some(self.value)
+    }
+}
+
+/// One report's decisions while the rules make them: each rule asks the
+/// draft for a change, and the draft keeps the lists GitHub replaces whole
+/// and knows which changed. [`Draft::finish`] gives the update (if any).
+pub(crate) struct Draft<'a> {
+    report: &'a Lifecycle,
+    close: bool,
+    accept: bool,
+    create_fork: bool,
+    cve: Option<CvePlan>,
+    add_team: Option<String>,
+    add_users: Vec<String>,
+    remove_users: Vec<String>,
+    assign: Option<String>,
+    credits_added: Vec<Credit>,
+    users: Tracked<String>,
+    teams: Tracked<String>,
+    credits: Tracked<Credit>,
+    notes: Vec<String>,
+    forget_reservation: bool,
+}
+
+/// What one report's rules came to.
+pub(crate) struct Decided {
+    /// `None`: nothing to change.
+    pub update: Option<Update>,
+    pub notes: Vec<String>,
+    /// The ledger may forget this report's CVE reservation.
+    pub forget_reservation: bool,
+}
+
+impl<'a> Draft<'a> {
+    pub(crate) fn new(report: &'a Lifecycle) -> Self {
+        let a = &report.advisory;
+        Self {
+            report,
+            close: false,
+            accept: false,
+            create_fork: false,
+            cve: None,
+            add_team: None,
+            add_users: vec![],
+            remove_users: vec![],
+            assign: None,
+            credits_added: vec![],
+            users: Tracked::new(&a.collaborating_users),
+            teams: Tracked::new(&a.collaborating_teams),
+            credits: Tracked::new(&a.credits),
+            notes: vec![],
+            forget_reservation: false,
+        }
+    }
+
+    /// The report is closed, and nothing else happens to it this run.
+    pub(crate) fn close(&mut self) {
+        self.close = true;
+    }
+    pub(crate) fn is_closing(&self) -> bool {
+        self.close
+    }
+    /// A triage report moves to draft.
+    pub(crate) fn accept(&mut self) {
+        self.accept = true;
+    }
+    /// A draft now, or once this update lands.
+    pub(crate) fn becomes_draft(&self) -> bool {
+        self.report.advisory.state == AdvisoryState::Draft || self.accept
+    }
+    pub(crate) fn create_fork(&mut self) {
+        self.create_fork = true;
+    }
+    pub(crate) fn cve(&mut self, plan: CvePlan) {
+        self.cve = Some(plan);
+    }
+    /// The ledger may forget the report's reservation.
+    pub(crate) fn forget_reservation(&mut self) {
+        self.forget_reservation = true;
+    }
+
+    /// The team collaborates, unless it already does.
+    pub(crate) fn add_team(&mut self, slug: &str) {
+        if !self
+            .teams
+            .value
+            .iter()
+            .any(|t| t.eq_ignore_ascii_case(slug))
+        {
+            self.teams.push(slug.to_owned());
+            self.add_team = Some(slug.to_owned());
+        }
+    }
+    /// A user collaborates, unless they already do.
+    pub(crate) fn add_user(&mut self, login: &str) {
+        if !self
+            .users
+            .value
+            .iter()
+            .any(|l| l.eq_ignore_ascii_case(login))
+        {
+            self.users.push(login.to_owned());
+            self.add_users.push(login.to_owned());
+        }
+    }
+    /// Collaborating users for whom `gone` says so lose their access.
+    pub(crate) fn remove_users(&mut self, gone: impl Fn(&str) -> bool) {
+        let mut removed = Vec::new();
+        self.users.value.retain(|l| {
+            let out = gone(l);
+            if out {
+                removed.push(l.clone());
+            }
+            !out
+        });
+        if !removed.is_empty() {
+            self.users.changed = true;
+            self.remove_users.extend(removed);
+        }
+    }
+
+    /// Is this login credited on the report (any credit, this run's too)?
+    pub(crate) fn is_credited(&self, login: &str) -> bool {
+        self.credits
+            .value
+            .iter()
+            .any(|c| c.login.eq_ignore_ascii_case(login))
+    }
+    /// A coordinator credit for the assignee.
+    pub(crate) fn assign(&mut self, login: &str) {
+        self.credits.push(Credit {
+            login: login.to_owned(),
+            kind: "coordinator".into(),
+        });
+        self.assign = Some(login.to_owned());
+    }
+    /// A remediation credit, unless they are credited already.
+    pub(crate) fn add_credit(&mut self, login: &str, kind: &str) {
+        if self.is_credited(login) {
+            return;
+        }
+        let c = Credit {
+            login: login.to_owned(),
+            kind: kind.to_owned(),
+        };
+        self.credits.push(c.clone());
+        self.credits_added.push(c);
+    }
+
+    /// Something the plan's reader should know (no person named).
+    pub(crate) fn note(&mut self, note: String) {
+        self.notes.push(note);
+    }
+
+    pub(crate) fn finish(self) -> Decided {
+        let a = self.report;
+        let patch = if self.close {
+            AdvisoryUpdate {
+                state: Some(AdvisoryState::Closed),
+                ..AdvisoryUpdate::default()
+            }
+        } else {
+            AdvisoryUpdate {
+                state: self.accept.then_some(AdvisoryState::Draft),
+                cve_id: None,
+                collaborating_teams: self.teams.into_change(),
+                collaborating_users: self.users.into_change(),
+                credits: self.credits.into_change(),
+            }
+        };
+        let update = Update {
+            repo: a.advisory.repo.clone(),
+            ghsa_id: a.advisory.ghsa_id.clone(),
+            state: a.advisory.state,
+            close: self.close,
+            accept: self.accept,
+            create_fork: self.create_fork,
+            cve: self.cve,
+            add_team: self.add_team,
+            add_users: self.add_users,
+            remove_users: self.remove_users,
+            assign: self.assign,
+            credits_added: self.credits_added,
+            patch,
+            seen: Seen::of(a),
+            info: AdvisoryInfo {
+                html_url: a.advisory.html_url.clone(),
+                created_at: a.advisory.created_at,
+            },
+        };
+        Decided {
+            update: (!update.is_empty()).then_some(update),
+            notes: self.notes,
+            forget_reservation: self.forget_reservation,
+        }
+    }
+}

@@ -1,0 +1,162 @@
+//! Repositories and their contents: metadata (the default branch), files
+//! at a branch or commit, branches, and the writes a proposed pull request
+//! makes (a branch, one commit per file). [`super::pull_request`] composes
+//! them into one idempotent pull request.
+
+use base64::Engine as _;
+use http::Method;
+use serde::Deserialize;
+
+use super::transport::{Sensitivity::Public, enc};
+use super::{GitHub, GitHubError};
+use crate::ids::RepoName;
+
+/// `/repos/{owner}/{name}`, encoded.
+pub(super) fn repo_path(repo: &RepoName) -> String {
+    format!("/repos/{}/{}", enc(repo.owner()), enc(repo.name()))
+}
+
+/// A repository's metadata psrt uses.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Repository {
+    pub default_branch: String,
+}
+
+/// A file as GitHub sends it: Base64 content, and the blob sha a later
+/// write must name.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Blob {
+    content: String,
+    pub sha: String,
+}
+
+impl Blob {
+    /// The file's bytes.
+    pub fn bytes(&self) -> Result<Vec<u8>, base64::DecodeError> {
+        base64::engine::general_purpose::STANDARD.decode(self.content.replace(['\n', '\r'], ""))
+    }
+}
+
+impl GitHub {
+    /// The repository; one that does not exist is an error.
+    pub async fn repository(&self, repo: &RepoName) -> Result<Repository, GitHubError> {
+        self.get(&repo_path(repo), Public).await
+    }
+
+    /// Whether the repository exists (or the token can see it).
+    pub async fn repository_exists(&self, repo: &RepoName) -> Result<bool, GitHubError> {
+        Ok(self
+            .get_opt::<serde::de::IgnoredAny>(&repo_path(repo), Public)
+            .await?
+            .is_some())
+    }
+
+    /// A file at a branch or commit; `None` when it is not there.
+    pub async fn file(
+        &self,
+        repo: &RepoName,
+        path: &str,
+        at: &str,
+    ) -> Result<Option<Blob>, GitHubError> {
+        let path_enc: Vec<String> = path.split('/').map(enc).collect();
+        self.get_opt(
+            &format!(
+                "{}/contents/{}?ref={}",
+                repo_path(repo),
+                path_enc.join("/"),
+                enc(at)
+            ),
+            Public,
+        )
+        .await
+    }
+
+    /// The commit a branch points at; `None` when there is no such branch.
+    pub async fn branch_head(
+        &self,
+        repo: &RepoName,
+        branch: &str,
+    ) -> Result<Option<String>, GitHubError> {
+        #[derive(Deserialize)]
+        struct Ref {
+            object: Obj,
+        }
+        #[derive(Deserialize)]
+        struct Obj {
+            sha: String,
+        }
+        let r: Option<Ref> = self
+            .get_opt(
+                &format!("{}/git/ref/heads/{}", repo_path(repo), enc(branch)),
+                Public,
+            )
+            .await?;
+        Ok(r.map(|r| r.object.sha))
+    }
+
+    /// A new branch at `sha`.
+    pub async fn create_branch(
+        &self,
+        repo: &RepoName,
+        branch: &str,
+        sha: &str,
+    ) -> Result<(), GitHubError> {
+        let body = serde_json::json!({ "ref": format!("refs/heads/{branch}"), "sha": sha });
+        self.write(
+            Method::POST,
+            &format!("{}/git/refs", repo_path(repo)),
+            Some(&body),
+            Public,
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Moves a branch to `sha`, whatever it held (a force push).
+    pub async fn reset_branch(
+        &self,
+        repo: &RepoName,
+        branch: &str,
+        sha: &str,
+    ) -> Result<(), GitHubError> {
+        let body = serde_json::json!({ "sha": sha, "force": true });
+        self.write(
+            Method::PATCH,
+            &format!("{}/git/refs/heads/{}", repo_path(repo), enc(branch)),
+            Some(&body),
+            Public,
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Commits one file on a branch: `text` replaces the blob `replaces`
+    /// (`None`: the file is new).
+    pub async fn commit_file(
+        &self,
+        repo: &RepoName,
+        branch: &str,
+        path: &str,
+        text: &str,
+        message: &str,
+        replaces: Option<&str>,
+    ) -> Result<(), GitHubError> {
+        let mut body = serde_json::json!({
+            "message": message,
+            "content": base64::engine::general_purpose::STANDARD.encode(text.as_bytes()),
+            "branch": branch,
+        });
+        if let Some(sha) = replaces {
+            body["sha"] = serde_json::json!(sha);
+        }
+        let path_enc: Vec<String> = path.split('/').map(enc).collect();
+        self.write(
+            Method::PUT,
+            &format!("{}/contents/{}", repo_path(repo), path_enc.join("/")),
+            Some(&body),
+            Public,
+        )
+        .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,513 @@
+//! What psrt has already done, so that each message goes out once and a
+//! reserved CVE id is never lost: a store with a section per feature, which
+//! owns its file (read once, saved atomically after each change that must
+//! survive a killed run) and the sequences the features follow, so callers
+//! never handle paths.
+//!
+//! Sections: [`messages`] (which message went out for which report) and
+//! [`cve`] (CVE ids reserved, and reservations whose answer was lost). Each
+//! new kind of memory is a section of its own, beside these: comment counts
+//! and answered commands per report (the advisory discussion), conditional
+//! request validators by URL, audit problems, reports seen (title tags
+//! present when psrt first saw a report). A section per report is stored in
+//! the report's record below; one that is not (validators, audit problems)
+//! becomes a top-level key of the file.
+//!
+//! The file is JSON (default `.psrt/ledger.json`, never committed; the workflows
+//! carry it between runs in an Actions cache, which any pull request of a
+//! public repository can restore). So it holds **no person**: no login, name
+//! or address, nor a hash of one (a hash of a login is reversed by hashing
+//! the roster). Per report (GHSA id) it keeps:
+//!
+//! - `sent`: message key → when it was sent. Keys are a kind and, for
+//!   warnings and overdue notices, a threshold: `warn-30`, `overdue-7`,
+//!   `unassigned`, `reassign`;
+//! - `cve_reserved`: a CVE id reserved from the CNA for the report, kept
+//!   until the advisory carries it (PRODUCT.md allows exactly this);
+//! - `cve_pending`: when a reservation was asked for whose answer never
+//!   arrived, until the next run finds the id in CVE Services (or finds that
+//!   none was reserved).
+//!
+//! ```json
+//! {
+//!   "version": 2,
+//!   "reports": {
+//!     "GHSA-xxxx-xxxx-xxxx": {
+//!       "sent": { "warn-30": "2026-11-01T03:17:00Z" },
+//!       "cve_reserved": { "id": "CVE-2026-12345", "at": "2026-11-02T10:00:00Z" }
+//!     }
+//!   }
+//! }
+//! ```
+//!
+//! Version 1 (`{"version":1,"sent":{GHSA:{key:time}}}`) is read and
+//! upgraded: its `reassign-<login>` keys become `reassign`.
+
+use std::collections::BTreeMap;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+pub mod cve;
+pub mod messages;
+
+pub use cve::{CveIds, CveReservation};
+pub use messages::Messages;
+
+use crate::ids::GhsaId;
+
+pub const DEFAULT_PATH: &str = ".psrt/ledger.json";
+pub const VERSION: u32 = 2;
+
+/// The store: its sections, and the file they are kept in. Two ledgers are
+/// equal when they hold the same, wherever they are kept.
+#[derive(Debug, Clone, Default)]
+pub struct Ledger {
+    /// `None`: kept in memory only (the demo, tests).
+    file: Option<PathBuf>,
+    messages: Messages,
+    cve: CveIds,
+}
+
+impl PartialEq for Ledger {
+    fn eq(&self, other: &Self) -> bool {
+        self.messages == other.messages && self.cve == other.cve
+    }
+}
+
+/// The file's shape (version 2): per report, every section's part.
+#[derive(Serialize, Deserialize)]
+struct File {
+    version: u32,
+    /// GHSA id → what was done for it.
+    #[serde(default)]
+    reports: BTreeMap<String, ReportRecord>,
+}
+
+/// What psrt did for one report. Never who it concerns.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReportRecord {
+    /// Message key (kind and threshold) → when it was sent.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    sent: BTreeMap<String, DateTime<Utc>>,
+    /// A CVE id reserved for the report and not yet on the advisory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    cve_reserved: Option<CveReservation>,
+    /// A reservation asked for at this time whose answer never arrived.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    cve_pending: Option<DateTime<Utc>>,
+}
+
+/// The first format, read only to upgrade it.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct V1 {
+    #[allow(dead_code)]
+    version: u32,
+    #[serde(default)]
+    sent: BTreeMap<String, BTreeMap<String, DateTime<Utc>>>,
+}
+
+/// Why a ledger file cannot be used. Each names the file and the way out.
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    #[error("cannot read the ledger {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "the ledger {path} is corrupt or truncated ({reason}); nothing was sent. Restore it (the previous Actions cache), or start afresh with --reset-ledger: each open report then gets its current message once more, and a CVE id reserved but not yet on its advisory is forgotten"
+    )]
+    Corrupt { path: PathBuf, reason: String },
+    #[error(
+        "the ledger {path} has version {version}, newer than this psrt reads ({VERSION}); nothing was sent. Run a newer psrt, or start afresh with --reset-ledger"
+    )]
+    Newer { path: PathBuf, version: u32 },
+    /// `deadlines --send` needs what was sent: a missing file is what an
+    /// Actions cache restore that missed leaves behind, and starting afresh
+    /// would send every open report its current message again.
+    #[error(
+        "there is no ledger at {path}; nothing was sent. A missing ledger is what a lost or missed Actions cache restore leaves, and sending without it would give every open report its current message again. Restore it, or, on a first run or when it is truly lost, run once with --reset-ledger (in a workflow: dispatch it by hand as an admin with reset_ledger)"
+    )]
+    Missing { path: PathBuf },
+}
+
+impl Ledger {
+    /// An empty ledger kept in memory (the demo, tests): saving does nothing.
+    pub fn in_memory() -> Self {
+        Self::default()
+    }
+
+    /// Reads the ledger kept in `path`; a missing file is an empty ledger.
+    /// A file that is not a ledger is an error: guessing could send every
+    /// message again.
+    pub fn load(path: &Path) -> Result<Ledger, LedgerError> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(Self::empty_at(path));
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+                return Err(LedgerError::Corrupt {
+                    path: path.to_owned(),
+                    reason: "not UTF-8".into(),
+                });
+            }
+            Err(source) => {
+                return Err(LedgerError::Io {
+                    path: path.to_owned(),
+                    source,
+                });
+            }
+        };
+        let mut ledger = Self::parse(&text).map_err(|e| match e {
+            ParseError::Newer(version) => LedgerError::Newer {
+                path: path.to_owned(),
+                version,
+            },
+            ParseError::Bad(reason) => LedgerError::Corrupt {
+                path: path.to_owned(),
+                reason,
+            },
+        })?;
+        ledger.file = Some(path.to_owned());
+        Ok(ledger)
+    }
+
+    /// The ledger a command starts from: the file's, or, with `reset`
+    /// (`--reset-ledger`), an empty one, whatever the file holds (it is
+    /// replaced at the first save). Resetting is explicit and said on
+    /// stderr: each open report then gets its current message once more.
+    pub fn open(path: &Path, reset: bool) -> Result<Ledger, LedgerError> {
+        if !reset {
+            return Self::load(path);
+        }
+        eprintln!(
+            "note: --reset-ledger: starting a new ledger at {}; each open report gets its current message once more",
+            path.display()
+        );
+        Ok(Self::empty_at(path))
+    }
+
+    /// Like [`Self::open`], for a command that must not start from nothing:
+    /// a missing file is an error too (only `reset` says a new ledger is
+    /// meant).
+    pub fn open_existing(path: &Path, reset: bool) -> Result<Ledger, LedgerError> {
+        if !reset && !path.exists() {
+            return Err(LedgerError::Missing {
+                path: path.to_owned(),
+            });
+        }
+        Self::open(path, reset)
+    }
+
+    fn empty_at(path: &Path) -> Self {
+        Self {
+            file: Some(path.to_owned()),
+            ..Self::default()
+        }
+    }
+
+    /// The same content, kept in memory from now on (a dry run, a preview).
+    pub fn detached(&self) -> Self {
+        Self {
+            file: None,
+            ..self.clone()
+        }
+    }
+
+    /// Where the ledger is kept; `None` in memory.
+    pub fn path(&self) -> Option<&Path> {
+        self.file.as_deref()
+    }
+
+    fn parse(text: &str) -> Result<Ledger, ParseError> {
+        #[derive(Deserialize)]
+        struct Probe {
+            version: u32,
+        }
+        let probe: Probe =
+            serde_json::from_str(text).map_err(|e| ParseError::Bad(e.to_string()))?;
+        match probe.version {
+            1 => {
+                let v1: V1 =
+                    serde_json::from_str(text).map_err(|e| ParseError::Bad(e.to_string()))?;
+                let mut ledger = Ledger::default();
+                for (ghsa, keys) in v1.sent {
+                    for (key, at) in keys {
+                        // `reassign-<login>` named a person: keep the kind only.
+                        let key = if key.starts_with("reassign-") {
+                            "reassign".to_owned()
+                        } else {
+                            key
+                        };
+                        ledger.messages.record(&ghsa, &key, at);
+                    }
+                }
+                Ok(ledger)
+            }
+            VERSION => {
+                let file: File =
+                    serde_json::from_str(text).map_err(|e| ParseError::Bad(e.to_string()))?;
+                Ok(Self::from_file(file))
+            }
+            v if v > VERSION => Err(ParseError::Newer(v)),
+            v => Err(ParseError::Bad(format!("unknown version {v}"))),
+        }
+    }
+
+    /// The sections, from the file's per-report records.
+    fn from_file(file: File) -> Self {
+        let mut ledger = Ledger::default();
+        for (ghsa, r) in file.reports {
+            let g = GhsaId::new(ghsa);
+            if !r.sent.is_empty() {
+                ledger.messages.0.insert(g.clone(), r.sent);
+            }
+            if r.cve_reserved.is_some() || r.cve_pending.is_some() {
+                ledger.cve.0.insert(
+                    g,
+                    cve::Record {
+                        reserved: r.cve_reserved,
+                        pending: r.cve_pending,
+                    },
+                );
+            }
+        }
+        ledger
+    }
+
+    /// The file's per-report records, from the sections.
+    fn to_file(&self) -> File {
+        let mut reports: BTreeMap<String, ReportRecord> = BTreeMap::new();
+        for (g, sent) in &self.messages.0 {
+            reports.entry(g.to_string()).or_default().sent = sent.clone();
+        }
+        for (g, r) in &self.cve.0 {
+            let rec = reports.entry(g.to_string()).or_default();
+            rec.cve_reserved = r.reserved.clone();
+            rec.cve_pending = r.pending;
+        }
+        reports.retain(|_, r| *r != ReportRecord::default());
+        File {
+            version: VERSION,
+            reports,
+        }
+    }
+
+    /// The file's text (what [`Self::save`] writes).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(&self.to_file()).unwrap_or_default() + "\n"
+    }
+
+    /// The messages section.
+    pub fn messages(&self) -> &Messages {
+        &self.messages
+    }
+
+    /// The CVE ids section.
+    pub fn cve(&self) -> &CveIds {
+        &self.cve
+    }
+
+    // ── the sequences: each change is saved before it returns ──
+
+    /// Records messages as sent for a report (the one sent, and thresholds
+    /// it stands for), then saves: a run killed after a send sends that one
+    /// message again, no more.
+    pub fn record_sent(
+        &mut self,
+        ghsa_id: &str,
+        keys: &[&str],
+        at: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        for key in keys {
+            self.messages.record(ghsa_id, key, at);
+        }
+        self.save()
+    }
+
+    /// Before a CVE id is asked for: the reservation is marked pending and
+    /// saved, so that if its answer is lost the next run looks for the id in
+    /// CVE Services instead of reserving another. When it cannot be saved,
+    /// nothing may be asked for: the mark is undone and the error returned.
+    pub fn reservation_asked(&mut self, ghsa_id: &str, at: DateTime<Utc>) -> anyhow::Result<()> {
+        self.cve.mark_pending(ghsa_id, at);
+        if let Err(e) = self.save() {
+            self.cve.clear_pending(ghsa_id);
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    /// An id was reserved (or found again) for the report: recorded before
+    /// it is written anywhere else, so a failed write never loses it.
+    pub fn reservation_answered(
+        &mut self,
+        ghsa_id: &str,
+        cve_id: &str,
+        at: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        self.cve.record(ghsa_id, cve_id, at);
+        self.save()
+    }
+
+    /// CVE Services definitely refused: nothing is pending any more.
+    pub fn reservation_refused(&mut self, ghsa_id: &str) -> anyhow::Result<()> {
+        self.cve.clear_pending(ghsa_id);
+        self.save()
+    }
+
+    /// The advisories carry their reserved ids (or need none any more):
+    /// the ledger forgets them.
+    pub fn reservations_done(&mut self, ghsa_ids: &[&str]) -> anyhow::Result<()> {
+        for g in ghsa_ids {
+            self.cve.clear(g);
+        }
+        self.save()
+    }
+
+    /// Writes the ledger to its file atomically and durably: a temporary
+    /// file in the same directory, fsync, rename over the old one, fsync the
+    /// directory. A kill at any point leaves the old ledger or the new one,
+    /// never a mix. In memory, nothing to do.
+    pub fn save(&self) -> anyhow::Result<()> {
+        let Some(path) = &self.file else {
+            return Ok(());
+        };
+        let dir = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        let text = serde_json::to_string_pretty(&self.to_file())? + "\n";
+        let tmp = tmp_path(path);
+        let write = || -> std::io::Result<()> {
+            let mut f = std::fs::File::create(&tmp)?;
+            f.write_all(text.as_bytes())?;
+            f.sync_all()?;
+            drop(f);
+            std::fs::rename(&tmp, path)?;
+            // The rename is durable once the directory is.
+            if let Ok(d) = std::fs::File::open(dir) {
+                let _ = d.sync_all();
+            }
+            Ok(())
+        };
+        write().with_context(|| format!("writing the ledger {}", path.display()))?;
+        Ok(())
+    }
+}
+
+enum ParseError {
+    Newer(u32),
+    Bad(String),
+}
+
+fn tmp_path(path: &Path) -> PathBuf {
+    let mut name = path
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_else(|| "ledger.json".into());
+    name.push(format!(".tmp-{}", std::process::id()));
+    path.with_file_name(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_and_refuses_garbage() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/ledger.json");
+        let mut l = Ledger::load(&path).unwrap();
+        assert!(!l.messages().has("GHSA-1", "warn-30"));
+        l.record_sent("GHSA-1", &["warn-30"], Utc::now()).unwrap();
+        l.reservation_answered("GHSA-2", "CVE-2026-0001", Utc::now())
+            .unwrap();
+        let back = Ledger::load(&path).unwrap();
+        assert!(back.messages().has("GHSA-1", "warn-30"));
+        assert_eq!(back.cve().reserved("GHSA-2"), Some("CVE-2026-0001"));
+        assert_eq!(back, l);
+        for bad in [
+            "not json",
+            "{\"version\": 2, \"reports\": {\"G\": {\"sent\": {\"k\": 3}}}}",
+            "{\"version\":2,\"rep",
+        ] {
+            std::fs::write(&path, bad).unwrap();
+            let e = Ledger::load(&path).unwrap_err().to_string();
+            assert!(
+                e.contains("is corrupt or truncated") && e.contains("--reset-ledger"),
+                "{e}"
+            );
+            assert!(e.contains(&path.display().to_string()), "{e}");
+        }
+        std::fs::write(&path, "{\"version\": 9}").unwrap();
+        let e = Ledger::load(&path).unwrap_err().to_string();
+        assert!(e.contains("newer than this psrt reads"), "{e}");
+    }
+
+    #[test]
+    fn a_version_1_ledger_is_upgraded_without_the_logins_it_held() {
+        let v1 = r#"{"version":1,"sent":{"GHSA-a":{"warn-30":"2026-01-01T00:00:00Z","reassign-dennis":"2026-01-02T00:00:00Z"}}}"#;
+        let l = Ledger::parse(v1).ok().unwrap();
+        assert!(l.messages().has("GHSA-a", "warn-30"));
+        assert!(l.messages().has("GHSA-a", "reassign"));
+        let text = serde_json::to_string(&l.to_file()).unwrap();
+        assert!(!text.contains("dennis"), "{text}");
+        assert!(text.contains(&format!("\"version\":{VERSION}")), "{text}");
+    }
+
+    #[test]
+    fn a_reservation_is_cleared_once_used() {
+        let mut l = Ledger::in_memory();
+        l.reservation_answered("GHSA-a", "CVE-2026-1", Utc::now())
+            .unwrap();
+        l.reservations_done(&["GHSA-a"]).unwrap();
+        assert_eq!(l, Ledger::default());
+    }
+
+    /// A ledger written by the psrt before the store (version 2, per-report
+    /// records) loads into the sections and is written back byte for byte.
+    #[test]
+    fn a_ledger_written_by_the_previous_psrt_loads_and_is_written_back_the_same() {
+        let before = r#"{
+  "version": 2,
+  "reports": {
+    "GHSA-aaaa-bbbb-cccc": {
+      "sent": {
+        "reassign": "2026-11-03T03:17:00Z",
+        "warn-30": "2026-11-01T03:17:00Z"
+      },
+      "cve_reserved": {
+        "id": "CVE-2026-12345",
+        "at": "2026-11-02T10:00:00Z"
+      }
+    },
+    "GHSA-dddd-eeee-ffff": {
+      "cve_pending": "2026-11-04T10:00:00Z"
+    }
+  }
+}
+"#;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.json");
+        std::fs::write(&path, before).unwrap();
+        let l = Ledger::load(&path).unwrap();
+        assert!(l.messages().has("GHSA-aaaa-bbbb-cccc", "warn-30"));
+        assert!(l.messages().has("GHSA-aaaa-bbbb-cccc", "reassign"));
+        assert_eq!(
+            l.cve().reserved("GHSA-aaaa-bbbb-cccc"),
+            Some("CVE-2026-12345")
+        );
+        assert!(l.cve().pending("GHSA-dddd-eeee-ffff").is_some());
+        l.save().unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), before);
+    }
+}
