@@ -7,6 +7,7 @@ use std::cell::RefCell;
 
 use chrono::{DateTime, Utc};
 
+use super::discussion::status::format as status_format;
 use super::model::{Context, Draft, Loads, Plan, State};
 use super::rules::{self, Applies};
 use crate::github::advisories::{AdvisoryState, Lifecycle};
@@ -17,12 +18,14 @@ pub use super::model::{CvePlan, Decision, Update};
 
 /// The plan, from the roster, what was read, the ledger and the time: pure.
 pub fn plan(roster: &Roster, state: &State, ledger: &Ledger, now: DateTime<Utc>) -> Plan {
+    let format = status_format(roster);
     let ctx = Context {
         roster,
         state,
         ledger,
         now,
         loads: RefCell::new(Loads::of(&state.advisories)),
+        status_format: &format,
     };
     let mut out = Plan {
         updates: vec![],
@@ -36,6 +39,8 @@ pub fn plan(roster: &Roster, state: &State, ledger: &Ledger, now: DateTime<Utc>)
             .filter_map(|a| a.cve_id.as_ref())
             .map(|id| id.to_ascii_uppercase())
             .collect(),
+        discussions: vec![],
+        until: None,
     };
     // Oldest first: coordinators are assigned in the order reports arrived.
     let mut list: Vec<&Lifecycle> = state.advisories.iter().collect();
@@ -64,9 +69,18 @@ pub fn plan(roster: &Roster, state: &State, ledger: &Ledger, now: DateTime<Utc>)
         if decided.forget_reservation {
             out.ledger_clears.push(a.advisory.ghsa_id.clone());
         }
+        out.discussions
+            .extend(rules::discussion::plan(&ctx, a, decided.update.as_ref()));
+        out.until = out
+            .until
+            .into_iter()
+            .chain(rules::discussion::until(&ctx, a))
+            .min();
         out.updates.extend(decided.update);
     }
     out.updates.sort();
+    out.discussions
+        .sort_by(|a, b| (&a.repo, &a.ghsa_id).cmp(&(&b.repo, &b.ghsa_id)));
     out.notes.sort();
     out.notes.dedup();
     out.ledger_clears.sort();
@@ -75,7 +89,7 @@ pub fn plan(roster: &Roster, state: &State, ledger: &Ledger, now: DateTime<Utc>)
 
 #[cfg(test)]
 mod tests {
-    use super::super::model::{Given, State};
+    use super::super::model::{Fork, Given, State};
     use super::*;
     use crate::github::advisories::{Advisory, Collaborator, Credit, ForkPull, TitleTag};
     use crate::github::model::Account as ForkUser;
@@ -141,6 +155,8 @@ emeritus:
             cve_id: None,
             collaborators: vec![],
             reporter_id: None,
+            comments: None,
+            has_cvss_v4: false,
         }
     }
 
@@ -160,6 +176,8 @@ emeritus:
             repos: BTreeMap::new(),
             team: ["alice", "bob"].into_iter().map(Login::from).collect(),
             forks: BTreeMap::new(),
+            discussion_unavailable: Default::default(),
+            discussion_changed: Default::default(),
         }
     }
 
@@ -285,10 +303,12 @@ emeritus:
         });
         let pulls = vec![
             ForkPull {
+                number: 1,
                 author: Some(user("dev", 10)),
                 approvers: vec![user("alice", 1), user("rev", 11), user("dev", 10)],
             },
             ForkPull {
+                number: 2,
                 author: Some(user("reporter", 50)),
                 approvers: vec![
                     user("finder", 12),
@@ -301,7 +321,7 @@ emeritus:
             },
         ];
         let mut s = state(vec![a]);
-        s.forks.insert("GHSA-1".into(), Ok(pulls));
+        s.forks.insert("GHSA-1".into(), Ok(Fork::Read(pulls)));
         let p = plan(&roster(), &s, &Ledger::default(), Utc::now());
         let u = &p.updates[0];
         assert_eq!(u.decisions(), [Decision::AddRemediationCredits]);

@@ -4,14 +4,17 @@
 //! survive a killed run) and the sequences the features follow, so callers
 //! never handle paths.
 //!
-//! Sections: [`messages`] (which message went out for which report) and
-//! [`cve`] (CVE ids reserved, and reservations whose answer was lost). Each
-//! new kind of memory is a section of its own, beside these: comment counts
-//! and answered commands per report (the advisory discussion), conditional
-//! request validators by URL, audit problems, reports seen (title tags
-//! present when psrt first saw a report). A section per report is stored in
-//! the report's record below; one that is not (validators, audit problems)
-//! becomes a top-level key of the file.
+//! Sections: [`messages`] (which message went out for which report),
+//! [`cve`] (CVE ids reserved, and reservations whose answer was lost),
+//! [`discussion`] (per open report: the comment count read up to, when its
+//! status comment was last brought up to date, the deadline thresholds
+//! whose comment is posted), [`validators`] (the `ETag` of each GitHub
+//! answer psrt acted upon, by URL) and [`steady`] (what the last complete
+//! hourly run left, to tell an unchanged world from conditional requests
+//! alone). Each new kind of memory is a section of its own, beside these
+//! (answered commands per report, audit problems, reports seen). A section
+//! per report is stored in the report's record below; one that is not
+//! (validators, steady, audit problems) becomes a top-level key of the file.
 //!
 //! The file is JSON (default `.psrt/ledger.json`, never committed; the workflows
 //! carry it between runs in an Actions cache, which any pull request of a
@@ -26,22 +29,32 @@
 //!   until the advisory carries it (PRODUCT.md allows exactly this);
 //! - `cve_pending`: when a reservation was asked for whose answer never
 //!   arrived, until the next run finds the id in CVE Services (or finds that
-//!   none was reserved).
+//!   none was reserved);
+//! - `discussion`: `count`, `seen` and `thresholds` (see [`discussion`]).
 //!
 //! ```json
 //! {
-//!   "version": 2,
+//!   "version": 3,
 //!   "reports": {
 //!     "GHSA-xxxx-xxxx-xxxx": {
 //!       "sent": { "warn-30": "2026-11-01T03:17:00Z" },
-//!       "cve_reserved": { "id": "CVE-2026-12345", "at": "2026-11-02T10:00:00Z" }
+//!       "cve_reserved": { "id": "CVE-2026-12345", "at": "2026-11-02T10:00:00Z" },
+//!       "discussion": { "count": 4, "seen": "2026-11-02T10:00:02Z", "thresholds": { "warn-30": "2026-11-01T03:41:00Z" } }
 //!     }
-//!   }
+//!   },
+//!   "validators": {
+//!     "/repos/python/cpython/security-advisories?state=triage&per_page=100": { "etag": "W/\"…\"", "at": "2026-11-02T10:00:00Z" }
+//!   },
+//!   "discussion_full_read": "2026-11-02T03:41:00Z",
+//!   "steady": { "fingerprint": "…", "until": "…", "reports": { "python/cpython": 12 } }
 //! }
 //! ```
 //!
-//! Version 1 (`{"version":1,"sent":{GHSA:{key:time}}}`) is read and
-//! upgraded: its `reassign-<login>` keys become `reassign`.
+//! Version 2 (the same without `discussion`, `validators` and `steady`) is
+//! read as it is; version 1 (`{"version":1,"sent":{GHSA:{key:time}}}`) is
+//! read and upgraded: its `reassign-<login>` keys become `reassign`. A
+//! version-3 file stops a psrt that reads only version 2 with "newer than
+//! this psrt reads", never a guess.
 
 use std::collections::BTreeMap;
 use std::io::Write as _;
@@ -52,15 +65,21 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 pub mod cve;
+pub mod discussion;
 pub mod messages;
+pub mod steady;
+pub mod validators;
 
 pub use cve::{CveIds, CveReservation};
+pub use discussion::{Discussion, Discussions};
 pub use messages::Messages;
+pub use steady::Steady;
+pub use validators::{Validator, Validators};
 
 use crate::ids::GhsaId;
 
 pub const DEFAULT_PATH: &str = ".psrt/ledger.json";
-pub const VERSION: u32 = 2;
+pub const VERSION: u32 = 3;
 
 /// The store: its sections, and the file they are kept in. Two ledgers are
 /// equal when they hold the same, wherever they are kept.
@@ -70,21 +89,39 @@ pub struct Ledger {
     file: Option<PathBuf>,
     messages: Messages,
     cve: CveIds,
+    discussion: Discussions,
+    discussion_full_read: Option<DateTime<Utc>>,
+    validators: Validators,
+    steady: Option<Steady>,
 }
 
 impl PartialEq for Ledger {
     fn eq(&self, other: &Self) -> bool {
-        self.messages == other.messages && self.cve == other.cve
+        self.messages == other.messages
+            && self.cve == other.cve
+            && self.discussion == other.discussion
+            && self.discussion_full_read == other.discussion_full_read
+            && self.validators == other.validators
+            && self.steady == other.steady
     }
 }
 
-/// The file's shape (version 2): per report, every section's part.
+/// The file's shape (version 3; version 2 is the same without the
+/// discussion, validators and steady): per report, every section's part,
+/// then the sections that are not per report.
 #[derive(Serialize, Deserialize)]
 struct File {
     version: u32,
     /// GHSA id → what was done for it.
     #[serde(default)]
     reports: BTreeMap<String, ReportRecord>,
+    /// When every open report's discussion was last read in full.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    discussion_full_read: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Validators::is_empty")]
+    validators: Validators,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    steady: Option<Steady>,
 }
 
 /// What psrt did for one report. Never who it concerns.
@@ -100,6 +137,9 @@ struct ReportRecord {
     /// A reservation asked for at this time whose answer never arrived.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     cve_pending: Option<DateTime<Utc>>,
+    /// The report's discussion: counts, times, thresholds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    discussion: Option<Discussion>,
 }
 
 /// The first format, read only to upgrade it.
@@ -251,9 +291,19 @@ impl Ledger {
                 }
                 Ok(ledger)
             }
-            VERSION => {
+            2 | VERSION => {
                 let file: File =
                     serde_json::from_str(text).map_err(|e| ParseError::Bad(e.to_string()))?;
+                if probe.version == 2
+                    && (!file.validators.is_empty()
+                        || file.steady.is_some()
+                        || file.discussion_full_read.is_some()
+                        || file.reports.values().any(|r| r.discussion.is_some()))
+                {
+                    return Err(ParseError::Bad(
+                        "version 2 with sections of version 3".into(),
+                    ));
+                }
                 Ok(Self::from_file(file))
             }
             v if v > VERSION => Err(ParseError::Newer(v)),
@@ -263,11 +313,19 @@ impl Ledger {
 
     /// The sections, from the file's per-report records.
     fn from_file(file: File) -> Self {
-        let mut ledger = Ledger::default();
+        let mut ledger = Ledger {
+            validators: file.validators,
+            steady: file.steady,
+            discussion_full_read: file.discussion_full_read,
+            ..Ledger::default()
+        };
         for (ghsa, r) in file.reports {
             let g = GhsaId::new(ghsa);
             if !r.sent.is_empty() {
                 ledger.messages.0.insert(g.clone(), r.sent);
+            }
+            if let Some(d) = r.discussion {
+                ledger.discussion.0.insert(g.clone(), d);
             }
             if r.cve_reserved.is_some() || r.cve_pending.is_some() {
                 ledger.cve.0.insert(
@@ -293,10 +351,16 @@ impl Ledger {
             rec.cve_reserved = r.reserved.clone();
             rec.cve_pending = r.pending;
         }
+        for (g, d) in &self.discussion.0 {
+            reports.entry(g.to_string()).or_default().discussion = Some(d.clone());
+        }
         reports.retain(|_, r| *r != ReportRecord::default());
         File {
             version: VERSION,
             reports,
+            discussion_full_read: self.discussion_full_read,
+            validators: self.validators.clone(),
+            steady: self.steady.clone(),
         }
     }
 
@@ -313,6 +377,21 @@ impl Ledger {
     /// The CVE ids section.
     pub fn cve(&self) -> &CveIds {
         &self.cve
+    }
+
+    /// The discussion section.
+    pub fn discussion(&self) -> &Discussions {
+        &self.discussion
+    }
+
+    /// The validators section.
+    pub fn validators(&self) -> &Validators {
+        &self.validators
+    }
+
+    /// The steady section.
+    pub fn steady(&self) -> Option<&Steady> {
+        self.steady.as_ref()
     }
 
     // ── the sequences: each change is saved before it returns ──
@@ -369,6 +448,83 @@ impl Ledger {
         for g in ghsa_ids {
             self.cve.clear(g);
         }
+        self.save()
+    }
+
+    /// A report's discussion was read up to `count` comments, and its
+    /// status brought up to date (or first seen) with the advisory at
+    /// `seen`, showing `shown` (a hash); then saved.
+    pub fn discussion_read(
+        &mut self,
+        ghsa_id: &str,
+        count: u64,
+        seen: Option<DateTime<Utc>>,
+        shown: Option<&str>,
+    ) -> anyhow::Result<()> {
+        let d = self.discussion.entry(ghsa_id);
+        d.count = count;
+        if seen.is_some() {
+            d.seen = seen;
+        }
+        if let Some(shown) = shown {
+            d.shown = Some(shown.to_owned());
+        }
+        self.save()
+    }
+
+    /// When every open report's discussion was last read in full.
+    pub fn discussion_full_read(&self) -> Option<DateTime<Utc>> {
+        self.discussion_full_read
+    }
+
+    /// Every open report's discussion was read in full now; saved.
+    pub fn discussion_full_read_done(&mut self, at: DateTime<Utc>) -> anyhow::Result<()> {
+        self.discussion_full_read = Some(at);
+        self.save()
+    }
+
+    /// Deadline thresholds whose comment is posted (or found posted, or
+    /// passed before psrt watched the report), then saved: a run killed
+    /// after a post finds it by listing before it posts again.
+    pub fn thresholds_done(
+        &mut self,
+        ghsa_id: &str,
+        keys: &[String],
+        at: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        let d = self.discussion.entry(ghsa_id);
+        for k in keys {
+            d.thresholds.entry(k.clone()).or_insert(at);
+        }
+        self.save()
+    }
+
+    /// Forgets the discussions of reports that are not open any more.
+    pub fn keep_discussions(&mut self, open: &std::collections::BTreeSet<GhsaId>) {
+        self.discussion.0.retain(|g, _| open.contains(g));
+    }
+
+    /// An hourly run did everything it planned: the validators of the
+    /// answers it acted upon are kept (over the older ones), and what it
+    /// leaves for the next run to find unchanged; then saved.
+    pub fn settle(
+        &mut self,
+        validators: Validators,
+        steady: Steady,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        self.validators.merge(validators, now);
+        self.steady = Some(steady);
+        self.save()
+    }
+
+    /// An hourly run left something undone (a failed write, a report that
+    /// changed under it, a repository it could not read): no validator
+    /// stands for an answer psrt did not finish acting upon, so the next run
+    /// reads everything again; then saved.
+    pub fn unsettle(&mut self) -> anyhow::Result<()> {
+        self.validators = Validators::default();
+        self.steady = None;
         self.save()
     }
 
@@ -474,7 +630,8 @@ mod tests {
     }
 
     /// A ledger written by the psrt before the store (version 2, per-report
-    /// records) loads into the sections and is written back byte for byte.
+    /// records) loads into the sections and is written back byte for byte,
+    /// as version 3 (the same records; version 3 only adds sections).
     #[test]
     fn a_ledger_written_by_the_previous_psrt_loads_and_is_written_back_the_same() {
         let before = r#"{
@@ -508,6 +665,60 @@ mod tests {
         );
         assert!(l.cve().pending("GHSA-dddd-eeee-ffff").is_some());
         l.save().unwrap();
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), before);
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            before.replace("\"version\": 2", "\"version\": 3")
+        );
+    }
+
+    /// The new sections survive a save and a load; a version-2 file that
+    /// carries them is not a ledger any psrt wrote.
+    #[test]
+    fn the_discussion_validators_and_steady_sections_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.json");
+        let mut l = Ledger::load(&path).unwrap();
+        let t = Utc::now();
+        l.discussion_read("GHSA-a", 4, Some(t), Some("f1")).unwrap();
+        l.discussion_full_read_done(t).unwrap();
+        l.thresholds_done("GHSA-a", &["warn-14".into(), "warn-30".into()], t)
+            .unwrap();
+        let v = Validators(
+            [(
+                "/repos/o/r/security-advisories?state=draft&per_page=100".to_owned(),
+                Validator {
+                    etag: "W/\"abc\"".into(),
+                    next: None,
+                    at: t,
+                },
+            )]
+            .into(),
+        );
+        let steady = Steady {
+            fingerprint: "f".into(),
+            until: t,
+            reports: [("o/r".to_owned(), 2)].into(),
+            forks: vec![steady::Fork {
+                report: GhsaId::new("GHSA-a"),
+                repo: "o/r-ghsa-a".into(),
+                pulls: vec![1],
+            }],
+        };
+        l.settle(v, steady, t).unwrap();
+        let back = Ledger::load(&path).unwrap();
+        assert_eq!(back, l);
+        let d = back.discussion().get("GHSA-a").unwrap();
+        assert_eq!(d.count, 4);
+        assert!(back.discussion().has_threshold("GHSA-a", "warn-30"));
+        assert_eq!(back.validators().len(), 1);
+        assert!(back.steady().is_some());
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, text.replace("\"version\": 3", "\"version\": 2")).unwrap();
+        assert!(Ledger::load(&path).is_err());
+        // Unsettled: no validator or steady state survives a failed run.
+        let mut l = back;
+        l.unsettle().unwrap();
+        assert!(l.validators().is_empty() && l.steady().is_none());
+        assert!(l.discussion().get("GHSA-a").is_some());
     }
 }
