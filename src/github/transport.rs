@@ -38,8 +38,8 @@ use tokio::time::Instant;
 use super::scope::{Permissions, Scope};
 use crate::config::{GitHubAuth, GitHubEnv};
 use crate::ids::RepoName;
-use crate::ledger::{Validator, Validators};
 use crate::net::{Answer, Failure, Gate, RetryPolicy, with_retries};
+use crate::validators::{Validator, Validators};
 
 /// One page of a list: its items and its `next` and `last` links.
 type Page<T> = (Vec<T>, Option<String>, Option<String>);

@@ -8,7 +8,7 @@
 //! [`cve`] (CVE ids reserved, and reservations whose answer was lost),
 //! [`discussion`] (per open report: the comment count read up to, when its
 //! status comment was last brought up to date, the deadline thresholds
-//! whose comment is posted), [`validators`] (the `ETag` of each GitHub
+//! whose comment is posted), [`validators`](crate::validators) (the `ETag` of each GitHub
 //! answer psrt acted upon, by URL) and [`steady`] (what the last complete
 //! hourly run left, to tell an unchanged world from conditional requests
 //! alone). Each new kind of memory is a section of its own, beside these
@@ -68,13 +68,12 @@ pub mod cve;
 pub mod discussion;
 pub mod messages;
 pub mod steady;
-pub mod validators;
 
+pub use crate::validators::{Validator, Validators};
 pub use cve::{CveIds, CveReservation};
 pub use discussion::{Discussion, Discussions};
 pub use messages::Messages;
 pub use steady::Steady;
-pub use validators::{Validator, Validators};
 
 use crate::ids::GhsaId;
 
@@ -685,7 +684,7 @@ mod tests {
             .unwrap();
         let v = Validators(
             [(
-                "/repos/o/r/security-advisories?state=draft&per_page=100".to_owned(),
+                "/a-page-of-a-list?per_page=100".to_owned(),
                 Validator {
                     etag: "W/\"abc\"".into(),
                     next: None,

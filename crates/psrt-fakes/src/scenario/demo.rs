@@ -129,6 +129,15 @@ pub async fn world(now: DateTime<Utc>, policy_roster: &str) -> std::io::Result<W
     published.updated_at = now - Duration::days(200);
     github.advisory(published);
 
+    // Grace's only activity this year: a comment in the discussion of
+    // the report Ada coordinated (PEP 811 counts it).
+    github.advisory_comment(
+        "GHSA-pub1-2026-0001",
+        "grace",
+        "embargoed: never printed (a review of the fix)",
+        now - Duration::days(210),
+    );
+
     // Published yesterday: the advisory `psrt announce` drafts the announcement for.
     crate::github::example_cpython_advisory(&github, now - Duration::days(1));
     // The devguide's lists, as they were before Barbara joined and Dennis left.
