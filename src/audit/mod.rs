@@ -62,6 +62,8 @@ pub const REPORTING_PERMISSIONS: &[Permission] =
 /// What `psrt audit` may do on GitHub.
 pub fn github_scope(roster: &Roster, policy_repo: &str, apply: bool) -> Scope {
     Scope::org(&roster.github.org, &[])
+        // The sweep reads the policy repository's reporting setting too.
+        .repos(&[policy_repo], REPORTING_PERMISSIONS)
         .repos(
             &[policy_repo],
             if apply {

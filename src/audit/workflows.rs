@@ -214,6 +214,15 @@ pub async fn check(
         }
     }
     scheduled.sort_by(|a, b| a.workflow.path.cmp(&b.workflow.path));
+    if scheduled.is_empty() && out.findings.is_empty() {
+        out.findings.push(Finding::problem(
+            Area::Workflows,
+            "workflows",
+            Kind::NoRecentSuccess,
+            "scheduled workflows",
+            format!("none on {default_branch}: psrt's nightly and hourly jobs do not run"),
+        ));
+    }
     for s in &scheduled {
         state_of(s, &mut out);
         out.findings
