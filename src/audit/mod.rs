@@ -130,14 +130,14 @@ pub async fn run(gh: &GitHub, roster: &Roster, repo: &RepoName, opts: Options<'_
             let branch = meta.default_branch.clone();
             let mut wf = workflows::check(gh, repo, &branch, now).await;
             // GitHub disabled them for inactivity: enable them again.
-            for (id, file) in &wf.to_enable {
+            for (_, file) in &wf.to_enable {
                 if !apply {
                     writes.push(format!(
                         "would enable {file} again (disabled for inactivity)"
                     ));
                     continue;
                 }
-                match gh.enable_workflow(repo, *id).await {
+                match gh.enable_workflow(repo, file).await {
                     Ok(()) => {
                         writes.push(format!("enabled {file} again"));
                         for f in findings_of(&mut wf.findings, file, Kind::WorkflowDisabled) {
@@ -159,8 +159,8 @@ pub async fn run(gh: &GitHub, roster: &Roster, repo: &RepoName, opts: Options<'_
                 let files: Vec<&str> = wf.active.iter().map(|(_, f)| f.as_str()).collect();
                 if apply {
                     let mut ok = true;
-                    for (id, file) in &wf.active {
-                        if let Err(e) = gh.enable_workflow(repo, *id).await {
+                    for (_, file) in &wf.active {
+                        if let Err(e) = gh.enable_workflow(repo, file).await {
                             ok = false;
                             write_failures.push(format!("keeping {file} alive: {}", e.reason()));
                         }

@@ -290,7 +290,7 @@ async fn runs_of(
     };
     let window = period * 2;
     let runs = match gh
-        .completed_runs(repo, w.id, "schedule", branch, RUNS_READ)
+        .completed_runs(repo, file, "schedule", branch, RUNS_READ)
         .await
     {
         Ok(r) => r,

@@ -72,20 +72,24 @@ impl GitHub {
         .await
     }
 
-    /// The latest completed runs of a workflow for one event on one branch,
-    /// newest first, at most `count` (GitHub filters; psrt checks again).
+    /// The latest completed runs of a workflow (named by its file,
+    /// `nightly.yml`: GitHub takes the file name or the id, and the id's
+    /// digits match both halves of the description's `oneOf`) for one event
+    /// on one branch, newest first, at most `count` (GitHub filters; psrt
+    /// checks again).
     pub async fn completed_runs(
         &self,
         repo: &RepoName,
-        workflow_id: u64,
+        workflow: &str,
         event: &str,
         branch: &str,
         count: u32,
     ) -> Result<Vec<Run>, GitHubError> {
         self.first_in(
             &format!(
-                "{}/actions/workflows/{workflow_id}/runs?event={}&branch={}&status=completed",
+                "{}/actions/workflows/{}/runs?event={}&branch={}&status=completed",
                 repo_path(repo),
+                enc(workflow),
                 enc(event),
                 enc(branch)
             ),
@@ -109,16 +113,21 @@ impl GitHub {
         .await
     }
 
-    /// Enables a workflow (`state` becomes `active`); on an active one, it
-    /// counts as activity that keeps GitHub from disabling it.
+    /// Enables a workflow (named by its file); `state` becomes `active`;
+    /// on an active one, it counts as activity that keeps GitHub from
+    /// disabling it.
     pub async fn enable_workflow(
         &self,
         repo: &RepoName,
-        workflow_id: u64,
+        workflow: &str,
     ) -> Result<(), GitHubError> {
         self.write(
             Method::PUT,
-            &format!("{}/actions/workflows/{workflow_id}/enable", repo_path(repo)),
+            &format!(
+                "{}/actions/workflows/{}/enable",
+                repo_path(repo),
+                enc(workflow)
+            ),
             None,
             Public,
         )

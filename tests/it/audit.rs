@@ -744,3 +744,76 @@ async fn exit_codes_and_a_bad_mode_reported_not_refused() {
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(v["problems"][0]["kind"], "reporting-off", "{v:#}");
 }
+
+/// Every operation the audit uses, through Prism with GitHub's official
+/// description: the workflows, runs and jobs, `enable`, the rulesets and
+/// the branch's rules, CODEOWNERS errors, private reporting, and the
+/// organisation's repositories over several pages.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs Prism: run scripts/test"]
+async fn the_audits_operations_match_githubs_description() {
+    let (gh, server, ids) = world().await;
+    scenario::org_repositories(&gh, "python", 130);
+    scenario::everything_broken(&gh, POLICY, &ids, "pypa/pip", "python/unwatched", t0());
+    gh.audit_state(POLICY, |a| a.pushed_at = Some(t0() - Duration::days(45)));
+    let prism = crate::prism::Prism::start("PSRT_GITHUB_SPEC", &server.url());
+    gh.with(|s| s.public_url = Some(prism.url.clone()));
+    let r = audit_with(
+        &prism.url,
+        &[],
+        Audit {
+            apply: true,
+            record: true,
+            now: t0(),
+            ledger: &mut Ledger::in_memory(),
+            smtp_port: None,
+        },
+    )
+    .await;
+    assert!(
+        r.not_checked().is_empty(),
+        "{}\n{}",
+        r.text(),
+        prism.log_text()
+    );
+    assert!(
+        r.write_failures.is_empty(),
+        "{:?}\n{}",
+        r.write_failures,
+        prism.log_text()
+    );
+    let ops: Vec<String> = gh
+        .knobs
+        .log()
+        .iter()
+        .map(|l| format!("{} {}", l.method, l.path))
+        .collect();
+    for want in [
+        "GET /repos/python/psrt-roster/actions/workflows",
+        "PUT /repos/python/psrt-roster/actions/workflows/",
+        "/runs",
+        "/jobs",
+        "GET /repos/python/psrt-roster/rulesets",
+        "GET /repos/python/psrt-roster/rules/branches/main",
+        "GET /repos/python/psrt-roster/codeowners/errors",
+        "GET /repos/pypa/pip/private-vulnerability-reporting",
+        "GET /orgs/python/repos",
+        "GET /repos/python/psrt-roster/contents/.github/workflows/nightly.yml",
+    ] {
+        assert!(
+            ops.iter().any(|o| o.contains(want)),
+            "{want} not exercised: {ops:#?}"
+        );
+    }
+    assert!(
+        ops.iter()
+            .any(|o| o.contains("/orgs/python/repos") && o.contains("page=2")),
+        "the organisation's second page: {ops:#?}"
+    );
+    assert_eq!(
+        prism.violations(),
+        Vec::<String>::new(),
+        "{}",
+        prism.log_text()
+    );
+}

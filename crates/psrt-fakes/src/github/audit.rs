@@ -363,10 +363,11 @@ pub(crate) fn handle(fake: &GitHubFake, req: &Req, may_edit_rulesets: bool) -> O
                 }
             }
             (&Method::GET, ["actions", "workflows", id, "runs"]) => {
+                // By id or by file name, as GitHub takes either.
                 let Some(wid) = a
                     .workflows
                     .iter()
-                    .find(|w| w.id.to_string() == *id)
+                    .find(|w| w.id.to_string() == *id || w.path.ends_with(&format!("/{id}")))
                     .map(|w| w.id)
                 else {
                     return error(404, "Not Found");
