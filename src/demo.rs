@@ -735,18 +735,6 @@ async fn approvals_demo(
     Ok((number, out))
 }
 
-#[cfg(test)]
-mod tests {
-    /// The demo's world seeds the devguide's lists where `psrt publish`
-    /// reads them (the stand-ins cannot name psrt's constants).
-    #[test]
-    fn the_demo_world_keeps_the_devguide_lists_where_psrt_reads_them() {
-        use psrt_fakes::scenario::demo::{DEVGUIDE_EMERITUS_PATH, DEVGUIDE_MEMBERS_PATH};
-        assert_eq!(DEVGUIDE_MEMBERS_PATH, crate::devguide::MEMBERS_PATH);
-        assert_eq!(DEVGUIDE_EMERITUS_PATH, crate::devguide::EMERITUS_PATH);
-    }
-}
-
 /// `psrt audit --apply --send` on the demo's world: it finds the hourly
 /// workflow GitHub disabled and enables it again, and names the repository
 /// that accepts private reports nobody watches; the admins get one email
@@ -829,4 +817,16 @@ async fn audit_demo(
     }
     w.sink.clear();
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    /// The demo's world seeds the devguide's lists where `psrt publish`
+    /// reads them (the stand-ins cannot name psrt's constants).
+    #[test]
+    fn the_demo_world_keeps_the_devguide_lists_where_psrt_reads_them() {
+        use psrt_fakes::scenario::demo::{DEVGUIDE_EMERITUS_PATH, DEVGUIDE_MEMBERS_PATH};
+        assert_eq!(DEVGUIDE_MEMBERS_PATH, crate::devguide::MEMBERS_PATH);
+        assert_eq!(DEVGUIDE_EMERITUS_PATH, crate::devguide::EMERITUS_PATH);
+    }
 }
