@@ -85,7 +85,7 @@ fn time(t: DateTime<Utc>) -> String {
 }
 
 /// A user object for any login, bots included.
-fn user_json(s: &GitHubState, login: &str, base: &str) -> Value {
+pub(crate) fn user_json(s: &GitHubState, login: &str, base: &str) -> Value {
     let mut v = skeleton("simple-user");
     let (id, kind) = match s.user_by_login(login) {
         Some(u) => (u.id, "User"),
