@@ -93,7 +93,7 @@ pub async fn judge(
     opts: Options,
 ) -> anyhow::Result<Judgement> {
     let today = opts.now.date_naive();
-    let base_bytes = read::roster_at(gh, repo, &pull.base_ref)
+    let base_bytes = read::roster_at(gh, repo, read::Rev::Branch(&pull.base_ref))
         .await?
         .ok_or_else(|| {
             anyhow::anyhow!(
@@ -112,7 +112,7 @@ pub async fn judge(
     if opts.publish {
         identity = read::identity(gh, opts.in_actions).await?;
     }
-    let head = match read::roster_at(gh, repo, &pull.head_sha).await? {
+    let head = match read::roster_at(gh, repo, read::Rev::Commit(&pull.head_sha)).await? {
         None => {
             return Ok(Judgement {
                 verdict: Verdict::invalid_head(

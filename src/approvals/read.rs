@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use super::rule::{Review, Window};
 use crate::github::GitHub;
 pub use crate::github::pulls::Commit;
+pub use crate::github::repos::Rev;
 use crate::ids::RepoName;
 use crate::roster::{Login, Roster};
 
@@ -29,7 +30,7 @@ pub async fn pull(gh: &GitHub, repo: &Repo, number: u64) -> anyhow::Result<Pull>
 }
 
 /// `roster.yaml` at a branch or commit; `None` when it does not exist there.
-pub async fn roster_at(gh: &GitHub, repo: &Repo, at: &str) -> anyhow::Result<Option<Vec<u8>>> {
+pub async fn roster_at(gh: &GitHub, repo: &Repo, at: Rev<'_>) -> anyhow::Result<Option<Vec<u8>>> {
     let Some(blob) = gh.file(repo, crate::roster::FILE, at).await? else {
         return Ok(None);
     };
@@ -189,7 +190,7 @@ pub async fn window(
         else {
             break; // the first commit of the pull request
         };
-        let parent_roster = match roster_at(gh, repo, parent).await? {
+        let parent_roster = match roster_at(gh, repo, Rev::Commit(parent)).await? {
             Some(bytes) => crate::roster::parse(&bytes).ok().map(|l| l.roster),
             None => None,
         };

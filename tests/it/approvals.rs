@@ -1088,3 +1088,34 @@ async fn approval_operations_match_githubs_description() {
     }
     assert_eq!(prism.violations(), Vec::<String>::new());
 }
+
+// ── issue 21, item 5: the governance holes ──
+
+/// The base roster is read from the branch (`heads/<branch>`), never from a
+/// tag or anything else of the same name: a tag `main` holding a looser
+/// rule does not judge the pull request (git reads a bare `main` as the tag
+/// when both exist).
+#[tokio::test(flavor = "multi_thread")]
+async fn the_base_roster_is_read_from_the_branch_not_a_tag_of_its_name() {
+    let sc = base_roster(SC_ONE);
+    let p = pr(&sc, &adding(&sc, "newbie"), 1).await;
+    let loose = sc.replace(SC_ONE, "{ reviewers: members, required: 1 }");
+    let tagged =
+        p.gh.commit(REPO, "loose", &[("roster.yaml", &loose)], "a looser rule");
+    p.gh.tag(REPO, "main", &tagged);
+    p.review("ada", "APPROVED", &p.head, 1);
+    let v = p.verdict().await;
+    assert!(!v.passes, "judged by the tag's rule: {v:#?}");
+    assert_eq!(v.summary, "not approved: 0 of 1 from steering-council");
+    let read: Vec<String> =
+        p.gh.knobs
+            .log()
+            .iter()
+            .filter(|l| l.path.contains("/contents/roster.yaml"))
+            .map(|l| l.path.clone())
+            .collect();
+    assert!(
+        read.iter().any(|l| l.ends_with("?ref=heads%2Fmain")),
+        "{read:#?}"
+    );
+}
