@@ -399,8 +399,8 @@ async fn the_approval_matrix() {
     );
     case!(
         "the eligibility teams cannot be read",
-        true,
-        "eligibility of `stranger` was NOT checked",
+        false,
+        "eligibility of `stranger` cannot be read",
         {
             let p = pr(&sc, &adding(&sc, "stranger"), 1).await;
             p.review("sc1", "APPROVED", &p.head, 1);
@@ -409,6 +409,17 @@ async fn the_approval_matrix() {
                 "/teams/python-core/members",
                 404,
             ));
+            p
+        }
+    );
+    case!(
+        "the base roster names no eligibility team",
+        false,
+        "`github.eligibility_teams` is not configured",
+        {
+            let none = sc.replace("  eligibility_teams: [python-core]\n", "");
+            let p = pr(&none, &adding(&none, "newbie"), 1).await;
+            p.review("sc1", "APPROVED", &p.head, 1);
             p
         }
     );
