@@ -11,7 +11,7 @@ use super::{Outcome, block_on, write_step_summary};
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The pull request number.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = parse_pull_number)]
     pub pr: u64,
     /// Set the `psrt/approvals` commit status on the head commit and keep
     /// psrt's comment on the pull request up to date.
@@ -23,6 +23,25 @@ pub struct Args {
     /// Print the verdict as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+/// A pull request number, read as an integer the way `approvals.yml` reads
+/// the review artifact's: ASCII digits only (no sign, space or other
+/// script), leading zeros ignored (`05` is 5), never 0.
+pub fn parse_pull_number(s: &str) -> Result<u64, String> {
+    let bad = || {
+        format!(
+            "expected a pull request number (digits, at least 1), not `{}`",
+            s.escape_default()
+        )
+    };
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
+    match s.parse::<u64>() {
+        Ok(0) | Err(_) => Err(bad()),
+        Ok(n) => Ok(n),
+    }
 }
 
 pub fn run(repo: Option<&str>, args: &Args) -> anyhow::Result<Outcome> {
@@ -84,4 +103,31 @@ pub fn run(repo: Option<&str>, args: &Args) -> anyhow::Result<Outcome> {
     } else {
         Outcome::Failed
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_pull_number;
+
+    #[test]
+    fn pull_request_numbers_are_integers() {
+        assert_eq!(parse_pull_number("5"), Ok(5));
+        assert_eq!(parse_pull_number("05"), Ok(5));
+        assert_eq!(parse_pull_number("0000000000000012"), Ok(12));
+        for bad in [
+            "",
+            "0",
+            "00",
+            "+5",
+            "-5",
+            " 5",
+            "5\n",
+            "0x5",
+            "5e0",
+            "٥",
+            "18446744073709551616",
+        ] {
+            assert!(parse_pull_number(bad).is_err(), "{bad:?}");
+        }
+    }
 }

@@ -1130,3 +1130,54 @@ async fn the_base_roster_is_read_from_the_branch_not_a_tag_of_its_name() {
         "{read:#?}"
     );
 }
+
+/// The pull request number is read as an integer, as the workflow reads the
+/// review artifact's: `05` and `5` are one pull request; anything but
+/// digits, or zero, is a usage error that reaches no server.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_pull_request_number_is_an_integer() {
+    let sc = base_roster(SC_ONE);
+    let p = pr(&sc, &adding(&sc, "newbie"), 1).await;
+    let run_with = |n: &str| {
+        let mut cmd = psrt();
+        cmd.args(["approvals", "--repo", REPO, "--pr", n])
+            .env("GITHUB_TOKEN", TOKEN)
+            .env("GITHUB_API_URL", &p.url);
+        run(&mut cmd)
+    };
+    for n in ["7", "07", "0000000000000007"] {
+        p.gh.knobs.clear_log();
+        let r = tokio::task::block_in_place(|| run_with(n));
+        assert_eq!(r.code, 1, "{n}: {}", r.all());
+        assert!(
+            r.stdout.starts_with("pull request #7: "),
+            "{n}: {}",
+            r.all()
+        );
+        assert!(
+            p.gh.knobs
+                .log()
+                .iter()
+                .any(|l| l.path == "/repos/python/psrt-roster/pulls/7"),
+            "{n}"
+        );
+    }
+    for bad in [
+        "0",
+        "00",
+        "+7",
+        "-7",
+        "7 ",
+        " 7",
+        "0x7",
+        "7e0",
+        "٧",
+        "99999999999999999999",
+    ] {
+        p.gh.knobs.clear_log();
+        let r = tokio::task::block_in_place(|| run_with(bad));
+        assert_eq!(r.code, 2, "{bad:?} was accepted: {}", r.all());
+        assert!(r.stderr.contains("--pr"), "{bad:?}: {}", r.stderr);
+        assert_eq!(p.gh.knobs.requests(), 0, "{bad:?} reached GitHub");
+    }
+}
