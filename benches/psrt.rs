@@ -928,11 +928,11 @@ async fn approvals() {
             None,
             opened,
         );
-        fake.seed_status(
+        fake.seed_verdict(
             REPO,
+            1,
             &sha,
             psrt::approvals::CONTEXT,
-            "failure",
             "psrt-bot",
             opened,
         );

@@ -174,6 +174,13 @@ pub struct Commit {
 #[derive(Debug, Clone, Deserialize)]
 pub struct Status {
     pub context: String,
+    /// `error`, `failure`, `pending` or `success`.
+    pub state: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// The link it carries (psrt's: its comment on the pull request).
+    #[serde(default)]
+    pub target_url: Option<String>,
     pub created_at: DateTime<Utc>,
     pub creator: Option<User>,
 }
@@ -361,6 +368,46 @@ impl GitHub {
             Public,
         )
         .await
+    }
+
+    /// When the head branch of pull request `number` was force-pushed
+    /// (reset, rebased, or moved back to an older commit), oldest first:
+    /// its timeline's `head_ref_force_pushed` events, timed by GitHub.
+    pub async fn force_pushes(
+        &self,
+        repo: &RepoName,
+        number: u64,
+    ) -> Result<Vec<DateTime<Utc>>, GitHubError> {
+        // Timeline items differ by kind (a `committed` item has no
+        // `created_at`): only the kind is read from each.
+        #[derive(Deserialize)]
+        struct Item {
+            #[serde(default)]
+            event: Option<String>,
+            #[serde(default)]
+            created_at: Option<String>,
+        }
+        let path = format!("{}/issues/{number}/timeline", repo_path(repo));
+        let items: Vec<Item> = self.list(&path, Public).await?;
+        let mut at = Vec::new();
+        for i in items {
+            if i.event.as_deref() != Some("head_ref_force_pushed") {
+                continue;
+            }
+            // A force push psrt cannot date could hide a re-push: an error.
+            let t = i
+                .created_at
+                .as_deref()
+                .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+                .ok_or_else(|| GitHubError::Decode {
+                    method: Method::GET,
+                    path: path.clone(),
+                    message: "a force push without a time".into(),
+                })?;
+            at.push(t.with_timezone(&Utc));
+        }
+        at.sort();
+        Ok(at)
     }
 
     /// Sets a commit status on `sha`.

@@ -161,7 +161,7 @@ impl Pr {
     /// psrt published a verdict on `sha` at `at` (as on the push event).
     fn judged(&self, sha: &str, at: DateTime<Utc>) {
         self.gh
-            .seed_status(REPO, sha, approvals::CONTEXT, "failure", PSRT, at);
+            .seed_verdict(REPO, 7, sha, approvals::CONTEXT, PSRT, at);
     }
 
     async fn client(&self, url: &str) -> psrt::github::GitHub {
@@ -1180,4 +1180,93 @@ async fn the_pull_request_number_is_an_integer() {
         assert!(r.stderr.contains("--pr"), "{bad:?}: {}", r.stderr);
         assert_eq!(p.gh.knobs.requests(), 0, "{bad:?} reached GitHub");
     }
+}
+
+/// The vote window counts only from psrt's statuses set after the pull
+/// request's latest push: a commit that was the head before, reverted and
+/// pushed again (the same sha) opens the vote again; it does not inherit
+/// the time psrt first judged it. Both ways of undoing it: a reset (a force
+/// push back to the parent, then the commit again as a fast-forward), and a
+/// revert commit followed by a force push back to the commit.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_revert_and_re_push_of_the_same_commit_restarts_the_vote() {
+    let week = base_roster(SC_WEEK);
+    let days = |n: i64| Utc::now() - Duration::days(n);
+    for how in ["reset", "revert commit"] {
+        let mut p = pr(&week, &week.replace("members:\n", "# tidy\nmembers:\n"), 30).await;
+        let tidy = p.head.clone();
+        p.judged(&tidy, p.opened);
+        // Day -10: the newcomer is pushed, psrt judges it.
+        let adding_sha = p.push(&adding(&week, "newbie"), "proposer", days(10));
+        p.judged(&adding_sha, days(10));
+        // Day -9: undone, psrt judges that.
+        match how {
+            "reset" => p.gh.push(REPO, "change", &tidy, "proposer", days(9)),
+            _ => {
+                let reverted = p.push(
+                    &week.replace("members:\n", "# tidy\nmembers:\n"),
+                    "proposer",
+                    days(9),
+                );
+                p.judged(&reverted, days(9));
+            }
+        }
+        p.judged(&tidy, days(9));
+        // Day -1: the same commit again (a fast-forward after the reset, a
+        // force push after the revert commit); psrt judges it.
+        p.gh.push(REPO, "change", &adding_sha, "proposer", days(1));
+        p.head = adding_sha.clone();
+        p.judged(&adding_sha, days(1) + Duration::minutes(2));
+        p.review("sc1", "APPROVED", &adding_sha, 1);
+        let v = p.verdict().await;
+        assert!(!v.passes, "{how}: the vote inherited day -10: {v:#?}");
+        assert_eq!(v.summary, "vote open 1.0 of 7 days", "{how}");
+        // Before psrt judged the re-push, the vote opens with this run.
+        p.gh.with(|s| {
+            s.statuses
+                .statuses
+                .retain(|st| !(st.sha == adding_sha && st.created_at > days(2)))
+        });
+        let v = p.verdict().await;
+        assert_eq!(v.summary, "vote open 0.0 of 7 days", "{how}: {v:#?}");
+    }
+}
+
+/// A status psrt set on the same commit while judging another pull request
+/// (the commit was that one's head first) does not date this one's vote.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_verdict_on_another_pull_request_does_not_date_the_vote() {
+    let week = base_roster(SC_WEEK);
+    let days = |n: i64| Utc::now() - Duration::days(n);
+    let mut p = pr(&week, &week.replace("members:\n", "# tidy\nmembers:\n"), 30).await;
+    let tidy = p.head.clone();
+    p.judged(&tidy, p.opened);
+    // Pull request #8 proposes the newcomer on top of #7's head, and is judged.
+    p.gh.update_repo(REPO, |r| {
+        r.branches.insert("other".into(), tidy.clone());
+    });
+    let shared = p.gh.commit_by(
+        REPO,
+        "other",
+        &[("roster.yaml", &adding(&week, "newbie"))],
+        "add",
+        "proposer",
+        None,
+        days(10),
+    );
+    p.gh.update_repo(REPO, |r| {
+        let mut eight = r.pulls[0].clone();
+        eight.number = 8;
+        eight.head = "other".into();
+        r.pulls.push(eight);
+    });
+    p.gh.seed_verdict(REPO, 8, &shared, approvals::CONTEXT, PSRT, days(10));
+    // Day -1: the same commit is pushed to #7 (a fast-forward), judged there.
+    p.gh.push(REPO, "change", &shared, "proposer", days(1));
+    p.head = shared.clone();
+    p.judged(&shared, days(1));
+    p.review("sc1", "APPROVED", &shared, 1);
+    let v = p.verdict().await;
+    assert!(!v.passes, "the vote inherited #8's day -10: {v:#?}");
+    assert_eq!(v.summary, "vote open 1.0 of 7 days");
 }

@@ -476,6 +476,25 @@ impl GitHubFake {
         });
     }
 
+    /// A verdict status as psrt sets it on pull request `pull`'s head
+    /// `sha` at `at`: `context`, `failure`, linked to the pull request.
+    pub fn seed_verdict(
+        &self,
+        full_name: &str,
+        pull: u64,
+        sha: &str,
+        context: &str,
+        creator: &str,
+        at: DateTime<Utc>,
+    ) {
+        self.seed_status(full_name, sha, context, "failure", creator, at);
+        self.with(|s| {
+            if let Some(st) = s.statuses.statuses.last_mut() {
+                st.target_url = Some(format!("https://github.com/{}/pull/{pull}", st.repo));
+            }
+        });
+    }
+
     /// A comment written by `user` (e.g. one that forges psrt's marker).
     pub fn add_comment(&self, full_name: &str, issue: u64, user: &str, body: &str) -> u64 {
         self.user(user);
