@@ -928,14 +928,7 @@ async fn approvals() {
             None,
             opened,
         );
-        fake.seed_verdict(
-            REPO,
-            1,
-            &sha,
-            psrt::approvals::CONTEXT,
-            "psrt-bot",
-            opened,
-        );
+        fake.seed_verdict(REPO, 1, &sha, psrt::approvals::CONTEXT, "psrt-bot", opened);
         fake.update_repo(REPO, |r| {
             r.pulls.push(FakePull {
                 number: 1,

@@ -22,9 +22,16 @@ pub use crate::github::pulls::Pull;
 
 /// The pull request, once its head is a commit sha.
 pub async fn pull(gh: &GitHub, repo: &Repo, number: u64) -> anyhow::Result<Pull> {
-    let p = gh.pull(repo, number).await?;
+    checked(gh.pull(repo, number).await?)
+}
+
+/// A pull request as listed, once its head is a commit sha.
+pub fn checked(p: Pull) -> anyhow::Result<Pull> {
     if !(p.head_sha.len() == 40 && p.head_sha.bytes().all(|b| b.is_ascii_hexdigit())) {
-        anyhow::bail!("GitHub gave pull request #{number} a head that is not a commit sha");
+        anyhow::bail!(
+            "GitHub gave pull request #{} a head that is not a commit sha",
+            p.number
+        );
     }
     Ok(p)
 }

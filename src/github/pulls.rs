@@ -170,6 +170,20 @@ pub struct Commit {
     pub committed_at: Option<DateTime<Utc>>,
 }
 
+/// GitHub lists at most this many files of a pull request.
+pub const MAX_PULL_FILES: usize = 3000;
+
+/// A file a pull request changes.
+#[derive(Debug, Clone, Deserialize)]
+pub struct PullFile {
+    pub filename: String,
+    /// Its name before, when the pull request renames it.
+    #[serde(default)]
+    pub previous_filename: Option<String>,
+    /// `added`, `removed`, `modified`, `renamed`…
+    pub status: String,
+}
+
 /// A commit status as GitHub lists it.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Status {
@@ -408,6 +422,44 @@ impl GitHub {
         }
         at.sort();
         Ok(at)
+    }
+
+    /// The latest statuses set on commit `sha`, newest first (one page of
+    /// 100: enough to find the latest of a context that is set only when it
+    /// changes).
+    pub async fn latest_statuses(
+        &self,
+        repo: &RepoName,
+        sha: &str,
+    ) -> Result<Vec<Status>, GitHubError> {
+        self.get(
+            &format!(
+                "{}/commits/{}/statuses?per_page=100",
+                repo_path(repo),
+                enc(sha)
+            ),
+            Public,
+        )
+        .await
+    }
+
+    /// The open pull requests of `repo`, to any branch.
+    pub async fn open_pulls(&self, repo: &RepoName) -> Result<Vec<Pull>, GitHubError> {
+        let wire: Vec<PullWire> = self
+            .list(&format!("{}/pulls?state=open", repo_path(repo)), Public)
+            .await?;
+        Ok(wire.into_iter().map(Pull::from).collect())
+    }
+
+    /// The files pull request `number` changes, as GitHub lists them (at
+    /// most [`MAX_PULL_FILES`]).
+    pub async fn pull_files(
+        &self,
+        repo: &RepoName,
+        number: u64,
+    ) -> Result<Vec<PullFile>, GitHubError> {
+        self.list(&format!("{}/pulls/{number}/files", repo_path(repo)), Public)
+            .await
     }
 
     /// Sets a commit status on `sha`.

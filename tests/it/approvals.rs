@@ -837,7 +837,28 @@ async fn publish_sets_one_status_and_keeps_one_comment() {
         ["failure", "success"]
     );
 
-    // Nothing new to say: the comment is left alone, the status is set again.
+    // Nothing new to say: the comment and the status are left alone
+    // (GitHub keeps at most 1000 statuses per commit and context, and the
+    // hourly sweep judges every roster pull request again).
+    p.gh.knobs.clear_log();
+    let (_, published) = p.run(true).await;
+    assert_eq!(p.gh.knobs.writes(), vec![]);
+    assert!(
+        published
+            .unwrap()
+            .0
+            .notes
+            .contains(&"the psrt/approvals status is up to date".to_owned())
+    );
+    // A status someone else set since is answered with psrt's again.
+    p.gh.seed_status(
+        REPO,
+        &p.head,
+        approvals::CONTEXT,
+        "success",
+        "mallory",
+        Utc::now(),
+    );
     p.gh.knobs.clear_log();
     p.run(true).await;
     assert_eq!(p.gh.knobs.writes().len(), 1);
@@ -916,8 +937,9 @@ async fn as_the_github_app_the_comment_is_found_by_the_app() {
         (comments[0].user.as_str(), comments[0].app_id),
         ("psrt[bot]", Some(4242))
     );
+    // The second run found its own status up to date.
     let statuses = p.gh.statuses(REPO, &p.head);
-    assert_eq!(statuses.len(), 2);
+    assert_eq!(statuses.len(), 1);
     assert!(statuses.iter().all(|s| s.creator == "psrt[bot]"));
 }
 

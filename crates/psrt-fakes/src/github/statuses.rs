@@ -294,13 +294,26 @@ pub(crate) fn handle(fake: &GitHubFake, req: &Req, credential: &str) -> Option<R
                         "description is too long (maximum is 140 characters)",
                     ));
                 }
+                let context = get("context").unwrap_or_else(|| "default".into());
+                // GitHub: "a limit of 1000 statuses per sha and context".
+                let set = s
+                    .statuses
+                    .statuses
+                    .iter()
+                    .filter(|st| st.repo == full && st.sha == *sha && st.context == context)
+                    .count();
+                if set >= 1000 {
+                    return Some(validation_failed(
+                        "This SHA and context has reached the maximum number of statuses.",
+                    ));
+                }
                 let id = s.next_id();
                 let st = FakeStatus {
                     id,
                     repo: full,
                     sha: (*sha).to_owned(),
                     state,
-                    context: get("context").unwrap_or_else(|| "default".into()),
+                    context,
                     description: get("description"),
                     target_url: get("target_url"),
                     creator: me,
