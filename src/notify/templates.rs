@@ -42,6 +42,18 @@ const BUILT_IN: &[(&str, &str)] = &[
         "override-used.txt",
         include_str!("../../templates/override-used.txt"),
     ),
+    (
+        "audit-problem.txt",
+        include_str!("../../templates/audit-problem.txt"),
+    ),
+    (
+        "audit-cleared.txt",
+        include_str!("../../templates/audit-cleared.txt"),
+    ),
+    (
+        "audit-digest.txt",
+        include_str!("../../templates/audit-digest.txt"),
+    ),
 ];
 
 /// The templates psrt renders.

@@ -23,6 +23,8 @@ SCHEMAS = [
     "global-advisory",
     "status", "issue-comment", "commit", "integration",
     "diff-entry", "state-change-issue-event",
+    "workflow", "workflow-run", "job", "repository-ruleset", "minimal-repository",
+    "codeowners-errors",
 ]
 
 

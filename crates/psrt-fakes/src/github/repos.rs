@@ -83,6 +83,9 @@ pub struct FakeRepo {
     pub reviews: Vec<FakeReview>,
     /// Timeline events of the pull requests, oldest first.
     pub events: Vec<FakeEvent>,
+    /// What `psrt audit` reads: workflows and runs, rulesets, private
+    /// vulnerability reporting, CODEOWNERS errors, archived, private.
+    pub audit: super::audit::FakeAuditState,
 }
 
 impl FakeRepo {
@@ -440,6 +443,10 @@ pub(crate) fn repo_json(r: &FakeRepo, base: &str) -> Value {
         owner["login"] = json!(r.owner);
         owner["type"] = json!("Organization");
     }
+    if let Some(t) = r.audit.pushed_at {
+        v["pushed_at"] = json!(t.format("%Y-%m-%dT%H:%M:%SZ").to_string());
+    }
+    v["archived"] = json!(r.audit.archived);
     v
 }
 
