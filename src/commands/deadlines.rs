@@ -76,10 +76,11 @@ pub fn run(roster_path: &Path, args: &Args) -> anyhow::Result<Outcome> {
     // A ledger that cannot be read stops the command before anything is
     // sent (exit 1, naming the file and --reset-ledger); so does a missing
     // one when sending.
+    let keeping = super::ledger_keeping(&env)?;
     let mut ledger = if mailer.is_some() {
-        Ledger::open_existing(&args.ledger, reset_ledger)?
+        Ledger::open_existing(&args.ledger, reset_ledger, &keeping)?
     } else {
-        Ledger::open(&args.ledger, reset_ledger)?
+        Ledger::open(&args.ledger, reset_ledger, &keeping)?
     };
     let send = mailer.is_some();
     let mut out = block_on(async {

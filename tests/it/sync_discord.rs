@@ -3,7 +3,7 @@
 use std::time::{Duration, Instant};
 
 use http::Method;
-use psrt::sync::{Status, Service};
+use psrt::sync::{Service, Status};
 use psrt_fakes::Fault;
 use psrt_fakes::discord::{Bucket, DiscordFake};
 

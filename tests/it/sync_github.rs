@@ -1,7 +1,7 @@
 //! `psrt sync` with the GitHub team, against the stateful fake.
 
 use http::Method;
-use psrt::sync::{ChangeResult, Status, Service};
+use psrt::sync::{ChangeResult, Service, Status};
 use psrt_fakes::Fault;
 use psrt_fakes::scenario::ROSTER_HISTORY;
 
