@@ -145,15 +145,40 @@ pub async fn run(gh: &GitHub, roster: &Roster, opts: Options<'_>) -> Report {
         Ok(s) => s,
         Err(e) => return Report::failed_to_plan(format!("{e:#}"), apply),
     };
-    let plan = plan::plan(roster, &state, ledger, now);
+    let mut plan = plan::plan(roster, &state, ledger, now);
     if !apply {
         return Report::of(&plan, None, false);
     }
+    let mut ledger_errors = Vec::new();
+    // What psrt saw, recorded before any command is obeyed: a tag that
+    // counts is recorded as no longer ignored, so a run killed before its
+    // update obeys it next time.
+    if let Err(e) = ledger.reports_seen(&plan.sightings, &plan.gone) {
+        ledger_errors.push(e);
+    }
     // Reservations the advisories now carry are forgotten.
-    let mut clear_error = None;
     if !plan.ledger_clears.is_empty() {
         let done: Vec<&str> = plan.ledger_clears.iter().map(|g| g.as_str()).collect();
-        clear_error = ledger.reservations_done(&done).err();
+        if let Err(e) = ledger.reservations_done(&done) {
+            ledger_errors.push(e);
+        }
+    }
+    // Rebuilding a lost ledger: an id psrt reserved is looked up in CVE
+    // Services, and must not be taken for another report's: every id an
+    // advisory carries (published and withdrawn ones too) is excluded. If
+    // they cannot be read, no id is reserved this run.
+    let mut carried = plan.carried_cve_ids.clone();
+    let mut cve_blocked = false;
+    if plan.rebuilt && roster.cve.is_some() {
+        match read::every_cve_id(gh, roster).await {
+            Ok(ids) => carried.extend(ids),
+            Err(e) => {
+                cve_blocked = true;
+                plan.notes.push(format!(
+                    "no CVE id is reserved this run: rebuilding the lost ledger needs every advisory's CVE id, and {e}"
+                ));
+            }
+        }
     }
     let notify = |login: &str, u: &Update| -> futures::future::BoxFuture<'_, anyhow::Result<()>> {
         let email = assignment_email(templates, roster, login, u, now);
@@ -171,9 +196,11 @@ pub async fn run(gh: &GitHub, roster: &Roster, opts: Options<'_>) -> Report {
         ledger,
         notify: mailer.map(|_| &notify as _),
         now,
-        carried: &plan.carried_cve_ids,
+        carried: &carried,
         this_run: Default::default(),
-        cve_blocked: false,
+        cve_blocked,
+        max_reservations: roster.policy.max_cve_reservations_per_run,
+        reserved: 0,
     };
     let mut results = Vec::with_capacity(plan.updates.len());
     for u in &plan.updates {
@@ -182,7 +209,7 @@ pub async fn run(gh: &GitHub, roster: &Roster, opts: Options<'_>) -> Report {
         results.push(result);
     }
     let mut report = Report::of(&plan, Some(&results), true);
-    if let Some(e) = clear_error {
+    for e in ledger_errors {
         report
             .notes
             .push(format!("the ledger could not be saved: {e:#}"));

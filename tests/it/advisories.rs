@@ -1027,6 +1027,8 @@ async fn a_concurrent_edit_between_read_and_write_is_not_overwritten() {
         carried: &plan.carried_cve_ids,
         this_run: Default::default(),
         cve_blocked: false,
+        max_reservations: 3,
+        reserved: 0,
     };
     let mut outcomes = Vec::new();
     for u in &plan.updates {
