@@ -45,7 +45,7 @@ pub fn plan(roster: &Roster, state: &State, ledger: &Ledger, now: DateTime<Utc>)
     };
     if out.rebuilt {
         out.notes.push(format!(
-            "psrt started without a ledger ({}): what it held is rebuilt from GitHub and CVE Services: every report is seen afresh, so a title tag in a title now is ignored until it changes, and a draft that needs a CVE id has it looked up in CVE Services (an id reserved for it earlier) before one is reserved",
+            "started without a ledger ({}): rebuilt from GitHub and CVE Services (every report is seen afresh: a title tag there now is ignored until it changes; a draft's CVE id is looked up before one is reserved)",
             match ledger.origin() {
                 crate::ledger::Origin::Reset => "--reset-ledger",
                 _ => "none was found: a first run, or a cache restore that missed",

@@ -29,4 +29,5 @@ mod sync_cli;
 pub mod sync_discord;
 mod sync_github;
 mod sync_mailman;
+mod title_tags;
 mod workflows;
