@@ -1323,6 +1323,8 @@ async fn bot_comparison() {
                     templates: &psrt::notify::Templates::built_in(),
                     cve: Ok(&cve_client),
                     ledger: &mut ledger,
+                    public: false,
+                    run_url: None,
                 },
             )
             .await;

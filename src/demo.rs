@@ -370,6 +370,8 @@ pub async fn run() -> anyhow::Result<String> {
             templates: &templates,
             cve: Ok(&cve),
             ledger: &mut ledger,
+            public: false,
+            run_url: None,
         },
     )
     .await;

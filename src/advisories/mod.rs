@@ -16,6 +16,7 @@
 //! Published and withdrawn advisories are never touched.
 
 pub mod apply;
+pub mod digest;
 pub mod discussion;
 pub mod model;
 pub mod plan;
@@ -121,6 +122,11 @@ pub struct Options<'a> {
     pub cve: Result<&'a crate::cve::CveServices, String>,
     /// Saved after each change to it (to its file; one in memory stays there).
     pub ledger: &'a mut Ledger,
+    /// The output goes to a public log (a workflow): an applying run emails
+    /// the admins what each report's line says ([`digest`]).
+    pub public: bool,
+    /// The workflow run, for the admins' email.
+    pub run_url: Option<String>,
 }
 
 /// One run of `psrt advisories`: read, plan and, with `apply`, update each
@@ -134,6 +140,8 @@ pub async fn run(gh: &GitHub, roster: &Roster, opts: Options<'_>) -> Report {
         templates,
         cve,
         ledger,
+        public,
+        run_url,
     } = opts;
     if roster.members.is_empty() {
         return Report::skipped(
@@ -209,6 +217,28 @@ pub async fn run(gh: &GitHub, roster: &Roster, opts: Options<'_>) -> Report {
         results.push(result);
     }
     let mut report = Report::of(&plan, Some(&results), true);
+    // In a public log the per-report lines are withheld: the admins get
+    // them by email, when there is something new.
+    if public {
+        let d = digest::of(&report, ledger, now);
+        match (mailer, d.is_empty()) {
+            (_, true) => {}
+            (Some(m), false) => {
+                match digest::send(&d, roster, templates, m, ledger, now, run_url.as_deref()).await
+                {
+                    Ok(digest::Told::Sent(n)) => report.admins_told = Some(n),
+                    Ok(digest::Told::Nothing) => {}
+                    Err(e) => report.not_done.push(format!(
+                        "the admins' email with each report's line is NOT sent: {e:#}"
+                    )),
+                }
+            }
+            (None, false) => report.not_done.push(
+                "the admins' email with each report's line is NOT sent: no SMTP (see above)"
+                    .to_owned(),
+            ),
+        }
+    }
     for e in ledger_errors {
         report
             .notes

@@ -98,6 +98,7 @@ impl fmt::Display for Unheeded {
 pub struct Ignored {
     pub repo: RepoName,
     pub ghsa_id: GhsaId,
+    pub html_url: String,
     pub state: AdvisoryState,
     pub given: Given,
     pub why: Unheeded,
@@ -727,6 +728,7 @@ impl<'a> Draft<'a> {
             .map(|(given, why)| Ignored {
                 repo: a.advisory.repo.clone(),
                 ghsa_id: a.advisory.ghsa_id.clone(),
+                html_url: a.advisory.html_url.clone(),
                 state: a.advisory.state,
                 given,
                 why,

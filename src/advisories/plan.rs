@@ -418,7 +418,7 @@ emeritus:
         let mut a = report("GHSA-1", AdvisoryState::Triage);
         a.title_tag = Some(TitleTag::Accept);
         let mut ledger = Ledger::default();
-        let mut run = |a: &Lifecycle, ledger: &mut Ledger| {
+        let run = |a: &Lifecycle, ledger: &mut Ledger| {
             let p = plan(&r, &state(vec![a.clone()]), ledger, Utc::now());
             ledger.reports_seen(&p.sightings, &p.gone).unwrap();
             p

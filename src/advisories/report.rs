@@ -31,6 +31,9 @@ use crate::github::advisories::AdvisoryState;
 pub struct Line {
     pub repo: String,
     pub ghsa_id: String,
+    /// The advisory's page (for the admins' email).
+    #[serde(skip)]
+    pub url: String,
     pub state: AdvisoryState,
     pub decisions: Vec<Decision>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -72,6 +75,8 @@ impl From<UpdateResult> for LineResult {
 pub struct IgnoredLine {
     pub repo: String,
     pub ghsa_id: String,
+    #[serde(skip)]
+    pub url: String,
     pub state: AdvisoryState,
     pub command: &'static str,
     pub why: Unheeded,
@@ -168,6 +173,9 @@ pub struct Report {
     /// coordinators, no CVE Services): set by the command; a failure.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub not_done: Vec<String>,
+    /// The admins were emailed this many report lines (a public log).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub admins_told: Option<usize>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -219,6 +227,7 @@ impl Report {
             failed_updates: None,
             changed_updates: None,
             not_done: vec![],
+            admins_told: None,
         }
     }
 
@@ -254,6 +263,7 @@ impl Report {
             .map(|i| IgnoredLine {
                 repo: i.repo.to_string(),
                 ghsa_id: i.ghsa_id.to_string(),
+                url: i.html_url.clone(),
                 state: i.state,
                 command: command_name(i.given.command),
                 why: i.why,
@@ -288,6 +298,7 @@ impl Report {
             r.reports.push(Line {
                 repo: u.repo.to_string(),
                 ghsa_id: u.ghsa_id.to_string(),
+                url: u.info.html_url.clone(),
                 state: u.state,
                 decisions,
                 result: result.map(LineResult::from),
@@ -562,6 +573,9 @@ impl Report {
                 "notes about reports: {} (in the admins' email)",
                 w.report_notes
             );
+        }
+        if let Some(n) = self.admins_told {
+            let _ = writeln!(out, "the admins were emailed {n} report line(s)");
         }
     }
 

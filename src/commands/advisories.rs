@@ -125,20 +125,30 @@ pub fn run(roster_path: &Path, args: &Args) -> anyhow::Result<Outcome> {
                     templates: &templates,
                     cve: cve.as_ref().map_err(Clone::clone),
                     ledger: &mut ledger,
+                    public: env.in_actions,
+                    run_url: env.run.url.clone(),
                 },
             )
             .await,
         )
     })??;
     if writing {
-        report.not_done = unreachable;
+        // What the run itself could not do (the admins' email) comes after.
+        report.not_done.splice(0..0, unreachable);
     }
-    if args.json {
-        println!("{}", report.json());
+    // In a workflow the log and the job summary are public: no unpublished
+    // report is named (counts only; the admins got each report's line).
+    let shown = if env.in_actions {
+        report.withhold()
     } else {
-        print!("{}", report.text());
+        report.clone()
+    };
+    if args.json {
+        println!("{}", shown.json());
+    } else {
+        print!("{}", shown.text());
     }
-    write_step_summary(&env, &report.markdown());
+    write_step_summary(&env, &shown.markdown());
     Ok(if report.failed() || opened.key_problem() {
         Outcome::Failed
     } else {

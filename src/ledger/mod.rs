@@ -417,6 +417,18 @@ impl Ledger {
         self.save()
     }
 
+    /// Tells the admins' email went out with these items (report, key), then
+    /// saves: each item's time moves on (for reminders).
+    pub fn record_told(&mut self, items: &[(&str, &str)], at: DateTime<Utc>) -> anyhow::Result<()> {
+        if items.is_empty() {
+            return Ok(());
+        }
+        for (ghsa, key) in items {
+            self.messages.record_latest(ghsa, key, at);
+        }
+        self.save()
+    }
+
     /// Before a CVE id is asked for: the reservation is marked pending and
     /// saved, so that if its answer is lost the next run looks for the id in
     /// CVE Services instead of reserving another. When it cannot be saved,

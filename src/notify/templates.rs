@@ -42,6 +42,10 @@ const BUILT_IN: &[(&str, &str)] = &[
         "override-used.txt",
         include_str!("../../templates/override-used.txt"),
     ),
+    (
+        "advisories-digest.txt",
+        include_str!("../../templates/advisories-digest.txt"),
+    ),
 ];
 
 /// The templates psrt renders.

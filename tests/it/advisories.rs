@@ -184,6 +184,8 @@ impl Hourly {
                 templates: &templates,
                 cve: self.cve.as_ref().ok_or_else(|| "not configured".to_owned()),
                 ledger: &mut ledger,
+                public: false,
+                run_url: None,
             },
         )
         .await

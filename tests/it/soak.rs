@@ -1337,6 +1337,8 @@ async fn hourly_runs(
                         templates: &templates,
                         cve: Ok(&cve),
                         ledger: &mut ledger,
+                        public: false,
+                        run_url: None,
                     },
                 )
                 .await,
@@ -1636,6 +1638,8 @@ async fn hourly_runs(
             templates: &templates,
             cve: Ok(&cve),
             ledger: &mut dry_ledger,
+            public: false,
+            run_url: None,
         },
     )
     .await;
