@@ -19,6 +19,7 @@ mod layers;
 mod ledger;
 mod prism;
 mod production;
+mod public_logs;
 mod publish_devguide;
 mod robustness;
 mod roster_cli;
