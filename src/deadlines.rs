@@ -267,10 +267,10 @@ impl Report {
     }
 }
 
-/// "2 reassign alert(s), 1 unassigned alert(s)".
+/// "2 × reassign alert, 1 × unassigned alert".
 fn counted(m: &std::collections::BTreeMap<String, usize>) -> String {
     m.iter()
-        .map(|(k, n)| format!("{n} {k}(s)"))
+        .map(|(k, n)| format!("{n} × {k}"))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -732,7 +732,7 @@ mod tests {
         let now = day0() + Duration::days(88);
         let t = text(&night(&left), now, false);
         assert!(
-            t.contains("alerts to the admins (counted: the emails name the reports): 2 reassign"),
+            t.contains("alerts to the admins (counted: the emails name the reports): 2 × reassign"),
             "{t}"
         );
         assert!(
