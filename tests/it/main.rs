@@ -17,6 +17,7 @@ pub mod embargo_people;
 pub mod inactivity;
 mod layers;
 mod ledger;
+mod one_person;
 mod prism;
 mod production;
 mod public_logs;
