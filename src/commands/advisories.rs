@@ -58,7 +58,11 @@ pub fn run(roster_path: &Path, args: &Args) -> anyhow::Result<Outcome> {
         .map_err(|m| anyhow::anyhow!("psrt advisories needs GitHub: {m}"))?;
     // A ledger that cannot be read stops the command before anything is
     // written (exit 1, naming the file and --reset-ledger).
-    let mut ledger = Ledger::open(&args.ledger, reset_ledger, &super::ledger_keeping(&env)?)?;
+    let mut ledger = Ledger::open(
+        &args.ledger,
+        reset_ledger,
+        &super::keeping::ledger_keeping(&env)?,
+    )?;
     // What an applying run needs beyond GitHub: SMTP for new coordinators
     // (their addresses opened), and CVE Services when the roster has `cve`.
     // Missing, an applying run (and plan mode) says what is not done and

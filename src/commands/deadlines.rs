@@ -76,7 +76,7 @@ pub fn run(roster_path: &Path, args: &Args) -> anyhow::Result<Outcome> {
     // A ledger that cannot be read stops the command before anything is
     // sent (exit 1, naming the file and --reset-ledger); so does a missing
     // one when sending.
-    let keeping = super::ledger_keeping(&env)?;
+    let keeping = super::keeping::ledger_keeping(&env)?;
     let mut ledger = if mailer.is_some() {
         Ledger::open_existing(&args.ledger, reset_ledger, &keeping)?
     } else {
