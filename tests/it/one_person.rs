@@ -124,7 +124,7 @@ async fn per_report_output(roster: &str) -> Vec<(String, Vec<String>)> {
     let smtp = sink.start().await.unwrap();
 
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "roster.yaml", roster.to_owned());
+    write(dir.path(), "roster.yaml", roster);
     start_ledger(dir.path());
     let env = vec![
         ("GITHUB_TOKEN", TOKEN.to_owned()),
