@@ -46,6 +46,9 @@ fn main() {
     if wanted("bot") {
         rt.block_on(bot_comparison());
     }
+    if wanted("audit") {
+        rt.block_on(audit());
+    }
     if wanted("soak") {
         rt.block_on(soak_long());
     }
@@ -84,6 +87,124 @@ fn ledger_keeping() {
         println!(
             "| ledger {name}, 500 reports: one load | {:.2} ms |",
             load.as_secs_f64() * 1e3
+        );
+    }
+}
+
+/// `psrt audit` (issue 23): the requests one run makes for a policy
+/// repository with 7 workflows (4 scheduled), 2 advisory repositories and an
+/// organisation of 300 repositories, 50 ms per request; against the page
+/// minimum (the fewest requests that could answer the same questions).
+async fn audit() {
+    use psrt_fakes::scenario::audit as scenario;
+    let now = chrono::Utc::now();
+    let gh = psrt_fakes::github::GitHubFake::new("python", "t");
+    let policy = "python/psrt-roster";
+    gh.repo(policy);
+    scenario::healthy(
+        &gh,
+        policy,
+        &["python/cpython", "pypa/pip"],
+        Some(5151),
+        now,
+    );
+    // 300 repositories in the organisation, the policy repository and cpython among them.
+    scenario::org_repositories(&gh, "python", 298);
+    let server = gh.start().await.unwrap();
+    let env = psrt::config::Env::from_vars(
+        &[
+            ("GITHUB_TOKEN".to_owned(), "t".to_owned()),
+            ("GITHUB_API_URL".to_owned(), server.url()),
+            ("PSRT_APPROVALS_APP_ID".to_owned(), "5151".to_owned()),
+        ]
+        .into_iter()
+        .collect(),
+    );
+    let roster = psrt::roster::parse(
+        b"version: 1\ngithub:\n  org: python\n  team: psrt\n  advisory_repos: [python/cpython, pypa/pip]\n  eligibility_teams: [python-core]\nmembers:\n  - name: Ada\n    github: ada\n    roles: [admin]\n",
+    )
+    .unwrap()
+    .roster;
+    let repos = gh.with(|s| s.repos.iter().filter(|r| r.owner == "python").count());
+    gh.knobs.set_latency(Duration::from_millis(50));
+    let mut ledger = psrt::ledger::Ledger::in_memory();
+    for (label, at) in [
+        ("first run of the day (with the organisation sweep)", now),
+        (
+            "the next hour (sweep not due)",
+            now + chrono::Duration::minutes(1),
+        ),
+    ] {
+        let client = psrt::github::GitHub::connect(
+            env.github.as_ref().unwrap(),
+            psrt::audit::github_scope(&roster, policy, true),
+            psrt::github::Tuning::local(),
+        )
+        .await
+        .unwrap();
+        gh.knobs.clear_log();
+        let t = Instant::now();
+        let r = psrt::audit::run(
+            &client,
+            &roster,
+            &policy.parse().unwrap(),
+            psrt::audit::Options {
+                apply: true,
+                credentials: false,
+                now: at,
+                env: &env,
+                tuning: psrt::github::Tuning::local(),
+                sending: None,
+                send_blocked: None,
+                record: true,
+                ledger: &mut ledger,
+            },
+        )
+        .await;
+        let wall = t.elapsed();
+        assert!(r.problems.is_empty(), "{}", r.text());
+        let log = gh.knobs.log();
+        let count = |f: &dyn Fn(&str) -> bool| log.iter().filter(|l| f(&l.path)).count();
+        let workflows =
+            count(&|p| p.ends_with("/actions/workflows") || p.contains("/actions/workflows?"));
+        let files = count(&|p| p.contains("/contents/.github/workflows/"));
+        let runs = count(&|p| p.contains("/runs?"));
+        let jobs = count(&|p| p.contains("/jobs"));
+        let rules = count(&|p| p.contains("/rules/branches/"));
+        let rulesets = count(&|p| p.contains("/rulesets"));
+        let codeowners = count(&|p| p.contains("/codeowners/errors"));
+        let org_pages = count(&|p| p.starts_with("/orgs/python/repos"));
+        let reporting = count(&|p| p.contains("/private-vulnerability-reporting"));
+        let repository = count(&|p| p.split('?').next() == Some("/repos/python/psrt-roster"));
+        let writes = log.iter().filter(|l| l.is_write()).count();
+        // The fewest requests that answer the same questions: the default
+        // branch (1), the workflows (1), each workflow's file to know which
+        // are scheduled and when (7), each scheduled one's latest runs (4)
+        // and that run's jobs (4: a run's conclusion counts the audit's own
+        // job), the branch's rules (1), the ruleset they come from for its
+        // bypass list (1), CODEOWNERS' errors (1), the setting of each
+        // advisory repository (2), the organisation's pages (3) and the
+        // setting of every other public repository (one each: no endpoint
+        // lists it for many).
+        let sweep = org_pages > 0;
+        let minimum = 1
+            + 1
+            + 7
+            + 4
+            + 4
+            + 1
+            + 1
+            + 1
+            + 2
+            + if sweep {
+                repos.div_ceil(100) + (repos - 1)
+            } else {
+                0
+            };
+        println!(
+            "| `psrt audit --apply`, 7 workflows (4 scheduled), 2 advisory repositories, an organisation of {repos} repositories, 50 ms/request: {label} | {} requests ({repository} repository, {workflows} workflow list, {files} workflow files, {runs} run lists, {jobs} job lists, {rules} rules of the branch, {rulesets} rulesets, {codeowners} CODEOWNERS, {org_pages} organisation pages, {reporting} private-reporting settings), {writes} writes; page minimum {minimum}; {:.2} s |",
+            log.len(),
+            wall.as_secs_f64()
         );
     }
 }
