@@ -1561,17 +1561,25 @@ async fn hourly_runs(
     // no reservation; a dry run plans nothing.
     let mut converged = true;
     let mut why = Vec::new();
+    // A report psrt first read with its tag already there (its first
+    // nights' reads failed) keeps it ignored: the reporter writes the first
+    // title (issue 21), so the tag counts only once a member puts it back.
+    let seen = Ledger::load(ledger_path).unwrap_or_default();
     for r in advisories() {
         let Some(a) = now_state.get(&r.ghsa) else {
             continue;
         };
+        let tag_ignored = seen
+            .seen()
+            .get(r.ghsa.as_str())
+            .is_some_and(|s| s.ignored_tag.is_some());
         if let Some(target) = r
             .titles
             .iter()
             .rfind(|(when, _)| r.appears + when <= n)
             .and_then(|(_, t)| tagged_state(t))
         {
-            if a.state != target && !(target == "draft" && a.state == "closed") {
+            if a.state != target && !(target == "draft" && a.state == "closed") && !tag_ignored {
                 why.push(format!("{}: {} rather than {target}", r.ghsa, a.state));
             }
         }
