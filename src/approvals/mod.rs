@@ -152,13 +152,15 @@ pub async fn judge(
         commits_complete: true,
         reviews: vec![],
         eligible: Ok(Default::default()),
+        accounts: Ok(Default::default()),
         window: None,
         now: opts.now,
     };
     if changes.needs_approval() {
         let newcomers = !changes.newcomers.is_empty();
         let teams = &base.github.eligibility_teams;
-        let (reviews, commits, eligible) = futures::join!(
+        let ids: Vec<u64> = changes.accounts.iter().map(|a| a.github_id).collect();
+        let (reviews, commits, eligible, accounts) = futures::join!(
             read::reviews(gh, repo, pull.number),
             read::commits(gh, repo, pull.number),
             async {
@@ -171,13 +173,15 @@ pub async fn judge(
                         .await
                         .map(|s| s.into_iter().collect())
                 }
-            }
+            },
+            read::accounts(gh, &ids),
         );
         let commits = commits?;
         facts.reviews = reviews?;
         facts.pushers = read::pushers(&commits);
         facts.commits_complete = commits.len() < read::MAX_PULL_COMMITS;
         facts.eligible = eligible;
+        facts.accounts = accounts;
         if base.policy.approvals.membership.min_open_days.is_some() {
             if identity.is_none() {
                 identity = read::identity(gh, opts.in_actions).await?;

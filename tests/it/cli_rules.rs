@@ -257,13 +257,13 @@ async fn plan_mode_fails_for_a_credential_the_writes_would_need() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_dispatch_override_is_honoured_for_an_admin_only_and_emailed() {
     let (fake, server) = github().await;
-    for l in ["alice", "bob"] {
-        fake.add_to_team("psrt", l, "maintainer");
+    for (l, id) in [("alice", 501), ("bob", 502)] {
+        fake.add_to_team_with_id("psrt", l, id, "maintainer");
     }
     for l in ["x1", "x2", "x3", "x4"] {
         fake.add_to_team("psrt", l, "member");
     }
-    fake.org_member("carol");
+    fake.org_member_with_id("carol", 503);
     let sink = psrt_fakes::smtp::SmtpSink::default();
     let smtp = sink.start().await.unwrap();
     let dir = tempfile::tempdir().unwrap();

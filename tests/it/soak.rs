@@ -33,7 +33,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use psrt::ledger::Ledger;
 use psrt::net::{RetryPolicy, RetryStats};
-use psrt::sync::{Status, ServiceReport};
+use psrt::sync::{ServiceReport, Status};
 use psrt_fakes::chaos::{Chaos, FaultKind};
 use psrt_fakes::cve::CveFake;
 use psrt_fakes::discord::DiscordFake;

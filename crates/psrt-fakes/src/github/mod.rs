@@ -190,6 +190,24 @@ impl Fake<GitHubState> {
         })
     }
 
+    /// An org member with a given id (a roster's `github_id`), in no team.
+    pub fn org_member_with_id(&self, login: &str, id: u64) -> u64 {
+        self.with(|s| {
+            s.users.insert(
+                id,
+                FakeUser {
+                    id,
+                    login: login.to_owned(),
+                    org_member: true,
+                    invitable: Ok(()),
+                    invitation_fails: None,
+                },
+            );
+            s.next_id = s.next_id.max(id);
+        });
+        id
+    }
+
     /// An org member with a given id in a team (for large seeded teams).
     pub fn add_to_team_with_id(&self, slug: &str, login: &str, id: u64, role: &str) -> u64 {
         self.team(slug);
