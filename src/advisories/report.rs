@@ -16,7 +16,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use super::apply::UpdateResult;
-use super::model::{Decision, Plan, Update};
+use super::model::{Decision, Plan, RepoAccess, Update};
 use crate::github::advisories::AdvisoryState;
 
 /// One report's line.
@@ -83,6 +83,10 @@ pub struct Report {
     pub apply: bool,
     /// Reports read per repository, or why the repository could not be read.
     pub repos: BTreeMap<String, RepoRead>,
+    /// Who collaborates on the reports of each repository outside
+    /// `github.org` (a team of that organisation, or the members as users).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub outside: BTreeMap<String, RepoAccess>,
     /// Nothing could be planned (the team could not be read, no members...).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -131,6 +135,7 @@ impl Report {
         Self {
             apply,
             repos: BTreeMap::new(),
+            outside: BTreeMap::new(),
             error: None,
             skipped: None,
             reports: vec![],
@@ -161,6 +166,12 @@ impl Report {
                     },
                 )
             })
+            .collect();
+        r.outside = plan
+            .access
+            .iter()
+            .filter(|(_, a)| !matches!(a, RepoAccess::Team { .. }))
+            .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
         r.notes = plan.notes.clone();
         r.unaccounted_collaborators = plan.unaccounted;
@@ -260,6 +271,9 @@ impl Report {
                             format!("{} to update", lines.len())
                         }
                     );
+                    if let Some(a) = self.outside.get(repo) {
+                        let _ = writeln!(out, "  access: {a}");
+                    }
                 }
             }
             for l in lines {
