@@ -72,6 +72,8 @@ pub enum Command {
     Encrypt(commands::encrypt::Args),
     /// Encrypted contact fields: `rekey` re-encrypts them to the current recipients.
     Contacts(commands::contacts::Args),
+    /// Record each entry's github_id (access follows the account); --apply edits roster.yaml.
+    PinIds(commands::pin_ids::Args),
 }
 
 pub fn main() -> ExitCode {
@@ -152,6 +154,7 @@ impl Command {
             Command::Approvals(a) => &[("--publish", a.publish)],
             Command::Advisories(a) => &[("--apply", a.apply)],
             Command::Publish(a) => &[("--open-pr", a.open_pr)],
+            Command::PinIds(a) => &[("--apply", a.apply)],
             Command::Check(_)
             | Command::Import(_)
             | Command::Announce(_)
@@ -177,6 +180,7 @@ impl Command {
             Command::Approvals(a) => a.publish = false,
             Command::Advisories(a) => (a.apply, a.plan_only) = (false, true),
             Command::Publish(a) => (a.open_pr, a.plan_only) = (false, true),
+            Command::PinIds(a) => a.apply = false,
             Command::Check(_)
             | Command::Import(_)
             | Command::Announce(_)
@@ -236,6 +240,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Keygen(args) => commands::keygen::run(&args),
         Command::Encrypt(args) => commands::encrypt::run(&roster, &args),
         Command::Contacts(args) => commands::contacts::run(&roster, &args),
+        Command::PinIds(args) => commands::pin_ids::run(&roster, &args),
         Command::Schema => {
             print!("{}", crate::roster::schema::schema_text());
             Ok(Outcome::Success)

@@ -17,6 +17,7 @@ pub mod embargo_people;
 pub mod inactivity;
 mod layers;
 mod ledger;
+mod pin_ids;
 mod prism;
 mod production;
 mod publish_devguide;

@@ -560,6 +560,11 @@ fn the_operations_guide_lists_each_commands_scope() {
             "—",
         ),
         row(
+            "psrt pin-ids [--apply]",
+            &psrt::pin::github_scope(&roster),
+            "—",
+        ),
+        row(
             "psrt advisories",
             &psrt::advisories::github_scope(&roster, false),
             "—",
