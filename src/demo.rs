@@ -452,6 +452,15 @@ pub async fn run() -> anyhow::Result<String> {
         );
     }
 
+    if let Some(a) = w.github.get_advisory("GHSA-p1p0-0uts-1de0") {
+        let _ = writeln!(
+            out,
+            "the pip report (pypa/pip, outside python), as GitHub now has it:\n  │ {} collaborating user(s) (every member, each by account id), {} team(s)",
+            a.collaborating_users.len(),
+            a.collaborating_teams.len()
+        );
+    }
+
     section(&mut out, "nightly 4/4: psrt deadlines --send");
     w.sink.clear();
     let mut ledger = Ledger::default();

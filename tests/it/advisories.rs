@@ -1062,6 +1062,90 @@ async fn a_renamed_members_old_login_held_by_a_stranger_gets_nothing() {
     );
 }
 
+/// pip is `pypa/pip`, outside `python` (issue 22): a team of python cannot
+/// collaborate there, and GitHub refuses the whole update (so the report
+/// used to get nobody). The members collaborate as users, by account; or
+/// the team of pypa the roster names.
+#[tokio::test]
+async fn pips_reports_get_the_members_or_pypas_team() {
+    let (gh, server) = github().await;
+    for l in ["alice", "bob", "carol", "gus", "sam"] {
+        gh.add_to_team("psrt", l, "member");
+    }
+    gh.user("erin");
+    gh.invite("psrt", "frank");
+    let pip_roster = hygiene_roster().replace(
+        "advisory_repos: [python/cpython]",
+        "advisory_repos: [pypa/pip]",
+    );
+    let text = with_ids(&gh, &pip_roster);
+    let mk =
+        |id: &str| FakeAdvisory::new("pypa/pip", id, "triage", Utc::now()).coordinator("alice");
+    gh.advisory(mk("GHSA-pip0-0000-0001"));
+    // What psrt used to send: GitHub (and the stand-in) refuse it whole.
+    gh.advisory(mk("GHSA-pip0-0000-0002"));
+    let refused = h_patch_team(&server.url(), "pypa/pip", "GHSA-pip0-0000-0002").await;
+    assert_eq!(refused, 422);
+
+    let h = Hourly::new(&text, &server.url(), None).await;
+    let plan = h.run(Utc::now(), false, None).await;
+    let shown = plan.text();
+    assert!(
+        shown.contains("advisories pypa/pip: 2 unpublished report(s) read; 2 to update")
+            && shown.contains("  access: every member as a collaborating user (a team of python cannot collaborate outside python;"),
+        "{shown}"
+    );
+    assert_eq!(
+        lines(&plan),
+        [
+            "GHSA-pip0-0000-0001 triage: add collaborating users",
+            "GHSA-pip0-0000-0002 triage: add collaborating users",
+        ]
+    );
+    let done = h.run(Utc::now(), true, None).await;
+    assert!(!done.failed(), "{}", done.text());
+    let a = gh.get_advisory("GHSA-pip0-0000-0001").unwrap();
+    assert!(a.collaborating_teams.is_empty());
+    assert_eq!(
+        a.collaborating_users,
+        ["alice", "bob", "carol", "erin", "frank", "gus", "sam"]
+    );
+    // The next hour: nothing to do.
+    assert!(h.run(Utc::now(), true, None).await.reports.is_empty());
+
+    // A team of pypa named in the roster: that team collaborates instead.
+    gh.team_of_org("pypa", "pip-security");
+    gh.advisory(mk("GHSA-pip0-0000-0003"));
+    let with_team = text.replace(
+        "  advisory_repos: [pypa/pip]\n",
+        "  advisory_repos: [pypa/pip]\n  advisory_teams: {pypa: pip-security}\n",
+    );
+    let h = Hourly::new(&with_team, &server.url(), None).await;
+    let r = h.run(Utc::now(), true, None).await;
+    assert!(!r.failed(), "{}", r.text());
+    assert!(
+        r.text().contains("  access: team pypa/pip-security"),
+        "{}",
+        r.text()
+    );
+    let a = gh.get_advisory("GHSA-pip0-0000-0003").unwrap();
+    assert_eq!(a.collaborating_teams, ["pip-security"]);
+    assert!(a.collaborating_users.is_empty());
+}
+
+/// A PATCH adding team `psrt` to a report of `repo`: its status.
+async fn h_patch_team(url: &str, repo: &str, ghsa: &str) -> u16 {
+    reqwest::Client::new()
+        .patch(format!("{url}/repos/{repo}/security-advisories/{ghsa}"))
+        .bearer_auth(TOKEN)
+        .json(&serde_json::json!({ "collaborating_teams": ["psrt"] }))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
 /// A coordinator's edit between psrt's read and its write is not lost:
 /// the re-read (one GET per changed advisory) sees it and nothing is written.
 #[tokio::test]

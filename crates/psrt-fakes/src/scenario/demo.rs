@@ -107,6 +107,17 @@ pub async fn world(now: DateTime<Utc>, policy_roster: &str) -> std::io::Result<W
     accepted.summary = "[ACCEPT] embargoed: never printed".into();
     accepted.collaborating_teams = vec!["psrt".into()];
     github.advisory(accepted);
+    // A report on pip (`pypa/pip`, outside python), coordinated by Sofia:
+    // a team of python cannot collaborate there.
+    let mut pip = FakeAdvisory::new(
+        "pypa/pip",
+        "GHSA-p1p0-0uts-1de0",
+        "triage",
+        now - Duration::days(3),
+    )
+    .coordinator("sofia");
+    pip.summary = "embargoed: never printed".into();
+    github.advisory(pip);
     // A closed (never published) report Dennis still has access to.
     let mut closed = FakeAdvisory::new(
         "python/cpython",
