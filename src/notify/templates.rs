@@ -42,6 +42,10 @@ const BUILT_IN: &[(&str, &str)] = &[
         "override-used.txt",
         include_str!("../../templates/override-used.txt"),
     ),
+    (
+        "invitation-failed.txt",
+        include_str!("../../templates/invitation-failed.txt"),
+    ),
 ];
 
 /// The templates psrt renders.

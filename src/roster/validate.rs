@@ -485,23 +485,29 @@ impl<'a> Validator<'a> {
     /// A decrypted value must be what the field holds. The message names
     /// the member and the field, never the value.
     fn decrypted(&mut self, i: usize, field: Field, value: &str) {
+        if field.valid(value).is_err() {
+            self.not_decrypting_to(i, field);
+        }
+    }
+
+    /// The error for a field that decrypts to something it cannot hold (the
+    /// opening keeps such a field closed, so no service acts on it).
+    fn not_decrypting_to(&mut self, i: usize, field: Field) {
         let login = &self.roster.members[i].github;
         let at = path!["members", i, field.as_str()];
-        let (rule, ok, what, help) = match field {
+        let (rule, what, help) = match field {
             Field::Email => (
                 "email-syntax",
-                value.parse::<lettre::Address>().is_ok(),
                 "an email address",
                 "encrypt the bare address again: `psrt encrypt name@example.org`",
             ),
             Field::Discord => (
                 "discord-snowflake",
-                is_snowflake(value),
                 "a Discord user id",
                 "encrypt the 17-20 digit id again: `psrt encrypt 3456789012345678901`",
             ),
         };
-        if !ok {
+        {
             let d = self.error(
                 rule,
                 &at,
@@ -646,6 +652,10 @@ impl<'a> Validator<'a> {
                     };
                     if matches!(e, contacts::OpenError::Framing(_)) {
                         continue; // reported as contact-framing
+                    }
+                    if matches!(e, contacts::OpenError::NotA(_)) {
+                        self.not_decrypting_to(s.member, s.field);
+                        continue;
                     }
                     let login = &self.roster.members[s.member].github;
                     let d = self.error(
@@ -994,7 +1004,7 @@ impl<'a> Validator<'a> {
 }
 
 /// A Discord id: 17-20 digits that fit in 64 bits.
-fn is_snowflake(id: &str) -> bool {
+pub fn is_snowflake(id: &str) -> bool {
     (17..=20).contains(&id.len())
         && id.bytes().all(|b| b.is_ascii_digit())
         && id.parse::<u64>().is_ok()
