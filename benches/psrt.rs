@@ -43,11 +43,135 @@ fn main() {
     if wanted("approvals") {
         rt.block_on(approvals());
     }
+    if wanted("approvals") || wanted("sweep") {
+        rt.block_on(approvals_sweep());
+    }
     if wanted("bot") {
         rt.block_on(bot_comparison());
     }
+    if wanted("audit") {
+        rt.block_on(audit());
+    }
     if wanted("soak") {
         rt.block_on(soak_long());
+    }
+}
+
+/// `psrt audit` (issue 23): the requests one run makes for a policy
+/// repository with 7 workflows (4 scheduled), 2 advisory repositories and an
+/// organisation of 300 repositories, 50 ms per request; against the page
+/// minimum (the fewest requests that could answer the same questions).
+async fn audit() {
+    use psrt_fakes::scenario::audit as scenario;
+    let now = chrono::Utc::now();
+    let gh = psrt_fakes::github::GitHubFake::new("python", "t");
+    let policy = "python/psrt-roster";
+    gh.repo(policy);
+    scenario::healthy(
+        &gh,
+        policy,
+        &["python/cpython", "pypa/pip"],
+        Some(5151),
+        now,
+    );
+    // 300 repositories in the organisation, the policy repository and cpython among them.
+    scenario::org_repositories(&gh, "python", 298);
+    let server = gh.start().await.unwrap();
+    let env = psrt::config::Env::from_vars(
+        &[
+            ("GITHUB_TOKEN".to_owned(), "t".to_owned()),
+            ("GITHUB_API_URL".to_owned(), server.url()),
+            ("PSRT_APPROVALS_APP_ID".to_owned(), "5151".to_owned()),
+        ]
+        .into_iter()
+        .collect(),
+    );
+    let roster = psrt::roster::parse(
+        b"version: 1\ngithub:\n  org: python\n  team: psrt\n  advisory_repos: [python/cpython, pypa/pip]\n  eligibility_teams: [python-core]\nmembers:\n  - name: Ada\n    github: ada\n    roles: [admin]\n",
+    )
+    .unwrap()
+    .roster;
+    let repos = gh.with(|s| s.repos.iter().filter(|r| r.owner == "python").count());
+    gh.knobs.set_latency(Duration::from_millis(50));
+    let mut ledger = psrt::ledger::Ledger::in_memory();
+    for (label, at) in [
+        ("first run of the day (with the organisation sweep)", now),
+        (
+            "the next hour (sweep not due)",
+            now + chrono::Duration::minutes(1),
+        ),
+    ] {
+        let client = psrt::github::GitHub::connect(
+            env.github.as_ref().unwrap(),
+            psrt::audit::github_scope(&roster, policy, true),
+            psrt::github::Tuning::local(),
+        )
+        .await
+        .unwrap();
+        gh.knobs.clear_log();
+        let t = Instant::now();
+        let r = psrt::audit::run(
+            &client,
+            &roster,
+            &policy.parse().unwrap(),
+            psrt::audit::Options {
+                apply: true,
+                credentials: false,
+                now: at,
+                env: &env,
+                tuning: psrt::github::Tuning::local(),
+                sending: None,
+                send_blocked: None,
+                record: true,
+                ledger: &mut ledger,
+            },
+        )
+        .await;
+        let wall = t.elapsed();
+        assert!(r.problems.is_empty(), "{}", r.text());
+        let log = gh.knobs.log();
+        let count = |f: &dyn Fn(&str) -> bool| log.iter().filter(|l| f(&l.path)).count();
+        let workflows =
+            count(&|p| p.ends_with("/actions/workflows") || p.contains("/actions/workflows?"));
+        let files = count(&|p| p.contains("/contents/.github/workflows/"));
+        let runs = count(&|p| p.contains("/runs?"));
+        let jobs = count(&|p| p.contains("/jobs"));
+        let rules = count(&|p| p.contains("/rules/branches/"));
+        let rulesets = count(&|p| p.contains("/rulesets"));
+        let codeowners = count(&|p| p.contains("/codeowners/errors"));
+        let org_pages = count(&|p| p.starts_with("/orgs/python/repos"));
+        let reporting = count(&|p| p.contains("/private-vulnerability-reporting"));
+        let repository = count(&|p| p.split('?').next() == Some("/repos/python/psrt-roster"));
+        let writes = log.iter().filter(|l| l.is_write()).count();
+        // The fewest requests that answer the same questions: the default
+        // branch (1), the workflows (1), each workflow's file to know which
+        // are scheduled and when (7), each scheduled one's latest runs (4)
+        // and that run's jobs (4: a run's conclusion counts the audit's own
+        // job), the branch's rules (1), the ruleset they come from for its
+        // bypass list (1), CODEOWNERS' errors (1), the setting of each
+        // advisory repository (2), the organisation's pages (3) and the
+        // setting of every other public repository (one each: no endpoint
+        // lists it for many).
+        let sweep = org_pages > 0;
+        let minimum = 1
+            + 1
+            + 7
+            + 4
+            + 4
+            + 1
+            + 1
+            + 1
+            + 2
+            + if sweep {
+                repos.div_ceil(100) + (repos - 1)
+            } else {
+                0
+            };
+        println!(
+            "| `psrt audit --apply`, 7 workflows (4 scheduled), 2 advisory repositories, an organisation of {repos} repositories, 50 ms/request: {label} | {} requests ({repository} repository, {workflows} workflow list, {files} workflow files, {runs} run lists, {jobs} job lists, {rules} rules of the branch, {rulesets} rulesets, {codeowners} CODEOWNERS, {org_pages} organisation pages, {reporting} private-reporting settings), {writes} writes; page minimum {minimum}; {:.2} s |",
+            log.len(),
+            wall.as_secs_f64()
+        );
     }
 }
 
@@ -928,14 +1052,7 @@ async fn approvals() {
             None,
             opened,
         );
-        fake.seed_status(
-            REPO,
-            &sha,
-            psrt::approvals::CONTEXT,
-            "failure",
-            "psrt-bot",
-            opened,
-        );
+        fake.seed_verdict(REPO, 1, &sha, psrt::approvals::CONTEXT, "psrt-bot", opened);
         fake.update_repo(REPO, |r| {
             r.pulls.push(FakePull {
                 number: 1,
@@ -1018,6 +1135,139 @@ async fn approvals() {
                 wall.as_secs_f64()
             );
         }
+    }
+}
+
+/// `psrt approvals --all`, the hourly sweep: 10 open pull requests to the
+/// default branch, of which 2 change `roster.yaml` (one adds a member, one
+/// changes an address; the Council approved the first) and 8 only the docs,
+/// plus one to another branch; a 30-member roster, the GitHub fake with
+/// 50 ms per request. A dry run, the first `--publish` (a comment and a
+/// status on each) and the next, with nothing new (nothing written).
+async fn approvals_sweep() {
+    use chrono::{Duration as Days, Utc};
+    use psrt::approvals::{Options, Repo};
+    use psrt_fakes::github::{FakePull, FakeReview, GitHubFake};
+    const REPO: &str = "python/psrt";
+    let fake = GitHubFake::new("python", "t");
+    fake.token_user("t", "psrt-bot");
+    let mut base = "version: 1\ngithub:\n  org: python\n  team: psrt\n  eligibility_teams: [python-core]\npolicy:\n  approvals:\n    membership: { reviewers: steering-council, required: 1 }\nsteering_council: [sc1, sc2, sc3, sc4, sc5]\nmembers:\n".to_owned();
+    for i in 0..30 {
+        base.push_str(&format!(
+            "  - name: M{i}\n    github: m{i}\n    email: m{i}@example.org\n"
+        ));
+        if i < 3 {
+            base.push_str("    roles: [admin]\n");
+        }
+        fake.add_to_team("python-core", &format!("m{i}"), "member");
+    }
+    fake.add_to_team("python-core", "newbie", "member");
+    for i in 1..=5 {
+        fake.org_member(&format!("sc{i}"));
+    }
+    fake.commit(REPO, "main", &[("roster.yaml", &base)], "base");
+    fake.commit(REPO, "release", &[], "a release branch");
+    let opened = Utc::now() - Days::days(2);
+    let adding = format!("{base}  - name: Newbie\n    github: newbie\n");
+    let moving = base.replace("m7@example.org", "m7@elsewhere.example");
+    let docs: Vec<(String, String)> = (1..=8)
+        .map(|n| (format!("docs/page-{n}.md"), "words\n".to_owned()))
+        .collect();
+    let mut heads = Vec::new();
+    for number in 1..=11u64 {
+        let (target, file, text) = match number {
+            1..=8 => (
+                "main",
+                docs[number as usize - 1].0.as_str(),
+                docs[number as usize - 1].1.as_str(),
+            ),
+            9 => ("main", "roster.yaml", adding.as_str()),
+            10 => ("main", "roster.yaml", moving.as_str()),
+            _ => ("release", "roster.yaml", moving.as_str()),
+        };
+        let branch = format!("pr-{number}");
+        fake.update_repo(REPO, |r| {
+            let from = r.branches[target].clone();
+            r.branches.insert(branch.clone(), from);
+        });
+        let sha = fake.commit_by(REPO, &branch, &[(file, text)], "change", "m5", None, opened);
+        fake.update_repo(REPO, |r| {
+            r.pulls.push(FakePull {
+                number,
+                title: format!("change {number}"),
+                body: String::new(),
+                head: branch,
+                base: target.into(),
+                state: "open".into(),
+                user: "m5".into(),
+                created_at: opened,
+                requested_users: vec![],
+                requested_teams: vec![],
+            })
+        });
+        heads.push(sha);
+    }
+    let nine = heads[8].clone();
+    fake.update_repo(REPO, |r| {
+        r.reviews.push(FakeReview {
+            id: 1,
+            pull: 9,
+            user: "sc2".into(),
+            state: "APPROVED".into(),
+            commit_id: nine,
+            submitted_at: Utc::now(),
+        })
+    });
+    let server = fake.start().await.unwrap();
+    let env = psrt::config::Env::from_vars(
+        &[
+            ("GITHUB_TOKEN".to_owned(), "t".to_owned()),
+            ("GITHUB_API_URL".to_owned(), server.url()),
+        ]
+        .into_iter()
+        .collect(),
+    );
+    fake.knobs.set_latency(Duration::from_millis(50));
+    for (run, publish) in [
+        ("dry run", false),
+        ("first --publish", true),
+        ("next --publish, nothing new", true),
+    ] {
+        fake.knobs.clear_log();
+        let t = Instant::now();
+        let gh = psrt::github::GitHub::connect(
+            env.github.as_ref().unwrap(),
+            psrt::approvals::github_scope("python", REPO, publish),
+            psrt::github::Tuning::local(),
+        )
+        .await
+        .unwrap();
+        let opts = Options {
+            now: Utc::now(),
+            in_actions: false,
+            publish,
+        };
+        let sweep = psrt::approvals::sweep::all(&gh, &Repo::parse(REPO).unwrap(), opts)
+            .await
+            .unwrap();
+        let wall = t.elapsed();
+        assert!(
+            !sweep.failed(),
+            "{}",
+            psrt::approvals::render::sweep_text(&sweep)
+        );
+        assert_eq!(sweep.judged.len(), 2);
+        assert_eq!(sweep.unchanged.len(), 8);
+        let log = fake.knobs.log();
+        let writes = log.iter().filter(|l| l.is_write()).count();
+        let files = log.iter().filter(|l| l.path.contains("/files")).count();
+        println!(
+            "| `psrt approvals --all`, 10 open pull requests to main (2 change the roster) and 1 elsewhere, {run}, 50 ms/request | {} requests ({} reads: the list, {files} file lists, {} for the 2 roster pull requests; {writes} writes), {:.2} s |",
+            log.len(),
+            log.len() - writes,
+            log.len() - writes - 1 - files,
+            wall.as_secs_f64()
+        );
     }
 }
 

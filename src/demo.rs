@@ -630,10 +630,22 @@ pub async fn run() -> anyhow::Result<String> {
     }
     section(
         &mut out,
+        "nightly and hourly: psrt audit --apply --send   (nothing stops or loosens silently)",
+    );
+    out.push_str(&audit_demo(&w, roster, &env, &templates, &mailer, now).await?);
+
+    section(
+        &mut out,
         "pull request: psrt approvals --pr N --publish   (judged by the base's rule)",
     );
     let (pr_number, governance) = approvals_demo(&w, &gh, &policy_text, now).await?;
     out.push_str(&governance);
+    section(
+        &mut out,
+        "hourly: psrt approvals --all --publish   (every open roster pull request)",
+    );
+    let (swept, sweep_text) = sweep_demo(&w, &gh, now).await?;
+    out.push_str(&sweep_text);
 
     let stormy = stormy_night(&mut out, &w, roster, &env).await;
     going_live(&mut out, &w, roster).await;
@@ -663,7 +675,7 @@ pub async fn run() -> anyhow::Result<String> {
         || !stormy;
     let _ = writeln!(
         out,
-        "  sync: {} change(s) applied; team {} member(s), list {list} subscriber(s), Discord role {holders} holder(s); the re-plan is empty\n  advisories: {} report(s) updated, one update each; one accepted, with its fork and CVE id\n  deadlines: {} email(s) sent, recorded in the ledger\n  inactivity: {} inactive member(s); pull request #{} opened\n  approvals: pull request #{pr_number} fails without the Council, passes with its approval\n  announce: {} file(s) written, the CVE record {} and the OSV record {}\n  publish: {}\n  {requests} HTTP requests to the stand-ins, {:.1} s, {}",
+        "  sync: {} change(s) applied; team {} member(s), list {list} subscriber(s), Discord role {holders} holder(s); the re-plan is empty\n  advisories: {} report(s) updated, one update each; one accepted, with its fork and CVE id\n  deadlines: {} email(s) sent, recorded in the ledger\n  inactivity: {} inactive member(s); pull request #{} opened\n  approvals: pull request #{pr_number} fails without the Council, passes with its approval; the hourly sweep judged {swept}\n  announce: {} file(s) written, the CVE record {} and the OSV record {}\n  publish: {}\n  {requests} HTTP requests to the stand-ins, {:.1} s, {}",
         applied.iter().map(|r| r.changes.len()).sum::<usize>(),
         team.len(),
         hygiene.updates,
@@ -808,6 +820,153 @@ async fn approvals_demo(
         anyhow::bail!("the approvals demo did not go as shown:\n{out}");
     }
     Ok((number, out))
+}
+
+/// The hourly sweep: Grace opens a pull request that only adds a page of
+/// documentation; `approvals --all` judges the open pull requests that
+/// change the roster (the inactivity report, Linus) and leaves hers alone.
+async fn sweep_demo(
+    w: &World,
+    gh: &crate::github::GitHub,
+    now: DateTime<Utc>,
+) -> anyhow::Result<(String, String)> {
+    use crate::approvals::{self, Options, Repo};
+    w.github.commit_by(
+        POLICY_REPO,
+        "faq",
+        &[("docs/faq.md", "# Questions\n")],
+        "A page of questions",
+        "grace",
+        None,
+        now,
+    );
+    let number = w
+        .github
+        .pulls(POLICY_REPO)
+        .iter()
+        .map(|p| p.number)
+        .max()
+        .unwrap_or(0)
+        + 1;
+    w.github.update_repo(POLICY_REPO, |r| {
+        r.pulls.push(psrt_fakes::github::FakePull {
+            number,
+            title: "A page of questions".into(),
+            body: String::new(),
+            head: "faq".into(),
+            base: "main".into(),
+            state: "open".into(),
+            user: "grace".into(),
+            created_at: now,
+            requested_users: vec![],
+            requested_teams: vec![],
+        })
+    });
+    let opts = Options {
+        now,
+        in_actions: false,
+        publish: true,
+    };
+    let sweep = approvals::sweep::all(gh, &Repo::parse(POLICY_REPO)?, opts).await?;
+    let mut out = format!(
+        "Grace opens #{number} (a page of documentation). The hourly job judges every open\npull request to main that changes roster.yaml, whatever review.yml did:\n"
+    );
+    for line in approvals::render::sweep_text(&sweep).lines() {
+        let _ = writeln!(out, "  {line}");
+    }
+    if sweep.failed() || sweep.judged.len() != 2 || sweep.unchanged != [number] {
+        anyhow::bail!("the approvals sweep did not go as shown:\n{out}");
+    }
+    let swept = format!(
+        "{} open roster pull request(s) and left {} alone",
+        sweep.judged.len(),
+        sweep.unchanged.len()
+    );
+    Ok((swept, out))
+}
+
+/// `psrt audit --apply --send` on the demo's world: it finds the hourly
+/// workflow GitHub disabled and enables it again, and names the repository
+/// that accepts private reports nobody watches; the admins get one email
+/// per problem and the weekly digest.
+async fn audit_demo(
+    w: &psrt_fakes::scenario::demo::World,
+    roster: &crate::roster::Roster,
+    env: &crate::config::Env,
+    templates: &Templates,
+    mailer: &Mailer,
+    now: DateTime<Utc>,
+) -> anyhow::Result<String> {
+    let gh_env = env.github.as_ref().map_err(|m| anyhow::anyhow!("{m}"))?;
+    let gh = crate::github::GitHub::connect(
+        gh_env,
+        crate::audit::github_scope(roster, POLICY_REPO, true),
+        crate::github::Tuning::local(),
+    )
+    .await?;
+    let before = w.github.knobs.requests();
+    let mut ledger = Ledger::in_memory();
+    let to: Vec<String> = roster
+        .admins()
+        .filter_map(|m| m.email.clone())
+        .filter(|e| !e.starts_with("age:"))
+        .collect();
+    w.sink.clear();
+    let report = crate::audit::run(
+        &gh,
+        roster,
+        &crate::ids::RepoName::parse(POLICY_REPO)?,
+        crate::audit::Options {
+            apply: true,
+            credentials: false,
+            now,
+            env,
+            tuning: crate::github::Tuning::local(),
+            sending: Some(crate::audit::mail::Sending {
+                mailer,
+                templates,
+                to,
+            }),
+            send_blocked: None,
+            record: true,
+            ledger: &mut ledger,
+        },
+    )
+    .await;
+    let mut out = String::new();
+    for line in report.text().lines() {
+        let _ = writeln!(out, "  {line}");
+    }
+    let requests = w.github.knobs.requests() - before;
+    let (state, _) = w
+        .github
+        .workflow_state(POLICY_REPO, ".github/workflows/hourly.yml")
+        .unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "  (hourly.yml is now {state}; {requests} requests to GitHub, {} write(s); exit 1 while a problem remains)",
+        report
+            .writes
+            .iter()
+            .filter(|w| !w.starts_with("would"))
+            .count()
+    );
+    let mails = w.sink.messages();
+    let _ = writeln!(out, "  the admins' inbox ({} email(s)):", mails.len());
+    for m in &mails {
+        let _ = writeln!(out, "    {}", m.header("Subject").unwrap_or_default());
+    }
+    if let Some(first) = mails.first() {
+        let body = quoted_printable::decode(first.body(), quoted_printable::ParseMode::Robust)
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_else(|_| first.body());
+        let _ = writeln!(out, "  the first, as sent:");
+        for line in body.lines() {
+            let _ = writeln!(out, "    │ {line}");
+        }
+    }
+    w.sink.clear();
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -14,24 +14,27 @@
 //! - [`advisories`]: repository security advisories (the lifecycle's view,
 //!   the typed update, private forks and their pull requests);
 //! - [`published`]: a published advisory for its announcement, and GitHub's
-//!   advisory database.
+//!   advisory database;
+//! - [`actions`]: workflows, their runs and jobs, enabling a workflow;
+//! - [`rulesets`]: rulesets, the rules of a branch, CODEOWNERS errors.
 //!
 //! [`pull_request`] composes `repos` and `pulls` into one idempotent pull
 //! request. Underneath, [`transport`] (octocrab, authentication per scope,
 //! retries, rate limits, pagination) sends the requests; [`scope`] says what
 //! each command may do, checked before anything is sent. A new endpoint
-//! group (workflows and runs, rulesets, advisory comments) is a new file of
-//! `impl GitHub` methods.
+//! group (advisory comments, say) is a new file of `impl GitHub` methods.
 //!
 //! [`RepoName`]: crate::ids::RepoName
 //! [`GhsaId`]: crate::ids::GhsaId
 
+pub mod actions;
 pub mod advisories;
 pub mod model;
 pub mod published;
 pub mod pull_request;
 pub mod pulls;
 pub mod repos;
+pub mod rulesets;
 pub mod scope;
 pub mod teams;
 mod transport;

@@ -20,6 +20,22 @@ pub(super) fn repo_path(repo: &RepoName) -> String {
 #[derive(Debug, Clone, Deserialize)]
 pub struct Repository {
     pub default_branch: String,
+    /// The last push to any branch (GitHub's "repository activity").
+    #[serde(default)]
+    pub pushed_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// A repository as an organisation's list names it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct OrgRepository {
+    /// `owner/name`
+    pub full_name: String,
+    #[serde(default)]
+    pub archived: bool,
+    #[serde(default)]
+    pub private: bool,
+    #[serde(default)]
+    pub fork: bool,
 }
 
 /// A file as GitHub sends it: Base64 content, and the blob sha a later
@@ -37,6 +53,39 @@ impl Blob {
     }
 }
 
+/// Where a file is read: a branch or a commit.
+///
+/// A bare name is what `git rev-parse` makes of it: a tag of the same name
+/// wins over the branch, and anyone who can push a tag could then choose the
+/// roster a verdict is judged by. A branch is therefore named `heads/<branch>`
+/// (git reads it as `refs/heads/<branch>` before anything else), which no tag
+/// or commit can shadow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rev<'a> {
+    Branch(&'a str),
+    /// A full commit sha.
+    Commit(&'a str),
+}
+
+impl Rev<'_> {
+    /// The `ref` GitHub is given.
+    pub fn as_ref_name(&self) -> String {
+        match self {
+            Rev::Branch(b) => format!("heads/{b}"),
+            Rev::Commit(sha) => (*sha).to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for Rev<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Rev::Branch(b) => write!(f, "branch {b}"),
+            Rev::Commit(sha) => write!(f, "{}", sha.get(..7).unwrap_or(sha)),
+        }
+    }
+}
+
 impl GitHub {
     /// The repository; one that does not exist is an error.
     pub async fn repository(&self, repo: &RepoName) -> Result<Repository, GitHubError> {
@@ -51,12 +100,36 @@ impl GitHub {
             .is_some())
     }
 
+    /// Whether the repository accepts private vulnerability reports.
+    pub async fn private_reporting(&self, repo: &RepoName) -> Result<bool, GitHubError> {
+        #[derive(Deserialize)]
+        struct Reporting {
+            enabled: bool,
+        }
+        let r: Reporting = self
+            .get(
+                &format!("{}/private-vulnerability-reporting", repo_path(repo)),
+                Public,
+            )
+            .await?;
+        Ok(r.enabled)
+    }
+
+    /// The organisation's public repositories, every page.
+    pub async fn org_public_repositories(
+        &self,
+        org: &str,
+    ) -> Result<Vec<OrgRepository>, GitHubError> {
+        self.list(&format!("/orgs/{}/repos?type=public", enc(org)), Public)
+            .await
+    }
+
     /// A file at a branch or commit; `None` when it is not there.
     pub async fn file(
         &self,
         repo: &RepoName,
         path: &str,
-        at: &str,
+        at: Rev<'_>,
     ) -> Result<Option<Blob>, GitHubError> {
         let path_enc: Vec<String> = path.split('/').map(enc).collect();
         self.get_opt(
@@ -64,7 +137,7 @@ impl GitHub {
                 "{}/contents/{}?ref={}",
                 repo_path(repo),
                 path_enc.join("/"),
-                enc(at)
+                enc(&at.as_ref_name())
             ),
             Public,
         )

@@ -4,8 +4,11 @@
 //! survive a killed run) and the sequences the features follow, so callers
 //! never handle paths.
 //!
-//! Sections: [`messages`] (which message went out for which report) and
-//! [`cve`] (CVE ids reserved, and reservations whose answer was lost). Each
+//! Sections: [`messages`] (which message went out for which report),
+//! [`cve`] (CVE ids reserved, and reservations whose answer was lost) and
+//! [`audit`] (`psrt audit`'s open problems and when it last emailed, kept
+//! the workflows alive and swept the organisation: a top-level `audit`
+//! key). Each
 //! new kind of memory is a section of its own, beside these: comment counts
 //! and answered commands per report (the advisory discussion), conditional
 //! request validators by URL, audit problems, reports seen (title tags
@@ -51,9 +54,11 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+pub mod audit;
 pub mod cve;
 pub mod messages;
 
+pub use audit::{AuditMemory, OpenProblem};
 pub use cve::{CveIds, CveReservation};
 pub use messages::Messages;
 
@@ -70,11 +75,12 @@ pub struct Ledger {
     file: Option<PathBuf>,
     messages: Messages,
     cve: CveIds,
+    audit: AuditMemory,
 }
 
 impl PartialEq for Ledger {
     fn eq(&self, other: &Self) -> bool {
-        self.messages == other.messages && self.cve == other.cve
+        self.messages == other.messages && self.cve == other.cve && self.audit == other.audit
     }
 }
 
@@ -85,6 +91,9 @@ struct File {
     /// GHSA id → what was done for it.
     #[serde(default)]
     reports: BTreeMap<String, ReportRecord>,
+    /// `psrt audit`'s problems and times (no report, no person).
+    #[serde(default, skip_serializing_if = "AuditMemory::is_empty")]
+    audit: AuditMemory,
 }
 
 /// What psrt did for one report. Never who it concerns.
@@ -263,7 +272,10 @@ impl Ledger {
 
     /// The sections, from the file's per-report records.
     fn from_file(file: File) -> Self {
-        let mut ledger = Ledger::default();
+        let mut ledger = Ledger {
+            audit: file.audit,
+            ..Ledger::default()
+        };
         for (ghsa, r) in file.reports {
             let g = GhsaId::new(ghsa);
             if !r.sent.is_empty() {
@@ -297,6 +309,7 @@ impl Ledger {
         File {
             version: VERSION,
             reports,
+            audit: self.audit.clone(),
         }
     }
 
@@ -313,6 +326,11 @@ impl Ledger {
     /// The CVE ids section.
     pub fn cve(&self) -> &CveIds {
         &self.cve
+    }
+
+    /// The audit section.
+    pub fn audit(&self) -> &AuditMemory {
+        &self.audit
     }
 
     // ── the sequences: each change is saved before it returns ──
@@ -369,6 +387,46 @@ impl Ledger {
         for g in ghsa_ids {
             self.cve.clear(g);
         }
+        self.save()
+    }
+
+    /// The audit found a problem it had not seen before: kept (and saved)
+    /// before the admins are told, with no email recorded yet.
+    pub fn audit_problem_found(&mut self, problem: OpenProblem) -> anyhow::Result<()> {
+        let key = OpenProblem::key(&problem.kind, &problem.subject);
+        self.audit.problems.entry(key).or_insert(problem);
+        self.save()
+    }
+
+    /// The admins were emailed about a problem (first time, or a reminder).
+    pub fn audit_problem_emailed(&mut self, key: &str, at: DateTime<Utc>) -> anyhow::Result<()> {
+        if let Some(p) = self.audit.problems.get_mut(key) {
+            p.emailed = Some(at);
+        }
+        self.save()
+    }
+
+    /// A problem cleared (and the admins were told, when sending): forgotten.
+    pub fn audit_problem_cleared(&mut self, key: &str) -> anyhow::Result<()> {
+        self.audit.problems.remove(key);
+        self.save()
+    }
+
+    /// The weekly digest went out.
+    pub fn audit_digest_sent(&mut self, at: DateTime<Utc>) -> anyhow::Result<()> {
+        self.audit.digest_sent = Some(at);
+        self.save()
+    }
+
+    /// The active scheduled workflows were kept alive.
+    pub fn audit_kept_alive(&mut self, at: DateTime<Utc>) -> anyhow::Result<()> {
+        self.audit.kept_alive = Some(at);
+        self.save()
+    }
+
+    /// The organisation's repositories were swept.
+    pub fn audit_swept(&mut self, at: DateTime<Utc>) -> anyhow::Result<()> {
+        self.audit.swept = Some(at);
         self.save()
     }
 

@@ -46,6 +46,18 @@ const BUILT_IN: &[(&str, &str)] = &[
         "invitation-failed.txt",
         include_str!("../../templates/invitation-failed.txt"),
     ),
+    (
+        "audit-problem.txt",
+        include_str!("../../templates/audit-problem.txt"),
+    ),
+    (
+        "audit-cleared.txt",
+        include_str!("../../templates/audit-cleared.txt"),
+    ),
+    (
+        "audit-digest.txt",
+        include_str!("../../templates/audit-digest.txt"),
+    ),
 ];
 
 /// The templates psrt renders.

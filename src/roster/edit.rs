@@ -274,7 +274,7 @@ pub fn insert_github_ids(
             return Err(EditError::NoMembers);
         };
         if loc_of(val).line == loc_of(key).line {
-            return Err(EditError::FlowStyle(*section));
+            return Err(EditError::FlowStyle(section));
         }
         let item = items.get(*i).ok_or(EditError::NotAScalar)?;
         if item.value.get("github_id").is_some() {
@@ -292,7 +292,7 @@ pub fn insert_github_ids(
             .and_then(|l| l.get(..col))
             .ok_or(EditError::NotAScalar)?;
         if !lead.chars().all(|c| c == ' ' || c == '-') {
-            return Err(EditError::FlowStyle(*section));
+            return Err(EditError::FlowStyle(section));
         }
         after.insert(line, format!("{}github_id: {id}{eol}", " ".repeat(col)));
     }

@@ -1003,12 +1003,7 @@ impl<'a> Validator<'a> {
     }
 }
 
-/// A Discord id: 17-20 digits that fit in 64 bits.
-pub fn is_snowflake(id: &str) -> bool {
-    (17..=20).contains(&id.len())
-        && id.bytes().all(|b| b.is_ascii_digit())
-        && id.parse::<u64>().is_ok()
-}
+pub use super::contacts::field::is_snowflake;
 
 #[cfg(test)]
 mod tests {

@@ -118,6 +118,13 @@ pub enum OpenError {
     NotA(&'static str),
 }
 
+/// A Discord id: 17-20 digits that fit in 64 bits.
+pub fn is_snowflake(id: &str) -> bool {
+    (17..=20).contains(&id.len())
+        && id.bytes().all(|b| b.is_ascii_digit())
+        && id.parse::<u64>().is_ok()
+}
+
 impl fmt::Display for OpenError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -38,7 +38,7 @@ impl Field {
     pub fn valid(self, plain: &str) -> Result<(), OpenError> {
         let ok = match self {
             Field::Email => plain.parse::<lettre::Address>().is_ok(),
-            Field::Discord => crate::roster::validate::is_snowflake(plain),
+            Field::Discord => field::is_snowflake(plain),
         };
         if ok {
             Ok(())

@@ -10,6 +10,7 @@
 
 mod advisories;
 mod apps;
+mod audit;
 mod published;
 mod repos;
 mod statuses;
@@ -17,12 +18,15 @@ mod teams;
 
 pub use advisories::FakeAdvisory;
 pub use apps::{FakeApp, FakeInstallation, Grant};
+pub use audit::{FakeAuditState, FakeRuleset, FakeRun, FakeWorkflow};
 pub use published::{FakeDetails, FakeVulnerability, example_cpython_advisory};
-pub use repos::{FakeCommit, FakePull, FakeRepo, FakeReview};
+pub use repos::{FakeCommit, FakeEvent, FakePull, FakeRepo, FakeReview};
 pub use statuses::{APP_SLUG, FakeComment, FakeCommitMeta, FakeStatus};
 
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
+
+use chrono::{DateTime, Utc};
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -333,6 +337,23 @@ impl Fake<GitHubState> {
             .unwrap_or_default()
     }
 
+    /// A tag `name` on commit `sha`.
+    pub fn tag(&self, full_name: &str, name: &str, sha: &str) {
+        self.update_repo(full_name, |r| {
+            r.tags.insert(name.to_owned(), sha.to_owned());
+        });
+    }
+
+    /// `actor` pushes `sha` to `branch` at `at`: a push that is not a
+    /// fast-forward (a revert by reset, a rebase, a re-push of an older
+    /// commit) leaves a `head_ref_force_pushed` event on the timeline of
+    /// each open pull request from the branch, as GitHub does.
+    pub fn push(&self, full_name: &str, branch: &str, sha: &str, actor: &str, at: DateTime<Utc>) {
+        self.user(actor);
+        let (owner, name) = full_name.split_once('/').unwrap_or(("", full_name));
+        self.with(|s| s.move_branch(owner, name, branch, sha, actor, at));
+    }
+
     /// A file at a branch or commit.
     pub fn file(&self, full_name: &str, r: &str, path: &str) -> Option<String> {
         let (owner, name) = full_name.split_once('/').unwrap_or(("", full_name));
@@ -545,17 +566,20 @@ async fn dispatch(
             s.installation_tokens.get(credential).cloned().map(Some)
         }
     });
-    match grant {
+    // GitHub shows a ruleset's bypass list only to whoever may edit it.
+    let may_edit_rulesets = match &grant {
         None => return error(401, "Bad credentials"),
         Some(Some(grant)) => {
             let segs: Vec<&str> = req.segs.iter().map(String::as_str).collect();
-            if let Err(denied) = apps::check(&grant, &req.method, &segs) {
+            if let Err(denied) = apps::check(grant, &req.method, &segs) {
                 return *denied;
             }
+            grant.permissions.get("administration").map(String::as_str) == Some("write")
         }
-        Some(None) => {}
-    }
-    let mut resp = teams::handle(&fake, &req)
+        Some(None) => true,
+    };
+    let mut resp = audit::handle(&fake, &req, may_edit_rulesets)
+        .or_else(|| teams::handle(&fake, &req))
         .or_else(|| advisories::handle(&fake, &req))
         .or_else(|| published::handle(&fake, &req))
         .or_else(|| statuses::handle(&fake, &req, credential))

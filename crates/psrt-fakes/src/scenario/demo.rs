@@ -198,6 +198,24 @@ pub async fn world(now: DateTime<Utc>, policy_roster: &str) -> std::io::Result<W
         );
     }
 
+    // What `psrt audit` reads: psrt's workflows (the hourly one disabled by
+    // GitHub after 60 quiet days), the ruleset, CODEOWNERS, private
+    // reporting on cpython; and a repository of the organisation that
+    // accepts private reports nobody watches.
+    let workflows =
+        crate::scenario::audit::healthy(&github, POLICY_REPO, &["python/cpython"], None, now);
+    let _ = workflows;
+    github.audit_state(POLICY_REPO, |a| {
+        for w in &mut a.workflows {
+            if w.path.ends_with("/hourly.yml") {
+                w.state = "disabled_inactivity".into();
+            }
+        }
+    });
+    github.repo("python/pythondotorg");
+    github.audit_state("python/pythondotorg", |a| a.private_reporting = true);
+    github.repo("python/typeshed");
+
     let cve = CveFake::new("PSF", "psrt-bot@example.org", "demo-cve-key");
     let cve_server = cve.start().await?;
     let sink = SmtpSink::default();
