@@ -16,6 +16,7 @@
 //! Published and withdrawn advisories are never touched.
 
 pub mod apply;
+pub mod digest;
 pub mod discussion;
 pub mod model;
 pub mod plan;
@@ -121,6 +122,11 @@ pub struct Options<'a> {
     pub cve: Result<&'a crate::cve::CveServices, String>,
     /// Saved after each change to it (to its file; one in memory stays there).
     pub ledger: &'a mut Ledger,
+    /// The output goes to a public log (a workflow): an applying run emails
+    /// the admins what each report's line says ([`digest`]).
+    pub public: bool,
+    /// The workflow run, for the admins' email.
+    pub run_url: Option<String>,
 }
 
 /// One run of `psrt advisories`: read, plan and, with `apply`, update each
@@ -134,6 +140,8 @@ pub async fn run(gh: &GitHub, roster: &Roster, opts: Options<'_>) -> Report {
         templates,
         cve,
         ledger,
+        public,
+        run_url,
     } = opts;
     if roster.members.is_empty() {
         return Report::skipped(
@@ -145,15 +153,40 @@ pub async fn run(gh: &GitHub, roster: &Roster, opts: Options<'_>) -> Report {
         Ok(s) => s,
         Err(e) => return Report::failed_to_plan(format!("{e:#}"), apply),
     };
-    let plan = plan::plan(roster, &state, ledger, now);
+    let mut plan = plan::plan(roster, &state, ledger, now);
     if !apply {
         return Report::of(&plan, None, false);
     }
+    let mut ledger_errors = Vec::new();
+    // What psrt saw, recorded before any command is obeyed: a tag that
+    // counts is recorded as no longer ignored, so a run killed before its
+    // update obeys it next time.
+    if let Err(e) = ledger.reports_seen(&plan.sightings, &plan.gone) {
+        ledger_errors.push(e);
+    }
     // Reservations the advisories now carry are forgotten.
-    let mut clear_error = None;
     if !plan.ledger_clears.is_empty() {
         let done: Vec<&str> = plan.ledger_clears.iter().map(|g| g.as_str()).collect();
-        clear_error = ledger.reservations_done(&done).err();
+        if let Err(e) = ledger.reservations_done(&done) {
+            ledger_errors.push(e);
+        }
+    }
+    // Rebuilding a lost ledger: an id psrt reserved is looked up in CVE
+    // Services, and must not be taken for another report's: every id an
+    // advisory carries (published and withdrawn ones too) is excluded. If
+    // they cannot be read, no id is reserved this run.
+    let mut carried = plan.carried_cve_ids.clone();
+    let mut cve_blocked = false;
+    if plan.rebuilt && roster.cve.is_some() {
+        match read::every_cve_id(gh, roster).await {
+            Ok(ids) => carried.extend(ids),
+            Err(e) => {
+                cve_blocked = true;
+                plan.notes.push(format!(
+                    "no CVE id is reserved this run: rebuilding the lost ledger needs every advisory's CVE id, and {e}"
+                ));
+            }
+        }
     }
     let notify = |login: &str, u: &Update| -> futures::future::BoxFuture<'_, anyhow::Result<()>> {
         let email = assignment_email(templates, roster, login, u, now);
@@ -171,18 +204,44 @@ pub async fn run(gh: &GitHub, roster: &Roster, opts: Options<'_>) -> Report {
         ledger,
         notify: mailer.map(|_| &notify as _),
         now,
-        carried: &plan.carried_cve_ids,
+        carried: &carried,
         this_run: Default::default(),
-        cve_blocked: false,
+        cve_blocked,
+        max_reservations: roster.policy.max_cve_reservations_per_run,
+        reserved: 0,
     };
     let mut results = Vec::with_capacity(plan.updates.len());
     for u in &plan.updates {
         let result = writer.apply(u).await;
-        tracing::info!(ghsa = %u.ghsa_id, result = ?std::mem::discriminant(&result), "advisory update");
+        // The log may be public (a workflow): it names no report; the
+        // report's line says which.
+        tracing::info!(result = ?std::mem::discriminant(&result), "advisory update");
         results.push(result);
     }
     let mut report = Report::of(&plan, Some(&results), true);
-    if let Some(e) = clear_error {
+    // In a public log the per-report lines are withheld: the admins get
+    // them by email, when there is something new.
+    if public {
+        let d = digest::of(&report, ledger, now);
+        match (mailer, d.is_empty()) {
+            (_, true) => {}
+            (Some(m), false) => {
+                match digest::send(&d, roster, templates, m, ledger, now, run_url.as_deref()).await
+                {
+                    Ok(digest::Told::Sent(n)) => report.admins_told = Some(n),
+                    Ok(digest::Told::Nothing) => {}
+                    Err(e) => report.not_done.push(format!(
+                        "the admins' email with each report's line is NOT sent: {e:#}"
+                    )),
+                }
+            }
+            (None, false) => report.not_done.push(
+                "the admins' email with each report's line is NOT sent: no SMTP (see above)"
+                    .to_owned(),
+            ),
+        }
+    }
+    for e in ledger_errors {
         report
             .notes
             .push(format!("the ledger could not be saved: {e:#}"));

@@ -47,6 +47,10 @@ const BUILT_IN: &[(&str, &str)] = &[
         include_str!("../../templates/invitation-failed.txt"),
     ),
     (
+        "advisories-digest.txt",
+        include_str!("../../templates/advisories-digest.txt"),
+    ),
+    (
         "audit-problem.txt",
         include_str!("../../templates/audit-problem.txt"),
     ),

@@ -13,7 +13,8 @@
 //! 5. [`Effect::EmailCoordinator`]: the new coordinator's email.
 //!
 //! Comments in the report's discussion (a status comment, replies to
-//! commands) will be effects of their own.
+//! commands, the announcement of each command obeyed: [`Update::obeyed`])
+//! will be effects of their own.
 //!
 //! A part that fails is reported and the rest go on: CVE Services down
 //! leaves the other changes applied, a refused fork leaves the update
@@ -59,6 +60,11 @@ pub struct Writer<'a> {
     /// A reservation got no answer, or one that did cannot be found: no
     /// other is asked for this run (so that each lost one is found alone).
     pub cve_blocked: bool,
+    /// `policy.max_cve_reservations_per_run`: the most ids this run asks
+    /// CVE Services for.
+    pub max_reservations: u32,
+    /// Reservations asked for so far this run.
+    pub reserved: u32,
 }
 
 /// A save that failed, said where the rest of the update's errors are.

@@ -1,19 +1,84 @@
 //! The members' commands on a report: title tags today (the devguide tells
 //! coordinators to use them), `/psrt` commands in the discussion next; both
-//! are a [`Given`](crate::advisories::model::Given) command. A closing
-//! command on a triage or draft report closes it, and nothing else happens
-//! to it that run; an accepting command on a triage report moves it to
-//! draft (which then gets its fork and CVE id, in the same run).
+//! are a [`Given`] command. A closing command on a triage or draft report
+//! closes it, and nothing else happens to it that run; an accepting command
+//! on a triage report moves it to draft (which then gets its fork and CVE
+//! id, in the same run).
+//!
+//! Only a member's command counts. A comment names its author (by account
+//! id), a title does not: the reporter writes the first title, so a tag
+//! the title carried when psrt first saw the report is ignored while it
+//! stays, and a tag that appears later counts ([`heeded`]). What psrt first
+//! saw is in the ledger's reports seen section ([`sighting`] says what to
+//! record); a report the ledger does not know is seen for the first time,
+//! so a lost ledger ignores every tag present (it fails closed).
 
-use crate::advisories::model::{Command, Context, Draft};
+use crate::advisories::model::{Command, Context, Draft, Given, Giver, Source, Unheeded};
 use crate::github::advisories::{AdvisoryState, Lifecycle};
+use crate::ledger::Sighting;
 
 pub(crate) fn decide(ctx: &Context<'_>, a: &Lifecycle, d: &mut Draft<'_>) {
     let given = ctx.state.commands_for(&a.advisory.ghsa_id);
-    let has = |c: Command| given.iter().any(|g| g.command == c);
+    let mut counted: Vec<Given> = Vec::new();
+    for g in given {
+        match heeded(ctx, a, g) {
+            Ok(()) => counted.push(*g),
+            Err(why) => d.ignore(*g, why),
+        }
+    }
+    let of =
+        |c: Command| -> Vec<Given> { counted.iter().filter(|g| g.command == c).copied().collect() };
+    let (close, accept) = (of(Command::Close), of(Command::Accept));
     match a.advisory.state {
-        AdvisoryState::Triage | AdvisoryState::Draft if has(Command::Close) => d.close(),
-        AdvisoryState::Triage if has(Command::Accept) => d.accept(),
+        AdvisoryState::Triage | AdvisoryState::Draft if !close.is_empty() => {
+            d.close();
+            close.into_iter().for_each(|g| d.obey(g));
+        }
+        AdvisoryState::Triage if !accept.is_empty() => {
+            d.accept();
+            accept.into_iter().for_each(|g| d.obey(g));
+        }
         _ => {}
+    }
+}
+
+/// Does this command count? A member's comment does; a title tag does
+/// unless the title carried it when psrt first saw the report.
+fn heeded(ctx: &Context<'_>, a: &Lifecycle, g: &Given) -> Result<(), Unheeded> {
+    match g.source {
+        Source::TitleTag => match ctx.ledger.seen().get(&a.advisory.ghsa_id) {
+            None => Err(Unheeded::TagFromTheStart),
+            Some(s) if s.ignored_tag == Some(g.command.tag_kind()) => {
+                Err(Unheeded::TagFromTheStart)
+            }
+            Some(_) => Ok(()),
+        },
+        Source::Comment { .. } => match g.giver(ctx.roster) {
+            Giver::Member(_) => Ok(()),
+            Giver::NotAMember | Giver::Unknown => Err(Unheeded::NotAMember),
+        },
+    }
+}
+
+/// What the ledger records of this report after this run, if it changes:
+/// its first sight (with the tag its title carries, ignored from now on),
+/// or, once the title no longer carries the ignored tag, that nothing is
+/// ignored any more (a tag added after that counts).
+pub(crate) fn sighting(ctx: &Context<'_>, a: &Lifecycle) -> Option<Sighting> {
+    let now = a.title_tag.map(|t| {
+        crate::advisories::model::Given::from_title_tag(t)
+            .command
+            .tag_kind()
+    });
+    match ctx.ledger.seen().get(&a.advisory.ghsa_id) {
+        None => Some(Sighting {
+            first: ctx.now,
+            ignored_tag: now,
+        }),
+        Some(s) if s.ignored_tag.is_some() && s.ignored_tag != now => Some(Sighting {
+            first: s.first,
+            ignored_tag: None,
+        }),
+        Some(_) => None,
     }
 }
