@@ -74,6 +74,8 @@ pub enum Command {
     Encrypt(commands::encrypt::Args),
     /// Encrypted contact fields: `rekey` re-encrypts them to the current recipients.
     Contacts(commands::contacts::Args),
+    /// Record each entry's github_id (access follows the account); --apply edits roster.yaml.
+    PinIds(commands::pin_ids::Args),
 }
 
 pub fn main() -> ExitCode {
@@ -156,6 +158,7 @@ impl Command {
             Command::Approvals(a) => &[("--publish", a.publish)],
             Command::Advisories(a) => &[("--apply", a.apply)],
             Command::Publish(a) => &[("--open-pr", a.open_pr)],
+            Command::PinIds(a) => &[("--apply", a.apply)],
             // Plan mode never drops the audit's own writes: it re-enables
             // workflows and tells the admins about plan mode itself.
             Command::Audit(_) => &[],
@@ -184,6 +187,7 @@ impl Command {
             Command::Approvals(a) => a.publish = false,
             Command::Advisories(a) => (a.apply, a.plan_only) = (false, true),
             Command::Publish(a) => (a.open_pr, a.plan_only) = (false, true),
+            Command::PinIds(a) => a.apply = false,
             Command::Audit(_) => {}
             Command::Check(_)
             | Command::Import(_)
@@ -245,6 +249,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Keygen(args) => commands::keygen::run(&args),
         Command::Encrypt(args) => commands::encrypt::run(&roster, &args),
         Command::Contacts(args) => commands::contacts::run(&roster, &args),
+        Command::PinIds(args) => commands::pin_ids::run(&roster, &args),
         Command::Schema => {
             print!("{}", crate::roster::schema::schema_text());
             Ok(Outcome::Success)

@@ -177,6 +177,67 @@ async fn stormy_night(
 /// Going live safely (issue 22): a lost secret fails the run and the
 /// summary says what was not checked; `PSRT_MODE` is `plan` or `apply`,
 /// nothing else; a dispatch's one-off flag is for an admin, by account id.
+/// `psrt pin-ids` on the example roster: the ids psrt vouches for (the
+/// account holds the team or an eligibility team), the login it cannot
+/// (Sofia, outside the organisation), which an admin checks and records by
+/// hand; the result is what the policy repository holds from then on.
+async fn pin_ids(
+    out: &mut String,
+    w: &World,
+    loaded: &crate::roster::Loaded,
+) -> anyhow::Result<(String, crate::roster::Loaded)> {
+    section(
+        out,
+        "going live: psrt pin-ids   (access follows the account id, never the login)",
+    );
+    let env = env_for(w);
+    let gh_env = env.github.as_ref().map_err(|m| anyhow::anyhow!("{m}"))?;
+    let gh = crate::github::GitHub::connect(
+        gh_env,
+        crate::pin::github_scope(&loaded.roster),
+        crate::github::Tuning::local(),
+    )
+    .await?;
+    let plan = crate::pin::plan(&gh, loaded).await?;
+    for line in plan.text("roster.yaml", false).lines() {
+        let _ = writeln!(out, "  {line}");
+    }
+    let today = Utc::now().date_naive();
+    let text = crate::pin::edit(loaded, &plan, today)?;
+    let _ = writeln!(
+        out,
+        "  psrt pin-ids --apply: recorded {} github_id(s) in roster.yaml",
+        plan.pinned().len()
+    );
+    // The admin's check of the logins psrt would not vouch for: in the
+    // demo, each is the member's own account.
+    let by_hand: Vec<((&'static str, usize), u64)> = plan
+        .entries
+        .iter()
+        .filter_map(|e| match e.finding {
+            crate::pin::Finding::NotVouched { id } => Some(((e.section, e.index), id)),
+            _ => None,
+        })
+        .collect();
+    let reloaded = crate::roster::parse(text.as_bytes())
+        .map_err(|e| anyhow::anyhow!("the pinned roster: {e}"))?;
+    let text = crate::roster::edit::insert_github_ids(&reloaded, &by_hand, today)?;
+    let _ = writeln!(
+        out,
+        "  an admin checks the {} login(s) above with their owners and records those ids by hand;\n  the Steering Council approves the pull request, and the policy repository has them",
+        by_hand.len()
+    );
+    w.github.commit(
+        POLICY_REPO,
+        "main",
+        &[("roster.yaml", &text)],
+        "Pin every github_id",
+    );
+    let pinned = crate::roster::parse(text.as_bytes())
+        .map_err(|e| anyhow::anyhow!("the pinned roster: {e}"))?;
+    Ok((text, pinned))
+}
+
 async fn going_live(out: &mut String, w: &World, roster: &crate::roster::Roster) {
     use crate::config::{Mode, RunContext};
     use crate::overrides::{Override, authorise};
@@ -286,9 +347,13 @@ pub async fn run() -> anyhow::Result<String> {
     let key =
         crate::roster::contacts::ContactKey::parse(&crate::secret::Secret::new(DEMO_CONTACT_KEY))
             .map_err(|e| anyhow::anyhow!("examples/demo-contact-key.txt: {e}"))?;
+    let w = world(now, EXAMPLE_ROSTER).await?;
+    let mut out = String::new();
+    // Access follows the account: the example roster records no
+    // `github_id` yet, so the first step of going live pins them.
+    let (policy_text, loaded) = pin_ids(&mut out, &w, &loaded).await?;
     let opened = crate::roster::contacts::open(&loaded.roster, Some(Ok(&key)));
     let roster = &opened.roster;
-    let w = world(now, EXAMPLE_ROSTER).await?;
     let env = env_for(&w);
     let tuning = crate::github::Tuning::local();
     let ctx = Context {
@@ -306,12 +371,13 @@ pub async fn run() -> anyhow::Result<String> {
     let smtp = env.smtp.as_ref().map_err(|m| anyhow::anyhow!("{m}"))?;
     let mailer = Mailer::new(smtp, "PSRT <psrt-bot@example.org>")?;
     let templates = Templates::built_in();
-    let mut out = String::new();
+    let pinned_out = std::mem::take(&mut out);
     let _ = writeln!(
         out,
         "psrt demo: the nightly, hourly and yearly jobs against local stand-ins of GitHub,\nMailman 3, Discord, CVE Services and an SMTP server (loopback only, no\ncredentials), seeded from examples/roster.yaml with drift: a missing member, a\nformer member still in the team and on the list, an admin without the maintainer\nrole, an open report 80 days old, one with no coordinator, one its coordinator\njust accepted with [ACCEPT] in its title, a member inactive for a year."
     );
 
+    out.push_str(&pinned_out);
     section(
         &mut out,
         "contacts: PSRT_CONTACT_KEY opens the encrypted fields",
@@ -416,6 +482,15 @@ pub async fn run() -> anyhow::Result<String> {
             a.private_fork.as_deref().unwrap_or("none"),
             if a.cve_id.is_some() { "set" } else { "missing" },
             w.cve.reserved().len()
+        );
+    }
+
+    if let Some(a) = w.github.get_advisory("GHSA-p1p0-0uts-1de0") {
+        let _ = writeln!(
+            out,
+            "the pip report (pypa/pip, outside python), as GitHub now has it:\n  │ {} collaborating user(s) (every member, each by account id), {} team(s)",
+            a.collaborating_users.len(),
+            a.collaborating_teams.len()
         );
     }
 
@@ -551,7 +626,7 @@ pub async fn run() -> anyhow::Result<String> {
             out,
             "\nthe change it carries (roster.yaml, edited in place):"
         );
-        let diff = similar::TextDiff::from_lines(EXAMPLE_ROSTER, &after);
+        let diff = similar::TextDiff::from_lines(policy_text.as_str(), &after);
         let shown = diff
             .unified_diff()
             .context_radius(1)
@@ -669,7 +744,7 @@ pub async fn run() -> anyhow::Result<String> {
         &mut out,
         "pull request: psrt approvals --pr N --publish   (judged by the base's rule)",
     );
-    let (pr_number, governance) = approvals_demo(&w, &gh, now).await?;
+    let (pr_number, governance) = approvals_demo(&w, &gh, &policy_text, now).await?;
     out.push_str(&governance);
     section(
         &mut out,
@@ -754,13 +829,19 @@ pub async fn run() -> anyhow::Result<String> {
 async fn approvals_demo(
     w: &World,
     gh: &crate::github::GitHub,
+    base: &str,
     now: DateTime<Utc>,
 ) -> anyhow::Result<(u64, String)> {
     use crate::approvals::{self, Options, Repo};
     let mut out = String::new();
-    let head = EXAMPLE_ROSTER.replace(
+    // A newcomer comes with the account id (psrt checks it against GitHub).
+    let linus = w
+        .github
+        .with(|s| s.user_by_login("linus").map(|u| u.id))
+        .unwrap_or_default();
+    let head = base.replace(
         "\nemeritus:\n",
-        "  - name: Linus Proposed\n    github: linus\n    email: linus@example.org\n\nemeritus:\n",
+        &format!("  - name: Linus Proposed\n    github: linus\n    github_id: {linus}\n    email: linus@example.org\n\nemeritus:\n"),
     );
     let sha = w.github.commit_by(
         POLICY_REPO,

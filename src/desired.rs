@@ -67,9 +67,40 @@ pub struct Team {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TeamSeat {
     pub login: Login,
-    /// Follows the person across renames.
+    /// Follows the person across renames; without it, nothing new is
+    /// granted to the login (a name anyone may take once its owner renames).
     pub github_id: Option<u64>,
     pub role: TeamRole,
+}
+
+impl TeamSeat {
+    /// Is this account (its login today and its id) the seat's person? By
+    /// id when the roster records one, else by login: an account that holds
+    /// a member's login under another id is a stranger.
+    pub fn is_account(&self, login: &str, id: u64) -> bool {
+        match self.github_id {
+            Some(mine) => mine == id,
+            None => self.login.as_str().eq_ignore_ascii_case(login),
+        }
+    }
+
+    /// Would the team, holding `base`'s person, already hold this seat's?
+    /// Both ids known: they must be equal. Otherwise the login decides: a
+    /// seat without an id is held by whoever has its login (as the nightly
+    /// sees it), and an id newly recorded names the account that holds the
+    /// login (`psrt pin-ids` proposes only those).
+    fn same_person(&self, base: &TeamSeat) -> bool {
+        match (self.github_id, base.github_id) {
+            (Some(h), Some(b)) => h == b,
+            _ => self.login == base.login,
+        }
+    }
+
+    /// May the nightly grant this seat something new (a place, or the
+    /// maintainer role)? Only by account id.
+    pub fn may_be_granted(&self) -> bool {
+        self.github_id.is_some()
+    }
 }
 
 /// One change to the team, as the nightly makes it.
@@ -91,6 +122,17 @@ pub enum TeamOp {
         login: Login,
         role: TeamRole,
     },
+}
+
+/// What the nightly would grant a seat but does not, because the roster
+/// records no `github_id` for it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Withheld {
+    pub login: Login,
+    /// The role it would get (a place in the team, or the maintainer role).
+    pub role: TeamRole,
+    /// It holds the team already, by login; only the maintainer role is withheld.
+    pub promotion: bool,
 }
 
 impl Team {
@@ -120,37 +162,62 @@ impl Team {
     }
 
     /// What the nightly does to a team that holds `self` when the roster
-    /// becomes `head`: each seat of `head` is found by login, then by
-    /// `github_id` (a rename); seats nobody in `head` claims are removed.
-    /// Only for the same team (see [`Self::same_target`]).
+    /// becomes `head`: each seat of `head` is matched with the person who
+    /// holds it (by `github_id`, so a rename is no change and a changed id
+    /// is one person leaving and another joining); seats nobody in `head`
+    /// claims are removed; a seat without `github_id` is granted nothing
+    /// new ([`Self::withheld`]). Only for the same team (see
+    /// [`Self::same_target`]).
     pub fn delta(&self, head: &Team) -> Vec<TeamOp> {
+        self.walk(head).0
+    }
+
+    /// What the nightly would grant `head`'s seats but does not: they have
+    /// no `github_id`.
+    pub fn withheld(&self, head: &Team) -> Vec<Withheld> {
+        self.walk(head).1
+    }
+
+    fn walk(&self, head: &Team) -> (Vec<TeamOp>, Vec<Withheld>) {
         let mut ops = Vec::new();
+        let mut withheld = Vec::new();
         let mut matched: BTreeSet<usize> = BTreeSet::new();
         for want in &head.seats {
             let found = self
                 .seats
                 .iter()
-                .position(|s| s.login == want.login)
-                .or_else(|| {
-                    want.github_id
-                        .and_then(|id| self.seats.iter().position(|s| s.github_id == Some(id)))
-                });
+                .enumerate()
+                .position(|(i, s)| !matched.contains(&i) && want.same_person(s));
             match found {
                 Some(i) => {
                     matched.insert(i);
                     let have = &self.seats[i];
-                    if have.role != want.role {
-                        ops.push(TeamOp::SetRole {
-                            login: have.login.clone(),
-                            from: have.role,
-                            to: want.role,
-                            roster_login: want.login.clone(),
-                        });
+                    if have.role == want.role {
+                        continue;
                     }
+                    if want.role == TeamRole::Maintainer && !want.may_be_granted() {
+                        withheld.push(Withheld {
+                            login: want.login.clone(),
+                            role: want.role,
+                            promotion: true,
+                        });
+                        continue;
+                    }
+                    ops.push(TeamOp::SetRole {
+                        login: have.login.clone(),
+                        from: have.role,
+                        to: want.role,
+                        roster_login: want.login.clone(),
+                    });
                 }
-                None => ops.push(TeamOp::Add {
+                None if want.may_be_granted() => ops.push(TeamOp::Add {
                     login: want.login.clone(),
                     role: want.role,
+                }),
+                None => withheld.push(Withheld {
+                    login: want.login.clone(),
+                    role: want.role,
+                    promotion: false,
                 }),
             }
         }
@@ -164,7 +231,9 @@ impl Team {
         }
         ops.sort();
         ops.dedup();
-        ops
+        withheld.sort();
+        withheld.dedup();
+        (ops, withheld)
     }
 }
 
@@ -197,14 +266,27 @@ pub struct Subscriber {
     pub display_name: Option<String>,
 }
 
-/// Subscribers psrt does not know.
+/// Holders psrt does not know (list subscribers, role holders): one rule
+/// for every service, whatever other members lack. Fail closed: whoever
+/// holds access and is not in the roster loses it; the removal cap, the
+/// admins' floor and "never after a partial read" stop mass removals.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Strangers {
-    /// Unsubscribed.
-    Unsubscribe,
-    /// Kept: this many members have no address, and any stranger may be
-    /// one of theirs (until every member has one).
-    Keep { members_without_address: usize },
+    /// They lose it.
+    Remove,
+    /// They keep it: a migration, by an explicit roster setting
+    /// (`keep_unknown: true`) that every run warns about.
+    Keep,
+}
+
+impl Strangers {
+    fn of(keep_unknown: bool) -> Self {
+        if keep_unknown {
+            Strangers::Keep
+        } else {
+            Strangers::Remove
+        }
+    }
 }
 
 /// One change to the list, by [`contact_key`].
@@ -256,13 +338,7 @@ impl List {
         for e in &settings.extra_owners {
             owners.entry(contact_key(e)).or_insert_with(|| extra(e));
         }
-        let strangers = if without_address.is_empty() {
-            Strangers::Unsubscribe
-        } else {
-            Strangers::Keep {
-                members_without_address: without_address.len(),
-            }
-        };
+        let strangers = Strangers::of(settings.keep_unknown);
         Self {
             list_id: settings.list.clone(),
             subscribers,
@@ -278,8 +354,8 @@ impl List {
     }
 
     /// What the nightly does to a list that holds `self` when the roster
-    /// becomes `head`. Subscribers `head` no longer names are unsubscribed
-    /// only when `head` unsubscribes strangers.
+    /// becomes `head`. Subscribers `head` no longer names are unsubscribed,
+    /// unless `head` keeps strangers (`mailman.keep_unknown`).
     pub fn delta(&self, head: &List) -> Vec<ListOp> {
         let mut ops = Vec::new();
         for k in head.subscribers.keys() {
@@ -287,7 +363,7 @@ impl List {
                 ops.push(ListOp::Subscribe(k.clone()));
             }
         }
-        if head.strangers == Strangers::Unsubscribe {
+        if head.strangers == Strangers::Remove {
             for k in self.subscribers.keys() {
                 if !head.subscribers.contains_key(k) {
                     ops.push(ListOp::Unsubscribe(k.clone()));
@@ -312,8 +388,8 @@ impl List {
     /// [`Strangers::Keep`]).
     pub fn kept(&self, head: &List) -> Vec<&Subscriber> {
         match head.strangers {
-            Strangers::Unsubscribe => vec![],
-            Strangers::Keep { .. } => self
+            Strangers::Remove => vec![],
+            Strangers::Keep => self
                 .subscribers
                 .iter()
                 .filter(|(k, _)| !head.subscribers.contains_key(*k))
@@ -334,6 +410,8 @@ pub struct Role {
     pub holders: Vec<Holder>,
     /// Members without a `discord` id.
     pub without_id: Vec<Login>,
+    /// What becomes of a holder the roster does not name.
+    pub strangers: Strangers,
 }
 
 /// A member who should hold the role.
@@ -369,11 +447,12 @@ impl Role {
         roster
             .discord
             .as_ref()
-            .map(|d| Self::with(roster, &d.guild, &d.role))
+            .map(|d| Self::with(roster, &d.guild, &d.role, d.keep_unknown))
     }
 
-    /// The roster's members as holders of `role` in `guild`.
-    pub fn with(roster: &Roster, guild: &str, role: &str) -> Self {
+    /// The roster's members as holders of `role` in `guild`; `keep_unknown`
+    /// (a migration) keeps holders the roster does not name.
+    pub fn with(roster: &Roster, guild: &str, role: &str, keep_unknown: bool) -> Self {
         let (with, without): (Vec<&Member>, Vec<&Member>) =
             roster.members.iter().partition(|m| m.discord.is_some());
         Self {
@@ -389,6 +468,7 @@ impl Role {
                 })
                 .collect(),
             without_id: without.into_iter().map(|m| m.github.clone()).collect(),
+            strangers: Strangers::of(keep_unknown),
         }
     }
 
@@ -398,17 +478,36 @@ impl Role {
     }
 
     /// What the nightly does to a role that `self`'s holders hold when the
-    /// roster becomes `head` (everyone concerned is in the guild).
+    /// roster becomes `head` (everyone concerned is in the guild). Holders
+    /// `head` no longer names lose it, unless `head` keeps strangers
+    /// (`discord.keep_unknown`).
     pub fn delta(&self, head: &Role) -> Vec<RoleOp> {
         let keys = |r: &Role| -> BTreeSet<String> { r.holders.iter().map(Holder::key).collect() };
         let (have, want) = (keys(self), keys(head));
         let mut ops: Vec<RoleOp> = want
             .difference(&have)
             .map(|k| RoleOp::Grant(k.clone()))
-            .chain(have.difference(&want).map(|k| RoleOp::Revoke(k.clone())))
             .collect();
+        if head.strangers == Strangers::Remove {
+            ops.extend(have.difference(&want).map(|k| RoleOp::Revoke(k.clone())));
+        }
         ops.sort();
         ops
+    }
+
+    /// Holders of `self` that `head` no longer names but keeps (see
+    /// [`Strangers::Keep`]).
+    pub fn kept(&self, head: &Role) -> Vec<&Holder> {
+        match head.strangers {
+            Strangers::Remove => vec![],
+            Strangers::Keep => {
+                let want: BTreeSet<String> = head.holders.iter().map(Holder::key).collect();
+                self.holders
+                    .iter()
+                    .filter(|h| !want.contains(&h.key()))
+                    .collect()
+            }
+        }
     }
 }
 
@@ -458,9 +557,8 @@ members:
         );
         assert_eq!(
             list.strangers,
-            Strangers::Keep {
-                members_without_address: 1
-            }
+            Strangers::Remove,
+            "whatever other members lack"
         );
         let role = d.role.unwrap();
         assert_eq!(role.holders.len(), 1);
@@ -468,7 +566,7 @@ members:
     }
 
     #[test]
-    fn deltas_follow_renames_and_keep_strangers_while_an_address_is_missing() {
+    fn deltas_follow_renames_and_drop_strangers_although_an_address_is_missing() {
         let base = Desired::of(&roster(BASE));
         let head = Desired::of(&roster(
             &BASE
@@ -488,9 +586,102 @@ members:
         let (b, h) = (base.list.unwrap(), head.list.unwrap());
         assert_eq!(
             b.delta(&h),
-            [ListOp::RemoveOwner("bo@example.org".into())],
-            "bo's address is kept: two members have none now"
+            [
+                ListOp::RemoveOwner("bo@example.org".into()),
+                ListOp::Unsubscribe("bo@example.org".into()),
+            ],
+            "bo's address goes, although two members have none now"
         );
-        assert_eq!(b.kept(&h).len(), 1);
+        assert!(b.kept(&h).is_empty());
+        // Only the migration setting keeps it, on the list and on the role.
+        let keeping = Desired::of(&roster(
+            &BASE
+                .replace(
+                    "extra_owners: [infra@example.org] }",
+                    "extra_owners: [infra@example.org], keep_unknown: true }",
+                )
+                .replace(
+                    "role: \"2345678901234567890\" }",
+                    "role: \"2345678901234567890\", keep_unknown: true }",
+                )
+                .replace(", email: bo@example.org, roles: [admin]", "")
+                .replace(", discord: \"3456789012345678901\"", ""),
+        ));
+        let kl = keeping.list.unwrap();
+        assert_eq!(b.delta(&kl), [ListOp::RemoveOwner("bo@example.org".into())]);
+        assert_eq!(b.kept(&kl).len(), 1);
+        let (br, kr) = (base.role.unwrap(), keeping.role.unwrap());
+        assert!(br.delta(&kr).is_empty());
+        assert_eq!(br.kept(&kr).len(), 1);
+        assert_eq!(
+            br.delta(&head.role.unwrap()),
+            [],
+            "ada keeps her id in head"
+        );
+    }
+
+    /// Issue 21: access follows the account. A changed `github_id` is one
+    /// person leaving and another joining; a seat without one gets nothing
+    /// new (neither a place nor the maintainer role); pinning an id on a
+    /// seat that holds the team changes nothing.
+    #[test]
+    fn the_team_follows_ids_and_grants_nothing_new_by_login() {
+        let base = Desired::of(&roster(BASE)).team;
+        let changed_id = Desired::of(&roster(&BASE.replace("github_id: 1,", "github_id: 7,"))).team;
+        assert_eq!(
+            base.delta(&changed_id),
+            [
+                TeamOp::Add {
+                    login: Login::from("ada"),
+                    role: TeamRole::Maintainer
+                },
+                TeamOp::Remove {
+                    login: Login::from("ada"),
+                    role: TeamRole::Maintainer
+                },
+            ]
+        );
+        let newcomer = Desired::of(&roster(&format!(
+            "{BASE}  - {{ name: Di, github: di }}\n  - {{ name: Ed, github: ed, github_id: 5 }}\n"
+        )))
+        .team;
+        assert_eq!(
+            base.delta(&newcomer),
+            [TeamOp::Add {
+                login: Login::from("ed"),
+                role: TeamRole::Member
+            }]
+        );
+        assert_eq!(
+            base.withheld(&newcomer),
+            [Withheld {
+                login: Login::from("di"),
+                role: TeamRole::Member,
+                promotion: false
+            }]
+        );
+        let promoted = Desired::of(&roster(&BASE.replace(
+            "{ name: Cy, github: cy }",
+            "{ name: Cy, github: cy, roles: [admin] }",
+        )))
+        .team;
+        assert!(base.delta(&promoted).is_empty());
+        assert_eq!(
+            base.withheld(&promoted),
+            [Withheld {
+                login: Login::from("cy"),
+                role: TeamRole::Maintainer,
+                promotion: true
+            }]
+        );
+        let pinned = Desired::of(&roster(
+            &BASE.replace("github: cy }", "github: cy, github_id: 3 }"),
+        ))
+        .team;
+        assert!(base.delta(&pinned).is_empty() && base.withheld(&pinned).is_empty());
+        assert!(
+            pinned.delta(&base).is_empty(),
+            "an id dropped: the login holds it"
+        );
     }
 }

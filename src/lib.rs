@@ -25,6 +25,7 @@ pub mod net;
 pub mod notify;
 pub mod online;
 pub mod overrides;
+pub mod pin;
 pub mod publish;
 pub mod roster;
 pub mod secret;

@@ -28,8 +28,12 @@ pub struct State {
     pub advisories: Vec<Lifecycle>,
     /// Advisories read per repository, or why the repository could not be read.
     pub repos: BTreeMap<String, Result<usize, String>>,
-    /// Logins in the GitHub team (active members).
-    pub team: BTreeSet<Login>,
+    /// The GitHub team's members (active), by account id: their login today.
+    pub team: BTreeMap<u64, String>,
+    /// The login today of each roster member with a `github_id` who is not
+    /// in the team (`None`: GitHub has no such account). An id whose read
+    /// failed is absent: that member is not added this run.
+    pub accounts: BTreeMap<u64, Option<String>>,
     /// Pull requests in the private forks of draft advisories, by GHSA id.
     pub forks: BTreeMap<GhsaId, Result<Fork, String>>,
     /// The commands given on each report (title tags today), by GHSA id.
@@ -70,10 +74,48 @@ impl Fork {
 }
 
 impl State {
+    /// Is this member in the team? By account id when the roster records
+    /// one, by login otherwise (the place the login already holds).
+    pub fn in_team(&self, m: &Member) -> bool {
+        match m.github_id {
+            Some(id) => self.team.contains_key(&id),
+            None => self
+                .team
+                .values()
+                .any(|l| l.eq_ignore_ascii_case(m.github.as_str())),
+        }
+    }
+
+    /// The login GitHub gives a member's account today, the only name psrt
+    /// grants anything to: `Err` says why there is none (no `github_id`, no
+    /// such account, or the account could not be read).
+    pub fn account_login(&self, m: &Member) -> Result<&str, NoAccount> {
+        let id = m.github_id.ok_or(NoAccount::NoId)?;
+        if let Some(l) = self.team.get(&id) {
+            return Ok(l);
+        }
+        match self.accounts.get(&id) {
+            Some(Some(l)) => Ok(l),
+            Some(None) => Err(NoAccount::Gone),
+            None => Err(NoAccount::Unread),
+        }
+    }
+
     /// The commands given on a report.
     pub fn commands_for(&self, ghsa_id: &GhsaId) -> &[Given] {
         self.commands.get(ghsa_id).map_or(&[], Vec::as_slice)
     }
+}
+
+/// Why a member's account cannot be granted anything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum NoAccount {
+    /// The roster records no `github_id`: nothing is granted by login.
+    NoId,
+    /// GitHub has no account with the roster's `github_id`.
+    Gone,
+    /// The account could not be read this run.
+    Unread,
 }
 
 // ──────────────────────────────────────────────────────────── commands
@@ -617,6 +659,59 @@ pub struct Plan {
     /// Reports past the grace period that no member can coordinate
     /// (everyone is a Release Manager or on the Steering Council).
     pub uncoordinated: usize,
+    /// Who collaborates on each repository's reports (a team, or the
+    /// members as users), by repository.
+    pub access: BTreeMap<String, RepoAccess>,
+}
+
+/// Who collaborates on a repository's reports.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "by", rename_all = "snake_case")]
+pub enum RepoAccess {
+    /// `github.team`; members outside it as users.
+    Team { team: String },
+    /// A repository outside `github.org`: the team its organisation has in
+    /// `github.advisory_teams`.
+    OtherTeam { org: String, team: String },
+    /// A repository outside `github.org` without one: every member as a
+    /// collaborating user (a team of `github.org` cannot collaborate there).
+    Members { outside: String },
+}
+
+impl fmt::Display for RepoAccess {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RepoAccess::Team { team } => write!(
+                f,
+                "team {team}, and members outside it as collaborating users"
+            ),
+            RepoAccess::OtherTeam { org, team } => {
+                write!(f, "team {org}/{team} (github.advisory_teams)")
+            }
+            RepoAccess::Members { outside } => write!(
+                f,
+                "every member as a collaborating user (a team of {outside} cannot collaborate outside {outside}; name one of this organisation in github.advisory_teams to use it instead)"
+            ),
+        }
+    }
+}
+
+impl RepoAccess {
+    pub fn of(roster: &Roster, repo: &RepoName) -> Self {
+        let g = &roster.github;
+        match g.advisory_team_for(repo) {
+            Some(team) if repo.owner().eq_ignore_ascii_case(&g.org) => RepoAccess::Team {
+                team: team.to_owned(),
+            },
+            Some(team) => RepoAccess::OtherTeam {
+                org: repo.owner().to_owned(),
+                team: team.to_owned(),
+            },
+            None => RepoAccess::Members {
+                outside: g.org.clone(),
+            },
+        }
+    }
 }
 
 // ──────────────────────────────────────────────────────────── deciding
@@ -633,6 +728,9 @@ pub(crate) struct Context<'a> {
     /// The format of psrt's status comment (a status written in another
     /// format is checked again).
     pub status_format: &'a str,
+    /// Members who needed a grant on some report and got none, and why
+    /// (counted across reports for the plan's note, never per report).
+    pub withheld: RefCell<BTreeMap<Login, NoAccount>>,
 }
 
 /// Coordinations per member: of open reports, and of every report read.

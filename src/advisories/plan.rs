@@ -8,7 +8,7 @@ use std::cell::RefCell;
 use chrono::{DateTime, Utc};
 
 use super::discussion::status::format as status_format;
-use super::model::{Context, Draft, Loads, Plan, State};
+use super::model::{Context, Draft, Loads, Plan, RepoAccess, State};
 use super::rules::{self, Applies};
 use crate::github::advisories::{AdvisoryState, Lifecycle};
 use crate::ledger::Ledger;
@@ -26,6 +26,7 @@ pub fn plan(roster: &Roster, state: &State, ledger: &Ledger, now: DateTime<Utc>)
         now,
         loads: RefCell::new(Loads::of(&state.advisories)),
         status_format: &format,
+        withheld: RefCell::default(),
     };
     let mut out = Plan {
         updates: vec![],
@@ -41,6 +42,12 @@ pub fn plan(roster: &Roster, state: &State, ledger: &Ledger, now: DateTime<Utc>)
             .collect(),
         discussions: vec![],
         until: None,
+        access: roster
+            .github
+            .advisory_repo_names()
+            .iter()
+            .map(|r| (r.to_string(), RepoAccess::of(roster, r)))
+            .collect(),
         report_notes: vec![],
         ignored: vec![],
         sightings: vec![],
@@ -103,6 +110,7 @@ pub fn plan(roster: &Roster, state: &State, ledger: &Ledger, now: DateTime<Utc>)
             .min();
         out.updates.extend(decided.update);
     }
+    out.notes.extend(rules::team::withheld_note(&ctx));
     // Reports the ledger saw that are read no more: only when every
     // repository was read (an unread one's reports are not gone).
     if state.repos.values().all(Result::is_ok) {
@@ -139,7 +147,6 @@ mod tests {
     use crate::github::advisories::{Advisory, Collaborator, Credit, ForkPull, TitleTag};
     use crate::github::model::Account as ForkUser;
     use crate::ids::RepoName;
-    use crate::roster::Login;
     use std::collections::BTreeMap;
 
     fn repo(s: &str) -> RepoName {
@@ -163,6 +170,7 @@ members:
     roles: [admin]
   - name: B
     github: bob
+    github_id: 4
     roles: [admin]
 emeritus:
   - name: Gone
@@ -219,7 +227,8 @@ emeritus:
             commands: Given::from_titles(&advisories),
             advisories,
             repos: BTreeMap::new(),
-            team: ["alice", "bob"].into_iter().map(Login::from).collect(),
+            team: [(1, "alice".to_owned()), (4, "bob".to_owned())].into(),
+            accounts: BTreeMap::new(),
             forks: BTreeMap::new(),
             discussion_unavailable: Default::default(),
             discussion_changed: Default::default(),
@@ -302,7 +311,8 @@ emeritus:
         assert_eq!(
             d,
             [
-                // pip is not in cve.repos: a fork, no CVE id.
+                // pip is not in cve.repos: a fork, no CVE id; outside
+                // `python`, the members collaborate as users.
                 ("GHSA-2".to_owned(), vec![Decision::CreateFork]),
                 (
                     "GHSA-1".to_owned(),
@@ -552,5 +562,94 @@ emeritus:
         s.repos.insert("pypa/pip".into(), Err("500".into()));
         let p = plan(&roster(), &s, &ledger, Utc::now());
         assert!(p.gone.is_empty());
+    }
+
+    #[test]
+    fn a_renamed_member_is_added_by_account_never_by_the_old_login() {
+        // Alice (id 1) left the team and was renamed; a stranger (id 77)
+        // holds "alice" now. Bob has no `github_id` recorded.
+        let r = crate::roster::parse(
+            br#"version: 1
+github:
+  org: python
+  team: psrt
+  advisory_repos: [python/cpython]
+cve:
+  org: PSF
+  repos: [python/cpython]
+members:
+  - name: A
+    github: alice
+    github_id: 1
+    roles: [admin]
+  - name: B
+    github: bob
+    roles: [admin]
+  - name: C
+    github: carol
+    github_id: 3
+"#,
+        )
+        .unwrap()
+        .roster;
+        let mut s = state(vec![report("GHSA-1", AdvisoryState::Triage)]);
+        s.team = [(3, "carol".to_owned())].into();
+        s.accounts.insert(1, Some("alice-new".to_owned()));
+        let p = plan(&r, &s, &Ledger::default(), Utc::now());
+        let u = &p.updates[0];
+        assert_eq!(
+            u.patch.collaborating_users.as_deref(),
+            Some(&["alice-new".to_owned()][..]),
+            "the account's login today; never the old login, never by name"
+        );
+        let note = p.notes.iter().find(|n| n.contains("not added")).unwrap();
+        assert!(note.contains("1 without `github_id`"), "{note}");
+        assert!(!note.contains("bob") && !note.contains("GHSA"), "{note}");
+        // An account GitHub does not know, or could not read: nobody added.
+        let mut s2 = state(vec![report("GHSA-1", AdvisoryState::Triage)]);
+        s2.team = [(3, "carol".to_owned())].into();
+        s2.accounts.insert(1, None);
+        let p = plan(&r, &s2, &Ledger::default(), Utc::now());
+        assert!(p.updates.is_empty());
+        s2.accounts.clear();
+        let p = plan(&r, &s2, &Ledger::default(), Utc::now());
+        assert!(p.updates.is_empty());
+        assert!(p.notes.iter().any(|n| n.contains("could not be read")));
+    }
+
+    #[test]
+    fn outside_the_org_the_members_collaborate_or_the_named_team() {
+        let mut pip = report("GHSA-2", AdvisoryState::Triage);
+        pip.advisory.repo = repo("pypa/pip");
+        pip.advisory.collaborating_teams.clear();
+        let p = plan(
+            &roster(),
+            &state(vec![pip.clone()]),
+            &Ledger::default(),
+            Utc::now(),
+        );
+        let u = &p.updates[0];
+        assert_eq!(u.patch.collaborating_teams, None, "no team of python");
+        assert_eq!(
+            u.patch.collaborating_users.as_deref(),
+            Some(&["alice".to_owned(), "bob".to_owned()][..])
+        );
+        assert!(matches!(p.access["pypa/pip"], RepoAccess::Members { .. }));
+        assert!(matches!(
+            p.access["python/cpython"],
+            RepoAccess::Team { .. }
+        ));
+        // A team of pypa named in the roster: that team, not the members.
+        let mut r = roster();
+        r.github
+            .advisory_teams
+            .insert("pypa".to_owned(), "pip-security".to_owned());
+        let p = plan(&r, &state(vec![pip]), &Ledger::default(), Utc::now());
+        let u = &p.updates[0];
+        assert_eq!(
+            u.patch.collaborating_teams.as_deref(),
+            Some(&["pip-security".to_owned()][..])
+        );
+        assert_eq!(u.patch.collaborating_users, None);
     }
 }

@@ -1,8 +1,9 @@
 //! Reading what the plan needs: the triage, draft and closed advisories of
 //! every advisory repository (each repository whole, or not at all), the
 //! commands given on them (title tags; never the title or any comment
-//! text), the team's members, and the pull requests in the drafts' private
-//! forks.
+//! text), the team's members (login and id), the accounts of members with
+//! a `github_id` outside the team (their login today), and the pull
+//! requests in the drafts' private forks.
 //!
 //! An applying hourly run reads by conditional requests ([`Reading`]): each
 //! list asks with the `ETag` of the answer the last complete run acted
@@ -125,13 +126,33 @@ pub async fn read_with(gh: &GitHub, roster: &Roster, how: Reading<'_>) -> anyhow
         }
         forks_read.extend(checked);
     }
-    // Something changed: every list whole.
-    let team = match team {
-        Fresh::Changed(t) => t,
-        Fresh::Unchanged => gh.team_logins(&g.org, &g.team).await.map_err(|e| {
-            anyhow::anyhow!("cannot read team {}/{}: {}", g.org, g.team, e.reason())
-        })?,
-    };
+    // Something changed: every list whole, the team (login and id).
+    let team: BTreeMap<u64, String> = gh
+        .team_members(&g.org, &g.team)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot read team {}/{}: {}", g.org, g.team, e.reason()))?
+        .into_iter()
+        .map(|u| (u.id, u.login))
+        .collect();
+    // Members outside the team are granted access under the login their
+    // account has today: never the roster's login, which may be a stranger's.
+    let outside: Vec<u64> = roster
+        .members
+        .iter()
+        .filter_map(|m| m.github_id)
+        .filter(|id| !team.contains_key(id))
+        .collect();
+    let found = futures::future::join_all(outside.iter().map(|id| gh.user_by_id(*id))).await;
+    let mut accounts = BTreeMap::new();
+    for (id, r) in outside.iter().zip(found) {
+        match r {
+            Ok(user) => {
+                accounts.insert(*id, user.map(|u| u.login));
+            }
+            // Counted in the plan's note; that member is not added this run.
+            Err(e) => tracing::warn!(error = %e.reason(), "an account could not be read"),
+        }
+    }
     let lists = futures::future::join_all(lists.into_iter().map(|(r, s, l)| async move {
         let l = match l {
             Ok(Fresh::Unchanged) => gh.advisories(r, Some(s)).await,
@@ -204,7 +225,8 @@ pub async fn read_with(gh: &GitHub, roster: &Roster, how: Reading<'_>) -> anyhow
         commands: Given::from_titles(&list),
         advisories: list,
         repos,
-        team: team.into_iter().collect(),
+        team,
+        accounts,
         forks: pulls.into_iter().collect(),
         discussion_unavailable: Default::default(),
         discussion_changed: Default::default(),

@@ -23,7 +23,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use super::apply::UpdateResult;
-use super::model::{Command, Decision, Plan, Unheeded, Update};
+use super::model::{Command, Decision, Plan, RepoAccess, Unheeded, Update};
 use crate::github::advisories::AdvisoryState;
 
 /// One report's line.
@@ -170,6 +170,10 @@ pub struct Report {
     pub unchanged: bool,
     /// Reports read per repository, or why the repository could not be read.
     pub repos: BTreeMap<String, RepoRead>,
+    /// Who collaborates on the reports of each repository outside
+    /// `github.org` (a team of that organisation, or the members as users).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub outside: BTreeMap<String, RepoAccess>,
     /// Reports to update per repository (each with a line).
     pub to_update: BTreeMap<String, usize>,
     /// Nothing could be planned (the team could not be read, no members...).
@@ -247,6 +251,7 @@ impl Report {
             apply,
             unchanged: false,
             repos: BTreeMap::new(),
+            outside: BTreeMap::new(),
             to_update: BTreeMap::new(),
             error: None,
             skipped: None,
@@ -299,6 +304,12 @@ impl Report {
                     },
                 )
             })
+            .collect();
+        r.outside = plan
+            .access
+            .iter()
+            .filter(|(_, a)| !matches!(a, RepoAccess::Team { .. }))
+            .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
         r.notes = plan.notes.clone();
         r.report_notes = plan
@@ -493,6 +504,9 @@ impl Report {
                             format!("{to_update} to update")
                         }
                     );
+                    if let Some(a) = self.outside.get(repo) {
+                        let _ = writeln!(out, "  access: {a}");
+                    }
                 }
             }
             for l in lines {

@@ -61,7 +61,7 @@ pub fn between(base: &Roster, head: &Roster) -> Vec<ServiceAccess> {
     let ps = pairs(base, head);
     let (bd, hd) = (Desired::of(base), Desired::of(head));
     let mut out = vec![
-        github_team(&bd.team, &hd.team, &ps),
+        github_team(&bd.team, &hd.team),
         mailman_list(bd.list.as_ref(), hd.list.as_ref(), &ps),
         discord_role(bd.role.as_ref(), hd.role.as_ref(), &ps),
         advisories(base, head, &ps),
@@ -78,7 +78,7 @@ pub fn between(base: &Roster, head: &Roster) -> Vec<ServiceAccess> {
 }
 
 /// The team's row: what the nightly does to it ([`desired::Team::delta`]).
-fn github_team(base: &desired::Team, head: &desired::Team, ps: &[Pair<'_>]) -> ServiceAccess {
+fn github_team(base: &desired::Team, head: &desired::Team) -> ServiceAccess {
     let target = |t: &desired::Team| format!("`{}/{}`", t.org, t.slug);
     let (bt, ht) = (target(base), target(head));
     let mut s = ServiceAccess::new("GitHub team", ht.clone());
@@ -89,15 +89,19 @@ fn github_team(base: &desired::Team, head: &desired::Team, ps: &[Pair<'_>]) -> S
             ""
         }
     };
-    if !base.same_target(head) {
-        for m in &head.seats {
-            s.gains.push(format!("{}{}", tick(&m.login), role(m.role)));
-        }
+    let empty;
+    let base = if base.same_target(head) {
+        base
+    } else {
         s.notes.push(format!(
             "psrt manages {ht} instead of {bt}, and leaves {bt} as it is"
         ));
-        return s;
-    }
+        empty = desired::Team {
+            seats: vec![],
+            ..head.clone()
+        };
+        &empty
+    };
     for op in base.delta(head) {
         match op {
             TeamOp::Add { login, role: r } => s.gains.push(format!("{}{}", tick(&login), role(r))),
@@ -114,15 +118,17 @@ fn github_team(base: &desired::Team, head: &desired::Team, ps: &[Pair<'_>]) -> S
                 .push(format!("{} (maintainer role)", tick(&roster_login))),
         }
     }
-    for p in ps {
-        if let Pair::Both { base: b, head: h } = p {
-            if b.github_id != h.github_id {
-                s.notes.push(format!(
-                    "{}: another github_id, so a rename is followed to another account",
-                    tick(&h.github)
-                ));
+    // What the nightly would grant but does not: no account id to grant it to.
+    for w in base.withheld(head) {
+        s.notes.push(format!(
+            "{}: no `github_id`, so {} (psrt grants nothing new by login)",
+            tick(&w.login),
+            if w.promotion {
+                "not made maintainer"
+            } else {
+                "not added"
             }
-        }
+        ));
     }
     s
 }
@@ -347,16 +353,10 @@ fn mailman_list(
             list.push(plural(n, one, many));
         }
     }
-    // Subscribers the head no longer names, kept while a member has no
-    // address (what the nightly does: see `desired::Strangers`).
+    // Subscribers the head no longer names, kept by the migration setting
+    // (what the nightly does: see `desired::Strangers`).
     let kept = base.kept(head);
-    if let (
-        false,
-        desired::Strangers::Keep {
-            members_without_address,
-        },
-    ) = (kept.is_empty(), head.strangers)
-    {
+    if !kept.is_empty() {
         let mut who: Vec<String> = kept
             .iter()
             .filter_map(|x| x.member.as_ref())
@@ -369,7 +369,7 @@ fn mailman_list(
         }
         let verb = if kept.len() == 1 { "stays" } else { "stay" };
         s.notes.push(format!(
-            "{} {verb} subscribed: {members_without_address} member(s) have no `email`, and psrt unsubscribes nobody until every member has one",
+            "{} {verb} subscribed: `mailman.keep_unknown` keeps every subscriber psrt does not know (a migration)",
             who.join(", ")
         ));
     }
@@ -418,6 +418,16 @@ fn discord_role(
         }
     }
     not_given(&mut s, w, ps, &head.without_id);
+    let kept = base.kept(head);
+    if !kept.is_empty() {
+        let mut who: Vec<String> = kept.iter().map(|x| tick(h.in_head(&x.login))).collect();
+        who.sort();
+        s.notes.push(format!(
+            "{} {} the role: `discord.keep_unknown` keeps every holder psrt does not know (a migration)",
+            who.join(", "),
+            if kept.len() == 1 { "keeps" } else { "keep" }
+        ));
+    }
     s
 }
 
@@ -441,7 +451,21 @@ fn advisories(base: &Roster, head: &Roster, ps: &[Pair<'_>]) -> ServiceAccess {
     let mut s = ServiceAccess::new("advisories", target);
     for p in ps {
         match p {
-            Pair::Added(m) => s.gains.push(tick(&m.github)),
+            Pair::Added(m) if m.github_id.is_some() => s.gains.push(tick(&m.github)),
+            Pair::Added(m) => s.notes.push(format!(
+                "{}: no `github_id`, so not added to any report (psrt grants nothing new by login)",
+                tick(&m.github)
+            )),
+            Pair::Removed(m) if head.member(&m.github).is_some() => {
+                if let Some(id) = m.github_id {
+                    if !head.emeritus.iter().any(|e| e.github_id == Some(id)) {
+                        s.notes.push(format!(
+                            "{}: the account with github_id {id} leaves, and no `emeritus` entry records that id: psrt would not remove it from the reports it collaborates on",
+                            tick(&m.github)
+                        ));
+                    }
+                }
+            }
             Pair::Removed(m) => {
                 if head.emeritus_by(&m.github, m.github_id).is_none() {
                     s.notes.push(format!(
@@ -576,7 +600,7 @@ emeritus:
             )
             .replace(
                 "  - { name: Cy, github: cy }\n",
-                "  - { name: Newbie, github: newbie, discord: \"4567890123456789012\" }\n",
+                "  - { name: Newbie, github: newbie, github_id: 42, discord: \"4567890123456789012\" }\n",
             )
             .replace(
                 "  - { name: Old, github: old }\n",
@@ -598,9 +622,9 @@ emeritus:
                 (
                     "Mailman list".into(),
                     vec!["1 extra address".into(), "`ada` (new address)".into()],
-                    // `newbie` has no address, so the nightly keeps every
-                    // subscriber it does not know: `ada`'s old one too.
-                    vec![]
+                    // `newbie` has no address, and `ada`'s old one goes
+                    // anyway: fail closed, whatever other members lack.
+                    vec!["`ada` (old address)".into()]
                 ),
                 ("Discord role".into(), vec!["`newbie`".into()], vec![]),
                 (
@@ -614,10 +638,47 @@ emeritus:
         assert!(
             list.notes
                 .iter()
-                .any(|n| n.starts_with("`ada` stays subscribed: 1 member(s) have no `email`")),
+                .any(|n| n == "`newbie` has no address: not subscribed"),
             "{:?}",
             list.notes
         );
+        // Only the migration setting keeps strangers, and the row says so.
+        let keeping = head.replace(
+            "extra_addresses: [archive@example.org, spy@evil.example] }",
+            "extra_addresses: [archive@example.org, spy@evil.example], keep_unknown: true }",
+        );
+        let all = between(&parse(BASE), &parse(&keeping));
+        let list = all.iter().find(|s| s.service == "Mailman list").unwrap();
+        assert!(list.loses.is_empty(), "{:?}", list.loses);
+        assert!(
+            list.notes
+                .iter()
+                .any(|n| n.starts_with("`ada` stays subscribed: `mailman.keep_unknown`")),
+            "{:?}",
+            list.notes
+        );
+    }
+
+    /// Issue 21: a member without `github_id` gains nothing on GitHub, and
+    /// the rows say why.
+    #[test]
+    fn a_newcomer_without_github_id_gains_nothing_and_the_rows_say_so() {
+        let head = BASE.replace(
+            "  - { name: Cy, github: cy }\n",
+            "  - { name: Cy, github: cy }\n  - { name: Newbie, github: newbie }\n",
+        );
+        let all = between(&parse(BASE), &parse(&head));
+        for row in ["GitHub team", "advisories"] {
+            let r = all.iter().find(|s| s.service == row).unwrap();
+            assert!(r.gains.is_empty(), "{row}: {:?}", r.gains);
+            assert!(
+                r.notes
+                    .iter()
+                    .any(|n| n.starts_with("`newbie`: no `github_id`, so not added")),
+                "{row}: {:?}",
+                r.notes
+            );
+        }
     }
 
     #[test]
@@ -670,10 +731,14 @@ emeritus:
 
     #[test]
     fn a_new_team_gives_everyone_access_and_leaves_the_old_one_alone() {
-        let head = BASE.replace("team: psrt", "team: psrt-two");
+        let head = BASE
+            .replace("team: psrt", "team: psrt-two")
+            .replace("github: ada,", "github: ada, github_id: 1,");
         let gh = &between(&parse(BASE), &parse(&head))[0];
         assert_eq!(gh.target, "`python/psrt-two`");
-        assert_eq!(gh.gains.len(), 3);
+        // Everyone with an account id; the others are named in the notes.
+        assert_eq!(gh.gains, ["`ada` (maintainer)"]);
         assert!(gh.notes[0].contains("leaves `python/psrt` as it is"));
+        assert_eq!(gh.notes.len(), 3, "{:?}", gh.notes);
     }
 }

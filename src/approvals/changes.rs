@@ -72,10 +72,14 @@ pub struct RosterChange {
 }
 
 /// A person new to `members` (joining, or under a new login): their
-/// eligibility is checked.
+/// eligibility is checked, and their account (`github_id`) with GitHub.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Newcomer {
     pub login: Login,
+    /// Required for someone who joins: access follows the account.
+    pub github_id: Option<u64>,
+    /// Joining `members` (not a rename of a member already there).
+    pub joins: bool,
     /// Why the BASE roster already exempts them from the eligibility rule
     /// (Council member there, or the same person by `github_id` was legacy
     /// or a Release Manager there).
@@ -85,11 +89,22 @@ pub struct Newcomer {
     pub claims_in_head: Vec<&'static str>,
 }
 
+/// A login and the account id the head roster says holds it, new in this
+/// pull request (someone joining, a rename, an id recorded or changed): the
+/// verdict checks each with GitHub.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Account {
+    pub login: Login,
+    pub github_id: u64,
+}
+
 /// Everything a pull request changes, sorted.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Changes {
     pub changes: Vec<RosterChange>,
     pub newcomers: Vec<Newcomer>,
+    /// Accounts to check with GitHub (login and id agree).
+    pub accounts: Vec<Account>,
 }
 
 impl Changes {
@@ -120,7 +135,8 @@ impl Changes {
 }
 
 /// A member of the base matched with the head: by login, then (a rename) by
-/// `github_id`.
+/// `github_id`. Under one login, two different `github_id`s are two people:
+/// one leaves and another joins (access follows the account).
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Pair<'a> {
     Both { base: &'a Member, head: &'a Member },
@@ -134,13 +150,15 @@ pub(crate) fn pairs<'a>(base: &'a Roster, head: &'a Roster) -> Vec<Pair<'a>> {
     let mut matched: BTreeSet<&Login> = BTreeSet::new();
     let mut out = Vec::new();
     let mut unmatched_base = Vec::new();
+    let other_account =
+        |b: &Member, h: &Member| matches!((b.github_id, h.github_id), (Some(x), Some(y)) if x != y);
     for b in &base.members {
         match head_by_login.get(&b.github) {
-            Some(h) => {
+            Some(h) if !other_account(b, h) => {
                 matched.insert(&h.github);
                 out.push(Pair::Both { base: b, head: h });
             }
-            None => unmatched_base.push(b),
+            _ => unmatched_base.push(b),
         }
     }
     for b in unmatched_base {
@@ -238,6 +256,8 @@ pub fn between(base: &Roster, head: &Roster) -> Changes {
     c.changes.sort();
     c.changes.dedup();
     c.newcomers.sort_by(|a, b| a.login.cmp(&b.login));
+    c.accounts.sort();
+    c.accounts.dedup();
     c
 }
 
@@ -316,6 +336,7 @@ fn github_settings(base: &GithubSettings, head: &GithubSettings, c: &mut Changes
         eligibility_teams,
         steering_council_team,
         former_psrt_accounts,
+        advisory_teams,
     } = head;
     let cat = Category::ServiceSettings;
     if base.org != *org {
@@ -348,6 +369,15 @@ fn github_settings(base: &GithubSettings, head: &GithubSettings, c: &mut Changes
     let (a, r) = set_diff(&ids(&base.former_psrt_accounts), &ids(former_psrt_accounts));
     if !(a.is_empty() && r.is_empty()) {
         c.governed(cat, "github.former_psrt_accounts", listed(&a, &r));
+    }
+    let pairs = |m: &std::collections::BTreeMap<String, String>| -> Vec<String> {
+        m.iter()
+            .map(|(o, t)| format!("{}/{}", o.to_ascii_lowercase(), t.to_ascii_lowercase()))
+            .collect()
+    };
+    let (a, r) = set_diff(&pairs(&base.advisory_teams), &pairs(advisory_teams));
+    if !(a.is_empty() && r.is_empty()) {
+        c.governed(cat, "github.advisory_teams", listed(&a, &r));
     }
 }
 
@@ -383,6 +413,7 @@ fn mailman_settings(base: &MailmanSettings, head: &MailmanSettings, c: &mut Chan
         list,
         extra_addresses,
         extra_owners,
+        keep_unknown,
     } = head;
     let cat = Category::ServiceSettings;
     if base.list != *list {
@@ -404,15 +435,42 @@ fn mailman_settings(base: &MailmanSettings, head: &MailmanSettings, c: &mut Chan
             counted(a.len(), r.len(), "owner"),
         );
     }
+    if base.keep_unknown != *keep_unknown {
+        c.governed(
+            cat,
+            "mailman.keep_unknown",
+            keep_unknown_change(*keep_unknown),
+        );
+    }
+}
+
+/// The migration setting that keeps unknown holders, switched on or off.
+fn keep_unknown_change(now: bool) -> &'static str {
+    if now {
+        "set: holders psrt does not know keep their access (a migration)"
+    } else {
+        "removed: holders psrt does not know lose their access"
+    }
 }
 
 fn discord_settings(base: &DiscordSettings, head: &DiscordSettings, c: &mut Changes) {
-    let DiscordSettings { guild, role } = head;
+    let DiscordSettings {
+        guild,
+        role,
+        keep_unknown,
+    } = head;
     if base.guild != *guild {
         c.governed(Category::ServiceSettings, "discord.guild", "changed");
     }
     if base.role != *role {
         c.governed(Category::ServiceSettings, "discord.role", "changed");
+    }
+    if base.keep_unknown != *keep_unknown {
+        c.governed(
+            Category::ServiceSettings,
+            "discord.keep_unknown",
+            keep_unknown_change(*keep_unknown),
+        );
     }
 }
 
@@ -556,8 +614,26 @@ fn members(base: &Roster, head: &Roster, c: &mut Changes) {
                 if m.legacy {
                     what.push_str(", marked `legacy: true`");
                 }
+                if let Some(id) = m.github_id {
+                    what.push_str(&format!(" as github_id {id}"));
+                    c.accounts.push(Account {
+                        login: m.github.clone(),
+                        github_id: id,
+                    });
+                }
                 c.governed(Category::Membership, &m.github, what);
                 c.newcomers.push(newcomer(base, head, m, None));
+            }
+            Pair::Removed(m) if head.member(&m.github).is_some() => {
+                // The login stays, under another account: this one leaves.
+                c.governed(
+                    Category::Membership,
+                    &m.github,
+                    format!(
+                        "github_id {} leaves `members`: the login now names another account",
+                        opt(m.github_id)
+                    ),
+                );
             }
             Pair::Removed(m) => {
                 if head.emeritus_by(&m.github, m.github_id).is_some() {
@@ -608,6 +684,8 @@ fn newcomer(base: &Roster, head: &Roster, m: &Member, was: Option<&Member>) -> N
     }
     Newcomer {
         login: m.github.clone(),
+        github_id: m.github_id,
+        joins: was.is_none(),
         exempt_in_base,
         claims_in_head,
     }
@@ -654,6 +732,13 @@ fn member(base: &Roster, head: &Roster, b: &Member, h: &Member, c: &mut Changes)
             github,
             format!("github_id {} → {}", opt(b.github_id), opt(*github_id)),
         );
+    }
+    // A new login or a newly recorded id: GitHub must agree they go together.
+    if let (Some(id), true) = (github_id, b.github != *github || b.github_id != *github_id) {
+        c.accounts.push(Account {
+            login: github.clone(),
+            github_id: *id,
+        });
     }
     contact(c, github, "email", &b.email, email);
     contact(c, github, "discord", &b.discord, discord);
@@ -1049,6 +1134,62 @@ emeritus:
             c.newcomers[0].exempt_in_base,
             Some("legacy in the base roster (same github_id)")
         );
+        assert!(!c.newcomers[0].joins);
+        // And GitHub must agree that the id holds the new login.
+        assert_eq!(
+            c.accounts,
+            [Account {
+                login: Login::from("ada-lovelace"),
+                github_id: 1
+            }]
+        );
+    }
+
+    /// Issue 21: under one login, another `github_id` is another person:
+    /// one leaves and another joins (eligibility and account checked).
+    #[test]
+    fn a_changed_github_id_is_one_person_leaving_and_another_joining() {
+        let head = FULL.replace("    github_id: 1\n", "    github_id: 666\n");
+        let c = between(&parse(FULL), &parse(&head));
+        let shown: Vec<(&str, &str)> = c
+            .changes
+            .iter()
+            .map(|c| (c.subject.as_str(), c.what.as_str()))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                (
+                    "ada",
+                    "github_id 1 leaves `members`: the login now names another account"
+                ),
+                (
+                    "ada",
+                    "joins `members` with roles [admin], marked `legacy: true` as github_id 666"
+                ),
+            ]
+        );
+        assert!(c.left_without_emeritus().is_empty());
+        assert_eq!(c.newcomers.len(), 1);
+        assert!(c.newcomers[0].joins && c.newcomers[0].exempt_in_base.is_none());
+        assert_eq!(
+            c.accounts,
+            [Account {
+                login: Login::from("ada"),
+                github_id: 666
+            }]
+        );
+        // Recording an id where there was none is checked too, not a newcomer.
+        let pinned = FULL.replace("    github: bo\n", "    github: bo\n    github_id: 2\n");
+        let c = between(&parse(FULL), &parse(&pinned));
+        assert!(c.newcomers.is_empty());
+        assert_eq!(
+            c.accounts,
+            [Account {
+                login: Login::from("bo"),
+                github_id: 2
+            }]
+        );
     }
 
     #[test]
@@ -1067,6 +1208,8 @@ emeritus:
             c.newcomers,
             [Newcomer {
                 login: Login::from("newbie"),
+                github_id: None,
+                joins: true,
                 exempt_in_base: None,
                 claims_in_head: vec!["`legacy: true`", "a place on `steering_council`"],
             }]

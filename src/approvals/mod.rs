@@ -206,6 +206,7 @@ pub async fn judge_with(
         commits_complete: true,
         reviews: vec![],
         eligible: Ok(Default::default()),
+        accounts: Ok(Default::default()),
         window: None,
         now: opts.now,
     };
@@ -213,7 +214,8 @@ pub async fn judge_with(
     if changes.needs_approval() {
         let newcomers = !changes.newcomers.is_empty();
         let teams = &base.github.eligibility_teams;
-        let (reviews, commits, eligible) = futures::join!(
+        let ids: Vec<u64> = changes.accounts.iter().map(|a| a.github_id).collect();
+        let (reviews, commits, eligible, accounts) = futures::join!(
             read::reviews(gh, repo, pull.number),
             read::commits(gh, repo, pull.number),
             async {
@@ -226,7 +228,8 @@ pub async fn judge_with(
                         .await
                         .map(|s| s.into_iter().collect())
                 }
-            }
+            },
+            read::accounts(gh, &ids),
         );
         let commits = commits?;
         facts.reviews = reviews?;
@@ -237,6 +240,7 @@ pub async fn judge_with(
         facts.pushers = read::pushers(&commits);
         facts.commits_complete = commits.len() < read::MAX_PULL_COMMITS;
         facts.eligible = eligible;
+        facts.accounts = accounts;
         if base.policy.approvals.membership.min_open_days.is_some() {
             if identity.is_none() {
                 identity = cache.identity(gh, opts.in_actions).await?;
@@ -280,7 +284,9 @@ pub async fn run_on(
     cache: &Cache,
 ) -> anyhow::Result<(Judgement, Published)> {
     let pull = pull.clone();
-    let judged = judge_with(gh, repo, &pull, opts, cache).await;
+    // Boxed: the judgement's reads make a large future, and a worker
+    // thread's stack (2 MiB) must not carry it.
+    let judged = Box::pin(judge_with(gh, repo, &pull, opts, cache)).await;
     let judgement = match judged {
         Ok(j) => j,
         Err(e) => {

@@ -84,6 +84,25 @@ pub async fn reviews(gh: &GitHub, repo: &Repo, number: u64) -> anyhow::Result<Ve
     Ok(gh.reviews(repo, number).await?)
 }
 
+/// The login each account id holds on GitHub today (`None`: no such
+/// account), or why one could not be read: the verdict then fails closed.
+pub async fn accounts(
+    gh: &GitHub,
+    ids: &[u64],
+) -> Result<std::collections::BTreeMap<u64, Option<String>>, String> {
+    let found = futures::future::join_all(ids.iter().map(|id| gh.user_by_id(*id))).await;
+    let mut out = std::collections::BTreeMap::new();
+    for (id, r) in ids.iter().zip(found) {
+        match r {
+            Ok(user) => {
+                out.insert(*id, user.map(|u| u.login));
+            }
+            Err(e) => return Err(format!("cannot look up github_id {id}: {}", e.reason())),
+        }
+    }
+    Ok(out)
+}
+
 /// GitHub lists at most this many commits of a pull request.
 pub const MAX_PULL_COMMITS: usize = 250;
 

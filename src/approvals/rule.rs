@@ -45,6 +45,9 @@ pub struct Facts<'a> {
     pub reviews: Vec<Review>,
     /// Logins in the eligibility teams, or why they could not be read.
     pub eligible: Result<BTreeSet<Login>, String>,
+    /// The login each id of [`Changes::accounts`] holds on GitHub today
+    /// (`None`: no such account), or why they could not be read.
+    pub accounts: Result<BTreeMap<u64, Option<String>>, String>,
     /// Set when the rule has `min_open_days` and the roster changed.
     pub window: Option<Window>,
     pub now: DateTime<Utc>,
@@ -319,6 +322,63 @@ pub fn decide(f: Facts<'_>) -> Verdict {
             ticks(unchecked.iter()),
         ));
         summary.get_or_insert("fails closed: eligibility cannot be read".into());
+    }
+    // Access follows the account: someone who joins comes with their
+    // `github_id`, and every login and id the pull request pairs (a
+    // newcomer, a rename, an id recorded or changed) must be one account on
+    // GitHub today.
+    let no_id: Vec<String> = f
+        .changes
+        .newcomers
+        .iter()
+        .filter(|n| n.joins && n.github_id.is_none())
+        .map(|n| shown(n.login.as_str()))
+        .collect();
+    if !no_id.is_empty() {
+        reasons.push(format!(
+            "{} {} `members` without `github_id`: access follows the account, not the login (a name anyone may take once its owner renames); add their `github_id` (`psrt pin-ids` finds it, or GitHub's `/users/LOGIN`)",
+            ticks(no_id.iter()),
+            if no_id.len() == 1 { "joins" } else { "join" }
+        ));
+        summary.get_or_insert("a new member has no github_id".into());
+    }
+    match &f.accounts {
+        Ok(found) => {
+            let mut wrong = Vec::new();
+            for a in &f.changes.accounts {
+                let login = shown(a.login.as_str());
+                match found.get(&a.github_id) {
+                    Some(Some(now)) if now.eq_ignore_ascii_case(a.login.as_str()) => {}
+                    Some(Some(now)) => wrong.push(format!(
+                        "github_id {} is `{}` on GitHub, not `{login}`",
+                        a.github_id,
+                        shown(now)
+                    )),
+                    Some(None) => wrong.push(format!(
+                        "no GitHub account has github_id {} (given for `{login}`)",
+                        a.github_id
+                    )),
+                    None => wrong.push(format!(
+                        "github_id {} of `{login}` was not checked",
+                        a.github_id
+                    )),
+                }
+            }
+            if !wrong.is_empty() {
+                reasons.push(format!(
+                    "logins and ids do not agree with GitHub: {}; fix `github` or `github_id`",
+                    wrong.join("; ")
+                ));
+                summary.get_or_insert("a github_id does not match its login".into());
+            }
+        }
+        Err(why) if !f.changes.accounts.is_empty() => {
+            reasons.push(format!(
+                "the accounts this pull request names could not be checked with GitHub ({why}): psrt fails closed; it judges again on the next run"
+            ));
+            summary.get_or_insert("accounts not checked".into());
+        }
+        Err(_) => {}
     }
     if !not_eligible.is_empty() {
         reasons.push(format!(

@@ -48,31 +48,10 @@ pub fn run(roster_path: &Path, args: &Args) -> anyhow::Result<Outcome> {
         println!("{file}: no encrypted fields; nothing to do");
         return Ok(Outcome::Success);
     }
-    write_in_place(roster_path, &done.text)?;
+    super::write_in_place(roster_path, &done.text)?;
     println!(
         "{file}: re-encrypted {} field(s) to {} recipient(s); every other byte is unchanged",
         done.fields, done.recipients
     );
     Ok(Outcome::Success)
-}
-
-/// Replaces the file through a temporary file beside it, so that an
-/// interrupted write leaves the old roster, not half a new one.
-fn write_in_place(path: &Path, text: &str) -> anyhow::Result<()> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "roster.yaml".into());
-    let tmp = path.with_file_name(format!(".{name}.psrt-rekey"));
-    let result = (|| {
-        std::fs::write(&tmp, text)?;
-        if let Ok(meta) = std::fs::metadata(path) {
-            std::fs::set_permissions(&tmp, meta.permissions())?;
-        }
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result.map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))
 }

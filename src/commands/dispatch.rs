@@ -54,6 +54,28 @@ fn tell_the_admins(
     env: &Env,
     templates: &Templates,
 ) -> anyhow::Result<()> {
+    email_admins(
+        roster,
+        env,
+        templates,
+        "override-used.txt",
+        minijinja::context! {
+            flag => granted.flag,
+            admin => granted.admin.clone(),
+            account_id => granted.account_id,
+            run_url => granted.run_url.clone().unwrap_or_default(),
+        },
+    )
+}
+
+/// Emails the roster's admins (their opened addresses) with `template`.
+pub fn email_admins(
+    roster: &Roster,
+    env: &Env,
+    templates: &Templates,
+    template: &str,
+    context: minijinja::Value,
+) -> anyhow::Result<()> {
     let smtp = env.smtp.as_ref().map_err(|m| anyhow::anyhow!("{m}"))?;
     let from = roster
         .email
@@ -67,15 +89,7 @@ fn tell_the_admins(
         .filter(|e| !e.starts_with("age:"))
         .collect();
     anyhow::ensure!(!to.is_empty(), "no admin has an address psrt can read");
-    let (subject, body) = templates.render(
-        "override-used.txt",
-        minijinja::context! {
-            flag => granted.flag,
-            admin => granted.admin.clone(),
-            account_id => granted.account_id,
-            run_url => granted.run_url.clone().unwrap_or_default(),
-        },
-    )?;
+    let (subject, body) = templates.render(template, context)?;
     let mailer = Mailer::new(smtp, &from)?;
     super::block_on(mailer.send(&Email {
         to,

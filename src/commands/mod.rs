@@ -16,6 +16,7 @@ pub mod import;
 pub mod inactivity;
 pub mod keeping;
 pub mod keygen;
+pub mod pin_ids;
 pub mod publish;
 pub mod sync;
 
@@ -228,4 +229,25 @@ pub fn templates_dir(roster: &std::path::Path) -> std::path::PathBuf {
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(std::path::Path::new("."))
         .join("templates")
+}
+
+/// Replaces the file through a temporary file beside it, so that an
+/// interrupted write leaves the old roster, not half a new one.
+pub fn write_in_place(path: &Path, text: &str) -> anyhow::Result<()> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "roster.yaml".into());
+    let tmp = path.with_file_name(format!(".{name}.psrt-edit"));
+    let result = (|| {
+        std::fs::write(&tmp, text)?;
+        if let Ok(meta) = std::fs::metadata(path) {
+            std::fs::set_permissions(&tmp, meta.permissions())?;
+        }
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result.map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))
 }

@@ -33,13 +33,14 @@ pub fn run(roster: &Path, args: &Args) -> anyhow::Result<Outcome> {
         return Ok(Outcome::Failed);
     };
     let env = Env::from_process();
+    let templates = crate::notify::Templates::load(Some(&super::templates_dir(roster)))?;
     // A dispatch's --allow-mass-removal, when an admin asked (emailed first).
     let allow_mass_removal = super::dispatch::honour(
         super::dispatch::Override::AllowMassRemoval,
         args.allow_mass_removal,
         &opened.roster,
         &env,
-        &crate::notify::Templates::load(Some(&super::templates_dir(roster)))?,
+        &templates,
     )?;
     let ctx = Context {
         env: &env,
@@ -56,8 +57,37 @@ pub fn run(roster: &Path, args: &Args) -> anyhow::Result<Outcome> {
         print!("{}", report::text(&reports, args.apply));
     }
     write_step_summary(&env, &report::markdown(&reports, args.apply));
+    // What the admins must act on (an invitation that failed twice): one
+    // email, the night it becomes news; the plan names it every run.
+    let alerts: Vec<String> = reports
+        .iter()
+        .flat_map(|r| r.alerts.iter().map(|a| a.message.clone()))
+        .collect();
+    let mut alert_failed = false;
+    if args.apply && !alerts.is_empty() {
+        match super::dispatch::email_admins(
+            &opened.roster,
+            &env,
+            &templates,
+            "invitation-failed.txt",
+            minijinja::context! { alerts => alerts.clone() },
+        ) {
+            Ok(()) => println!(
+                "the admins were emailed about {} invitation(s) that failed twice",
+                alerts.len()
+            ),
+            Err(e) => {
+                alert_failed = true;
+                eprintln!(
+                    "error: the admins could not be emailed about {} invitation(s) that failed twice: {}",
+                    alerts.len(),
+                    crate::net::redact(&format!("{e:#}"))
+                );
+            }
+        }
+    }
     Ok(
-        if reports.iter().any(|r| r.failed()) || opened.key_problem() {
+        if alert_failed || reports.iter().any(|r| r.failed()) || opened.key_problem() {
             Outcome::Failed
         } else {
             Outcome::Success

@@ -43,7 +43,83 @@ impl Answer {
             .iter()
             .find_map(|k| v.get(k).and_then(|m| m.as_str()).map(str::to_owned))
             .unwrap_or_else(|| self.status.canonical_reason().unwrap_or("").to_owned());
-        text.chars().take(200).collect()
+        redact(&text.chars().take(200).collect::<String>())
+    }
+}
+
+/// `text` with what is private in it hidden: each email address (also
+/// percent-encoded, as in a request path) becomes `<address>`, and each
+/// run of 15 or more digits (a Discord id) keeps its last four digits
+/// (`***0004`, as plans show them). Used on every request path and every
+/// service explanation that can reach output, logs or an error.
+pub fn redact(text: &str) -> String {
+    let is_sep = |c: char| {
+        c.is_whitespace()
+            || matches!(
+                c,
+                '/' | '?'
+                    | '&'
+                    | '='
+                    | ','
+                    | ';'
+                    | '('
+                    | ')'
+                    | '<'
+                    | '>'
+                    | '"'
+                    | '\''
+                    | '['
+                    | ']'
+                    | '{'
+                    | '}'
+                    | '`'
+            )
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut token = String::new();
+    let flush = |token: &mut String, out: &mut String| {
+        if token.is_empty() {
+            return;
+        }
+        let lower = token.to_ascii_lowercase();
+        if token.contains('@') || lower.contains("%40") {
+            let core = token.trim_end_matches(['.', ':', '!']);
+            let tail = &token[core.len()..];
+            out.push_str("<address>");
+            out.push_str(tail);
+        } else {
+            let mut digits = String::new();
+            for c in token.chars() {
+                if c.is_ascii_digit() {
+                    digits.push(c);
+                    continue;
+                }
+                push_digits(&digits, out);
+                digits.clear();
+                out.push(c);
+            }
+            push_digits(&digits, out);
+        }
+        token.clear();
+    };
+    for c in text.chars() {
+        if is_sep(c) {
+            flush(&mut token, &mut out);
+            out.push(c);
+        } else {
+            token.push(c);
+        }
+    }
+    flush(&mut token, &mut out);
+    out
+}
+
+fn push_digits(digits: &str, out: &mut String) {
+    if digits.len() >= 15 {
+        out.push_str("***");
+        out.push_str(&digits[digits.len() - 4..]);
+    } else {
+        out.push_str(digits);
     }
 }
 
@@ -369,6 +445,28 @@ fn discord_body_retry_after(body: &[u8]) -> Option<Duration> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn paths_and_explanations_keep_nothing_private() {
+        assert_eq!(
+            super::redact(
+                "PUT /guilds/1234567890123456789/members/300000000000000004/roles/2345678901234567890: rate limited"
+            ),
+            "PUT /guilds/***6789/members/***0004/roles/***7890: rate limited"
+        );
+        assert_eq!(
+            super::redact("DELETE /lists/security.python.org/member/jane%40example.org?x=1"),
+            "DELETE /lists/security.python.org/member/<address>?x=1"
+        );
+        assert_eq!(
+            super::redact("Member already subscribed: jane@example.org."),
+            "Member already subscribed: <address>."
+        );
+        assert_eq!(
+            super::redact("GET /members/42?count=100&page=2"),
+            "GET /members/42?count=100&page=2"
+        );
+    }
+
     use super::*;
 
     fn h(pairs: &[(&'static str, &str)]) -> HeaderMap {

@@ -91,6 +91,9 @@ impl Rest {
         headers: &[(&'static str, String)],
     ) -> Result<Response, RestError> {
         let url = format!("{}{}", self.base, path);
+        // What errors and logs may say of the request: its path with the
+        // addresses and Discord ids it carries hidden.
+        let path = &super::redact(path);
         let mut own_headers: Vec<(&'static str, HeaderValue)> = Vec::new();
         if let Auth::Headers(list) = &self.auth {
             for (name, value) in list {

@@ -43,6 +43,10 @@ const BUILT_IN: &[(&str, &str)] = &[
         include_str!("../../templates/override-used.txt"),
     ),
     (
+        "invitation-failed.txt",
+        include_str!("../../templates/invitation-failed.txt"),
+    ),
+    (
         "advisories-digest.txt",
         include_str!("../../templates/advisories-digest.txt"),
     ),

@@ -2,8 +2,10 @@
 //! not a re-serialisation, so comments, blank lines, ordering and every line
 //! the edit does not touch stay byte for byte.
 //!
-//! Two edits exist: replacing scalar values where they stand ([`replace_scalars`],
-//! for `psrt contacts rekey`), and retiring members (the yearly inactivity pull request).
+//! Three edits exist: replacing scalar values where they stand ([`replace_scalars`],
+//! for `psrt contacts rekey`), recording `github_id` under an entry's
+//! `github` ([`insert_github_ids`], for `psrt pin-ids`), and retiring
+//! members (the yearly inactivity pull request).
 //! Each retired member's entry moves from `members` to the end of
 //! `emeritus`, keeping the fields an emeritus entry has (`name`, `github`,
 //! `github_id`, `roles`, with their comments) and gaining `left` and
@@ -249,6 +251,83 @@ fn scalar_extent(text: &str, node: &Spanned<Node>) -> Option<(usize, usize)> {
     Some((start, start + len))
 }
 
+/// Where an entry stands: `members` or `emeritus`, and its index there.
+pub type EntryAt = (&'static str, usize);
+
+/// Records `github_id: N` on each entry at `(section, index)` that has
+/// none, on its own line right after the entry's `github` line, at that
+/// key's indentation; every other byte stays. Entries that already have a
+/// `github_id` are left alone. The result must pass `psrt check`.
+pub fn insert_github_ids(
+    loaded: &Loaded,
+    ids: &[(EntryAt, u64)],
+    today: NaiveDate,
+) -> Result<String, EditError> {
+    let text = &loaded.source.text;
+    let ls = lines(text);
+    let eol = if text.contains("\r\n") { "\r\n" } else { "\n" };
+    let root = &loaded.source.root.value;
+    let mut after: std::collections::BTreeMap<usize, String> = std::collections::BTreeMap::new();
+    for ((section, i), id) in ids {
+        let (key, val) = root.get(section).ok_or(EditError::NoMembers)?;
+        let Node::Seq(items) = &val.value else {
+            return Err(EditError::NoMembers);
+        };
+        if loc_of(val).line == loc_of(key).line {
+            return Err(EditError::FlowStyle(section));
+        }
+        let item = items.get(*i).ok_or(EditError::NotAScalar)?;
+        if item.value.get("github_id").is_some() {
+            continue;
+        }
+        let (gk, gv) = item.value.get("github").ok_or(EditError::NotAScalar)?;
+        if !matches!(gv.value, Node::Str(_)) || loc_of(gk).line != loc_of(gv).line {
+            return Err(EditError::NotAScalar);
+        }
+        let line = loc_of(gv).line as usize - 1;
+        let col = loc_of(gk).col as usize - 1;
+        // `- {name: x, github: y}` is a flow mapping: refused like `[...]`.
+        let lead = ls
+            .get(line)
+            .and_then(|l| l.get(..col))
+            .ok_or(EditError::NotAScalar)?;
+        if !lead.chars().all(|c| c == ' ' || c == '-') {
+            return Err(EditError::FlowStyle(section));
+        }
+        after.insert(line, format!("{}github_id: {id}{eol}", " ".repeat(col)));
+    }
+    let mut out = String::with_capacity(text.len() + after.len() * 24);
+    for (n, l) in ls.iter().enumerate() {
+        out.push_str(l);
+        if let Some(add) = after.get(&n) {
+            if !l.ends_with('\n') {
+                out.push_str(eol);
+            }
+            out.push_str(add);
+        }
+    }
+    validated(out, today)
+}
+
+/// `new_text` if it is a valid roster, or what it breaks.
+fn validated(new_text: String, today: NaiveDate) -> Result<String, EditError> {
+    let reloaded = match super::parse(new_text.as_bytes()) {
+        Ok(r) => r,
+        Err(super::LoadError::Invalid { diagnostics, .. }) => {
+            return Err(EditError::Invalid(diagnostics));
+        }
+        Err(super::LoadError::Io(_)) => return Err(EditError::Invalid(vec![])),
+    };
+    let errors: Vec<Diagnostic> = super::validate::validate(&reloaded, today)
+        .into_iter()
+        .filter(Diagnostic::is_error)
+        .collect();
+    if !errors.is_empty() {
+        return Err(EditError::Invalid(errors));
+    }
+    Ok(new_text)
+}
+
 /// Moves the members at `indices` (into `members`) to `emeritus` with
 /// `left: date` and `reason: inactive`, and sets `last_inactivity_report`.
 /// Returns the new text, which passes `psrt check`.
@@ -455,21 +534,7 @@ pub fn retire_with_ids(
     let new_text: String = out.concat();
 
     // The result must be a valid roster.
-    let reloaded = match super::parse(new_text.as_bytes()) {
-        Ok(r) => r,
-        Err(super::LoadError::Invalid { diagnostics, .. }) => {
-            return Err(EditError::Invalid(diagnostics));
-        }
-        Err(super::LoadError::Io(_)) => return Err(EditError::Invalid(vec![])),
-    };
-    let errors: Vec<Diagnostic> = super::validate::validate(&reloaded, today)
-        .into_iter()
-        .filter(Diagnostic::is_error)
-        .collect();
-    if !errors.is_empty() {
-        return Err(EditError::Invalid(errors));
-    }
-    Ok(new_text)
+    validated(new_text, today)
 }
 
 fn reindent(entries: &[Vec<String>], from_dash: usize, to_dash: usize) -> Vec<String> {
@@ -735,5 +800,35 @@ emeritus:
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn github_ids_go_under_github_and_nothing_else_moves() {
+        let text = "version: 1\ngithub:\n  org: python\n  team: psrt\nmembers:\n  # the first\n  - name: A\n    github: a   # comment kept\n    roles: [admin]\n  - github: b\n    name: B\n    roles: [admin]\n  - name: C\n    github: c\n    github_id: 3\nemeritus:\n  - name: D\n    github: d";
+        let loaded = crate::roster::parse(text.as_bytes()).unwrap();
+        let out = insert_github_ids(
+            &loaded,
+            &[
+                (("members", 0), 1),
+                (("members", 1), 2),
+                (("members", 2), 99),
+                (("emeritus", 0), 4),
+            ],
+            today(),
+        )
+        .unwrap();
+        assert_eq!(
+            out,
+            "version: 1\ngithub:\n  org: python\n  team: psrt\nmembers:\n  # the first\n  - name: A\n    github: a   # comment kept\n    github_id: 1\n    roles: [admin]\n  - github: b\n    github_id: 2\n    name: B\n    roles: [admin]\n  - name: C\n    github: c\n    github_id: 3\nemeritus:\n  - name: D\n    github: d\n    github_id: 4\n"
+        );
+        let r = crate::roster::parse(out.as_bytes()).unwrap().roster;
+        assert_eq!(r.members[2].github_id, Some(3), "a recorded id is kept");
+        // A flow-style entry is refused, the text untouched.
+        let flow = "version: 1\ngithub:\n  org: python\n  team: psrt\nmembers:\n  - {name: A, github: a, roles: [admin]}\n  - {name: B, github: b, roles: [admin]}\n";
+        let loaded = crate::roster::parse(flow.as_bytes()).unwrap();
+        assert!(matches!(
+            insert_github_ids(&loaded, &[(("members", 0), 1)], today()),
+            Err(EditError::FlowStyle("members"))
+        ));
     }
 }

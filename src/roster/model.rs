@@ -82,6 +82,12 @@ pub struct GithubSettings {
     /// now is learnt from GitHub.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub former_psrt_accounts: Vec<u64>,
+    /// For advisory repositories outside `org` (pip is `pypa/pip`): a team of
+    /// that organisation, by organisation, added to its reports instead of
+    /// the members one by one (a team of `org` cannot collaborate there).
+    /// An organisation not listed gets the members as collaborating users.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub advisory_teams: std::collections::BTreeMap<String, String>,
 }
 
 impl GithubSettings {
@@ -90,6 +96,19 @@ impl GithubSettings {
     /// slipped through is left out, never guessed at.
     pub fn advisory_repo_names(&self) -> Vec<RepoName> {
         repo_names(&self.advisory_repos)
+    }
+
+    /// Who collaborates on the reports of `repo` as a team: `team` in the
+    /// repositories of `org`, the organisation's `advisory_teams` entry
+    /// elsewhere, or nobody (the members are added one by one).
+    pub fn advisory_team_for(&self, repo: &RepoName) -> Option<&str> {
+        if repo.owner().eq_ignore_ascii_case(&self.org) {
+            return Some(&self.team);
+        }
+        self.advisory_teams
+            .iter()
+            .find(|(org, _)| org.eq_ignore_ascii_case(repo.owner()))
+            .map(|(_, team)| team.as_str())
     }
 }
 
@@ -129,6 +148,11 @@ pub struct MailmanSettings {
     /// List owners besides the admins (e.g. infrastructure staff).
     #[serde(default)]
     pub extra_owners: Vec<String>,
+    /// Migration only: subscribers psrt does not know stay subscribed
+    /// (without it, whoever is not in the roster is unsubscribed, whatever
+    /// other members lack). Every run warns while it is set.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub keep_unknown: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -138,6 +162,11 @@ pub struct DiscordSettings {
     pub guild: String,
     /// Role id, a snowflake in quotes.
     pub role: String,
+    /// Migration only: holders of the role psrt does not know keep it
+    /// (without it, whoever is not in the roster loses it, whatever other
+    /// members lack). Every run warns while it is set.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub keep_unknown: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -414,6 +443,14 @@ impl Member {
     pub fn is_release_manager(&self) -> bool {
         self.has(Role::ReleaseManager)
     }
+    /// Is this GitHub account (its login today and its id) this member? By
+    /// id when the roster records one, else by login.
+    pub fn is_account(&self, login: &str, id: u64) -> bool {
+        match self.github_id {
+            Some(mine) => mine == id,
+            None => self.github.as_str().eq_ignore_ascii_case(login),
+        }
+    }
 }
 
 /// A former member, kept for the public emeritus list.
@@ -486,6 +523,13 @@ impl Roster {
     pub fn member_by(&self, login: &Login, id: Option<u64>) -> Option<&Member> {
         self.member(login)
             .or_else(|| id.and_then(|id| self.members.iter().find(|m| m.github_id == Some(id))))
+    }
+    /// The current member a GitHub account is: by `github_id` where the
+    /// roster records one (a login anyone may take once its owner renames),
+    /// by login only for members without one. An account that holds a
+    /// member's login under another id is not that member.
+    pub fn member_of_account(&self, login: &str, id: u64) -> Option<&Member> {
+        self.members.iter().find(|m| m.is_account(login, id))
     }
     /// Is `login` on the Steering Council (the `steering_council` list)?
     pub fn on_council(&self, login: &Login) -> bool {

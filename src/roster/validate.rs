@@ -73,12 +73,20 @@ pub const RULES: &[(&str, &str)] = &[
         "members are eligible, or eligibility can be checked (warning)",
     ),
     (
+        "no-github-id",
+        "members and emeritus entries record their github_id: access follows the account (warning, one for all)",
+    ),
+    (
         "no-email",
-        "members have an address when the list is managed (warning)",
+        "members have an address when the list is managed (warning, one for all)",
+    ),
+    (
+        "keep-unknown",
+        "the migration setting that keeps unknown subscribers or role holders is set (warning)",
     ),
     (
         "no-discord",
-        "members have a Discord id when the role is managed (warning)",
+        "members have a Discord id when the role is managed (warning, one for all)",
     ),
     ("policy", "policy values make sense"),
     (
@@ -116,6 +124,7 @@ pub fn validate_with(
     v.emeritus();
     v.council();
     v.uniqueness();
+    v.github_ids();
     v.services();
     v.policy();
     let mut out = v.out;
@@ -153,6 +162,50 @@ impl<'a> Validator<'a> {
     }
     fn help(d: &mut Diagnostic, help: impl Into<String>) {
         d.help = Some(help.into());
+    }
+    /// The logins of the members at `indices`, for a warning that names them.
+    fn logins(&self, indices: &[usize]) -> String {
+        indices
+            .iter()
+            .map(|i| self.roster.members[*i].github.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// Entries without `github_id`, in one warning: access follows the
+    /// account, so a member without one gets nothing new and a former
+    /// member without one keeps access after a rename.
+    fn github_ids(&mut self) {
+        let r = self.roster;
+        let mut names: Vec<String> = Vec::new();
+        let mut first: Option<Vec<Seg>> = None;
+        for (i, m) in r.members.iter().enumerate() {
+            if m.github_id.is_none() {
+                first.get_or_insert_with(|| path!["members", i, "github"]);
+                names.push(m.github.as_str().to_owned());
+            }
+        }
+        for (i, e) in r.emeritus.iter().enumerate() {
+            if let (Some(l), None) = (&e.github, e.github_id) {
+                first.get_or_insert_with(|| path!["emeritus", i, "github"]);
+                names.push(format!("{} (emeritus)", l.as_str()));
+            }
+        }
+        if let Some(at) = first {
+            let d = self.warning(
+                "no-github-id",
+                &at,
+                format!(
+                    "{} entr(ies) have no `github_id`: psrt grants them nothing new by login, and a former member among them keeps access after a rename: {}",
+                    names.len(),
+                    names.join(", ")
+                ),
+            );
+            Self::help(
+                d,
+                "run `psrt pin-ids` (it records the ids it can vouch for and names the logins to check by hand)",
+            );
+        }
     }
 
     fn version(&mut self) {
@@ -434,23 +487,29 @@ impl<'a> Validator<'a> {
     /// A decrypted value must be what the field holds. The message names
     /// the member and the field, never the value.
     fn decrypted(&mut self, i: usize, field: Field, value: &str) {
+        if field.valid(value).is_err() {
+            self.not_decrypting_to(i, field);
+        }
+    }
+
+    /// The error for a field that decrypts to something it cannot hold (the
+    /// opening keeps such a field closed, so no service acts on it).
+    fn not_decrypting_to(&mut self, i: usize, field: Field) {
         let login = &self.roster.members[i].github;
         let at = path!["members", i, field.as_str()];
-        let (rule, ok, what, help) = match field {
+        let (rule, what, help) = match field {
             Field::Email => (
                 "email-syntax",
-                value.parse::<lettre::Address>().is_ok(),
                 "an email address",
                 "encrypt the bare address again: `psrt encrypt name@example.org`",
             ),
             Field::Discord => (
                 "discord-snowflake",
-                is_snowflake(value),
                 "a Discord user id",
                 "encrypt the 17-20 digit id again: `psrt encrypt 3456789012345678901`",
             ),
         };
-        if !ok {
+        {
             let d = self.error(
                 rule,
                 &at,
@@ -596,6 +655,10 @@ impl<'a> Validator<'a> {
                     if matches!(e, contacts::OpenError::Framing(_)) {
                         continue; // reported as contact-framing
                     }
+                    if matches!(e, contacts::OpenError::NotA(_)) {
+                        self.not_decrypting_to(s.member, s.field);
+                        continue;
+                    }
                     let login = &self.roster.members[s.member].github;
                     let d = self.error(
                         "contact-key",
@@ -647,35 +710,69 @@ impl<'a> Validator<'a> {
                     self.email(a, || path!["mailman", key, i]);
                 }
             }
-            for (i, m) in roster.members.iter().enumerate() {
-                if m.email.is_none() {
-                    let d = self.warning(
-                        "no-email",
-                        &path!["members", i],
-                        format!("`{}` has no `email`: not subscribed to {list}", m.github),
-                    );
-                    Self::help(d, "add the address they read the list with");
-                }
+            if mm.keep_unknown {
+                let d = self.warning(
+                    "keep-unknown",
+                    &path!["mailman", "keep_unknown"],
+                    format!("`mailman.keep_unknown` is set: subscribers of {list} psrt does not know stay subscribed and keep receiving embargoed reports"),
+                );
+                Self::help(
+                    d,
+                    "a migration setting: give every member their `email`, then remove it",
+                );
+            }
+            // One warning naming them all: a roster that lacks many
+            // addresses must not bury every other line of every check.
+            let without: Vec<usize> = (0..roster.members.len())
+                .filter(|i| roster.members[*i].email.is_none())
+                .collect();
+            if let Some(first) = without.first() {
+                let d = self.warning(
+                    "no-email",
+                    &path!["members", *first],
+                    format!(
+                        "{} member(s) have no `email` and are not subscribed to {list}: {}",
+                        without.len(),
+                        self.logins(&without)
+                    ),
+                );
+                Self::help(
+                    d,
+                    "add the address each reads the list with (`psrt encrypt` gives the value to paste)",
+                );
             }
         }
         if let Some(dc) = &roster.discord {
             self.snowflake(&dc.guild, || path!["discord", "guild"], "Discord guild id");
             self.snowflake(&dc.role, || path!["discord", "role"], "Discord role id");
-            for (i, m) in roster.members.iter().enumerate() {
-                if m.discord.is_none() {
-                    let d = self.warning(
-                        "no-discord",
-                        &path!["members", i],
-                        format!(
-                            "`{}` has no `discord` id: not given the Discord role",
-                            m.github
-                        ),
-                    );
-                    Self::help(
-                        d,
-                        "add their Discord user id (Developer Mode → Copy User ID), in quotes",
-                    );
-                }
+            if dc.keep_unknown {
+                let d = self.warning(
+                    "keep-unknown",
+                    &path!["discord", "keep_unknown"],
+                    "`discord.keep_unknown` is set: holders of the Discord role psrt does not know keep it".to_owned(),
+                );
+                Self::help(
+                    d,
+                    "a migration setting: give every member their `discord` id, then remove it",
+                );
+            }
+            let without: Vec<usize> = (0..roster.members.len())
+                .filter(|i| roster.members[*i].discord.is_none())
+                .collect();
+            if let Some(first) = without.first() {
+                let d = self.warning(
+                    "no-discord",
+                    &path!["members", *first],
+                    format!(
+                        "{} member(s) have no `discord` id and are not given the Discord role: {}",
+                        without.len(),
+                        self.logins(&without)
+                    ),
+                );
+                Self::help(
+                    d,
+                    "add each one's Discord user id (Developer Mode → Copy User ID), in quotes",
+                );
             }
         }
         if let Some(email) = &roster.email {
@@ -922,12 +1019,7 @@ impl<'a> Validator<'a> {
     }
 }
 
-/// A Discord id: 17-20 digits that fit in 64 bits.
-fn is_snowflake(id: &str) -> bool {
-    (17..=20).contains(&id.len())
-        && id.bytes().all(|b| b.is_ascii_digit())
-        && id.parse::<u64>().is_ok()
-}
+pub use super::contacts::field::is_snowflake;
 
 #[cfg(test)]
 mod tests {
@@ -952,6 +1044,7 @@ steering_council: [bob, council-only]
 emeritus:
   - name: Carol
     github: carol
+    github_id: 3
     left: 2024-01-01
 members:
   - name: Alice
@@ -1067,6 +1160,14 @@ members:
                 "eligibility",
                 replace("  eligibility_teams: [python-core]\n", ""),
             ),
+            ("no-github-id", replace("    github_id: 2\n", "")),
+            (
+                "keep-unknown",
+                replace(
+                    "  list: security.python.org\n",
+                    "  list: security.python.org\n  keep_unknown: true\n",
+                ),
+            ),
             ("no-email", replace("    email: bob@example.org\n", "")),
             (
                 "no-discord",
@@ -1135,6 +1236,44 @@ members:
         for (rule, _) in RULES {
             assert!(tested.contains(rule), "rule {rule} has no test case");
         }
+    }
+
+    #[test]
+    fn members_lacking_the_same_thing_are_one_warning_naming_them() {
+        let text = BASE
+            .replace("    email: bob@example.org\n", "")
+            .replace("    email: alice@example.org\n", "")
+            .replace("    github_id: 1\n", "")
+            .replace("    github_id: 3\n", "")
+            .replace("    discord: \"3456789012345678902\"\n", "");
+        let d = diagnose(&text);
+        let of = |rule: &str| -> Vec<String> {
+            d.iter()
+                .filter(|d| d.rule == rule)
+                .map(|d| d.message.clone())
+                .collect()
+        };
+        assert_eq!(
+            of("no-email"),
+            [
+                "2 member(s) have no `email` and are not subscribed to security.python.org: alice, bob"
+            ]
+        );
+        assert_eq!(of("no-discord").len(), 1);
+        let ids = of("no-github-id");
+        assert_eq!(ids.len(), 1, "{d:?}");
+        assert!(
+            ids[0].starts_with("2 entr(ies) have no `github_id`")
+                && ids[0].ends_with(": alice, carol (emeritus)"),
+            "{ids:?}"
+        );
+        let help = d
+            .iter()
+            .find(|d| d.rule == "no-github-id")
+            .unwrap()
+            .help
+            .clone();
+        assert!(help.unwrap().contains("psrt pin-ids"));
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! The Discord role (`discord.role` in `discord.guild`): held by exactly the
-//! roster members with a `discord` id. Guild members are read in pages of
+//! roster members with a `discord` id; whoever else holds it loses it,
+//! whatever other members lack (the same rule as the list's), unless
+//! `discord.keep_unknown: true`, a migration setting every run warns about. Guild members are read in pages of
 //! 1000 (`after` = the last id); the role is added and removed with
 //! `PUT`/`DELETE /guilds/{g}/members/{u}/roles/{r}` and an audit-log reason.
 
@@ -226,7 +228,8 @@ impl Reconciler for DiscordRole {
     }
 
     fn want(&self, roster: &Roster) -> desired::Role {
-        desired::Role::with(roster, &self.guild, &self.role)
+        desired::Role::of(roster)
+            .unwrap_or_else(|| desired::Role::with(roster, &self.guild, &self.role, false))
     }
 
     async fn read(&self, _want: &desired::Role) -> anyhow::Result<RoleState> {
@@ -336,12 +339,22 @@ pub fn plan(target: &str, want: &desired::Role, state: &RoleState) -> Plan<RoleC
             absent.push(m.login.to_string());
         }
     }
-    for id in holders.difference(&wanted) {
-        let who = state
-            .members
-            .get(id)
-            .map_or_else(|| id.to_string(), |m| m.username.clone());
-        plan.changes.push(RoleChange::Revoke { user_id: *id, who });
+    let strangers: Vec<&u64> = holders.difference(&wanted).collect();
+    match want.strangers {
+        desired::Strangers::Remove => {
+            for id in strangers {
+                // Never the whole id: it may be a member's, encrypted in the roster.
+                let who = state
+                    .members
+                    .get(id)
+                    .map_or_else(|| mask_id(*id), |m| m.username.clone());
+                plan.changes.push(RoleChange::Revoke { user_id: *id, who });
+            }
+        }
+        desired::Strangers::Keep => plan.warnings.push(format!(
+            "`discord.keep_unknown` is set (a migration setting): {} holder(s) of the role psrt does not know keep it; give every member their `discord` id, then remove the setting",
+            strangers.len()
+        )),
     }
     if !absent.is_empty() {
         plan.notes.push(format!(

@@ -1,18 +1,25 @@
 //! The GitHub team: roster members are team members, admins are maintainers,
-//! everyone else is removed. Logins compare case-insensitively and a
-//! `github_id` follows a person across renames. A pending invitation counts
-//! as present; a failed one is sent again once.
+//! everyone else is removed. Access follows the account, not the name: a
+//! member with `github_id` is that account whatever its login today (a
+//! rename is followed, and whoever holds their old login is a stranger); a
+//! member without one is recognised by login in the team they already hold,
+//! but granted nothing new (no place, no maintainer role) until the roster
+//! records their id (`psrt pin-ids`). A pending invitation counts as
+//! present; a failed one is sent again once, and one that failed twice is
+//! flagged to the admins instead (in the plan every run, by email once).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
-use super::plan::{Change, Plan, Service};
+use chrono::{DateTime, Utc};
+
+use super::plan::{Alert, Change, Plan, Service};
 use super::{ApplyError, Reconciler};
 use crate::desired;
 use crate::github::model::MembershipState;
 pub use crate::github::model::TeamRole;
 use crate::github::{GitHub, Level, Permission};
-use crate::roster::{Login, Roster};
+use crate::roster::Roster;
 
 /// Reading the team, its invitations and the organisation's members (a dry run).
 pub const READ_PERMISSIONS: &[Permission] = &[("members", Level::Read)];
@@ -152,15 +159,57 @@ pub struct PendingInvitation {
     pub only_this_team: bool,
 }
 
+/// The organisation's failed invitations to one login.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Failures {
+    pub count: usize,
+    /// The latest failure's reason.
+    pub reason: String,
+    /// When the latest failed.
+    pub last: Option<DateTime<Utc>>,
+}
+
+/// How long a failure is news: the nightly runs once a day, so a second
+/// failure is emailed by the first writing run after it, once.
+pub const ALERT_WINDOW: chrono::TimeDelta = chrono::TimeDelta::hours(24);
+
 /// Everything the plan needs, read completely.
 #[derive(Debug, Clone, Default)]
 pub struct TeamState {
     pub members: Vec<TeamMember>,
     pub pending: Vec<PendingInvitation>,
-    /// login (lower case) → (failures, last reason)
-    pub failed: HashMap<String, (usize, String)>,
-    /// github_id → current login, for roster members to add who have an id.
+    /// login (lower case) → its failed invitations.
+    pub failed: HashMap<String, Failures>,
+    /// github_id → the account's login today, for roster members with an id
+    /// who are not in the team.
     pub current_logins: HashMap<u64, String>,
+    /// When it was read (a failure newer than [`ALERT_WINDOW`] is news).
+    pub read_at: Option<DateTime<Utc>>,
+}
+
+impl TeamState {
+    /// The login a seat's person holds today: by id (`None` when GitHub has
+    /// no account with it, or it was not looked up), or the roster's login
+    /// for a seat without an id.
+    fn login_of(&self, seat: &desired::TeamSeat) -> Option<String> {
+        match seat.github_id {
+            Some(id) => self
+                .members
+                .iter()
+                .find(|m| m.id == id)
+                .map(|m| m.login.clone())
+                .or_else(|| self.current_logins.get(&id).cloned()),
+            None => Some(seat.login.to_string()),
+        }
+    }
+
+    /// Is a pending invitation to `login` one of the roster's people?
+    fn claims(&self, want: &desired::Team, login: &str) -> bool {
+        want.seats.iter().any(|s| {
+            self.login_of(s)
+                .is_some_and(|l| l.eq_ignore_ascii_case(login))
+        })
+    }
 }
 
 pub struct GitHubTeam {
@@ -230,15 +279,21 @@ impl GitHubTeam {
         }
         for inv in failed {
             let Some(login) = inv.login else { continue };
-            let e = state
-                .failed
-                .entry(login.to_ascii_lowercase())
-                .or_insert((0, String::new()));
-            e.0 += 1;
-            e.1 = inv
-                .failed_reason
-                .unwrap_or_else(|| "no reason given".into());
+            let at = inv
+                .failed_at
+                .as_deref()
+                .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+                .map(|t| t.with_timezone(&Utc));
+            let e = state.failed.entry(login.to_ascii_lowercase()).or_default();
+            e.count += 1;
+            if e.last.is_none() || at >= e.last {
+                e.last = at;
+                e.reason = inv
+                    .failed_reason
+                    .unwrap_or_else(|| "no reason given".into());
+            }
         }
+        state.read_at = Some(Utc::now());
         Ok(state)
     }
 }
@@ -260,41 +315,29 @@ impl Reconciler for GitHubTeam {
         desired::Team::of(roster)
     }
 
-    /// The lists above, and only when the roster needs them: the current
-    /// login of members to add who have a `github_id` (renames), and the
-    /// teams of invitations psrt might cancel. A no-op run makes none of
-    /// those extra requests.
+    /// The lists above, and only when the roster needs them: the login of
+    /// today of members with a `github_id` who are not in the team (renames,
+    /// and never a grant to whoever holds an old login), and the teams of
+    /// invitations psrt might cancel. A no-op run makes none of those extra
+    /// requests.
     async fn read(&self, want: &desired::Team) -> anyhow::Result<TeamState> {
         let mut state = self.read_lists().await?;
-        let present: Vec<u64> = state.members.iter().map(|m| m.id).collect();
-        let in_team = |m: &desired::TeamSeat| {
-            state
-                .members
-                .iter()
-                .any(|t| t.login.eq_ignore_ascii_case(m.login.as_str()))
-                || m.github_id.is_some_and(|id| present.contains(&id))
-                || state
-                    .pending
-                    .iter()
-                    .any(|p| p.login.eq_ignore_ascii_case(m.login.as_str()))
-        };
         let to_resolve: Vec<u64> = want
             .seats
             .iter()
-            .filter(|m| !in_team(m))
-            .filter_map(|m| m.github_id)
+            .filter_map(|s| s.github_id)
+            .filter(|id| !state.members.iter().any(|m| m.id == *id))
             .collect();
         for id in to_resolve {
             if let Some(user) = self.gh.user_by_id(id).await? {
                 state.current_logins.insert(id, user.login);
             }
         }
-        let roster_logins: Vec<String> = want.seats.iter().map(|m| m.login.key()).collect();
         let mut teams_of: BTreeMap<u64, bool> = BTreeMap::new();
         for p in state
             .pending
             .iter()
-            .filter(|p| !roster_logins.contains(&p.login.to_ascii_lowercase()))
+            .filter(|p| !state.claims(want, &p.login))
         {
             let teams = self.gh.invitation_teams(&self.org, p.id).await?;
             teams_of.insert(
@@ -344,23 +387,20 @@ impl Reconciler for GitHubTeam {
 /// state and a complete read.
 pub fn plan(target: &str, want: &desired::Team, state: &TeamState) -> Plan<TeamChange> {
     let mut plan = Plan::new(Service::Github, target, state.members.len());
-    let by_login: HashMap<String, &TeamMember> = state
-        .members
-        .iter()
-        .map(|m| (m.login.to_ascii_lowercase(), m))
-        .collect();
-    let by_id: HashMap<u64, &TeamMember> = state.members.iter().map(|m| (m.id, m)).collect();
-    let mut matched: Vec<u64> = Vec::new();
+    let mut matched: BTreeSet<u64> = BTreeSet::new();
     let mut pending_count = 0;
+    let mut withheld: Vec<String> = Vec::new();
 
     for m in &want.seats {
         let role = m.role;
-        let current = by_login
-            .get(&m.login.key())
-            .or_else(|| m.github_id.and_then(|id| by_id.get(&id)))
-            .copied();
+        // The team member who is this seat's person: by id when the roster
+        // records one (whoever holds the login under another id is a stranger).
+        let current = state
+            .members
+            .iter()
+            .find(|t| !matched.contains(&t.id) && m.is_account(&t.login, t.id));
         if let Some(cur) = current {
-            matched.push(cur.id);
+            matched.insert(cur.id);
             if !cur.login.eq_ignore_ascii_case(m.login.as_str()) {
                 plan.notes.push(format!(
                     "`{}` is `{}` on GitHub now (same github_id): update the roster",
@@ -368,6 +408,10 @@ pub fn plan(target: &str, want: &desired::Team, state: &TeamState) -> Plan<TeamC
                 ));
             }
             if cur.role != role {
+                if role == TeamRole::Maintainer && !m.may_be_granted() {
+                    withheld.push(format!("{} (maintainer)", m.login));
+                    continue;
+                }
                 plan.changes.push(TeamChange::SetRole {
                     login: cur.login.clone(),
                     from: cur.role,
@@ -376,15 +420,28 @@ pub fn plan(target: &str, want: &desired::Team, state: &TeamState) -> Plan<TeamC
             }
             continue;
         }
-        let login = m
-            .github_id
-            .and_then(|id| state.current_logins.get(&id))
-            .cloned();
-        let renamed_from = login
-            .as_ref()
-            .filter(|l| !l.eq_ignore_ascii_case(m.login.as_str()))
-            .map(|_| m.login.to_string());
-        let login = login.unwrap_or_else(|| m.login.to_string());
+        let Some(id) = m.github_id else {
+            // Held by a pending invitation (sent before), or nothing new.
+            if state
+                .pending
+                .iter()
+                .any(|p| p.login.eq_ignore_ascii_case(m.login.as_str()))
+            {
+                pending_count += 1;
+            } else {
+                withheld.push(m.login.to_string());
+            }
+            continue;
+        };
+        let Some(login) = state.current_logins.get(&id).cloned() else {
+            plan.notes.push(format!(
+                "`{}`: GitHub has no account with github_id {id}: not added (check the roster)",
+                m.login
+            ));
+            continue;
+        };
+        let renamed_from =
+            (!login.eq_ignore_ascii_case(m.login.as_str())).then(|| m.login.to_string());
         if state
             .pending
             .iter()
@@ -394,16 +451,48 @@ pub fn plan(target: &str, want: &desired::Team, state: &TeamState) -> Plan<TeamC
             continue;
         }
         match state.failed.get(&login.to_ascii_lowercase()) {
-            Some((1, reason)) => plan.changes.push(TeamChange::Reinvite { login, role, reason: reason.clone() }),
-            Some((n, reason)) => plan.notes.push(format!(
-                "`{login}`'s invitation failed {n} times ({reason}): not sent again; `psrt advisories` gives them access to reports directly"
-            )),
-            None => plan.changes.push(TeamChange::Add { login, role, renamed_from }),
+            Some(f) if f.count == 1 => plan.changes.push(TeamChange::Reinvite {
+                login,
+                role,
+                reason: f.reason.clone(),
+            }),
+            Some(f) => {
+                plan.warnings.push(format!(
+                    "`{login}`'s invitation failed {} times (last: {}): psrt does not send it again; the admins ask them to accept (or fix what stops it, such as two-factor authentication) and invite them once by hand; meanwhile `psrt advisories` gives them access to reports directly",
+                    f.count, f.reason
+                ));
+                let fresh = match (state.read_at, f.last) {
+                    (Some(now), Some(last)) => now - last < ALERT_WINDOW,
+                    _ => false,
+                };
+                if fresh {
+                    plan.alerts.push(Alert {
+                        subject: login.clone(),
+                        message: format!(
+                            "The invitation of `{login}` to the team {target} failed {} times (last: {}). psrt does not send it again: ask them to accept it (or to fix what stops it, such as two-factor authentication), then invite them once by hand. Meanwhile `psrt advisories` gives them access to reports directly.",
+                            f.count, f.reason
+                        ),
+                    });
+                }
+            }
+            None => plan.changes.push(TeamChange::Add {
+                login,
+                role,
+                renamed_from,
+            }),
         }
     }
     if pending_count > 0 {
         plan.notes.push(format!(
             "{pending_count} invitation(s) pending acceptance (counted as present)"
+        ));
+    }
+    if !withheld.is_empty() {
+        withheld.sort_by_key(|l| l.to_ascii_lowercase());
+        plan.notes.push(format!(
+            "{} member(s) without `github_id` get nothing new by login (a login is a name anyone may take once its owner renames): {}; record their ids with `psrt pin-ids`",
+            withheld.len(),
+            withheld.join(", ")
         ));
     }
     for cur in &state.members {
@@ -415,15 +504,7 @@ pub fn plan(target: &str, want: &desired::Team, state: &TeamState) -> Plan<TeamC
         }
     }
     for p in &state.pending {
-        let in_roster = want
-            .seats
-            .iter()
-            .any(|m| m.login == Login::new(p.login.clone()))
-            || state
-                .current_logins
-                .values()
-                .any(|l| l.eq_ignore_ascii_case(&p.login));
-        if in_roster {
+        if state.claims(want, &p.login) {
             continue;
         }
         if p.only_this_team {

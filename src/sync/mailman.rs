@@ -1,8 +1,11 @@
 //! The Mailman 3 list (`mailman.list`): every roster member with an `email`
 //! is subscribed, admins (and `extra_owners`) are its owners,
-//! `extra_addresses` stay subscribed, anyone else is unsubscribed, but only
-//! once every member has an `email`: until then a subscriber psrt does not
-//! know may be a member whose address is not in the roster yet.
+//! `extra_addresses` stay subscribed, anyone else is unsubscribed, whatever
+//! other members lack (fail closed: a former member must not keep reading
+//! embargoed reports because someone else has no address yet). The removal
+//! cap, the owners' floor and "never after a partial read" stop mass
+//! removals; only `mailman.keep_unknown: true`, a migration setting every
+//! run warns about, keeps subscribers psrt does not know.
 //! Subscriptions are pre-verified, pre-confirmed and pre-approved, without a
 //! welcome message; unsubscriptions need no confirmation. Addresses compare
 //! case-insensitively. Moderators are not psrt's business.
@@ -343,6 +346,7 @@ impl Reconciler for MailmanList {
                     list: self.list.clone(),
                     extra_addresses: vec![],
                     extra_owners: vec![],
+                    keep_unknown: false,
                 },
             )
         })
@@ -455,16 +459,14 @@ pub fn plan(target: &str, want: &desired::List, state: &ListState) -> Plan<ListC
             });
         }
     }
-    // A subscriber psrt does not know may be a member whose address is
-    // not in the roster yet: while any member has no `email`, nobody
-    // is unsubscribed (the removal cap alone would let a half-migrated
-    // roster empty the list a quarter at a time).
+    // Whoever psrt does not know is unsubscribed, whatever other members
+    // lack; only the migration setting keeps them, and says so every run.
     let strangers: Vec<(&String, &&Entry)> = have
         .iter()
         .filter(|(address, _)| !want.subscribers.contains_key(*address))
         .collect();
     match want.strangers {
-        desired::Strangers::Unsubscribe => {
+        desired::Strangers::Remove => {
             for (address, entry) in strangers {
                 plan.changes.push(ListChange::Unsubscribe {
                     who: Who::Address(address.to_ascii_lowercase()),
@@ -472,15 +474,10 @@ pub fn plan(target: &str, want: &desired::List, state: &ListState) -> Plan<ListC
                 });
             }
         }
-        desired::Strangers::Keep {
-            members_without_address,
-        } if !strangers.is_empty() => {
-            plan.notes.push(format!(
-                "{} subscriber(s) not in the roster stay subscribed: {members_without_address} member(s) have no `email`, and any of those addresses may be theirs (unsubscribing resumes once every member has one)",
-                strangers.len(),
-            ));
-        }
-        desired::Strangers::Keep { .. } => {}
+        desired::Strangers::Keep => plan.warnings.push(format!(
+            "`mailman.keep_unknown` is set (a migration setting): {} subscriber(s) psrt does not know stay subscribed and keep receiving embargoed reports; give every member their `email`, then remove the setting",
+            strangers.len(),
+        )),
     }
     for (address, s) in &want.owners {
         if !have_owners.contains_key(address) {

@@ -14,7 +14,7 @@ use std::future::Future;
 
 use serde::Serialize;
 
-pub use plan::{Change, ChangeResult, ChangeView, Plan, Service};
+pub use plan::{Alert, Change, ChangeResult, ChangeView, Plan, Service};
 pub use valves::Valve;
 
 use crate::roster::Roster;
@@ -98,6 +98,12 @@ pub struct ServiceReport {
     pub current: Option<usize>,
     pub changes: Vec<ChangeView>,
     pub notes: Vec<String>,
+    /// Shown every run while it lasts (see [`Plan::warnings`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+    /// For the admins' email (see [`Plan::alerts`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub alerts: Vec<Alert>,
 }
 
 impl ServiceReport {
@@ -111,6 +117,8 @@ impl ServiceReport {
             current: None,
             changes: vec![],
             notes: vec![],
+            warnings: vec![],
+            alerts: vec![],
         }
     }
     /// A service the roster configures that psrt cannot reach.
@@ -156,6 +164,8 @@ pub async fn run_service<R: Reconciler>(r: &R, roster: &Roster, opts: Options) -
         current: None,
         changes: vec![],
         notes: vec![],
+        warnings: vec![],
+        alerts: vec![],
     };
     if roster.members.is_empty() {
         report.outcome = Status::Unreachable {
@@ -177,6 +187,8 @@ pub async fn run_service<R: Reconciler>(r: &R, roster: &Roster, opts: Options) -
     report.current = Some(plan.current);
     report.changes = plan.views();
     report.notes = plan.notes.clone();
+    report.warnings = plan.warnings.clone();
+    report.alerts = plan.alerts.clone();
     let tripped = valves::check(&plan, &roster.policy, opts.allow_mass_removal);
     if !tripped.is_empty() {
         report.outcome = Status::Blocked { valves: tripped };

@@ -69,6 +69,22 @@ pub struct Plan<C> {
     /// Facts that are not changes: pending invitations, renames, people
     /// without an address...
     pub notes: Vec<String>,
+    /// What the admins must act on, shown every run while it lasts: a
+    /// migration setting that keeps unknown holders, an invitation that
+    /// failed twice. Not a failure.
+    pub warnings: Vec<String>,
+    /// Warnings new since the last nightly, emailed to the admins by a
+    /// writing run (`--apply`): an invitation whose second failure is fresh.
+    pub alerts: Vec<Alert>,
+}
+
+/// Something the admins are told by email once (see [`Plan::alerts`]).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Alert {
+    /// What it is about (a login), as the plan shows it.
+    pub subject: String,
+    /// One line for the email.
+    pub message: String,
 }
 
 impl<C: Change> Plan<C> {
@@ -81,6 +97,8 @@ impl<C: Change> Plan<C> {
             admins_now: None,
             changes: Vec::new(),
             notes: Vec::new(),
+            warnings: Vec::new(),
+            alerts: Vec::new(),
         }
     }
     /// Sorts changes and notes: the same drift always prints the same plan.
@@ -89,6 +107,10 @@ impl<C: Change> Plan<C> {
         self.changes.dedup();
         self.notes.sort();
         self.notes.dedup();
+        self.warnings.sort();
+        self.warnings.dedup();
+        self.alerts.sort();
+        self.alerts.dedup();
         self
     }
     pub fn removals(&self) -> usize {

@@ -151,6 +151,9 @@ pub fn text(reports: &[ServiceReport], apply: bool) -> String {
         for note in &r.notes {
             let _ = writeln!(out, "  note: {note}");
         }
+        for warning in &r.warnings {
+            let _ = writeln!(out, "  warning: {warning}");
+        }
         if let Status::Blocked { valves } = &r.outcome {
             for v in valves {
                 let _ = writeln!(out, "  error: {v}");
@@ -256,6 +259,11 @@ pub fn markdown(reports: &[ServiceReport], apply: bool) -> String {
             md_escape(&status)
         );
     }
+    for r in reports {
+        for w in &r.warnings {
+            let _ = writeln!(md, "\n> **warning** ({}): {}", r.service, md_escape(w));
+        }
+    }
     let all: Vec<&ChangeView> = reports.iter().flat_map(|r| &r.changes).collect();
     if !all.is_empty() {
         md.push_str("\n| service | change | subject | detail | result |\n|---|---|---|---|---|\n");
@@ -286,4 +294,21 @@ pub fn markdown(reports: &[ServiceReport], apply: bool) -> String {
 
 pub fn md_escape(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
+}
+
+/// The warnings as GitHub Actions annotations, so they show on the run's
+/// page, not only in its log.
+pub fn annotations(reports: &[ServiceReport]) -> Vec<String> {
+    reports
+        .iter()
+        .flat_map(|r| {
+            r.warnings.iter().map(move |w| {
+                format!(
+                    "::warning title=psrt sync {}::{}",
+                    r.service,
+                    crate::diag::escape_data(w)
+                )
+            })
+        })
+        .collect()
 }

@@ -212,7 +212,7 @@ async fn each_rule_in_one_write_per_advisory_and_nothing_twice() {
     let sink = SmtpSink::default();
     let sink_server = sink.start().await.unwrap();
     let m = mailer(sink_server.port);
-    let h = Hourly::new(&hygiene_roster(), &server.url(), None).await;
+    let h = Hourly::new(&with_ids(&gh, &hygiene_roster()), &server.url(), None).await;
 
     let plan = h.run(Utc::now(), false, None).await;
     assert_eq!(
@@ -585,7 +585,12 @@ async fn a_reports_life_across_hourly_runs() {
         ("alice".into(), "coordinator".into()),
     ];
     gh.advisory(a);
-    let h = Hourly::new(&cve_roster(), &server.url(), Some(&cve_server.url())).await;
+    let h = Hourly::new(
+        &with_ids(&gh, &cve_roster()),
+        &server.url(),
+        Some(&cve_server.url()),
+    )
+    .await;
     let mut life = String::new();
     let hour = |life: &mut String, title: &str, r: &Report| {
         life.push_str(&format!("━━ {title}\n{}\n", r.text().trim_end()));
@@ -679,7 +684,12 @@ async fn a_failed_update_after_the_reservation_reuses_the_id_next_run() {
     a.private_fork = Some("python/cpython-ghsa-fail-0000-0001".into());
     gh.repo("python/cpython-ghsa-fail-0000-0001");
     gh.advisory(a);
-    let h = Hourly::new(&cve_roster(), &server.url(), Some(&cve_server.url())).await;
+    let h = Hourly::new(
+        &with_ids(&gh, &cve_roster()),
+        &server.url(),
+        Some(&cve_server.url()),
+    )
+    .await;
 
     gh.knobs.inject(Fault::new(
         http::Method::PATCH,
@@ -756,7 +766,7 @@ async fn a_reservation_whose_answer_was_lost_is_found_again_never_reserved_twice
         other.reserve(2026).await.unwrap();
         cve.with(|s| s.user = CVE_USER.into());
 
-        let mut h = Hourly::new(&cve_roster(), &server.url(), None).await;
+        let mut h = Hourly::new(&with_ids(&gh, &cve_roster()), &server.url(), None).await;
         let env = psrt::config::CveEnv {
             api_url: cve_server.url(),
             user: CVE_USER.to_owned(),
@@ -845,7 +855,7 @@ async fn after_a_lost_answer_no_other_reservation_that_run() {
         a.private_fork = Some(format!("python/cpython-{}", id.to_ascii_lowercase()));
         gh.advisory(a);
     }
-    let mut h = Hourly::new(&cve_roster(), &server.url(), None).await;
+    let mut h = Hourly::new(&with_ids(&gh, &cve_roster()), &server.url(), None).await;
     let env = psrt::config::CveEnv {
         api_url: cve_server.url(),
         user: CVE_USER.to_owned(),
@@ -901,7 +911,7 @@ async fn cve_services_down_or_refusing_leaves_the_other_changes_applied() {
             FakeAdvisory::new("python/cpython", "GHSA-cvef-0000-0001", "draft", Utc::now())
                 .coordinator("alice"),
         );
-        let mut h = Hourly::new(&cve_roster(), &server.url(), None).await;
+        let mut h = Hourly::new(&with_ids(&gh, &cve_roster()), &server.url(), None).await;
         h.cve = Some(cve_client(&cve_server.url(), key));
         let r = h.run(Utc::now(), true, None).await;
         let text = r.text();
@@ -948,7 +958,12 @@ async fn a_refused_fork_is_reported_and_the_update_still_applied() {
     ));
     gh.knobs
         .inject(Fault::new(http::Method::POST, "/forks", 422).times(1));
-    let h = Hourly::new(&cve_roster(), &server.url(), Some(&cve_server.url())).await;
+    let h = Hourly::new(
+        &with_ids(&gh, &cve_roster()),
+        &server.url(),
+        Some(&cve_server.url()),
+    )
+    .await;
     let r = h.run(Utc::now(), true, None).await;
     assert!(r.failed());
     let text = r.text();
@@ -1016,12 +1031,135 @@ async fn a_renamed_former_member_loses_access() {
     assert!(!r.text().contains("gone"), "{}", r.text());
 }
 
+/// Access follows the account, not the name (issue 21): Erin, outside the
+/// team, renamed to erin-new and a stranger took "erin". Psrt used to add
+/// "erin" (the stranger) to every open report; now it adds erin-new, and a
+/// member without `github_id` is added nowhere (counted, never named).
+#[tokio::test]
+async fn a_renamed_members_old_login_held_by_a_stranger_gets_nothing() {
+    let (gh, server) = github().await;
+    for l in ["alice", "bob", "carol", "gus", "sam"] {
+        gh.add_to_team("psrt", l, "member");
+    }
+    gh.user("erin");
+    gh.invite("psrt", "frank");
+    let text = with_ids(&gh, &hygiene_roster());
+    gh.rename("erin", "erin-new");
+    let stranger = gh.user("erin");
+    let mut text = text;
+    // Frank's id was never recorded: he gets nothing by login.
+    let frank_id = gh.with(|s| s.user_by_login("frank").unwrap().id);
+    text = text.replace(&format!("    github_id: {frank_id}\n"), "");
+    let a = FakeAdvisory::new(
+        "python/cpython",
+        "GHSA-renm-0000-0002",
+        "triage",
+        Utc::now(),
+    )
+    .coordinator("alice");
+    gh.advisory(a);
+    let h = Hourly::new(&text, &server.url(), None).await;
+    let r = h.run(Utc::now(), true, None).await;
+    assert!(!r.failed(), "{}", r.text());
+    let a = gh.get_advisory("GHSA-renm-0000-0002").unwrap();
+    assert_eq!(
+        a.collaborating_users,
+        ["erin-new"],
+        "never the stranger {stranger}"
+    );
+    assert_eq!(a.collaborating_teams, ["psrt"]);
+    let text = r.text();
+    assert!(
+        text.contains("1 without `github_id`") && !text.contains("frank"),
+        "{text}"
+    );
+}
+
+/// pip is `pypa/pip`, outside `python` (issue 22): a team of python cannot
+/// collaborate there, and GitHub refuses the whole update (so the report
+/// used to get nobody). The members collaborate as users, by account; or
+/// the team of pypa the roster names.
+#[tokio::test]
+async fn pips_reports_get_the_members_or_pypas_team() {
+    let (gh, server) = github().await;
+    for l in ["alice", "bob", "carol", "gus", "sam"] {
+        gh.add_to_team("psrt", l, "member");
+    }
+    gh.user("erin");
+    gh.invite("psrt", "frank");
+    let pip_roster = hygiene_roster().replace(
+        "advisory_repos: [python/cpython]",
+        "advisory_repos: [pypa/pip]",
+    );
+    let text = with_ids(&gh, &pip_roster);
+    let mk =
+        |id: &str| FakeAdvisory::new("pypa/pip", id, "triage", Utc::now()).coordinator("alice");
+    gh.advisory(mk("GHSA-pip0-0000-0001"));
+    // What psrt used to send: GitHub (and the stand-in) refuse it whole.
+    gh.advisory(mk("GHSA-pip0-0000-0002"));
+    let refused = h_patch_team(&server.url(), "pypa/pip", "GHSA-pip0-0000-0002").await;
+    assert_eq!(refused, 422);
+
+    let h = Hourly::new(&text, &server.url(), None).await;
+    let plan = h.run(Utc::now(), false, None).await;
+    let shown = plan.text();
+    assert!(
+        shown.contains("advisories pypa/pip: 2 unpublished report(s) read")
+            && shown.contains("  access: every member as a collaborating user (a team of python cannot collaborate outside python;")
+            && shown.contains("members outside the team: added as collaborating users on 2 report(s)"),
+        "{shown}"
+    );
+    assert_eq!(plan.updates, 2, "{shown}");
+    let done = h.run(Utc::now(), true, None).await;
+    assert!(!done.failed(), "{}", done.text());
+    let a = gh.get_advisory("GHSA-pip0-0000-0001").unwrap();
+    assert!(a.collaborating_teams.is_empty());
+    assert_eq!(
+        a.collaborating_users,
+        ["alice", "bob", "carol", "erin", "frank", "gus", "sam"]
+    );
+    // The next hour: nothing to do.
+    assert!(h.run(Utc::now(), true, None).await.reports.is_empty());
+
+    // A team of pypa named in the roster: that team collaborates instead.
+    gh.team_of_org("pypa", "pip-security");
+    gh.advisory(mk("GHSA-pip0-0000-0003"));
+    let with_team = text.replace(
+        "  advisory_repos: [pypa/pip]\n",
+        "  advisory_repos: [pypa/pip]\n  advisory_teams: {pypa: pip-security}\n",
+    );
+    let h = Hourly::new(&with_team, &server.url(), None).await;
+    let r = h.run(Utc::now(), true, None).await;
+    assert!(!r.failed(), "{}", r.text());
+    assert!(
+        r.text().contains("  access: team pypa/pip-security"),
+        "{}",
+        r.text()
+    );
+    let a = gh.get_advisory("GHSA-pip0-0000-0003").unwrap();
+    assert_eq!(a.collaborating_teams, ["pip-security"]);
+    assert!(a.collaborating_users.is_empty());
+}
+
+/// A PATCH adding team `psrt` to a report of `repo`: its status.
+async fn h_patch_team(url: &str, repo: &str, ghsa: &str) -> u16 {
+    reqwest::Client::new()
+        .patch(format!("{url}/repos/{repo}/security-advisories/{ghsa}"))
+        .bearer_auth(TOKEN)
+        .json(&serde_json::json!({ "collaborating_teams": ["psrt"] }))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
 /// A coordinator's edit between psrt's read and its write is not lost:
 /// the re-read (one GET per changed advisory) sees it and nothing is written.
 #[tokio::test]
 async fn a_concurrent_edit_between_read_and_write_is_not_overwritten() {
     let (gh, server) = world().await;
-    let h = Hourly::new(&hygiene_roster(), &server.url(), None).await;
+    let h = Hourly::new(&with_ids(&gh, &hygiene_roster()), &server.url(), None).await;
     let state = psrt::advisories::read(&h.github, &h.roster).await.unwrap();
     let plan = psrt::advisories::plan(&h.roster, &state, &Ledger::default(), Utc::now());
     // Meanwhile, a coordinator adds a helper to the first report.
@@ -1089,7 +1227,12 @@ async fn advisory_operations_match_githubs_description() {
     let prism = crate::prism::Prism::start("PSRT_GITHUB_SPEC", &server.url());
     gh.with(|s| s.public_url = Some(prism.url.clone()));
     let (cve, cve_server) = cve_services().await;
-    let h = Hourly::new(&cve_roster(), &prism.url, Some(&cve_server.url())).await;
+    let h = Hourly::new(
+        &with_ids(&gh, &cve_roster()),
+        &prism.url,
+        Some(&cve_server.url()),
+    )
+    .await;
     // psrt sees the reports first; a tag added after that counts.
     let r = h.run(Utc::now(), true, None).await;
     assert!(!r.failed(), "{}\n{}", r.text(), prism.log_text());

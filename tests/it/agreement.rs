@@ -134,22 +134,50 @@ fn corpus() -> Vec<(String, Roster)> {
     rosters
 }
 
-/// A team that holds what `want` asks: the seats, with their ids (or ids of
-/// their own when the roster records none).
-fn team_holding(want: &desired::Team) -> TeamState {
+/// A team that holds what `base` asks, in a GitHub where each of `head`'s
+/// ids has `head`'s login: the seats with their ids (a seat without one
+/// holds the id `head` records for its login, else an id of its own).
+fn team_holding(base: &desired::Team, head: &desired::Team) -> TeamState {
+    let head_id = |login: &psrt::roster::Login| {
+        head.seats
+            .iter()
+            .find(|h| &h.login == login)
+            .and_then(|h| h.github_id)
+    };
     TeamState {
-        members: want
+        members: base
             .seats
             .iter()
             .enumerate()
             .map(|(i, s)| TeamMember {
                 login: s.login.to_string(),
-                id: s.github_id.unwrap_or(1_000_000_000_000 + i as u64),
+                id: s
+                    .github_id
+                    .or_else(|| head_id(&s.login))
+                    .unwrap_or(1_000_000_000_000 + i as u64),
                 role: s.role,
             })
             .collect(),
+        current_logins: head
+            .seats
+            .iter()
+            .filter_map(|h| Some((h.github_id?, h.login.to_string())))
+            .collect(),
         ..TeamState::default()
     }
+}
+
+/// The logins the nightly's plan says it grants nothing new to.
+fn withheld_in(notes: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = notes
+        .iter()
+        .filter(|n| n.contains("without `github_id` get nothing new by login"))
+        .filter_map(|n| n.split_once("renames): "))
+        .filter_map(|(_, rest)| rest.split_once("; record"))
+        .flat_map(|(list, _)| list.split(", ").map(str::to_owned).collect::<Vec<_>>())
+        .collect();
+    out.sort();
+    out
 }
 
 fn list_holding(want: &desired::List) -> ListState {
@@ -193,7 +221,27 @@ fn agree(base: &Roster, head: &Roster) -> Result<usize, String> {
     let mut compared = 0;
 
     if bd.team.same_target(&hd.team) {
-        let mut sync: Vec<TeamOp> = github_team::plan("t", &hd.team, &team_holding(&bd.team))
+        let nightly = github_team::plan("t", &hd.team, &team_holding(&bd.team, &hd.team));
+        let mut withheld: Vec<String> = bd
+            .team
+            .withheld(&hd.team)
+            .into_iter()
+            .map(|w| {
+                if w.promotion {
+                    format!("{} (maintainer)", w.login)
+                } else {
+                    w.login.to_string()
+                }
+            })
+            .collect();
+        withheld.sort();
+        if withheld_in(&nightly.notes) != withheld {
+            return Err(format!(
+                "team: the nightly withholds {:?}, the verdict {withheld:?}",
+                withheld_in(&nightly.notes)
+            ));
+        }
+        let mut sync: Vec<TeamOp> = nightly
             .changes
             .into_iter()
             .map(|c| match c {
@@ -334,6 +382,8 @@ struct Person {
     admin: bool,
     renamed: bool,
     id: bool,
+    /// Another account under the same login (a changed `github_id`).
+    other_account: bool,
     email: Option<u8>,
     discord: bool,
 }
@@ -344,20 +394,25 @@ fn person() -> impl Strategy<Value = Person> {
         any::<bool>(),
         prop::bool::weighted(0.15),
         any::<bool>(),
+        prop::bool::weighted(0.1),
         prop::option::weighted(0.8, 0..2u8),
         any::<bool>(),
     )
-        .prop_map(|(member, admin, renamed, id, email, discord)| Person {
-            member,
-            admin,
-            renamed,
-            id,
-            email,
-            discord,
-        })
+        .prop_map(
+            |(member, admin, renamed, id, other_account, email, discord)| Person {
+                member,
+                admin,
+                renamed,
+                id,
+                other_account,
+                email,
+                discord,
+            },
+        )
 }
 
-fn generated(people: &[Person], extras: &[bool]) -> String {
+/// `keep`: the migration settings `mailman.keep_unknown` and `discord.keep_unknown`.
+fn generated(people: &[Person], extras: &[bool], keep: (bool, bool)) -> String {
     let mut s = String::from(
         "version: 1\ngithub: { org: python, team: psrt }\nmailman:\n  list: security.example.org\n  extra_addresses: [",
     );
@@ -370,14 +425,16 @@ fn generated(people: &[Person], extras: &[bool]) -> String {
     s.push_str(&names.join(", "));
     s.push_str("]\n  extra_owners: [");
     s.push_str(&names.iter().take(1).cloned().collect::<Vec<_>>().join(", "));
-    s.push_str(
-        "]\ndiscord: { guild: \"1234567890123456789\", role: \"2345678901234567890\" }\nmembers:\n",
-    );
+    s.push_str(&format!(
+        "]\n  keep_unknown: {}\ndiscord: {{ guild: \"1234567890123456789\", role: \"2345678901234567890\", keep_unknown: {} }}\nmembers:\n",
+        keep.0, keep.1
+    ));
     let login = |i: usize, p: &Person| format!("p{i}{}", if p.renamed { "x" } else { "" });
     for (i, p) in people.iter().enumerate().filter(|(_, p)| p.member) {
         s.push_str(&format!("  - name: P{i}\n    github: {}\n", login(i, p)));
         if p.id {
-            s.push_str(&format!("    github_id: {}\n", 100 + i));
+            let id = if p.other_account { 200 + i } else { 100 + i };
+            s.push_str(&format!("    github_id: {id}\n"));
         }
         if let Some(e) = p.email {
             s.push_str(&format!("    email: p{i}.{e}@example.org\n"));
@@ -403,13 +460,15 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
 
     /// Generated pairs: people join, leave, rename (same id), change their
-    /// address or role, lose an address (so the list keeps strangers).
+    /// account under the same login (another id), change their address or
+    /// role, lose an address (the list unsubscribes strangers anyway).
     #[test]
     fn the_verdict_and_the_nightly_agree_on_generated_rosters(
         base in prop::collection::vec(person(), 2..8),
         changes in prop::collection::vec(person(), 8),
         flip in prop::collection::vec(any::<bool>(), 8),
         extras in (prop::collection::vec(any::<bool>(), 3), prop::collection::vec(any::<bool>(), 3)),
+        keep in (prop::bool::weighted(0.2), prop::bool::weighted(0.2), prop::bool::weighted(0.2), prop::bool::weighted(0.2)),
     ) {
         let head: Vec<Person> = base
             .iter()
@@ -417,7 +476,10 @@ proptest! {
             .zip(&flip)
             .map(|((b, c), f)| if *f { Person { id: b.id, ..c.clone() } } else { b.clone() })
             .collect();
-        let (bt, ht) = (generated(&base, &extras.0), generated(&head, &extras.1));
+        let (bt, ht) = (
+            generated(&base, &extras.0, (keep.0, keep.1)),
+            generated(&head, &extras.1, (keep.2, keep.3)),
+        );
         // Parsed, not validated: a generated roster may have fewer than two
         // admins, which only `psrt check` minds.
         let parse = |t: &str| psrt::roster::parse(t.as_bytes()).map(|l| l.roster);

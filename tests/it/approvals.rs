@@ -65,6 +65,16 @@ struct Pr {
     opened: DateTime<Utc>,
 }
 
+/// The account id of each person of these tests, as GitHub (the fake) has
+/// it and the rosters record it.
+pub(crate) fn id_of(login: &str) -> u64 {
+    let people = [
+        "ada", "bo", "cy", "di", "ed", "proposer", "newbie", "stranger", "sc1", "sc2", "sc3",
+        "mallory",
+    ];
+    101 + people.iter().position(|p| *p == login).unwrap_or(99) as u64
+}
+
 /// A pull request by `proposer`, opened `opened_days_ago`, that changes the
 /// roster from `base` to `head` in two commits (a draft, then `head`).
 async fn pr(base: &str, head: &str, opened_days_ago: i64) -> Pr {
@@ -74,7 +84,7 @@ async fn pr(base: &str, head: &str, opened_days_ago: i64) -> Pr {
         "ada", "bo", "cy", "di", "ed", "proposer", "newbie", "stranger", "sc1", "sc2", "sc3",
         "mallory",
     ] {
-        gh.org_member(l);
+        gh.org_member_with_id(l, id_of(l));
     }
     for l in ["sc1", "sc2", "sc3"] {
         gh.add_to_team("steering-council", l, "member");
@@ -202,10 +212,15 @@ impl Pr {
     }
 }
 
+/// `base` with `who` joining `members`, with their account id (access
+/// follows the account: someone who joins comes with it).
 pub(crate) fn adding(base: &str, who: &str) -> String {
     base.replace(
         "emeritus:\n",
-        &format!("  - name: Newbie\n    github: {who}\nemeritus:\n"),
+        &format!(
+            "  - name: Newbie\n    github: {who}\n    github_id: {}\nemeritus:\n",
+            id_of(who)
+        ),
     )
 }
 
@@ -425,7 +440,7 @@ async fn the_approval_matrix() {
     );
 
     // ── everything that changes meaning is governed ──
-    let changed: [(&str, String); 5] = [
+    let changed: [(&str, String); 4] = [
         (
             "an email changed",
             sc.replace("ada@example.org", "outsider@elsewhere.example"),
@@ -440,10 +455,6 @@ async fn the_approval_matrix() {
         (
             "a Discord id changed",
             sc.replace("3456789012345678901", "9876543210987654321"),
-        ),
-        (
-            "a github_id changed",
-            sc.replace("github_id: 101", "github_id: 666"),
         ),
         (
             "the policy loosened",
@@ -470,8 +481,63 @@ async fn the_approval_matrix() {
         false,
         "outside `steering-council` do not count",
         {
-            let p = pr(&sc, &changed[4].1, 1).await;
+            let p = pr(&sc, &changed[3].1, 1).await;
             p.review("ada", "APPROVED", &p.head, 1);
+            p
+        }
+    );
+
+    // ── access follows the account (issue 21) ──
+    let approved = |p: Pr| {
+        p.review("sc3", "APPROVED", &p.head, 1);
+        p
+    };
+    case!(
+        "a wrong github_id corrected, approved: one account leaves, another joins",
+        true,
+        "approved: 1 of 1",
+        approved(pr(&sc.replace("github_id: 101", "github_id: 666"), &sc, 1).await)
+    );
+    case!(
+        "a github_id changed to another account's, approved",
+        false,
+        "github_id 112 is `mallory` on GitHub, not `ada`",
+        approved(pr(&sc, &sc.replace("github_id: 101", "github_id: 112"), 1).await)
+    );
+    case!(
+        "a new member without github_id, approved",
+        false,
+        "`newbie` joins `members` without `github_id`",
+        approved(
+            pr(
+                &sc,
+                &adding(&sc, "newbie").replace("    github_id: 107\n", ""),
+                1
+            )
+            .await
+        )
+    );
+    case!(
+        "a new member under another account's github_id, approved",
+        false,
+        "github_id 108 is `stranger` on GitHub, not `newbie`",
+        approved(
+            pr(
+                &sc,
+                &adding(&sc, "newbie").replace("github_id: 107", "github_id: 108"),
+                1
+            )
+            .await
+        )
+    );
+    case!(
+        "the accounts cannot be read",
+        false,
+        "could not be checked with GitHub",
+        {
+            let p = approved(pr(&sc, &with_newbie, 1).await);
+            p.gh.knobs
+                .inject(psrt_fakes::Fault::new(http::Method::GET, "/user/107", 500).times(100));
             p
         }
     );
@@ -633,7 +699,7 @@ async fn the_approval_matrix() {
         {
             let head = sc.replace(
                 "emeritus:\n",
-                "  - name: Stranger\n    github: stranger\n    legacy: true\nemeritus:\n",
+                "  - name: Stranger\n    github: stranger\n    github_id: 108\n    legacy: true\nemeritus:\n",
             );
             let p = pr(&sc, &head, 1).await;
             p.review("sc1", "APPROVED", &p.head, 1);
@@ -645,7 +711,10 @@ async fn the_approval_matrix() {
         true,
         "exempt from the eligibility rule",
         {
-            let head = sc.replace("emeritus:\n", "  - name: Sc\n    github: sc3\nemeritus:\n");
+            let head = sc.replace(
+                "emeritus:\n",
+                "  - name: Sc\n    github: sc3\n    github_id: 111\nemeritus:\n",
+            );
             let p = pr(&sc, &head, 1).await;
             p.review("sc1", "APPROVED", &p.head, 1);
             p
@@ -658,7 +727,23 @@ async fn the_approval_matrix() {
         {
             let p = pr(
                 &sc,
-                &sc.replace("    github: ada\n", "    github: newbie\n"),
+                &sc.replace("    github: ada\n", "    github: ada-lovelace\n"),
+                1,
+            )
+            .await;
+            p.gh.rename("ada", "ada-lovelace");
+            p.review("sc1", "APPROVED", &p.head, 1);
+            p
+        }
+    );
+    case!(
+        "a rename GitHub does not know of, approved",
+        false,
+        "github_id 101 is `ada` on GitHub, not `ada-lovelace`",
+        {
+            let p = pr(
+                &sc,
+                &sc.replace("    github: ada\n", "    github: ada-lovelace\n"),
                 1,
             )
             .await;

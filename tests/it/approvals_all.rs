@@ -27,8 +27,9 @@ struct World {
 async fn world() -> World {
     let (gh, server) = github().await;
     gh.token_user(TOKEN, PSRT);
+    // Each account with the id the rosters record (access follows the id).
     for l in ["ada", "bo", "proposer", "sc1", "sc2", "sc3", "newbie"] {
-        gh.org_member(l);
+        gh.org_member_with_id(l, crate::approvals::id_of(l));
     }
     for l in ["sc1", "sc2", "sc3"] {
         gh.add_to_team("steering-council", l, "member");

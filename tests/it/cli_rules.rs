@@ -257,13 +257,13 @@ async fn plan_mode_fails_for_a_credential_the_writes_would_need() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_dispatch_override_is_honoured_for_an_admin_only_and_emailed() {
     let (fake, server) = github().await;
-    for l in ["alice", "bob"] {
-        fake.add_to_team("psrt", l, "maintainer");
+    for (l, id) in [("alice", 501), ("bob", 502)] {
+        fake.add_to_team_with_id("psrt", l, id, "maintainer");
     }
     for l in ["x1", "x2", "x3", "x4"] {
         fake.add_to_team("psrt", l, "member");
     }
-    fake.org_member("carol");
+    fake.org_member_with_id("carol", 503);
     let sink = psrt_fakes::smtp::SmtpSink::default();
     let smtp = sink.start().await.unwrap();
     let dir = tempfile::tempdir().unwrap();
@@ -405,5 +405,104 @@ fn an_override_that_cannot_be_emailed_is_refused() {
         r.stderr.contains("--reset-ledger is not honoured: the admins could not be told (PSRT_SMTP_URL is not set)"),
         "{}",
         r.stderr
+    );
+}
+
+/// Issue 22: an invitation that expired twice is flagged to the admins by
+/// email, once, by the nightly `psrt sync --apply`, and named in the plan
+/// every run; it is never sent a third time.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_invitation_that_failed_twice_is_emailed_to_the_admins_once() {
+    let (fake, server) = github().await;
+    for (l, id) in [("alice", 501), ("bob", 502)] {
+        fake.add_to_team_with_id("psrt", l, id, "maintainer");
+    }
+    fake.failed_invitation("psrt", "dana", "Invitation expired.");
+    fake.failed_invitation("psrt", "dana", "Invitation expired.");
+    let dana = fake.with(|s| s.user_by_login("dana").unwrap().id);
+    let sink = psrt_fakes::smtp::SmtpSink::default();
+    let smtp = sink.start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let roster = format!(
+        "version: 1
+github:
+  org: python
+  team: psrt
+email:
+  from: \"PSRT <psrt@example.org>\"
+members:
+  - name: Alice
+    github: alice
+    github_id: 501
+    email: alice@example.org
+    roles: [admin]
+  - name: Bob
+    github: bob
+    github_id: 502
+    email: bob@example.org
+    roles: [admin]
+  - name: Dana
+    github: dana
+    github_id: {dana}
+"
+    );
+    write(dir.path(), "roster.yaml", &roster);
+    let env = [
+        ("GITHUB_TOKEN", TOKEN.to_owned()),
+        ("GITHUB_API_URL", server.url()),
+        (
+            "PSRT_SMTP_URL",
+            format!("smtp://127.0.0.1:{}?tls=none", smtp.port),
+        ),
+    ];
+    let sync = |args: &[&str]| {
+        let mut cmd = psrt();
+        cmd.current_dir(dir.path())
+            .args(args)
+            .env("PSRT_GITHUB_WRITE_PAUSE_MS", "0");
+        for (k, v) in &env {
+            cmd.env(k, v);
+        }
+        tokio::task::spawn_blocking(move || run(&mut cmd))
+    };
+    // The plan names it; a dry run emails nobody.
+    let r = sync(&["sync", "--service", "github"]).await.unwrap();
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        r.stdout
+            .contains("warning: `dana`'s invitation failed 2 times"),
+        "{}",
+        r.stdout
+    );
+    assert!(sink.messages().is_empty());
+    // The writing run: no third invitation, one email to the admins.
+    let r = sync(&["sync", "--service", "github", "--apply"])
+        .await
+        .unwrap();
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        r.stdout
+            .contains("the admins were emailed about 1 invitation(s) that failed twice"),
+        "{}",
+        r.stdout
+    );
+    assert!(fake.knobs.writes().is_empty(), "{:?}", fake.knobs.writes());
+    let sent = sink.messages();
+    assert_eq!(sent.len(), 1);
+    let m = &sent[0];
+    assert!(
+        m.header("To")
+            .is_some_and(|t| t.contains("alice@example.org") && t.contains("bob@example.org"))
+    );
+    assert!(
+        m.header("Subject")
+            .is_some_and(|s| s.contains("1 team invitation(s) failed twice")),
+        "{:?}",
+        m.header("Subject")
+    );
+    assert!(
+        m.body().contains("The invitation of `dana`"),
+        "{}",
+        m.body()
     );
 }

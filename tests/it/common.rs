@@ -196,3 +196,35 @@ pub fn start_ledger(dir: &Path) -> PathBuf {
     std::fs::write(&path, r#"{"version":2,"reports":{}}"#).unwrap();
     path
 }
+
+/// `text` with each `github: LOGIN` line (block style) followed by the
+/// `github_id` the fake gave that login, for the logins the fake knows:
+/// what `psrt pin-ids` records. Grants follow the account id, so a test
+/// roster that expects psrt to add someone must carry their id.
+pub fn with_ids(fake: &psrt_fakes::github::GitHubFake, text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        out.push_str(line);
+        let trimmed = line.trim_start();
+        let Some(login) = trimmed.strip_prefix("github: ") else {
+            continue;
+        };
+        let login = login.trim();
+        let indent = &line[..line.len() - trimmed.len()];
+        if let Some(id) = fake.with(|s| s.user_by_login(login).map(|u| u.id)) {
+            if !line.ends_with('\n') {
+                out.push('\n');
+            }
+            out.push_str(&format!("{indent}github_id: {id}\n"));
+        }
+    }
+    out
+}
+
+/// [`roster`], each member the fake knows with their `github_id`.
+pub fn pinned_roster(
+    fake: &psrt_fakes::github::GitHubFake,
+    members: &[(&str, bool)],
+) -> psrt::roster::Roster {
+    parse_roster(&with_ids(fake, &roster_text(members, "")))
+}

@@ -42,7 +42,8 @@ async fn team_sync_operations_match_githubs_description() {
         "members:\n",
         &format!("members:\n  - name: Renamed\n    github: old-name\n    github_id: {renamed}\n"),
     );
-    let roster = parse_roster(&text);
+    // Grants follow the account: the roster records each id.
+    let roster = parse_roster(&with_ids(&fake, &text));
     let env = github_env(&prism.url);
 
     let reports = sync(&roster, &env, &[Service::Github], true, false).await;

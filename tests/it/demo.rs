@@ -13,6 +13,13 @@ fn the_demo_runs_the_nightly_and_yearly_jobs_offline_and_exits_0() {
     assert_eq!(r.code, 0, "{}", r.all());
     let out = &r.stdout;
     for want in [
+        "going live: psrt pin-ids",
+        "+ members[3]    barbara              github_id: 1008  (holds python/python-core)",
+        "? members[6]    sofia                NOT recorded: account 1009 holds this login but neither the team nor an eligibility team",
+        "psrt pin-ids --apply: recorded 7 github_id(s) in roster.yaml",
+        "  access: every member as a collaborating user (a team of python cannot collaborate outside python;",
+        "advisories pypa/pip: 1 unpublished report(s) read",
+        "  │ 7 collaborating user(s) (every member, each by account id), 0 team(s)",
         "nightly 1/4: psrt sync   (the plan: a dry run)",
         "  + add          barbara           (member)",
         "  ~ role         grace             member → maintainer",

@@ -21,6 +21,7 @@ pub mod inactivity;
 mod layers;
 mod ledger;
 mod one_person;
+mod pin_ids;
 mod prism;
 mod production;
 mod public_logs;

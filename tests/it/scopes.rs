@@ -169,7 +169,7 @@ async fn each_advisory_repository_gets_its_own_installation_token() {
     let (gh, server) = app_world().await;
     let (_cve, cve_server) = crate::advisories::cve_services().await;
     let cve = crate::advisories::cve_client(&cve_server.url(), crate::advisories::CVE_KEY);
-    let roster = parse_roster(&two_org_roster());
+    let roster = parse_roster(&with_ids(&gh, &two_org_roster()));
     let env = app_env(&server.url());
 
     let mut scopes = String::new();
@@ -182,7 +182,13 @@ async fn each_advisory_repository_gets_its_own_installation_token() {
     let applied = advisories_run(&env, &roster, true, Some(&cve)).await;
     assert!(!applied.failed(), "{}", applied.text());
     let pip = gh.get_advisory("GHSA-pip1-0000-0001").unwrap();
-    assert_eq!(pip.collaborating_teams, ["psrt"]);
+    // pip is outside `python`: its members collaborate as users, by the
+    // login their account has today; a team of python cannot.
+    assert!(pip.collaborating_teams.is_empty());
+    assert_eq!(
+        pip.collaborating_users,
+        ["alice", "bob", "carol", "erin", "frank", "gus", "sam"]
+    );
     scopes.push_str(&format!(
         "psrt advisories --apply\n  {}\n",
         minted(&gh).join("\n  ")
@@ -568,6 +574,11 @@ fn the_operations_guide_lists_each_commands_scope() {
         row(
             "psrt check --online",
             &psrt::online::github_scope(&roster),
+            "—",
+        ),
+        row(
+            "psrt pin-ids [--apply]",
+            &psrt::pin::github_scope(&roster),
             "—",
         ),
         row(

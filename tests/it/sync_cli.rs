@@ -18,10 +18,10 @@ async fn run_psrt(dir: &std::path::Path, args: &[&str], env: &[(&str, String)]) 
         .unwrap()
 }
 
-fn team_roster(dir: &std::path::Path) {
+fn team_roster(dir: &std::path::Path, fake: &psrt_fakes::github::GitHubFake) {
     let members: Vec<(String, bool)> = (0..8).map(|i| (format!("m{i}"), i < 2)).collect();
     let list: Vec<(&str, bool)> = members.iter().map(|(l, a)| (l.as_str(), *a)).collect();
-    write(dir, "roster.yaml", roster_text(&list, ""));
+    write(dir, "roster.yaml", with_ids(fake, &roster_text(&list, "")));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -36,7 +36,7 @@ async fn plan_text_json_and_apply() {
     }
     fake.add_to_team("psrt", "zed", "member");
     let dir = tempfile::tempdir().unwrap();
-    team_roster(dir.path());
+    team_roster(dir.path(), &fake);
     let env = [
         ("GITHUB_TOKEN", TOKEN.to_owned()),
         ("GITHUB_API_URL", server.url()),
@@ -114,7 +114,11 @@ async fn a_failed_write_is_reported_the_rest_go_on_and_the_exit_is_1() {
         .chain([("new1".into(), false), ("new2".into(), false)])
         .collect();
     let list: Vec<(&str, bool)> = members.iter().map(|(l, a)| (l.as_str(), *a)).collect();
-    write(dir.path(), "roster.yaml", roster_text(&list, ""));
+    write(
+        dir.path(),
+        "roster.yaml",
+        with_ids(&fake, &roster_text(&list, "")),
+    );
     let r = run_psrt(
         dir.path(),
         &["sync", "--apply"],
@@ -165,7 +169,10 @@ async fn an_invalid_or_empty_roster_syncs_nothing() {
 #[tokio::test(flavor = "multi_thread")]
 async fn missing_credentials_fail_the_run_and_say_what_was_not_done() {
     let dir = tempfile::tempdir().unwrap();
-    team_roster(dir.path());
+    team_roster(
+        dir.path(),
+        &psrt_fakes::github::GitHubFake::new("python", TOKEN),
+    );
     for args in [&["sync"][..], &["sync", "--apply"]] {
         let r = run_psrt(dir.path(), args, &[]).await;
         assert_eq!(r.code, 1, "{}", r.all());
@@ -196,7 +203,7 @@ async fn a_failed_read_is_never_summarised_as_in_sync() {
     fake.knobs
         .inject(Fault::new(Method::GET, "/orgs/python/teams/psrt/members", 500).times(100));
     let dir = tempfile::tempdir().unwrap();
-    team_roster(dir.path());
+    team_roster(dir.path(), &fake);
     let env = [
         ("GITHUB_TOKEN", TOKEN.to_owned()),
         ("GITHUB_API_URL", server.url()),
@@ -221,7 +228,7 @@ async fn credentials_never_reach_output_or_logs() {
     fake.knobs
         .inject(Fault::new(Method::PUT, "/memberships/", 500));
     let dir = tempfile::tempdir().unwrap();
-    team_roster(dir.path());
+    team_roster(dir.path(), &fake);
     let key = std::fs::read_to_string(fixture("test-app-key.pem")).unwrap();
     let key_line = key.lines().nth(1).unwrap().to_owned();
     let cases: Vec<Vec<(&str, String)>> = vec![

@@ -122,6 +122,52 @@ async fn drift_converges_and_the_second_run_writes_nothing() {
     );
 }
 
+/// Issue 21: one rule with the list's. Whoever holds the role and is not in
+/// the roster loses it, whatever other members lack (frank has no id);
+/// only `discord.keep_unknown`, a migration setting, keeps them, and every
+/// run says so.
+#[tokio::test]
+async fn unknown_holders_lose_the_role_unless_the_migration_setting_keeps_them() {
+    let (fake, server) = discord().await;
+    for (i, name) in [(1, "alice"), (2, "bob"), (3, "carol"), (4, "p1"), (5, "p2")] {
+        fake.member(GUILD, discord_id(i), name, &[ROLE]);
+    }
+    let members = [
+        ("alice", true, Some(1)),
+        ("bob", true, Some(2)),
+        ("frank", false, None),
+        ("p1", false, Some(4)),
+        ("p2", false, Some(5)),
+    ];
+    let env = discord_env(&server.url());
+    let plan = sync(&discord_roster(&members), &env, DC, false, false).await;
+    let dc = one(&plan, Service::Discord);
+    assert_eq!(lines(dc), ["- revoke carol"]);
+    assert!(dc.warnings.is_empty());
+
+    let keeping = {
+        let mut r = discord_roster(&members);
+        r.discord.as_mut().unwrap().keep_unknown = true;
+        r
+    };
+    for _ in 0..2 {
+        let kept = sync(&keeping, &env, DC, true, false).await;
+        let dc = one(&kept, Service::Discord);
+        assert!(dc.changes.is_empty() && !dc.failed(), "{dc:?}");
+        assert_eq!(
+            dc.warnings,
+            [
+                "`discord.keep_unknown` is set (a migration setting): 1 holder(s) of the role psrt does not know keep it; give every member their `discord` id, then remove the setting"
+            ]
+        );
+        assert!(
+            psrt::sync::report::text(&kept, true)
+                .contains("  warning: `discord.keep_unknown` is set")
+        );
+    }
+    assert_eq!(fake.holders(GUILD, ROLE).len(), 5);
+}
+
 #[tokio::test]
 async fn every_page_of_members_is_read() {
     let (fake, server) = discord().await;
@@ -310,7 +356,7 @@ async fn three_services_run_concurrently_and_one_failure_stops_only_itself() {
             text.push_str("    roles: [admin]\n");
         }
     }
-    let roster = parse_roster(&text);
+    let roster = parse_roster(&with_ids(&gh, &text));
     let env = env_for(&[
         ("GITHUB_TOKEN", TOKEN.to_owned()),
         ("GITHUB_API_URL", gh_server.url()),
@@ -334,7 +380,8 @@ async fn three_services_run_concurrently_and_one_failure_stops_only_itself() {
     ));
     assert_eq!(lines(one(&reports, Service::Github)), ["+ add dave"]);
     assert_eq!(lines(one(&reports, Service::Discord)), ["+ grant dave"]);
-    // GitHub: 4 lists at once then 1 write; Discord: role, members, write: ~3 x 300 ms in parallel.
+    // GitHub: 4 lists at once, dave's account by id, then 1 write; Discord:
+    // role, members, write: ~3 x 300 ms in parallel.
     assert!(
         elapsed < Duration::from_millis(1500),
         "reads were concurrent: {elapsed:?}"

@@ -20,15 +20,18 @@ async fn drift_converges_and_the_second_run_writes_nothing() {
     }
     fake.org_member("dave");
     fake.user("erin"); // outside the org: invited
-    let roster = roster(&[
-        ("alice", true),
-        ("Bob", true),
-        ("dave", false),
-        ("erin", false),
-        ("m1", false),
-        ("m2", false),
-        ("m3", false),
-    ]);
+    let roster = pinned_roster(
+        &fake,
+        &[
+            ("alice", true),
+            ("Bob", true),
+            ("dave", false),
+            ("erin", false),
+            ("m1", false),
+            ("m2", false),
+            ("m3", false),
+        ],
+    );
     let env = github_env(&server.url());
 
     let plan = sync(&roster, &env, GH, false, false).await;
@@ -83,9 +86,12 @@ async fn drift_converges_and_the_second_run_writes_nothing() {
         gh.notes
     );
     assert!(fake.knobs.writes().is_empty());
-    // no-op: exactly the four lists (one page each)
+    // no-op: exactly the four lists (one page each), and the account of the
+    // one member outside the team (pending), by id: who holds `erin` today
+    // is not taken on trust.
     let paths: Vec<String> = fake.knobs.log().iter().map(|l| l.path.clone()).collect();
-    assert_eq!(paths.len(), 4, "{paths:#?}");
+    assert_eq!(paths.len(), 5, "{paths:#?}");
+    assert_eq!(paths.iter().filter(|p| p.starts_with("/user/")).count(), 1);
 }
 
 #[tokio::test]
@@ -129,7 +135,7 @@ async fn a_500_on_page_two_gives_no_plan_and_no_writes() {
         .inject(Fault::new(Method::GET, "/teams/psrt/members", 500).query("page=2"));
     // The roster lacks most of them: a plan from page 1 alone would remove people.
     let reports = sync(
-        &roster(&[("m000", true), ("m001", true)]),
+        &pinned_roster(&fake, &[("m000", true), ("m001", true)]),
         &github_env(&server.url()),
         GH,
         true,
@@ -176,7 +182,7 @@ async fn transient_errors_and_rate_limits_are_waited_out() {
     );
     let started = std::time::Instant::now();
     let reports = sync(
-        &roster(&[("alice", true), ("bob", true)]),
+        &pinned_roster(&fake, &[("alice", true), ("bob", true)]),
         &github_env(&server.url()),
         GH,
         false,
@@ -199,7 +205,7 @@ async fn a_rate_limit_longer_than_psrt_waits_is_an_error_not_a_hang() {
     fake.knobs
         .inject(Fault::new(Method::GET, "/members", 429).header("retry-after", "3600"));
     let reports = sync(
-        &roster(&[("alice", true), ("bob", true)]),
+        &pinned_roster(&fake, &[("alice", true), ("bob", true)]),
         &github_env(&server.url()),
         GH,
         false,
@@ -220,13 +226,16 @@ async fn mass_removal_is_blocked_unless_allowed() {
         fake.add_to_team("psrt", l, if l < "c" { "maintainer" } else { "member" });
     }
     let env = github_env(&server.url());
-    let roster = roster(&[
-        ("a", true),
-        ("b", true),
-        ("c", false),
-        ("d", false),
-        ("e", false),
-    ]);
+    let roster = pinned_roster(
+        &fake,
+        &[
+            ("a", true),
+            ("b", true),
+            ("c", false),
+            ("d", false),
+            ("e", false),
+        ],
+    );
     let blocked = sync(&roster, &env, GH, true, false).await;
     let gh = one(&blocked, Service::Github);
     match &gh.outcome {
@@ -261,16 +270,19 @@ async fn a_plan_leaving_too_few_maintainers_stops() {
     // who would only be invited: the team would be left without maintainers.
     fake.user("new1");
     fake.user("new2");
-    let r = roster(&[
-        ("new1", true),
-        ("new2", true),
-        ("m1", false),
-        ("m2", false),
-        ("m3", false),
-        ("m4", false),
-        ("m5", false),
-        ("m6", false),
-    ]);
+    let r = pinned_roster(
+        &fake,
+        &[
+            ("new1", true),
+            ("new2", true),
+            ("m1", false),
+            ("m2", false),
+            ("m3", false),
+            ("m4", false),
+            ("m5", false),
+            ("m6", false),
+        ],
+    );
     let reports = sync(&r, &github_env(&server.url()), GH, true, true).await;
     let gh = one(&reports, Service::Github);
     match &gh.outcome {
@@ -288,7 +300,7 @@ async fn a_new_empty_team_gets_its_first_admins() {
     fake.org_member("alice");
     fake.org_member("bob");
     let reports = sync(
-        &roster(&[("alice", true), ("bob", true)]),
+        &pinned_roster(&fake, &[("alice", true), ("bob", true)]),
         &github_env(&server.url()),
         GH,
         true,
@@ -316,7 +328,7 @@ async fn pending_invitations_count_as_present_and_strangers_are_cancelled() {
             .team_ids
             .push(tid)
     });
-    let r = roster(&[("alice", true), ("bob", true), ("carol", false)]);
+    let r = pinned_roster(&fake, &[("alice", true), ("bob", true), ("carol", false)]);
     let env = github_env(&server.url());
     let reports = sync(&r, &env, GH, true, false).await;
     let gh = one(&reports, Service::Github);
@@ -331,8 +343,11 @@ async fn pending_invitations_count_as_present_and_strangers_are_cancelled() {
     assert_eq!(fake.pending("psrt"), ["carol", "trent"]);
 }
 
+/// Issue 22: an invitation that failed twice is not sent again forever: it
+/// is flagged to the admins, in the plan every run (a warning) and, while
+/// the second failure is fresh, as an alert the writing run emails.
 #[tokio::test]
-async fn a_failed_invitation_is_sent_again_once() {
+async fn a_failed_invitation_is_sent_again_once_then_flagged_to_the_admins() {
     let (fake, server) = github().await;
     fake.add_to_team("psrt", "alice", "maintainer");
     fake.add_to_team("psrt", "bob", "maintainer");
@@ -346,7 +361,7 @@ async fn a_failed_invitation_is_sent_again_once() {
         let u = s.users.values_mut().find(|u| u.login == "dana").unwrap();
         u.invitation_fails = Some("User has not enabled two-factor authentication".into());
     });
-    let r = roster(&[("alice", true), ("bob", true), ("dana", false)]);
+    let r = pinned_roster(&fake, &[("alice", true), ("bob", true), ("dana", false)]);
     let env = github_env(&server.url());
 
     let first = sync(&r, &env, GH, true, false).await;
@@ -369,14 +384,30 @@ async fn a_failed_invitation_is_sent_again_once() {
         lines(gh)
     );
     assert!(
-        gh.notes
+        gh.warnings
             .iter()
-            .any(|n| n.contains("failed 2 times") && n.contains("two-factor")),
+            .any(|n| n.contains("`dana`'s invitation failed 2 times") && n.contains("two-factor")),
         "{:?}",
-        gh.notes
+        gh.warnings
+    );
+    assert_eq!(gh.alerts.len(), 1, "the second failure is news: emailed");
+    assert_eq!(gh.alerts[0].subject, "dana");
+    assert!(
+        psrt::sync::report::text(&second, true)
+            .contains("  warning: `dana`'s invitation failed 2 times")
     );
     assert!(fake.knobs.writes().is_empty());
     assert!(!gh.failed());
+    // A day later it is old news: still in the plan, no second email.
+    fake.with(|s| {
+        for i in &mut s.invitations {
+            i.created_at = (chrono::Utc::now() - chrono::Duration::hours(30)).to_rfc3339();
+        }
+    });
+    let third = sync(&r, &env, GH, true, false).await;
+    let gh = one(&third, Service::Github);
+    assert!(gh.changes.is_empty() && gh.alerts.is_empty(), "{gh:?}");
+    assert_eq!(gh.warnings.len(), 1);
 }
 
 #[tokio::test]
@@ -393,7 +424,10 @@ async fn someone_github_will_not_invite_is_reported_not_failed() {
             .invitable = Err("This user is blocked by the organization".into())
     });
     let reports = sync(
-        &roster(&[("alice", true), ("bob", true), ("outsider", false)]),
+        &pinned_roster(
+            &fake,
+            &[("alice", true), ("bob", true), ("outsider", false)],
+        ),
         &github_env(&server.url()),
         GH,
         true,
@@ -454,6 +488,57 @@ async fn renamed_people_are_followed_by_github_id() {
     );
 }
 
+/// Issue 21: access follows the account, not the name. Alice renamed and a
+/// stranger took `alice` (and a seat in the team, by hand): by id, Alice
+/// keeps her seat and the stranger loses theirs. Carol, who has no
+/// `github_id`, is not invited by login (the plan says so), nor is Bob made
+/// a maintainer by login; Bob keeps the seat his login holds.
+#[tokio::test]
+async fn access_follows_the_account_not_the_login() {
+    let (fake, server) = github().await;
+    let alice = fake.org_member("alice");
+    fake.add_to_team("psrt", "alice", "maintainer");
+    fake.add_to_team("psrt", "bob", "member");
+    let zed = fake.org_member("zed");
+    fake.add_to_team("psrt", "zed", "maintainer");
+    fake.rename("alice", "alice-new");
+    let stranger = fake.org_member("alice");
+    assert_ne!(stranger, alice);
+    fake.add_to_team("psrt", "alice", "maintainer");
+    fake.org_member("carol");
+    let text = roster_text(&[("bob", true), ("carol", false)], "").replace(
+        "members:\n",
+        &format!("members:\n  - name: Alice\n    github: alice\n    github_id: {alice}\n    roles: [admin]\n  - name: Zed\n    github: zed\n    github_id: {zed}\n    roles: [admin]\n"),
+    );
+    let env = github_env(&server.url());
+    let reports = sync(&parse_roster(&text), &env, GH, true, false).await;
+    let gh = one(&reports, Service::Github);
+    assert!(!gh.failed(), "{gh:?}");
+    assert_eq!(lines(gh), ["- remove alice"], "{:?}", gh.notes);
+    let mut team = fake.team_members("psrt");
+    team.sort();
+    assert_eq!(
+        team,
+        [
+            ("alice-new".into(), "maintainer".into()),
+            ("bob".into(), "member".into()),
+            ("zed".into(), "maintainer".into())
+        ],
+        "the stranger is out, Alice (renamed) is in, Bob is not promoted by login"
+    );
+    assert!(
+        fake.pending("psrt").is_empty(),
+        "carol is not invited by login"
+    );
+    assert!(
+        gh.notes.iter().any(|n| n.contains(
+            "2 member(s) without `github_id` get nothing new by login (a login is a name anyone may take once its owner renames): bob (maintainer), carol; record their ids with `psrt pin-ids`"
+        )),
+        "{:?}",
+        gh.notes
+    );
+}
+
 #[tokio::test]
 async fn a_missing_team_is_a_clear_error() {
     let (_fake, server) = github().await;
@@ -482,7 +567,7 @@ async fn each_roster_version_in_turn_is_what_the_team_becomes() {
     }
     let env = github_env(&server.url());
     for v in ROSTER_HISTORY {
-        let reports = sync(&roster(v), &env, GH, true, false).await;
+        let reports = sync(&pinned_roster(&fake, v), &env, GH, true, false).await;
         assert!(
             !one(&reports, Service::Github).failed(),
             "{:?}",
@@ -511,7 +596,7 @@ async fn wrong_credentials_are_a_clear_error() {
         ("GITHUB_API_URL", server.url()),
     ]);
     let reports = sync(
-        &roster(&[("alice", true), ("bob", true)]),
+        &pinned_roster(&fake, &[("alice", true), ("bob", true)]),
         &env,
         GH,
         true,
@@ -549,7 +634,7 @@ async fn a_github_app_authenticates_as_its_installation() {
         ("GITHUB_API_URL", server.url()),
     ]);
     let reports = sync(
-        &roster(&[("alice", true), ("bob", true)]),
+        &pinned_roster(&fake, &[("alice", true), ("bob", true)]),
         &env,
         GH,
         false,

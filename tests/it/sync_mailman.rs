@@ -275,32 +275,54 @@ async fn drift_converges(t: Target) {
     }
 }
 
-/// A member without an address may be any subscriber psrt does not know:
-/// nobody is unsubscribed until every member has an `email` (the real
-/// roster starts with none), while subscriptions still go through.
-async fn members_without_an_address_hold_back_unsubscriptions(t: Target) {
+/// Issue 21: fail closed. A member without an address no longer holds
+/// back unsubscriptions (the real roster starts with none, so former members
+/// would read embargoed reports forever): whoever psrt does not know is
+/// unsubscribed; the removal cap stops a mass removal, and only
+/// `mailman.keep_unknown` (a migration setting every run warns about)
+/// keeps strangers.
+async fn a_member_without_an_address_holds_back_nothing(t: Target) {
     for who in [
         "alice@example.com",
+        "bob@example.com",
         "carol@example.com",
+        "dave@example.com",
         "erin-private@example.com",
+        "fay@example.com",
+        "gus@example.com",
+        "zoe@example.com",
     ] {
         t.subscribe(who).await;
     }
     t.add_owner("alice@example.com").await;
     t.add_owner("bob@example.com").await;
-    let roster = t.roster_with(
-        &[
-            ("alice", true, Some("alice@example.com")),
-            ("bob", true, Some("bob@example.com")),
-            ("erin", false, None),
-        ],
-        "",
-    );
+    let mut members = vec![
+        ("alice", true, Some("alice@example.com")),
+        ("bob", true, Some("bob@example.com")),
+        ("dave", false, Some("dave@example.com")),
+        ("fay", false, Some("fay@example.com")),
+        ("gus", false, Some("gus@example.com")),
+        ("erin", false, None),
+    ];
     let env = t.env();
-    let applied = sync(&roster, &env, MM, true, false).await;
-    let mm = one(&applied, Service::Mailman);
-    assert!(!mm.failed(), "{mm:#?}");
-    assert_eq!(lines(mm), ["+ subscribe bob"]);
+    // Three strangers of eight, erin's own address among them (a stranger
+    // until the roster has it): unsubscribed although erin has no address
+    // in the roster, but three is more than the removal cap allows.
+    let roster = t.roster_with(&members, "");
+    let blocked = sync(&roster, &env, MM, true, false).await;
+    let mm = one(&blocked, Service::Mailman);
+    assert_eq!(
+        lines(mm),
+        [
+            "- unsubscribe c***@example.com",
+            "- unsubscribe e***@example.com",
+            "- unsubscribe z***@example.com"
+        ]
+    );
+    assert!(
+        matches!(&mm.outcome, Status::Blocked { .. }) && mm.failed(),
+        "{mm:#?}"
+    );
     assert!(
         mm.notes
             .iter()
@@ -308,34 +330,38 @@ async fn members_without_an_address_hold_back_unsubscriptions(t: Target) {
         "{:?}",
         mm.notes
     );
-    assert!(
-        mm.notes.iter().any(|n| n.starts_with(
-            "2 subscriber(s) not in the roster stay subscribed: 1 member(s) have no `email`"
-        )),
-        "{:?}",
-        mm.notes
-    );
+    assert_eq!(t.roster("member").await.len(), 8, "nothing written");
+    // The migration setting keeps them, and says so every run.
+    let keeping = t.roster_with(&members, "  keep_unknown: true\n");
+    for _ in 0..2 {
+        let kept = sync(&keeping, &env, MM, true, false).await;
+        let mm = one(&kept, Service::Mailman);
+        assert!(!mm.failed(), "{mm:#?}");
+        assert!(mm.changes.is_empty(), "{:?}", lines(mm));
+        assert!(
+            mm.warnings.iter().any(|w| w.starts_with(
+                "`mailman.keep_unknown` is set (a migration setting): 3 subscriber(s) psrt does not know stay subscribed"
+            )),
+            "{:?}",
+            mm.warnings
+        );
+    }
+    // With erin's address in the roster, two strangers of eight: within
+    // the cap, they go.
+    members[5].2 = Some("erin-private@example.com");
+    let roster = t.roster_with(&members, "");
+    let applied = sync(&roster, &env, MM, true, false).await;
+    let mm = one(&applied, Service::Mailman);
+    assert!(!mm.failed(), "{mm:#?}");
     assert_eq!(
-        t.roster("member").await,
+        lines(mm),
         [
-            "alice@example.com",
-            "bob@example.com",
-            "carol@example.com",
-            "erin-private@example.com"
+            "- unsubscribe c***@example.com",
+            "- unsubscribe z***@example.com"
         ]
     );
-    // Once erin's address is in the roster, the stranger goes.
-    let roster = t.roster_with(
-        &[
-            ("alice", true, Some("alice@example.com")),
-            ("bob", true, Some("bob@example.com")),
-            ("erin", false, Some("erin-private@example.com")),
-        ],
-        "",
-    );
-    let applied = sync(&roster, &env, MM, true, true).await;
-    let mm = one(&applied, Service::Mailman);
-    assert_eq!(lines(mm), ["- unsubscribe c***@example.com"]);
+    assert!(mm.warnings.is_empty());
+    assert_eq!(t.roster("member").await.len(), 6);
 }
 
 /// Encrypted addresses (`age:`, opened with the nightly key): the list
@@ -613,7 +639,7 @@ macro_rules! both {
 both!(
     drift_converges,
     encrypted_addresses_converge,
-    members_without_an_address_hold_back_unsubscriptions,
+    a_member_without_an_address_holds_back_nothing,
     an_empty_list_is_filled,
     long_rosters_are_read_page_by_page,
     wrong_credentials_and_unknown_lists_are_clear_errors,

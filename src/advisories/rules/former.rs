@@ -2,7 +2,8 @@
 //! included: leaving the PSRT ends access to embargoed reports. A former
 //! member is an `emeritus` entry who is not a current member, matched by
 //! `github_id` when the entry records one (so a renamed account still loses
-//! access) and by login otherwise. Anyone else a coordinator added stays;
+//! access) and by login otherwise. Current members are matched the same way,
+//! by id first: an account that holds a member's old login is not a member. Anyone else a coordinator added stays;
 //! those psrt cannot account for (neither members, nor former members, nor
 //! credited on that report) are counted across reports, never named.
 
@@ -10,12 +11,10 @@ use std::collections::BTreeSet;
 
 use crate::advisories::model::{Context, Draft};
 use crate::github::advisories::{AdvisoryState, Collaborator, Lifecycle};
-use crate::roster::{Login, Roster};
+use crate::roster::Roster;
 
 fn is_member(roster: &Roster, c: &Collaborator) -> bool {
-    roster
-        .member_by(&Login::from(c.login.as_str()), Some(c.id))
-        .is_some()
+    roster.member_of_account(&c.login, c.id).is_some()
 }
 
 /// Is this collaborator a former member (and not a current one)?

@@ -112,6 +112,17 @@ pub enum OpenError {
     Damaged,
     /// It decrypts, but not to text.
     NotText,
+    /// It decrypts to text that is not what the field holds (an `email`
+    /// that is not an address, a `discord` that is not a snowflake): no
+    /// service acts on it. The value is never quoted.
+    NotA(&'static str),
+}
+
+/// A Discord id: 17-20 digits that fit in 64 bits.
+pub fn is_snowflake(id: &str) -> bool {
+    (17..=20).contains(&id.len())
+        && id.bytes().all(|b| b.is_ascii_digit())
+        && id.parse::<u64>().is_ok()
 }
 
 impl fmt::Display for OpenError {
@@ -121,6 +132,7 @@ impl fmt::Display for OpenError {
             OpenError::NotForThisKey => f.write_str("it is not encrypted to PSRT_CONTACT_KEY"),
             OpenError::Damaged => f.write_str("it does not decrypt: the value is damaged"),
             OpenError::NotText => f.write_str("it decrypts to something that is not text"),
+            OpenError::NotA(what) => write!(f, "it decrypts to something that is not {what}"),
         }
     }
 }

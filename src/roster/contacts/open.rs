@@ -33,6 +33,22 @@ impl Field {
             Field::Discord => m.discord.as_ref(),
         }
     }
+    /// Is a decrypted value what this field holds? Checked before any
+    /// service acts on it (the roster's own values pass `psrt check`).
+    pub fn valid(self, plain: &str) -> Result<(), OpenError> {
+        let ok = match self {
+            Field::Email => plain.parse::<lettre::Address>().is_ok(),
+            Field::Discord => field::is_snowflake(plain),
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(OpenError::NotA(match self {
+                Field::Email => "an email address",
+                Field::Discord => "a Discord id (17-20 digits)",
+            }))
+        }
+    }
     fn of_mut(self, m: &mut crate::roster::Member) -> &mut Option<String> {
         match self {
             Field::Email => &mut m.email,
@@ -122,7 +138,8 @@ pub fn open(roster: &Roster, key: Option<Result<&ContactKey, String>>) -> Opened
     };
     let mut sealed = Vec::with_capacity(fields.len());
     for ((i, f), r) in fields.into_iter().zip(results) {
-        let result = match r {
+        let result = match r.and_then(|plain| f.valid(&plain).map(|()| plain).map_err(Closed::Open))
+        {
             Ok(plain) => {
                 if let Some(m) = out.members.get_mut(i) {
                     *f.of_mut(m) = Some(plain);
@@ -220,9 +237,21 @@ impl Opened {
             KeyStatus::Given { .. } if self.opened() == 0 => format!(
                 "{KEY_VAR} opens none of the {total} encrypted `{f}` field(s) (a wrong or retired key?): skipped"
             ),
-            KeyStatus::Given { .. } => format!(
-                "{KEY_VAR} cannot open {closed} of the {total} encrypted `{f}` field(s): skipped until `psrt contacts rekey` encrypts them to contacts.recipients"
-            ),
+            KeyStatus::Given { .. } => {
+                let invalid = self
+                    .closed(field)
+                    .filter(|s| matches!(s.result, Err(Closed::Open(OpenError::NotA(_)))))
+                    .count();
+                if invalid == closed {
+                    format!(
+                        "{invalid} of the {total} encrypted `{f}` field(s) decrypt to something that is not a valid `{f}`: skipped until they are encrypted again (`psrt encrypt`)"
+                    )
+                } else {
+                    format!(
+                        "{KEY_VAR} cannot open {closed} of the {total} encrypted `{f}` field(s): skipped until `psrt contacts rekey` encrypts them to contacts.recipients"
+                    )
+                }
+            }
         })
     }
 
@@ -359,5 +388,39 @@ mod tests {
         assert!(w.key_opens_nothing());
         assert!(w.blocked(Field::Email).unwrap().contains("opens none"));
         assert!(w.problems().is_empty(), "one line, not one per field");
+    }
+
+    /// Issue 21: a decrypted value is checked before any service acts on
+    /// it; the message never quotes it.
+    #[test]
+    fn a_decrypted_value_that_is_not_an_address_or_a_snowflake_stays_closed() {
+        let k = ContactKey::generate();
+        let recipients = [k.recipient()];
+        let mut r = roster_with(&[
+            seal("not-an-address", &recipients).unwrap(),
+            seal("ok@example.org", &recipients).unwrap(),
+        ]);
+        r.members[0].discord = Some(seal("12345", &recipients).unwrap());
+        let o = open(&r, Some(Ok(&k)));
+        assert_eq!(o.roster.members[1].email.as_deref(), Some("ok@example.org"));
+        assert!(field::is_encrypted(
+            o.roster.members[0].email.as_deref().unwrap()
+        ));
+        assert!(field::is_encrypted(
+            o.roster.members[0].discord.as_deref().unwrap()
+        ));
+        let why = o.blocked(Field::Email).unwrap();
+        assert!(why.contains("1 of the 2 encrypted `email` field(s) decrypt to something that is not a valid `email`"), "{why}");
+        assert!(o.blocked(Field::Discord).is_some());
+        let problems = o.problems().join("\n");
+        assert!(
+            problems.contains("it decrypts to something that is not an email address"),
+            "{problems}"
+        );
+        assert!(problems.contains("not a Discord id"), "{problems}");
+        assert!(
+            !problems.contains("not-an-address") && !problems.contains("12345"),
+            "{problems}"
+        );
     }
 }

@@ -114,11 +114,12 @@ fn advisory_json(s: &GitHubState, a: &FakeAdvisory, base: &str) -> Value {
             .filter_map(|l| user(l))
             .collect::<Vec<_>>()
     );
+    let owner = a.repo.split('/').next().unwrap_or_default();
     v["collaborating_teams"] = json!(
         a.collaborating_teams
             .iter()
             .filter_map(|slug| {
-                let t = s.teams.get(slug)?;
+                let t = s.team_of(owner, slug)?;
                 let mut tv = skeleton("team");
                 tv["id"] = json!(t.id);
                 tv["slug"] = json!(t.slug);
@@ -245,9 +246,14 @@ pub(crate) fn handle(fake: &GitHubFake, req: &Req) -> Option<Response> {
                         return validation_failed(&format!("{bad} is not a user"));
                     }
                 }
+                // Team slugs belong to one organisation: only the
+                // repository owner's own teams can collaborate, and GitHub
+                // refuses the whole update otherwise (pip is `pypa/pip`).
                 if let Some(teams) = strings("collaborating_teams") {
-                    if let Some(bad) = teams.iter().find(|t| !s.teams.contains_key(t.as_str())) {
-                        return validation_failed(&format!("{bad} is not a team"));
+                    if let Some(bad) = teams.iter().find(|t| s.team_of(owner, t).is_none()) {
+                        return validation_failed(&format!(
+                            "{bad} is not a team of the organization {owner}"
+                        ));
                     }
                 }
                 let credits: Option<Vec<(String, String)>> =

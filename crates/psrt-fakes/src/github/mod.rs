@@ -97,7 +97,11 @@ pub struct GitHubState {
     /// Base URL used in `Link` headers (the proxy's, when one is in front).
     pub public_url: Option<String>,
     pub users: BTreeMap<u64, FakeUser>,
+    /// The teams of the org (`org`), by slug.
     pub teams: BTreeMap<String, FakeTeam>,
+    /// Teams of other organisations (pip's, `pypa`), by (org, slug) in lower
+    /// case: they exist only to collaborate on that organisation's advisories.
+    pub other_org_teams: BTreeMap<(String, String), FakeTeam>,
     pub invitations: Vec<FakeInvitation>,
     pub repos: Vec<FakeRepo>,
     pub advisories: Vec<FakeAdvisory>,
@@ -136,6 +140,16 @@ impl GitHubState {
         self.users
             .values()
             .find(|u| u.login.eq_ignore_ascii_case(login))
+    }
+    /// A team that can collaborate on the advisories of `owner`'s
+    /// repositories: only that organisation's own teams.
+    pub fn team_of(&self, owner: &str, slug: &str) -> Option<&FakeTeam> {
+        if owner.eq_ignore_ascii_case(&self.org) {
+            self.teams.get(slug)
+        } else {
+            self.other_org_teams
+                .get(&(owner.to_ascii_lowercase(), slug.to_ascii_lowercase()))
+        }
     }
     fn user_id(&self, login: &str) -> Option<u64> {
         self.user_by_login(login).map(|u| u.id)
@@ -220,6 +234,44 @@ impl Fake<GitHubState> {
             );
             id
         })
+    }
+
+    /// A team of another organisation (whose repositories are not the org's).
+    pub fn team_of_org(&self, org: &str, slug: &str) -> u64 {
+        self.with(|s| {
+            let key = (org.to_ascii_lowercase(), slug.to_ascii_lowercase());
+            if let Some(t) = s.other_org_teams.get(&key) {
+                return t.id;
+            }
+            let id = s.next_id();
+            s.other_org_teams.insert(
+                key,
+                FakeTeam {
+                    id,
+                    slug: slug.to_owned(),
+                    members: BTreeMap::new(),
+                },
+            );
+            id
+        })
+    }
+
+    /// An org member with a given id (a roster's `github_id`), in no team.
+    pub fn org_member_with_id(&self, login: &str, id: u64) -> u64 {
+        self.with(|s| {
+            s.users.insert(
+                id,
+                FakeUser {
+                    id,
+                    login: login.to_owned(),
+                    org_member: true,
+                    invitable: Ok(()),
+                    invitation_fails: None,
+                },
+            );
+            s.next_id = s.next_id.max(id);
+        });
+        id
     }
 
     /// An org member with a given id in a team (for large seeded teams).

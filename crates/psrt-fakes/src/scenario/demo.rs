@@ -115,6 +115,17 @@ pub async fn world(now: DateTime<Utc>, policy_roster: &str) -> std::io::Result<W
     accepted.summary = "embargoed: never printed".into();
     accepted.collaborating_teams = vec!["psrt".into()];
     github.advisory(accepted);
+    // A report on pip (`pypa/pip`, outside python), coordinated by Sofia:
+    // a team of python cannot collaborate there.
+    let mut pip = FakeAdvisory::new(
+        "pypa/pip",
+        "GHSA-p1p0-0uts-1de0",
+        "triage",
+        now - Duration::days(3),
+    )
+    .coordinator("sofia");
+    pip.summary = "embargoed: never printed".into();
+    github.advisory(pip);
     // A new report whose reporter wrote `[ACCEPT]` in the first title:
     // ignored (the reporter writes the first title, not a member).
     let mut eager = FakeAdvisory::new(
