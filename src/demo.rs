@@ -494,6 +494,75 @@ pub async fn run() -> anyhow::Result<String> {
         );
     }
 
+    section(
+        &mut out,
+        "hourly, four days later: the report's discussion (a status comment, a deadline comment)",
+    );
+    let _ = writeln!(
+        out,
+        "  the first run only watched the open reports' discussions (at go-live a new comment\n  on every report would notify every collaborator at once). Since, Alan asked a\n  question on GHSA-8q2v-80d0-ld00, and its deadline is 6 days away (the 7-day threshold):"
+    );
+    w.github.advisory_comment(
+        "GHSA-8q2v-80d0-ld00",
+        "alan",
+        "embargoed: never printed (a member's question)",
+        now + chrono::Duration::days(3),
+    );
+    let later = now + chrono::Duration::days(4);
+    let talk = crate::advisories::run(
+        &gh,
+        roster,
+        crate::advisories::Options {
+            apply: true,
+            now: later,
+            mailer: None,
+            templates: &templates,
+            cve: Ok(&cve),
+            ledger: &mut ledger,
+            public: false,
+            run_url: None,
+        },
+    )
+    .await;
+    out.push_str(&talk.text());
+    let _ = writeln!(
+        out,
+        "\npsrt's comments in the report's discussion (private to its collaborators), as they render:"
+    );
+    for c in w
+        .github
+        .advisory_comments("GHSA-8q2v-80d0-ld00")
+        .iter()
+        .filter(|c| c.user == "psrt-bot")
+    {
+        let _ = writeln!(out, "  ┌ comment by @{}", c.user);
+        for line in c.body.lines().filter(|l| !l.starts_with("<!-- psrt:")) {
+            let _ = writeln!(out, "  │ {line}");
+        }
+        let _ = writeln!(out, "  └");
+    }
+    let again = crate::advisories::run(
+        &gh,
+        roster,
+        crate::advisories::Options {
+            apply: true,
+            now: later + chrono::Duration::hours(1),
+            mailer: None,
+            templates: &templates,
+            cve: Ok(&cve),
+            ledger: &mut ledger,
+            public: false,
+            run_url: None,
+        },
+    )
+    .await;
+    let _ = writeln!(
+        out,
+        "an hour later: {} status comment(s) written, {} deadline comment(s) posted (nothing new: the comments were not read)",
+        again.discussion.status_created + again.discussion.status_edited,
+        again.discussion.deadline_posted
+    );
+
     section(&mut out, "nightly 4/4: psrt deadlines --send");
     w.sink.clear();
     let mut ledger = Ledger::default();
@@ -707,6 +776,8 @@ pub async fn run() -> anyhow::Result<String> {
         + w.cve.knobs.requests();
     let failed = applied.iter().any(|r| r.failed())
         || hygiene.failed()
+        || talk.failed()
+        || again.failed()
         || sent.failed()
         || !drafts.is_valid()
         || !stormy;

@@ -5,7 +5,11 @@
 //! before `now`, to `now`): a credit on any advisory of `advisory_repos`, in
 //! any state (coordinator, remediation developer, reviewer or verifier,
 //! analyst), dated by the advisory's latest change; a pull request opened in
-//! an advisory's temporary private fork; the roster's `last_active`. Release
+//! an advisory's temporary private fork; a comment on any advisory, in any
+//! state (PEP 811: "coordinated or commented on"), matched to the member by
+//! account id (a renamed account keeps its comments) and dated by when it
+//! was written; the roster's `last_active` (activity GitHub cannot see).
+//! Release
 //! Managers, Steering Council members and members who joined inside the
 //! window are exempt. The report is public: evidence on unpublished
 //! advisories is counted, never named, and never dated (see [`build`]).
@@ -92,6 +96,9 @@ pub enum What {
     },
     /// A pull request in a private fork; the GHSA id only when published.
     ForkPull { published: Option<String> },
+    /// A comment in the advisory's discussion; the GHSA id only when
+    /// published. Never its text.
+    Comment { published: Option<String> },
     /// The roster's `last_active`.
     LastActive,
 }
@@ -117,6 +124,12 @@ impl Evidence {
             What::ForkPull { published: None } => {
                 "a pull request in an unpublished report's private fork in the window".to_owned()
             }
+            What::Comment {
+                published: Some(id),
+            } => format!("comment on {id}"),
+            What::Comment { published: None } => {
+                "a comment on an unpublished report in the window".to_owned()
+            }
             What::LastActive => "last_active in the roster".to_owned(),
         }
     }
@@ -127,6 +140,7 @@ impl Evidence {
                 published: None,
                 ..
             } | What::ForkPull { published: None }
+                | What::Comment { published: None }
         )
     }
 }
@@ -159,6 +173,10 @@ pub struct Report {
     pub report_date: NaiveDate,
     pub window: Window,
     pub rows: Vec<Row>,
+    /// Evidence GitHub could not give (a repository without the advisory
+    /// comments API): a member shown inactive may have been active there.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_checked: Vec<String>,
 }
 
 impl Report {
@@ -170,21 +188,48 @@ impl Report {
     }
 }
 
-/// Evidence from GitHub, per login (lower case).
-pub type Found = BTreeMap<String, Vec<Evidence>>;
+/// Evidence from GitHub, per login (lower case), and what could not be
+/// looked at.
+#[derive(Debug, Clone, Default)]
+pub struct Found {
+    pub evidence: BTreeMap<String, Vec<Evidence>>,
+    pub not_checked: Vec<String>,
+}
+
+impl Found {
+    fn push(&mut self, login: &str, e: Evidence) {
+        self.evidence
+            .entry(login.to_ascii_lowercase())
+            .or_default()
+            .push(e);
+    }
+}
 
 /// Reads every advisory (all states) and the pull requests of their private
 /// forks. Any read that fails fails the report: an inactivity report from
 /// part of the evidence could name active members.
+///
+/// The comments of every advisory whose `comments` count is not zero are
+/// read (updated since the window could start: `since` is by update time,
+/// and a comment is updated no earlier than written). A repository without
+/// the comments API is said in the report ([`Report::not_checked`]); any
+/// other failure fails it.
 pub async fn gather(gh: &GitHub, roster: &Roster) -> anyhow::Result<Found> {
-    let mut found = Found::new();
-    let (all, errors) = gh
-        .all_advisories(&roster.github.advisory_repo_names())
-        .await;
+    let mut found = Found::default();
+    let repos = roster.github.advisory_repo_names();
+    let (all, errors) = crate::github::advisories::merge_lists(
+        futures::future::join_all(
+            repos
+                .iter()
+                .map(|r| async move { (r.clone(), gh.advisories(r, None).await) }),
+        )
+        .await,
+    );
     if let Some((repo, e)) = errors.into_iter().next() {
         anyhow::bail!("cannot read the advisories of {repo}: {}", e.reason());
     }
-    for a in &all {
+    gather_comments(gh, roster, &all, &mut found).await?;
+    for a in all.iter().map(|l| &l.advisory) {
         let published = (a.state == AdvisoryState::Published).then(|| a.ghsa_id.to_string());
         let date = last_change(a);
         for c in a
@@ -192,16 +237,16 @@ pub async fn gather(gh: &GitHub, roster: &Roster) -> anyhow::Result<Found> {
             .iter()
             .filter(|c| ACTIVE_CREDITS.contains(&c.kind.as_str()))
         {
-            found
-                .entry(c.login.to_ascii_lowercase())
-                .or_default()
-                .push(Evidence {
+            found.push(
+                &c.login,
+                Evidence {
                     date,
                     what: What::Credit {
                         kind: c.kind.clone(),
                         published: published.clone(),
                     },
-                });
+                },
+            );
         }
         if let Some(fork) = &a.private_fork {
             let pulls = gh.pulls(fork).await.map_err(|e| {
@@ -214,19 +259,94 @@ pub async fn gather(gh: &GitHub, roster: &Roster) -> anyhow::Result<Found> {
                 .into_iter()
                 .filter_map(|p| Some((p.author?.login, p.created_at.date_naive())))
             {
-                found
-                    .entry(login.to_ascii_lowercase())
-                    .or_default()
-                    .push(Evidence {
+                found.push(
+                    &login,
+                    Evidence {
                         date: created,
                         what: What::ForkPull {
                             published: published.clone(),
                         },
-                    });
+                    },
+                );
             }
         }
     }
     Ok(found)
+}
+
+/// The comments on every advisory, each given to the member whose account
+/// id wrote it (else to the author's login).
+async fn gather_comments(
+    gh: &GitHub,
+    roster: &Roster,
+    all: &[crate::github::advisories::Lifecycle],
+    found: &mut Found,
+) -> anyhow::Result<()> {
+    use crate::github::comments::CommentsError;
+    // The earliest the window can start: the last report, or a year (and a
+    // day, for leap years) before now.
+    let since = roster
+        .last_inactivity_report
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc())
+        .unwrap_or_else(|| Utc::now() - Duration::days(366));
+    let mut unavailable: std::collections::BTreeSet<crate::ids::RepoName> = all
+        .iter()
+        .filter(|l| l.comments.is_none())
+        .map(|l| l.advisory.repo.clone())
+        .collect();
+    let due: Vec<&Advisory> = all
+        .iter()
+        .filter(|l| l.comments.is_some_and(|n| n > 0))
+        .map(|l| &l.advisory)
+        .filter(|a| !unavailable.contains(&a.repo))
+        .collect();
+    let read = futures::future::join_all(due.iter().map(|a| async move {
+        let comments = gh
+            .advisory_comments::<serde::de::IgnoredAny>(&a.repo, &a.ghsa_id, Some(since))
+            .await;
+        (*a, comments)
+    }))
+    .await;
+    for (a, comments) in read {
+        let comments = match comments {
+            Ok(c) => c,
+            Err(CommentsError::Unavailable { repo }) => {
+                unavailable.insert(repo);
+                continue;
+            }
+            Err(e) => anyhow::bail!(
+                "cannot read the comments of an advisory of {}: {}",
+                a.repo,
+                e.reason()
+            ),
+        };
+        let published = (a.state == AdvisoryState::Published).then(|| a.ghsa_id.to_string());
+        for c in comments {
+            let Some(author) = &c.user else { continue };
+            let login = roster
+                .members
+                .iter()
+                .find(|m| m.github_id == Some(author.id))
+                .map_or_else(|| author.login.clone(), |m| m.github.to_string());
+            found.push(
+                &login,
+                Evidence {
+                    date: c.created_at.date_naive(),
+                    what: What::Comment {
+                        published: published.clone(),
+                    },
+                },
+            );
+        }
+    }
+    found.not_checked = unavailable
+        .into_iter()
+        .map(|r| {
+            format!("comments on the advisories of {r} (the advisory comments API is not available there)")
+        })
+        .collect();
+    Ok(())
 }
 
 fn last_change(a: &Advisory) -> NaiveDate {
@@ -250,8 +370,11 @@ pub fn build(roster: &Roster, found: &Found, now: DateTime<Utc>) -> Report {
         .members
         .iter()
         .map(|m| {
-            let mut evidence: Vec<Evidence> =
-                found.get(&m.github.key()).cloned().unwrap_or_default();
+            let mut evidence: Vec<Evidence> = found
+                .evidence
+                .get(&m.github.key())
+                .cloned()
+                .unwrap_or_default();
             if let Some(d) = m.last_active {
                 evidence.push(Evidence {
                     date: d,
@@ -315,6 +438,7 @@ pub fn build(roster: &Roster, found: &Found, now: DateTime<Utc>) -> Report {
         report_date: now.date_naive(),
         window,
         rows,
+        not_checked: found.not_checked.clone(),
     }
 }
 
@@ -358,6 +482,9 @@ pub fn text(r: &Report) -> String {
             row.kind.clone().unwrap_or_else(|| "none found".into())
         );
     }
+    for n in &r.not_checked {
+        let _ = writeln!(s, "  not checked: {n}");
+    }
     let inactive: Vec<&str> = r.inactive().iter().map(|x| x.login.as_str()).collect();
     let _ = writeln!(
         s,
@@ -397,6 +524,7 @@ pub fn pr_context(r: &Report, roster: &Roster, not_moved: &[String]) -> minijinj
         inactive => inactive,
         not_moved => not_moved.to_vec(),
         repos => roster.github.advisory_repos.clone(),
+        not_checked => r.not_checked.clone(),
     }
 }
 

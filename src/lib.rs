@@ -30,3 +30,4 @@ pub mod publish;
 pub mod roster;
 pub mod secret;
 pub mod sync;
+pub mod validators;

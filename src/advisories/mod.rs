@@ -9,11 +9,19 @@
 //!   (pure: roster, what was read, ledger, time);
 //! - [`apply`]: one advisory at a time, read again first, then its effects
 //!   (one PATCH; a fork, a CVE reservation and an email are the only other
-//!   writes);
-//! - [`discussion`]: the only module that will ever hold comment text;
+//!   writes); then each open report's discussion ([`apply::comments`]: a
+//!   deadline comment, the status comment);
+//! - [`discussion`]: the only module that holds comment text: psrt's own
+//!   accounts, the status and deadline comments it writes, the threads it
+//!   reads (a changed `comments` count, or the daily read);
 //! - [`report`]: what output says (one line per report, naming no one).
 //!
 //! Published and withdrawn advisories are never touched.
+//!
+//! Cost: the hourly run reads by conditional requests (`If-None-Match`
+//! with the `ETag` the ledger kept by URL); a run that finds every list and
+//! fork unchanged and nothing due stops there, at no rate-limit point, and
+//! reads no comment. docs/benchmarks.md has the figures.
 
 pub mod apply;
 pub mod digest;
@@ -129,9 +137,34 @@ pub struct Options<'a> {
     pub run_url: Option<String>,
 }
 
+/// How long the discussions go without a full read (by conditional
+/// requests: what did not change costs nothing).
+pub const FULL_READ_EVERY: chrono::Duration = chrono::Duration::hours(24);
+
+/// What the plan depends on besides GitHub and the ledger: the roster (a
+/// public file) and the format of psrt's comments. A short hash, kept in
+/// the ledger's steady section (no person can be read out of it).
+pub fn fingerprint(roster: &Roster) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(serde_json::to_vec(roster).unwrap_or_default());
+    h.update(discussion::status::format(roster));
+    h.finalize()
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// One run of `psrt advisories`: read, plan and, with `apply`, update each
-/// advisory, reserving CVE ids and creating forks, and email each new
-/// coordinator.
+/// advisory, reserving CVE ids and creating forks, email each new
+/// coordinator, and bring each open report's discussion up to date.
+///
+/// With `apply` (the hourly run) reads are conditional: a run that finds
+/// nothing changed and nothing due stops after the lists, costing no
+/// rate-limit point. Only a run that did everything it planned leaves the
+/// validators and the steady state for the next one; any other makes the
+/// next run read everything again.
 pub async fn run(gh: &GitHub, roster: &Roster, opts: Options<'_>) -> Report {
     let Options {
         apply,
@@ -149,13 +182,60 @@ pub async fn run(gh: &GitHub, roster: &Roster, opts: Options<'_>) -> Report {
             apply,
         );
     }
-    let state = match read(gh, roster).await {
-        Ok(s) => s,
-        Err(e) => return Report::failed_to_plan(format!("{e:#}"), apply),
+    let full_read_due = apply
+        && ledger
+            .discussion_full_read()
+            .is_none_or(|t| now - t >= FULL_READ_EVERY);
+    let fp = fingerprint(roster);
+    let steady = ledger
+        .steady()
+        .filter(|s| apply && !full_read_due && s.fingerprint == fp && now < s.until)
+        .filter(|_| ledger.cve().is_empty())
+        .cloned();
+    if apply {
+        gh.use_validators(ledger.validators().clone());
+    }
+    let how = read::Reading {
+        conditional: apply,
+        steady: steady.as_ref(),
     };
+    let mut state = match read::read_with(gh, roster, how).await {
+        Ok(read::Read::State(s)) => s,
+        Ok(read::Read::Unchanged(reports)) => {
+            let mut report = Report::unchanged(&reports, true);
+            // The validators GitHub confirmed stay fresh.
+            if let Some(st) = steady
+                && let Err(e) = ledger.settle(gh.seen_validators(), st, now)
+            {
+                report
+                    .notes
+                    .push(format!("the ledger could not be saved: {e:#}"));
+            }
+            return report;
+        }
+        Err(e) => {
+            if apply {
+                let _ = ledger.unsettle();
+            }
+            return Report::failed_to_plan(format!("{e:#}"), apply);
+        }
+    };
+    // The discussions whose count changed (and, once a day, all of them).
+    let mut threads = if apply {
+        discussion::read::read(gh, &state, ledger, full_read_due).await
+    } else {
+        discussion::read::Threads {
+            unavailable: discussion::read::without_counts(&state),
+            ..Default::default()
+        }
+    };
+    state.discussion_unavailable = threads.unavailable.clone();
+    state.discussion_changed = std::mem::take(&mut threads.changed);
     let mut plan = plan::plan(roster, &state, ledger, now);
     if !apply {
-        return Report::of(&plan, None, false);
+        let mut report = Report::of(&plan, None, false);
+        unavailable_notes(&mut report, &threads.unavailable);
+        return report;
     }
     let mut ledger_errors = Vec::new();
     // What psrt saw, recorded before any command is obeyed: a tag that
@@ -198,27 +278,78 @@ pub async fn run(gh: &GitHub, roster: &Roster, opts: Options<'_>) -> Report {
             }
         })
     };
-    let mut writer = apply::Writer {
-        gh,
-        cve,
-        ledger,
-        notify: mailer.map(|_| &notify as _),
-        now,
-        carried: &carried,
-        this_run: Default::default(),
-        cve_blocked,
-        max_reservations: roster.policy.max_cve_reservations_per_run,
-        reserved: 0,
-    };
     let mut results = Vec::with_capacity(plan.updates.len());
-    for u in &plan.updates {
-        let result = writer.apply(u).await;
-        // The log may be public (a workflow): it names no report; the
-        // report's line says which.
-        tracing::info!(result = ?std::mem::discriminant(&result), "advisory update");
-        results.push(result);
-    }
+    let patched_at = {
+        let mut writer = apply::Writer {
+            gh,
+            cve,
+            ledger,
+            notify: mailer.map(|_| &notify as _),
+            now,
+            carried: &carried,
+            this_run: Default::default(),
+            cve_blocked,
+            max_reservations: roster.policy.max_cve_reservations_per_run,
+            reserved: 0,
+            patched_at: Default::default(),
+        };
+        for u in &plan.updates {
+            let result = writer.apply(u).await;
+            // The log may be public (a workflow): it names no report; the
+            // report's line says which.
+            tracing::info!(result = ?std::mem::discriminant(&result), "advisory update");
+            results.push(result);
+        }
+        writer.patched_at
+    };
     let mut report = Report::of(&plan, Some(&results), true);
+    // The discussions, after their report's update (a report whose update
+    // did not land waits for the next run).
+    let held_back: std::collections::BTreeSet<&crate::ids::GhsaId> = plan
+        .updates
+        .iter()
+        .zip(&results)
+        .filter(|(_, r)| !matches!(r, apply::UpdateResult::Applied { .. }))
+        .map(|(u, _)| &u.ghsa_id)
+        .collect();
+    let read_failed = threads.failed.len();
+    let mut talker = apply::comments::Talker::new(
+        gh,
+        roster,
+        ledger,
+        std::mem::take(&mut threads.threads),
+        threads.unavailable.clone(),
+        now,
+    );
+    let d = &mut report.discussion;
+    d.discussions_read = threads.asked;
+    let mut errors: std::collections::BTreeMap<String, usize> = Default::default();
+    for work in plan
+        .discussions
+        .iter()
+        .filter(|w| !held_back.contains(&w.ghsa_id))
+    {
+        // psrt's own update is not a change anyone made.
+        let mut work = work.clone();
+        if let Some(at) = patched_at.get(&work.ghsa_id) {
+            work.seen = Some(*at);
+        }
+        let said = talker.apply(&work).await;
+        tally(d, &said);
+        if let Some(e) = said.error {
+            *errors.entry(e).or_default() += 1;
+        }
+    }
+    // What failed, without the reports it failed on.
+    for (e, n) in errors {
+        report
+            .notes
+            .push(format!("discussion: {e} ({n} report(s))"));
+    }
+    let unavailable = talker.unavailable.clone();
+    drop(talker);
+    report.notes.extend(threads.failed.iter().cloned());
+    unavailable_notes(&mut report, &unavailable);
     // In a public log the per-report lines are withheld: the admins get
     // them by email, when there is something new.
     if public {
@@ -246,5 +377,118 @@ pub async fn run(gh: &GitHub, roster: &Roster, opts: Options<'_>) -> Report {
             .notes
             .push(format!("the ledger could not be saved: {e:#}"));
     }
+    // What the ledger keeps for the next run.
+    let all_read = report
+        .repos
+        .values()
+        .all(|r| matches!(r, report::RepoRead::Read(_)));
+    if all_read {
+        let open: std::collections::BTreeSet<crate::ids::GhsaId> = state
+            .advisories
+            .iter()
+            .filter(|a| a.advisory.state.is_open())
+            .map(|a| a.advisory.ghsa_id.clone())
+            .collect();
+        ledger.keep_discussions(&open);
+    }
+    let complete = all_read
+        && !report.failed()
+        && report.changed_updates.unwrap_or(0) == 0
+        && read_failed == 0;
+    let saved = if complete {
+        let full_read_at = if full_read_due {
+            now
+        } else {
+            ledger.discussion_full_read().unwrap_or(now)
+        };
+        let next_full = full_read_at + FULL_READ_EVERY;
+        let steady = crate::ledger::Steady {
+            fingerprint: fp,
+            // A title tag or command not obeyed is said every hour (issue
+            // 21: the output says why while the tag stays), so no run skips
+            // the plan while one is pending: it costs the lists again.
+            until: if plan.ignored.is_empty() {
+                plan.until.map_or(next_full, |u| u.min(next_full))
+            } else {
+                now
+            },
+            reports: report
+                .repos
+                .iter()
+                .filter_map(|(r, n)| match n {
+                    report::RepoRead::Read(n) => Some((r.clone(), *n)),
+                    report::RepoRead::Error(_) => None,
+                })
+                .collect(),
+            forks: steady_forks(&state),
+        };
+        let full = if full_read_due {
+            ledger.discussion_full_read_done(now)
+        } else {
+            Ok(())
+        };
+        full.and_then(|()| ledger.settle(gh.seen_validators(), steady, now))
+    } else {
+        ledger.unsettle()
+    };
+    if let Err(e) = saved {
+        report
+            .notes
+            .push(format!("the ledger could not be saved: {e:#}"));
+    }
     report
+}
+
+/// The drafts' forks read this run, with their pull requests' numbers.
+fn steady_forks(state: &State) -> Vec<crate::ledger::steady::Fork> {
+    state
+        .advisories
+        .iter()
+        .filter_map(|a| {
+            let fork = a.advisory.private_fork.as_ref()?;
+            let read = state.forks.get(&a.advisory.ghsa_id)?.as_ref().ok()?;
+            Some(crate::ledger::steady::Fork {
+                report: a.advisory.ghsa_id.clone(),
+                repo: fork.to_string(),
+                pulls: read.numbers(),
+            })
+        })
+        .collect()
+}
+
+/// Adds one report's discussion work to the totals.
+fn tally(d: &mut report::Discussion, said: &apply::comments::Said) {
+    use apply::comments::{DeadlineOutcome, StatusOutcome};
+    match said.status {
+        Some(StatusOutcome::Created) => d.status_created += 1,
+        Some(StatusOutcome::Edited) => d.status_edited += 1,
+        Some(StatusOutcome::Current) => d.status_current += 1,
+        None => {}
+    }
+    match said.deadline {
+        Some(DeadlineOutcome::Posted) => d.deadline_posted += 1,
+        Some(DeadlineOutcome::PostedAnswerLost) => {
+            d.deadline_posted += 1;
+            d.answers_lost += 1;
+        }
+        Some(DeadlineOutcome::Found) => d.deadline_found += 1,
+        None => {}
+    }
+    d.discussions_read += said.listed;
+    d.copies += said.copies;
+    if said.error.is_some() {
+        d.failed += 1;
+    }
+}
+
+/// Said once per run, per repository.
+fn unavailable_notes(
+    report: &mut Report,
+    unavailable: &std::collections::BTreeSet<crate::ids::RepoName>,
+) {
+    for repo in unavailable {
+        report.notes.push(format!(
+            "the advisory comments API is not available on {repo} (no `comments` count, or 404: its public preview is not enabled): no status or deadline comments there; psrt goes on without them"
+        ));
+    }
 }

@@ -2,14 +2,17 @@
 //! was read ([`State`]), what every rule may consult ([`Context`]), the
 //! commands given on a report ([`Command`], from a title tag or, next, a
 //! `/psrt` comment), the change builder each rule adds to ([`Draft`]), the
-//! finished [`Update`] of one report with the [`Effect`]s that apply it, and
-//! the whole [`Plan`]. Nothing here reads, writes or decides.
+//! finished [`Update`] of one report with the [`Effect`]s that apply it,
+//! what the report's discussion needs ([`DiscussionPlan`]: the status
+//! comment's facts, a deadline threshold's comment), and the whole
+//! [`Plan`]. Nothing here reads, writes or decides; no comment text lives
+//! here (only [`super::discussion`] holds it).
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
 use crate::github::advisories::{
@@ -32,9 +35,42 @@ pub struct State {
     /// failed is absent: that member is not added this run.
     pub accounts: BTreeMap<u64, Option<String>>,
     /// Pull requests in the private forks of draft advisories, by GHSA id.
-    pub forks: BTreeMap<GhsaId, Result<Vec<ForkPull>, String>>,
+    pub forks: BTreeMap<GhsaId, Result<Fork, String>>,
     /// The commands given on each report (title tags today), by GHSA id.
     pub commands: BTreeMap<GhsaId, Vec<Given>>,
+    /// Repositories where the advisory comments API is not available (its
+    /// preview not enabled): no discussion there this run.
+    pub discussion_unavailable: BTreeSet<RepoName>,
+    /// Reports whose discussion was read this run and changed (a new or
+    /// edited comment): their status comment is checked.
+    pub discussion_changed: BTreeSet<GhsaId>,
+}
+
+/// What was read of a draft's private fork.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fork {
+    /// Its pull requests, each with its approvers.
+    Read(Vec<ForkPull>),
+    /// Unchanged since psrt last acted upon it (conditional requests): its
+    /// credits were given then. The numbers of its pull requests.
+    Unchanged { pulls: Vec<u64> },
+}
+
+impl Fork {
+    /// Whether the fork has a pull request (a fix under way).
+    pub fn has_pull(&self) -> bool {
+        match self {
+            Fork::Read(p) => !p.is_empty(),
+            Fork::Unchanged { pulls } => !pulls.is_empty(),
+        }
+    }
+    /// The numbers of its pull requests.
+    pub fn numbers(&self) -> Vec<u64> {
+        match self {
+            Fork::Read(p) => p.iter().map(|p| p.number).collect(),
+            Fork::Unchanged { pulls } => pulls.clone(),
+        }
+    }
 }
 
 impl State {
@@ -380,6 +416,13 @@ pub enum Effect {
     CreateFork,
     /// The new coordinator's email (once the PATCH landed).
     EmailCoordinator(String),
+    /// A deadline threshold's comment in the report's discussion: listed
+    /// first (never posted twice), sent once (after a timeout or a 5xx,
+    /// listed again to see whether it landed).
+    DeadlineComment(Threshold),
+    /// The status comment: created when there is none, edited when its
+    /// content changed, else left alone.
+    StatusComment,
 }
 
 impl Update {
@@ -459,6 +502,123 @@ impl Ord for Update {
     }
 }
 
+// ──────────────────────────────────────────────────────────── the discussion
+
+/// What a finished report still lacks, as the status comment lists it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Missing {
+    /// It is still in triage: a coordinator accepts it (or closes it).
+    Acceptance,
+    /// A CVE id (the report's repository is in `cve.repos`).
+    CveId,
+    /// A fix: a pull request in the temporary private fork.
+    FixPullRequest,
+    /// A CVSS v4 vector (the devguide asks for v4).
+    CvssV4,
+}
+
+/// The facts the status comment shows, as they will be once this run's
+/// update lands. Private to the report's collaborators: never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct StatusFacts {
+    pub state: AdvisoryState,
+    /// `created_at` + `policy.deadline_days`: a date, never a count of days
+    /// left (that would cost an edit a day on every report).
+    pub deadline: NaiveDate,
+    /// The coordinators' logins (credits), this run's assignment included.
+    pub coordinators: Vec<String>,
+    pub missing: Vec<Missing>,
+}
+
+/// A deadline threshold, as its comment names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Threshold {
+    /// `warn-N`: N days left (or fewer: missed runs catch up).
+    Warning { days: u32 },
+    /// The deadline passed.
+    Overdue,
+}
+
+impl Threshold {
+    /// Its key in the ledger and in the comment's marker.
+    pub fn key(self) -> String {
+        match self {
+            Threshold::Warning { days } => format!("warn-{days}"),
+            Threshold::Overdue => "overdue".to_owned(),
+        }
+    }
+}
+
+/// One deadline threshold's comment: posted once, mentioning the
+/// coordinators; thresholds crossed together give one comment, for the most
+/// urgent, and the others are marked done.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ThresholdPlan {
+    pub threshold: Threshold,
+    pub deadline: NaiveDate,
+    pub coordinators: Vec<String>,
+    /// Other thresholds it stands for (keys).
+    pub also: Vec<String>,
+}
+
+/// What one report's discussion needs this run. Public output counts these
+/// across reports, never per report.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DiscussionPlan {
+    pub repo: RepoName,
+    pub ghsa_id: GhsaId,
+    /// The status comment is brought up to date with these facts (created
+    /// when there is none).
+    pub status: Option<StatusFacts>,
+    /// A deadline threshold's comment to post.
+    pub threshold: Option<ThresholdPlan>,
+    /// Thresholds to mark done without a comment (they passed before psrt
+    /// watched the report: it is not flooded at go-live).
+    pub passed: Vec<String>,
+    /// The report's `comments` count when read (recorded once its
+    /// discussion is up to date).
+    pub count: u64,
+    /// The advisory's `updated_at` when read (after psrt's own update,
+    /// once applied).
+    pub seen: Option<DateTime<Utc>>,
+    /// What the status shows (a hash: the ledger keeps it), when known.
+    pub shown: Option<String>,
+}
+
+impl fmt::Debug for DiscussionPlan {
+    /// What is due, never who.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "DiscussionPlan({}: status {}, threshold {})",
+            self.ghsa_id,
+            self.status.is_some(),
+            self.threshold
+                .as_ref()
+                .map_or("none".to_owned(), |t| t.threshold.key())
+        )
+    }
+}
+
+impl DiscussionPlan {
+    /// The steps, in order: the threshold's comment (it notifies), then the
+    /// status comment.
+    pub fn effects(&self) -> Vec<Effect> {
+        let mut e = Vec::new();
+        if let Some(t) = &self.threshold {
+            e.push(Effect::DeadlineComment(t.threshold));
+        }
+        if self.status.is_some() {
+            e.push(Effect::StatusComment);
+        }
+        e
+    }
+    /// Nothing but recording what was seen.
+    pub fn records_only(&self) -> bool {
+        self.status.is_none() && self.threshold.is_none()
+    }
+}
+
 /// The whole plan.
 #[derive(Debug, Clone)]
 pub struct Plan {
@@ -475,6 +635,13 @@ pub struct Plan {
     pub ledger_clears: Vec<GhsaId>,
     /// The CVE ids the advisories read carry: never taken for a lost answer.
     pub carried_cve_ids: BTreeSet<String>,
+    /// The open reports' discussions, sorted by repository and GHSA id
+    /// (with `--apply` only).
+    pub discussions: Vec<DiscussionPlan>,
+    /// The plan changes by itself at this time (a grace period ends, a
+    /// deadline threshold arrives): a run before it that finds nothing
+    /// changed has nothing to do.
+    pub until: Option<DateTime<Utc>>,
     /// Notes about one report each (never a person): in a workflow's
     /// public log a count, the text in the admins' email.
     pub report_notes: Vec<(GhsaId, String)>,
@@ -558,6 +725,9 @@ pub(crate) struct Context<'a> {
     pub ledger: &'a Ledger,
     pub now: DateTime<Utc>,
     pub loads: RefCell<Loads>,
+    /// The format of psrt's status comment (a status written in another
+    /// format is checked again).
+    pub status_format: &'a str,
     /// Members who needed a grant on some report and got none, and why
     /// (counted across reports for the plan's note, never per report).
     pub withheld: RefCell<BTreeMap<Login, NoAccount>>,

@@ -7,6 +7,7 @@ use std::cell::RefCell;
 
 use chrono::{DateTime, Utc};
 
+use super::discussion::status::format as status_format;
 use super::model::{Context, Draft, Loads, Plan, RepoAccess, State};
 use super::rules::{self, Applies};
 use crate::github::advisories::{AdvisoryState, Lifecycle};
@@ -17,12 +18,14 @@ pub use super::model::{CvePlan, Decision, Update};
 
 /// The plan, from the roster, what was read, the ledger and the time: pure.
 pub fn plan(roster: &Roster, state: &State, ledger: &Ledger, now: DateTime<Utc>) -> Plan {
+    let format = status_format(roster);
     let ctx = Context {
         roster,
         state,
         ledger,
         now,
         loads: RefCell::new(Loads::of(&state.advisories)),
+        status_format: &format,
         withheld: RefCell::default(),
     };
     let mut out = Plan {
@@ -37,6 +40,8 @@ pub fn plan(roster: &Roster, state: &State, ledger: &Ledger, now: DateTime<Utc>)
             .filter_map(|a| a.cve_id.as_ref())
             .map(|id| id.to_ascii_uppercase())
             .collect(),
+        discussions: vec![],
+        until: None,
         access: roster
             .github
             .advisory_repo_names()
@@ -96,6 +101,13 @@ pub fn plan(roster: &Roster, state: &State, ledger: &Ledger, now: DateTime<Utc>)
         if decided.forget_reservation {
             out.ledger_clears.push(a.advisory.ghsa_id.clone());
         }
+        out.discussions
+            .extend(rules::discussion::plan(&ctx, a, decided.update.as_ref()));
+        out.until = out
+            .until
+            .into_iter()
+            .chain(rules::discussion::until(&ctx, a))
+            .min();
         out.updates.extend(decided.update);
     }
     out.notes.extend(rules::team::withheld_note(&ctx));
@@ -115,6 +127,8 @@ pub fn plan(roster: &Roster, state: &State, ledger: &Ledger, now: DateTime<Utc>)
             .collect();
     }
     out.updates.sort();
+    out.discussions
+        .sort_by(|a, b| (&a.repo, &a.ghsa_id).cmp(&(&b.repo, &b.ghsa_id)));
     out.notes.sort();
     out.notes.dedup();
     out.report_notes.sort();
@@ -128,7 +142,7 @@ pub fn plan(roster: &Roster, state: &State, ledger: &Ledger, now: DateTime<Utc>)
 
 #[cfg(test)]
 mod tests {
-    use super::super::model::{Given, State};
+    use super::super::model::{Fork, Given, State};
     use super::*;
     use crate::github::advisories::{Advisory, Collaborator, Credit, ForkPull, TitleTag};
     use crate::github::model::Account as ForkUser;
@@ -194,6 +208,8 @@ emeritus:
             cve_id: None,
             collaborators: vec![],
             reporter_id: None,
+            comments: None,
+            has_cvss_v4: false,
         }
     }
 
@@ -214,6 +230,8 @@ emeritus:
             team: [(1, "alice".to_owned()), (4, "bob".to_owned())].into(),
             accounts: BTreeMap::new(),
             forks: BTreeMap::new(),
+            discussion_unavailable: Default::default(),
+            discussion_changed: Default::default(),
         }
     }
 
@@ -366,10 +384,12 @@ emeritus:
         });
         let pulls = vec![
             ForkPull {
+                number: 1,
                 author: Some(user("dev", 10)),
                 approvers: vec![user("alice", 1), user("rev", 11), user("dev", 10)],
             },
             ForkPull {
+                number: 2,
                 author: Some(user("reporter", 50)),
                 approvers: vec![
                     user("finder", 12),
@@ -382,7 +402,7 @@ emeritus:
             },
         ];
         let mut s = state(vec![a]);
-        s.forks.insert("GHSA-1".into(), Ok(pulls));
+        s.forks.insert("GHSA-1".into(), Ok(Fork::Read(pulls)));
         let p = plan(&roster(), &s, &Ledger::default(), Utc::now());
         let u = &p.updates[0];
         assert_eq!(u.decisions(), [Decision::AddRemediationCredits]);

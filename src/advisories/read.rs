@@ -4,31 +4,132 @@
 //! text), the team's members (login and id), the accounts of members with
 //! a `github_id` outside the team (their login today), and the pull
 //! requests in the drafts' private forks.
+//!
+//! An applying hourly run reads by conditional requests ([`Reading`]): each
+//! list asks with the `ETag` of the answer the last complete run acted
+//! upon, and GitHub answers `304 Not Modified` (no rate-limit point) when it
+//! is the same. When every list, the team and every fork that run read are
+//! unchanged, and nothing falls due by itself (the ledger's
+//! [`Steady`] says until when), nothing changed: [`Read::Unchanged`], no
+//! plan. Otherwise the lists are read whole (those that answered `304`
+//! again, without validators), and a fork unchanged since its credits were
+//! given is [`Fork::Unchanged`].
 
 use std::collections::BTreeMap;
 
-use super::model::{Given, State};
-use crate::github::GitHub;
-use crate::github::advisories::{AdvisoryState, TitleTag};
+use super::model::{Fork, Given, State};
+use crate::github::advisories::{AdvisoryState, Lifecycle, TitleTag, merge_lists};
+use crate::github::{Fresh, GitHub, GitHubError};
 use crate::ids::{GhsaId, RepoName};
+use crate::ledger::Steady;
 use crate::roster::Roster;
 
-/// Reads everything; a repository that cannot be read is recorded as such
-/// (the others are planned), but without the team there is no plan at all:
-/// who is outside it decides who is added.
+/// How a run reads.
+#[derive(Clone, Copy, Default)]
+pub struct Reading<'a> {
+    /// Ask with the validators of earlier runs (given to the client with
+    /// [`GitHub::use_validators`]): an applying hourly run.
+    pub conditional: bool,
+    /// What the last complete run left, while nothing falls due: with every
+    /// list and fork unchanged, there is nothing to do.
+    pub steady: Option<&'a Steady>,
+}
+
+/// What a run read.
+pub enum Read {
+    /// Nothing changed since the last complete run: reports per repository
+    /// (as that run read them).
+    Unchanged(BTreeMap<String, usize>),
+    /// Everything the plan needs.
+    State(State),
+}
+
+const STATES: [AdvisoryState; 3] = [
+    AdvisoryState::Triage,
+    AdvisoryState::Draft,
+    AdvisoryState::Closed,
+];
+
+/// Reads everything, without validators (a dry run, `psrt demo`, tests).
 pub async fn read(gh: &GitHub, roster: &Roster) -> anyhow::Result<State> {
+    match read_with(gh, roster, Reading::default()).await? {
+        Read::State(s) => Ok(s),
+        // Without a steady state to compare with, never.
+        Read::Unchanged(_) => anyhow::bail!("nothing read"),
+    }
+}
+
+/// One list of advisories, as asked.
+async fn advisories(
+    gh: &GitHub,
+    repo: &RepoName,
+    state: AdvisoryState,
+    conditional: bool,
+) -> Result<Fresh<Vec<Lifecycle>>, GitHubError> {
+    if conditional {
+        gh.advisories_if_changed(repo, state).await
+    } else {
+        gh.advisories(repo, Some(state)).await.map(Fresh::Changed)
+    }
+}
+
+/// Reads what the plan needs, or finds that nothing changed. A repository
+/// that cannot be read is recorded as such (the others are planned), but
+/// without the team there is no plan at all: who is outside it decides who
+/// is added.
+pub async fn read_with(gh: &GitHub, roster: &Roster, how: Reading<'_>) -> anyhow::Result<Read> {
     let g = &roster.github;
-    let states = [
-        AdvisoryState::Triage,
-        AdvisoryState::Draft,
-        AdvisoryState::Closed,
-    ];
     let repo_names = g.advisory_repo_names();
-    let ((list, errors), team) = tokio::join!(
-        gh.advisories_in_states(&repo_names, &states),
-        gh.team_members(&g.org, &g.team),
-    );
-    let team: BTreeMap<u64, String> = team
+    let jobs: Vec<(&RepoName, AdvisoryState)> = repo_names
+        .iter()
+        .flat_map(|r| STATES.iter().map(move |s| (r, *s)))
+        .collect();
+    let (lists, team) =
+        tokio::join!(
+            futures::future::join_all(jobs.iter().map(|(r, s)| async move {
+                (*r, *s, advisories(gh, r, *s, how.conditional).await)
+            })),
+            async {
+                if how.conditional {
+                    gh.team_logins_if_changed(&g.org, &g.team).await
+                } else {
+                    gh.team_logins(&g.org, &g.team).await.map(Fresh::Changed)
+                }
+            },
+        );
+    let team =
+        team.map_err(|e| anyhow::anyhow!("cannot read team {}/{}: {}", g.org, g.team, e.reason()))?;
+    let unchanged = team.is_unchanged()
+        && lists
+            .iter()
+            .all(|(_, _, l)| l.as_ref().is_ok_and(Fresh::is_unchanged));
+    // The forks the last complete run read, asked about first when nothing
+    // else changed.
+    let mut forks_read: BTreeMap<GhsaId, Result<Fresh<Vec<_>>, String>> = BTreeMap::new();
+    if let (true, Some(steady)) = (unchanged, how.steady) {
+        let checked = futures::future::join_all(steady.forks.iter().map(|f| async move {
+            let read = match RepoName::parse(&f.repo) {
+                Ok(repo) => gh
+                    .fork_pulls_if_changed(&repo, Some(&f.pulls))
+                    .await
+                    .map_err(|e| e.reason()),
+                Err(_) => Err("not a repository name".to_owned()),
+            };
+            (f.report.clone(), read)
+        }))
+        .await;
+        if checked
+            .iter()
+            .all(|(_, r)| r.as_ref().is_ok_and(Fresh::is_unchanged))
+        {
+            return Ok(Read::Unchanged(steady.reports.clone()));
+        }
+        forks_read.extend(checked);
+    }
+    // Something changed: every list whole, the team (login and id).
+    let team: BTreeMap<u64, String> = gh
+        .team_members(&g.org, &g.team)
+        .await
         .map_err(|e| anyhow::anyhow!("cannot read team {}/{}: {}", g.org, g.team, e.reason()))?
         .into_iter()
         .map(|u| (u.id, u.login))
@@ -52,6 +153,16 @@ pub async fn read(gh: &GitHub, roster: &Roster) -> anyhow::Result<State> {
             Err(e) => tracing::warn!(error = %e.reason(), "an account could not be read"),
         }
     }
+    let lists = futures::future::join_all(lists.into_iter().map(|(r, s, l)| async move {
+        let l = match l {
+            Ok(Fresh::Unchanged) => gh.advisories(r, Some(s)).await,
+            Ok(Fresh::Changed(l)) => Ok(l),
+            Err(e) => Err(e),
+        };
+        (r.clone(), l)
+    }))
+    .await;
+    let (list, errors) = merge_lists(lists);
     let mut repos: BTreeMap<String, Result<usize, String>> = g
         .advisory_repos
         .iter()
@@ -81,21 +192,45 @@ pub async fn read(gh: &GitHub, roster: &Roster) -> anyhow::Result<State> {
         .collect();
     let names: Vec<RepoName> = forks.iter().map(|(_, f)| f.clone()).collect();
     gh.reach(&names).await;
-    let pulls = futures::future::join_all(forks.iter().map(|(ghsa, fork)| async move {
-        (
-            ghsa.clone(),
-            gh.fork_pulls(fork).await.map_err(|e| e.reason()),
-        )
+    let pulls = futures::future::join_all(forks.iter().map(|(ghsa, fork)| {
+        let known = how
+            .steady
+            .and_then(|s| s.fork_pulls(ghsa, fork.as_str()))
+            .map(<[u64]>::to_vec);
+        let already = forks_read.remove(ghsa);
+        async move {
+            let read = match already {
+                Some(r) => r,
+                None if how.conditional => gh
+                    .fork_pulls_if_changed(fork, known.as_deref())
+                    .await
+                    .map_err(|e| e.reason()),
+                None => gh
+                    .fork_pulls(fork)
+                    .await
+                    .map(Fresh::Changed)
+                    .map_err(|e| e.reason()),
+            };
+            let fork = read.map(|f| match f {
+                Fresh::Changed(p) => Fork::Read(p),
+                Fresh::Unchanged => Fork::Unchanged {
+                    pulls: known.unwrap_or_default(),
+                },
+            });
+            (ghsa.clone(), fork)
+        }
     }))
     .await;
-    Ok(State {
+    Ok(Read::State(State {
         commands: Given::from_titles(&list),
         advisories: list,
         repos,
         team,
         accounts,
         forks: pulls.into_iter().collect(),
-    })
+        discussion_unavailable: Default::default(),
+        discussion_changed: Default::default(),
+    }))
 }
 
 /// The CVE id of every advisory of `cve.repos`, in every state (published

@@ -115,6 +115,37 @@ pub struct Credits {
     pub reports: usize,
 }
 
+/// The reports' discussions, across reports: never per report (which
+/// report got a comment, or how many, is nobody's business in a public
+/// log).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Discussion {
+    /// Planned: status comments to check, deadline comments due.
+    pub status_due: usize,
+    pub deadline_due: usize,
+    /// After `--apply`.
+    pub status_created: usize,
+    pub status_edited: usize,
+    pub status_current: usize,
+    pub deadline_posted: usize,
+    /// Posts whose answer was lost, found posted by listing again.
+    pub answers_lost: usize,
+    /// Deadline comments found already posted (a killed run, a former App).
+    pub deadline_found: usize,
+    /// Lists of comments read (a changed count, the daily read, before a write).
+    pub discussions_read: usize,
+    /// Reports whose discussion work failed (the next run tries again).
+    pub failed: usize,
+    /// Comments that carry psrt's marker but that psrt did not write.
+    pub copies: usize,
+}
+
+impl Discussion {
+    fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
 /// What a public log shows instead of the per-report parts.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Withheld {
@@ -133,6 +164,10 @@ pub struct Withheld {
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
     pub apply: bool,
+    /// Nothing changed since the last complete run (every list answered
+    /// `304 Not Modified`, nothing fell due): nothing was planned.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub unchanged: bool,
     /// Reports read per repository, or why the repository could not be read.
     pub repos: BTreeMap<String, RepoRead>,
     /// Who collaborates on the reports of each repository outside
@@ -158,6 +193,8 @@ pub struct Report {
     pub remediation_credits: Credits,
     /// Collaborators on unpublished reports psrt cannot account for.
     pub unaccounted_collaborators: usize,
+    /// The open reports' discussions (status and deadline comments).
+    pub discussion: Discussion,
     /// Reports past the grace period that no member can coordinate.
     pub uncoordinated: usize,
     /// Commands not obeyed (empty when withheld).
@@ -212,6 +249,7 @@ impl Report {
     fn empty(apply: bool) -> Self {
         Self {
             apply,
+            unchanged: false,
             repos: BTreeMap::new(),
             outside: BTreeMap::new(),
             to_update: BTreeMap::new(),
@@ -224,6 +262,7 @@ impl Report {
             former_members: FormerMembers::default(),
             remediation_credits: Credits::default(),
             unaccounted_collaborators: 0,
+            discussion: Discussion::default(),
             uncoordinated: 0,
             ignored: vec![],
             report_notes: vec![],
@@ -233,6 +272,19 @@ impl Report {
             changed_updates: None,
             not_done: vec![],
             admins_told: None,
+        }
+    }
+
+    /// Nothing changed since the last complete run: the reports it read
+    /// per repository, nothing planned.
+    pub fn unchanged(reports: &BTreeMap<String, usize>, apply: bool) -> Self {
+        Self {
+            unchanged: true,
+            repos: reports
+                .iter()
+                .map(|(r, n)| (r.clone(), RepoRead::Read(*n)))
+                .collect(),
+            ..Self::empty(apply)
         }
     }
 
@@ -281,6 +333,16 @@ impl Report {
             })
             .collect();
         r.unaccounted_collaborators = plan.unaccounted;
+        r.discussion.status_due = plan
+            .discussions
+            .iter()
+            .filter(|d| d.status.is_some())
+            .count();
+        r.discussion.deadline_due = plan
+            .discussions
+            .iter()
+            .filter(|d| d.threshold.is_some())
+            .count();
         r.uncoordinated = plan.uncoordinated;
         r.updates = plan.updates.len();
         if let Some(o) = results {
@@ -401,6 +463,7 @@ impl Report {
             || self.error.is_some()
             || self.repos.values().any(|r| matches!(r, RepoRead::Error(_)))
             || self.failed_updates.unwrap_or(0) > 0
+            || self.discussion.failed > 0
     }
 
     pub fn json(&self) -> String {
@@ -509,6 +572,9 @@ impl Report {
                 c.added, c.reports
             );
         }
+        if let Some(line) = self.discussion_line() {
+            let _ = writeln!(out, "{line}");
+        }
         if self.unaccounted_collaborators > 0 {
             let _ = writeln!(
                 out,
@@ -531,6 +597,51 @@ impl Report {
         }
         let _ = writeln!(out, "\n{}", self.summary());
         out
+    }
+
+    /// The discussions, in one line of totals.
+    fn discussion_line(&self) -> Option<String> {
+        let d = &self.discussion;
+        if d.is_empty() {
+            return None;
+        }
+        if !self.apply {
+            return Some(format!(
+                "discussion: {} status comment(s) to check, {} deadline comment(s) due (with --apply; only the hourly run writes comments)",
+                d.status_due, d.deadline_due
+            ));
+        }
+        let mut parts = vec![format!(
+            "{} status comment(s) created, {} edited, {} already up to date",
+            d.status_created, d.status_edited, d.status_current
+        )];
+        parts.push(format!("{} deadline comment(s) posted", d.deadline_posted));
+        if d.deadline_found > 0 {
+            parts.push(format!(
+                "{} found already posted (not posted again)",
+                d.deadline_found
+            ));
+        }
+        if d.answers_lost > 0 {
+            parts.push(format!(
+                "{} post(s) whose answer was lost found by listing again (not posted again)",
+                d.answers_lost
+            ));
+        }
+        parts.push(format!("{} discussion(s) read", d.discussions_read));
+        if d.copies > 0 {
+            parts.push(format!(
+                "{} comment(s) carrying psrt's marker not written by psrt, ignored",
+                d.copies
+            ));
+        }
+        if d.failed > 0 {
+            parts.push(format!(
+                "{} report(s) whose discussion failed (the next run tries again)",
+                d.failed
+            ));
+        }
+        Some(format!("discussion: {}", parts.join("; ")))
     }
 
     /// "; N done, M changed since the plan, K failed" after `--apply`.
@@ -603,6 +714,9 @@ impl Report {
             .collect();
         let mut s = match (self.failed_updates, self.changed_updates) {
             _ if updates == 0 && self.error.is_some() => "summary: nothing was checked".to_owned(),
+            _ if self.unchanged => {
+                "summary: nothing changed since the last run (every list answered 304 Not Modified) and nothing fell due: every report is as it should be".to_owned()
+            }
             _ if updates == 0 && !self.not_done.is_empty() => {
                 "summary: no report needs an update".to_owned()
             }

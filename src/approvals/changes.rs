@@ -335,6 +335,7 @@ fn github_settings(base: &GithubSettings, head: &GithubSettings, c: &mut Changes
         advisory_repos,
         eligibility_teams,
         steering_council_team,
+        former_psrt_accounts,
         advisory_teams,
     } = head;
     let cat = Category::ServiceSettings;
@@ -362,6 +363,12 @@ fn github_settings(base: &GithubSettings, head: &GithubSettings, c: &mut Changes
                 opt(steering_council_team.as_deref())
             ),
         );
+    }
+    // Whose marked comments psrt trusts as its own.
+    let ids = |v: &[u64]| v.iter().map(u64::to_string).collect::<Vec<_>>();
+    let (a, r) = set_diff(&ids(&base.former_psrt_accounts), &ids(former_psrt_accounts));
+    if !(a.is_empty() && r.is_empty()) {
+        c.governed(cat, "github.former_psrt_accounts", listed(&a, &r));
     }
     let pairs = |m: &std::collections::BTreeMap<String, String>| -> Vec<String> {
         m.iter()

@@ -21,7 +21,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use super::model::{Account, null_as_empty};
 use super::pulls::{ReviewState, latest_decisive};
 use super::repos::repo_path;
-use super::transport::{Sensitivity::Embargoed, enc, json_body};
+use super::transport::{Fresh, Sensitivity::Embargoed, enc, json_body};
 use super::{GitHub, GitHubError};
 use crate::ids::{GhsaId, RepoName};
 
@@ -168,6 +168,33 @@ struct Wire {
     /// The reporter: only the numeric id is decoded.
     #[serde(default)]
     author: Option<IdOnly>,
+    /// Non-confidential comments (the comments API's preview); absent where
+    /// the preview is not enabled.
+    #[serde(default)]
+    comments: Option<u64>,
+    /// Whether a CVSS v4 vector is set: only that is decoded, never the
+    /// vector or the severity.
+    #[serde(default, rename = "cvss_severities", deserialize_with = "has_cvss_v4")]
+    has_cvss_v4: bool,
+}
+
+/// Whether `cvss_severities.cvss_v4.vector_string` is set; nothing else of
+/// the severities is kept.
+fn has_cvss_v4<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    #[derive(Deserialize)]
+    struct V4 {
+        #[serde(default)]
+        vector_string: Option<String>,
+    }
+    #[derive(Deserialize)]
+    struct Severities {
+        #[serde(default)]
+        cvss_v4: Option<V4>,
+    }
+    Ok(Option::<Severities>::deserialize(d)?
+        .and_then(|s| s.cvss_v4)
+        .and_then(|v| v.vector_string)
+        .is_some_and(|v| !v.trim().is_empty()))
 }
 
 /// A report. See the module's note on the embargo.
@@ -218,6 +245,11 @@ pub struct Lifecycle {
     pub collaborators: Vec<Collaborator>,
     /// The reporter's numeric id (never printed; see the module's note).
     pub reporter_id: Option<u64>,
+    /// The count of non-confidential comments; `None` where the comments
+    /// API's preview is not enabled.
+    pub comments: Option<u64>,
+    /// A CVSS v4 vector is set (the devguide asks for v4).
+    pub has_cvss_v4: bool,
 }
 
 impl fmt::Debug for Lifecycle {
@@ -236,10 +268,12 @@ impl Lifecycle {
                 id: u.id,
             })
             .collect();
-        let (title_tag, cve_id, reporter_id) = (
+        let (title_tag, cve_id, reporter_id, comments, has_cvss_v4) = (
             w.title_tag,
             w.cve_id.take().filter(|c| !c.is_empty()),
             w.author.as_ref().map(|a| a.id),
+            w.comments,
+            w.has_cvss_v4,
         );
         Self {
             advisory: Advisory::from_wire(repo, w),
@@ -247,6 +281,8 @@ impl Lifecycle {
             cve_id,
             collaborators,
             reporter_id,
+            comments,
+            has_cvss_v4,
         }
     }
 }
@@ -279,7 +315,7 @@ impl Advisory {
     }
 }
 
-fn advisory_path(repo: &RepoName, ghsa_id: &GhsaId) -> String {
+pub(super) fn advisory_path(repo: &RepoName, ghsa_id: &GhsaId) -> String {
     format!(
         "{}/security-advisories/{}",
         repo_path(repo),
@@ -336,6 +372,7 @@ pub type RepoErrors = Vec<(RepoName, GitHubError)>;
 /// approved it (each reviewer's latest decisive review is an approval).
 #[derive(Clone, PartialEq, Eq)]
 pub struct ForkPull {
+    pub number: u64,
     pub author: Option<Account>,
     pub approvers: Vec<Account>,
 }
@@ -375,19 +412,43 @@ impl GitHub {
         Ok(Lifecycle::from_wire(repo, w))
     }
 
-    /// Writes one update. GitHub's error text is withheld: it may quote
-    /// the report.
+    /// The advisories of `repo` in `state`, only if the list changed since
+    /// psrt last acted upon it (conditional requests, per page).
+    pub async fn advisories_if_changed(
+        &self,
+        repo: &RepoName,
+        state: AdvisoryState,
+    ) -> Result<Fresh<Vec<Lifecycle>>, GitHubError> {
+        let path = format!("{}/security-advisories?state={state}", repo_path(repo));
+        let wire: Fresh<Vec<Wire>> = self.list_if_changed(&path, Embargoed).await?;
+        Ok(wire.map(|wire| {
+            wire.into_iter()
+                .map(|w| Lifecycle::from_wire(repo, w))
+                .collect()
+        }))
+    }
+
+    /// Writes one update; the advisory's new `updated_at`, when GitHub's
+    /// answer says it. GitHub's error text is withheld: it may quote the
+    /// report.
     pub async fn update_advisory(
         &self,
         repo: &RepoName,
         ghsa_id: &GhsaId,
         update: &AdvisoryUpdate,
-    ) -> Result<(), GitHubError> {
+    ) -> Result<Option<DateTime<Utc>>, GitHubError> {
         let path = advisory_path(repo, ghsa_id);
         let body = json_body(&Method::PATCH, &path, update)?;
-        self.write(Method::PATCH, &path, Some(&body), Embargoed)
+        let resp = self
+            .write(Method::PATCH, &path, Some(&body), Embargoed)
             .await?;
-        Ok(())
+        #[derive(Deserialize)]
+        struct Updated {
+            #[serde(default)]
+            updated_at: Option<DateTime<Utc>>,
+        }
+        // It landed: an answer without the time is still a success.
+        Ok(resp.json::<Updated>().ok().and_then(|u| u.updated_at))
     }
 
     /// Asks GitHub for the advisory's temporary private fork.
@@ -421,7 +482,7 @@ impl GitHub {
                 .filter(|s| **s != AdvisoryState::Withdrawn)
                 .map(move |s| (r, Some(*s)))
         });
-        collect(
+        merge_lists(
             futures::future::join_all(
                 jobs.map(|(r, s)| async move { (r.clone(), self.advisories(r, s).await) }),
             )
@@ -441,7 +502,7 @@ impl GitHub {
     /// Advisories of every repository, in every state (withdrawn included:
     /// the API's state filter cannot ask for it, so this lists without one).
     pub async fn all_advisories(&self, repos: &[RepoName]) -> (Vec<Advisory>, RepoErrors) {
-        let (all, errors) = collect(
+        let (all, errors) = merge_lists(
             futures::future::join_all(
                 repos
                     .iter()
@@ -463,6 +524,7 @@ impl GitHub {
             .into_iter()
             .zip(reviews)
             .map(|(p, reviews)| ForkPull {
+                number: p.number,
                 author: p.author,
                 approvers: latest_decisive(&reviews)
                     .into_iter()
@@ -472,9 +534,37 @@ impl GitHub {
             })
             .collect())
     }
+
+    /// The same, only if anything changed since psrt last acted upon it:
+    /// the list of pull requests and, when that is unchanged, the reviews of
+    /// each pull request psrt knew (`numbers`), all by conditional requests.
+    /// Without `numbers` (psrt never read this fork to the end), or when
+    /// anything changed, the fork is read whole.
+    pub async fn fork_pulls_if_changed(
+        &self,
+        fork: &RepoName,
+        numbers: Option<&[u64]>,
+    ) -> Result<Fresh<Vec<ForkPull>>, GitHubError> {
+        let Some(numbers) = numbers else {
+            return self.fork_pulls(fork).await.map(Fresh::Changed);
+        };
+        if self.pulls_if_changed(fork).await?.changed().is_some() {
+            return self.fork_pulls(fork).await.map(Fresh::Changed);
+        }
+        let reviews = futures::future::try_join_all(
+            numbers.iter().map(|n| self.reviews_if_changed(fork, *n)),
+        )
+        .await?;
+        if reviews.iter().all(Fresh::is_unchanged) {
+            return Ok(Fresh::Unchanged);
+        }
+        self.fork_pulls(fork).await.map(Fresh::Changed)
+    }
 }
 
-fn collect(
+/// The lists of several repositories as one, oldest first; a repository
+/// with an error contributes nothing (no decision on part of it).
+pub fn merge_lists(
     results: Vec<(RepoName, Result<Vec<Lifecycle>, GitHubError>)>,
 ) -> (Vec<Lifecycle>, RepoErrors) {
     let mut all = Vec::new();

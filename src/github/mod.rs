@@ -13,6 +13,7 @@
 //! - [`pulls`]: pull requests, reviews, commits, statuses, comments;
 //! - [`advisories`]: repository security advisories (the lifecycle's view,
 //!   the typed update, private forks and their pull requests);
+//! - [`comments`]: the advisories' discussion (list, get, add, edit);
 //! - [`published`]: a published advisory for its announcement, and GitHub's
 //!   advisory database;
 //! - [`actions`]: workflows, their runs and jobs, enabling a workflow;
@@ -22,13 +23,18 @@
 //! request. Underneath, [`transport`] (octocrab, authentication per scope,
 //! retries, rate limits, pagination) sends the requests; [`scope`] says what
 //! each command may do, checked before anything is sent. A new endpoint
-//! group (advisory comments, say) is a new file of `impl GitHub` methods.
+//! group is a new file of `impl GitHub` methods.
+//!
+//! Conditional requests: a method named `…_if_changed` asks with the
+//! validators of an earlier run ([`GitHub::use_validators`]) and answers
+//! [`Fresh::Unchanged`] when GitHub says `304 Not Modified`.
 //!
 //! [`RepoName`]: crate::ids::RepoName
 //! [`GhsaId`]: crate::ids::GhsaId
 
 pub mod actions;
 pub mod advisories;
+pub mod comments;
 pub mod model;
 pub mod published;
 pub mod pull_request;
@@ -41,4 +47,4 @@ mod transport;
 pub mod users;
 
 pub use scope::{Level, Permission, Permissions, Scope};
-pub use transport::{GitHub, GitHubError, Tuning};
+pub use transport::{Fresh, GitHub, GitHubError, Tuning};

@@ -11,9 +11,19 @@ use serde::Deserialize;
 
 use super::model::{Account, AccountWire, User};
 use super::repos::repo_path;
-use super::transport::{Sensitivity::Public, decode, enc};
+use super::transport::{Fresh, Sensitivity::Public, decode, enc};
 use super::{GitHub, GitHubError};
 use crate::ids::{Login, RepoName};
+
+/// An unconditional read never answers `304`; if one did, it is an error,
+/// never an empty list.
+fn unexpected_304(repo: &RepoName) -> GitHubError {
+    GitHubError::Decode {
+        method: Method::GET,
+        path: repo_path(repo),
+        message: "304 Not Modified to a read that asked for no validator".into(),
+    }
+}
 
 /// A pull request, as psrt reads it.
 #[derive(Debug, Clone)]
@@ -259,23 +269,47 @@ impl GitHub {
     /// Every pull request of `repo`, open and closed (an advisory's private
     /// fork holds a handful).
     pub async fn pulls(&self, repo: &RepoName) -> Result<Vec<PullSummary>, GitHubError> {
+        self.pulls_read(repo, false)
+            .await?
+            .changed()
+            .ok_or_else(|| unexpected_304(repo))
+    }
+
+    /// The pull requests, only if the list changed since psrt last acted
+    /// upon it (conditional requests).
+    pub async fn pulls_if_changed(
+        &self,
+        repo: &RepoName,
+    ) -> Result<Fresh<Vec<PullSummary>>, GitHubError> {
+        self.pulls_read(repo, true).await
+    }
+
+    async fn pulls_read(
+        &self,
+        repo: &RepoName,
+        conditional: bool,
+    ) -> Result<Fresh<Vec<PullSummary>>, GitHubError> {
         #[derive(Deserialize)]
         struct Wire {
             number: u64,
             user: Option<AccountWire>,
             created_at: DateTime<Utc>,
         }
-        let wire: Vec<Wire> = self
-            .list(&format!("{}/pulls?state=all", repo_path(repo)), Public)
-            .await?;
-        Ok(wire
-            .into_iter()
-            .map(|w| PullSummary {
-                number: w.number,
-                author: w.user.map(Account::from),
-                created_at: w.created_at,
-            })
-            .collect())
+        let path = format!("{}/pulls?state=all", repo_path(repo));
+        let wire: Fresh<Vec<Wire>> = if conditional {
+            self.list_if_changed(&path, Public).await?
+        } else {
+            Fresh::Changed(self.list(&path, Public).await?)
+        };
+        Ok(wire.map(|wire| {
+            wire.into_iter()
+                .map(|w| PullSummary {
+                    number: w.number,
+                    author: w.user.map(Account::from),
+                    created_at: w.created_at,
+                })
+                .collect()
+        }))
     }
 
     /// The open pull requests from `owner:branch`.
@@ -299,6 +333,28 @@ impl GitHub {
     /// The reviews of pull request `number`, in GitHub's order. Reviews by
     /// deleted accounts (no user) are left out.
     pub async fn reviews(&self, repo: &RepoName, number: u64) -> Result<Vec<Review>, GitHubError> {
+        self.reviews_read(repo, number, false)
+            .await?
+            .changed()
+            .ok_or_else(|| unexpected_304(repo))
+    }
+
+    /// A pull request's reviews, only if they changed since psrt last acted
+    /// upon them (conditional requests).
+    pub async fn reviews_if_changed(
+        &self,
+        repo: &RepoName,
+        number: u64,
+    ) -> Result<Fresh<Vec<Review>>, GitHubError> {
+        self.reviews_read(repo, number, true).await
+    }
+
+    async fn reviews_read(
+        &self,
+        repo: &RepoName,
+        number: u64,
+        conditional: bool,
+    ) -> Result<Fresh<Vec<Review>>, GitHubError> {
         #[derive(Deserialize)]
         struct Wire {
             id: u64,
@@ -309,24 +365,25 @@ impl GitHub {
             #[serde(default)]
             submitted_at: Option<DateTime<Utc>>,
         }
-        let wire: Vec<Wire> = self
-            .list(
-                &format!("{}/pulls/{number}/reviews", repo_path(repo)),
-                Public,
-            )
-            .await?;
-        Ok(wire
-            .into_iter()
-            .filter_map(|r| {
-                Some(Review {
-                    id: r.id,
-                    reviewer: r.user?.into(),
-                    state: ReviewState::of(&r.state),
-                    commit_id: r.commit_id.unwrap_or_default(),
-                    submitted_at: r.submitted_at,
+        let path = format!("{}/pulls/{number}/reviews", repo_path(repo));
+        let wire: Fresh<Vec<Wire>> = if conditional {
+            self.list_if_changed(&path, Public).await?
+        } else {
+            Fresh::Changed(self.list(&path, Public).await?)
+        };
+        Ok(wire.map(|wire| {
+            wire.into_iter()
+                .filter_map(|r| {
+                    Some(Review {
+                        id: r.id,
+                        reviewer: r.user?.into(),
+                        state: ReviewState::of(&r.state),
+                        commit_id: r.commit_id.unwrap_or_default(),
+                        submitted_at: r.submitted_at,
+                    })
                 })
-            })
-            .collect())
+                .collect()
+        }))
     }
 
     /// The commits of pull request `number` (GitHub lists at most 250).

@@ -8,7 +8,7 @@ use http::Method;
 use serde::Deserialize;
 
 use super::model::{Invitation, MembershipState, Team, TeamRole, User};
-use super::transport::{Sensitivity::Public, decode, enc};
+use super::transport::{Fresh, Sensitivity::Public, decode, enc};
 use super::{GitHub, GitHubError};
 use crate::ids::Login;
 
@@ -27,6 +27,19 @@ impl GitHub {
     pub async fn team_logins(&self, org: &str, team: &str) -> Result<HashSet<Login>, GitHubError> {
         let users = self.team_members(org, team).await?;
         Ok(users.into_iter().map(|u| Login::new(u.login)).collect())
+    }
+
+    /// The logins of every member of `team`, only if the list changed since
+    /// psrt last acted upon it (conditional requests).
+    pub async fn team_logins_if_changed(
+        &self,
+        org: &str,
+        team: &str,
+    ) -> Result<Fresh<HashSet<Login>>, GitHubError> {
+        let users: Fresh<Vec<User>> = self
+            .list_if_changed(&format!("{}/members", team_path(org, team)), Public)
+            .await?;
+        Ok(users.map(|u| u.into_iter().map(|u| Login::new(u.login)).collect()))
     }
 
     /// The union of several teams' members, or why one cannot be read.

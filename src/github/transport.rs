@@ -11,8 +11,17 @@
 //! whether GitHub's error text for it may carry embargoed details
 //! ([`Sensitivity`]); the transport withholds that text when it may.
 //!
-//! Conditional requests (an ETag per URL, `304 Not Modified`) belong in
-//! [`GitHub::read`], the one place every GET goes through, paged or not.
+//! Conditional requests go through [`GitHub::read`], the one place every
+//! GET goes through, paged or not: given the validators of an earlier run
+//! ([`GitHub::use_validators`]), a facade method that can act on "nothing
+//! changed" asks with `If-None-Match`, and GitHub answers `304 Not
+//! Modified` (no body, no rate-limit point). Every `ETag` GitHub gives is
+//! kept ([`GitHub::seen_validators`]); the feature decides which to keep
+//! for the next run (those of the answers it finished acting upon).
+//!
+//! A write that must not be repeated blindly (a comment: a second POST is a
+//! second comment, and a notification) is sent once ([`GitHub::write_once`]):
+//! after a timeout or a 5xx the caller looks whether it landed.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -30,6 +39,10 @@ use super::scope::{Permissions, Scope};
 use crate::config::{GitHubAuth, GitHubEnv};
 use crate::ids::RepoName;
 use crate::net::{Answer, Failure, Gate, RetryPolicy, with_retries};
+use crate::validators::{Validator, Validators};
+
+/// One page of a list: its items and its `next` and `last` links.
+type Page<T> = (Vec<T>, Option<String>, Option<String>);
 
 /// Whether GitHub's error text for a request may carry embargoed details
 /// (an advisory's summary in a validation message, say). Declared by each
@@ -84,6 +97,17 @@ impl GitHubError {
             _ => None,
         }
     }
+    /// Whether the request may have been applied although no answer said
+    /// so: a timeout, a connection that broke, a 5xx. A write sent once is
+    /// then looked for before it is sent again.
+    pub fn maybe_applied(&self) -> bool {
+        match self {
+            GitHubError::Transport { .. } => true,
+            GitHubError::Status { status, .. } => *status >= 500,
+            _ => false,
+        }
+    }
+
     /// GitHub's own words for a failed write (without embargoed details).
     pub fn reason(&self) -> String {
         match self {
@@ -172,6 +196,53 @@ pub struct GitHub {
     read_count: AtomicU64,
     write_count: AtomicU64,
     auth_count: AtomicU64,
+    not_modified: AtomicU64,
+    validators: std::sync::Mutex<Held>,
+}
+
+/// Validators: those of an earlier run (asked with), and those GitHub gave
+/// or confirmed in this one.
+#[derive(Default)]
+struct Held {
+    prior: Validators,
+    seen: Validators,
+}
+
+/// What a conditional read of a list found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fresh<T> {
+    /// The list, read (every page).
+    Changed(T),
+    /// Every page answered `304 Not Modified`: the same as when psrt last
+    /// acted upon it.
+    Unchanged,
+}
+
+impl<T> Fresh<T> {
+    pub fn is_unchanged(&self) -> bool {
+        matches!(self, Fresh::Unchanged)
+    }
+    pub fn changed(self) -> Option<T> {
+        match self {
+            Fresh::Changed(t) => Some(t),
+            Fresh::Unchanged => None,
+        }
+    }
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Fresh<U> {
+        match self {
+            Fresh::Changed(t) => Fresh::Changed(f(t)),
+            Fresh::Unchanged => Fresh::Unchanged,
+        }
+    }
+}
+
+/// The key of a URL among the validators: its path and query, whatever
+/// host it was read from.
+fn validator_key(url: &str) -> String {
+    match url.split_once("://") {
+        Some((_, rest)) => rest.find('/').map_or("/", |i| &rest[i..]).to_owned(),
+        None => url.to_owned(),
+    }
 }
 
 enum Auth {
@@ -269,7 +340,26 @@ impl GitHub {
             read_count: AtomicU64::new(0),
             write_count: AtomicU64::new(0),
             auth_count: AtomicU64::new(0),
+            not_modified: AtomicU64::new(0),
+            validators: std::sync::Mutex::new(Held::default()),
         })
+    }
+
+    /// The validators of an earlier run: the facade's conditional reads ask
+    /// with them from now on.
+    pub fn use_validators(&self, prior: Validators) {
+        lock(&self.validators).prior = prior;
+    }
+
+    /// Every validator GitHub gave (a `200` with an `ETag`) or confirmed (a
+    /// `304`) in this run, by URL.
+    pub fn seen_validators(&self) -> Validators {
+        lock(&self.validators).seen.clone()
+    }
+
+    /// Reads answered `304 Not Modified` so far.
+    pub fn not_modified(&self) -> u64 {
+        self.not_modified.load(Ordering::Relaxed)
     }
 
     /// GET `path` as the App itself (signed with its JWT, e.g. `GET /app`);
@@ -282,7 +372,9 @@ impl GitHub {
             return Ok(None);
         };
         self.auth_count.fetch_add(1, Ordering::Relaxed);
-        let resp = self.send_with(&app.app, Method::GET, path, None).await?;
+        let resp = self
+            .send_with(&app.app, Method::GET, path, None, None)
+            .await?;
         ok(&Method::GET, path, &resp, Sensitivity::Public)?;
         decode(&resp, &Method::GET, path).map(Some)
     }
@@ -419,7 +511,7 @@ impl GitHub {
         };
         self.auth_count.fetch_add(1, Ordering::Relaxed);
         let resp = self
-            .send_with(&app.app, Method::GET, &path, None)
+            .send_with(&app.app, Method::GET, &path, None, None)
             .await
             .map_err(|e| format!("finding the GitHub App's installation for {what}: {e}"))?;
         if resp.status == StatusCode::NOT_FOUND {
@@ -455,7 +547,7 @@ impl GitHub {
             None => "the organisation".to_owned(),
         };
         let resp = self
-            .send_with(&app.app, Method::POST, &path, Some(&body))
+            .send_with(&app.app, Method::POST, &path, Some(&body), None)
             .await
             .map_err(|e| {
                 format!("minting an installation token for {what} ({permissions}): {e}")
@@ -564,9 +656,62 @@ impl GitHub {
         path: &str,
         sensitivity: Sensitivity,
     ) -> Result<Vec<T>, GitHubError> {
-        let sep = if path.contains('?') { '&' } else { '?' };
-        let first = format!("{path}{sep}per_page=100");
-        let (mut items, mut next, last) = self.page::<T>(&first, sensitivity).await?;
+        let first = first_page(path);
+        let first_page = self.page::<T>(&first, sensitivity).await?;
+        self.rest_of_list(first_page, sensitivity).await
+    }
+
+    /// A list read only if it changed: each page psrt holds a validator for
+    /// (the first, then the `next` each one recorded) is asked for with
+    /// `If-None-Match`; when every one answers `304`, the list is
+    /// [`Fresh::Unchanged`]. Otherwise it is read whole: from the first page
+    /// when that one changed, or again without validators when a later one
+    /// did (the pages may have shifted). Without a validator for the first
+    /// page, this is [`Self::list`].
+    pub(super) async fn list_if_changed<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        sensitivity: Sensitivity,
+    ) -> Result<Fresh<Vec<T>>, GitHubError> {
+        let first = first_page(path);
+        let mut url = Some(first.clone());
+        let mut asked = 0;
+        while let Some(u) = url.take() {
+            let Some(prior) = self.prior(&u) else { break };
+            // A chain longer than GitHub could page means a loop.
+            asked += 1;
+            if asked > 10_000 {
+                break;
+            }
+            let resp = self.read_if_none_match(&u, &prior).await?;
+            if resp.status == StatusCode::NOT_MODIFIED {
+                self.confirm(&u, &prior);
+                url = prior.next.clone();
+                if url.is_none() {
+                    return Ok(Fresh::Unchanged);
+                }
+                continue;
+            }
+            if u == first {
+                let page = self.parse_page::<T>(&u, resp, sensitivity)?;
+                return self
+                    .rest_of_list(page, sensitivity)
+                    .await
+                    .map(Fresh::Changed);
+            }
+            // A later page changed: the whole list, afresh.
+            break;
+        }
+        self.list(path, sensitivity).await.map(Fresh::Changed)
+    }
+
+    /// The pages after the first.
+    async fn rest_of_list<T: DeserializeOwned>(
+        &self,
+        first: Page<T>,
+        sensitivity: Sensitivity,
+    ) -> Result<Vec<T>, GitHubError> {
+        let (mut items, mut next, last) = first;
         if let Some(urls) = next
             .as_deref()
             .zip(last.as_deref())
@@ -651,8 +796,19 @@ impl GitHub {
         &self,
         url: &str,
         sensitivity: Sensitivity,
-    ) -> Result<(Vec<T>, Option<String>, Option<String>), GitHubError> {
+    ) -> Result<Page<T>, GitHubError> {
         let resp = self.read(url).await?;
+        self.parse_page(url, resp, sensitivity)
+    }
+
+    /// A page's items and links; its validator is kept, with the next
+    /// page's URL.
+    fn parse_page<T: DeserializeOwned>(
+        &self,
+        url: &str,
+        resp: Resp,
+        sensitivity: Sensitivity,
+    ) -> Result<Page<T>, GitHubError> {
         ok(&Method::GET, url, &resp, sensitivity)?;
         let page: Vec<T> = decode(&resp, &Method::GET, url)?;
         let next = link(&resp.headers, "next")
@@ -661,7 +817,59 @@ impl GitHub {
         let last = link(&resp.headers, "last")
             .map(|l| self.same_origin(l))
             .transpose()?;
+        self.remember(url, &resp, next.as_deref());
         Ok((page, next, last))
+    }
+
+    /// The validator of an earlier run for `url`.
+    fn prior(&self, url: &str) -> Option<Validator> {
+        lock(&self.validators)
+            .prior
+            .get(&validator_key(url))
+            .cloned()
+    }
+
+    /// GitHub gave this answer's `ETag`: kept, with the next page's URL.
+    fn remember(&self, url: &str, resp: &Resp, next: Option<&str>) {
+        let Some(etag) = resp
+            .headers
+            .get(http::header::ETAG)
+            .and_then(|v| v.to_str().ok())
+        else {
+            return;
+        };
+        lock(&self.validators).seen.0.insert(
+            validator_key(url),
+            Validator {
+                etag: etag.to_owned(),
+                next: next.map(validator_key),
+                at: chrono::Utc::now(),
+            },
+        );
+    }
+
+    /// GitHub confirmed an earlier validator (`304`).
+    fn confirm(&self, url: &str, prior: &Validator) {
+        self.not_modified.fetch_add(1, Ordering::Relaxed);
+        lock(&self.validators).seen.0.insert(
+            validator_key(url),
+            Validator {
+                at: chrono::Utc::now(),
+                ..prior.clone()
+            },
+        );
+    }
+
+    /// A conditional GET: `304 Not Modified` is an answer, not an error.
+    async fn read_if_none_match(&self, url: &str, prior: &Validator) -> Result<Resp, GitHubError> {
+        let mut headers = HeaderMap::new();
+        let value = http::HeaderValue::from_str(&prior.etag).map_err(|_| GitHubError::Decode {
+            method: Method::GET,
+            path: url.to_owned(),
+            message: "a validator in the ledger is not a header value".into(),
+        })?;
+        headers.insert(http::header::IF_NONE_MATCH, value);
+        self.read_with(url, Some(headers)).await
     }
 
     fn same_origin(&self, link: String) -> Result<String, GitHubError> {
@@ -677,6 +885,10 @@ impl GitHub {
     }
 
     async fn read(&self, path: &str) -> Result<Resp, GitHubError> {
+        self.read_with(path, None).await
+    }
+
+    async fn read_with(&self, path: &str, headers: Option<HeaderMap>) -> Result<Resp, GitHubError> {
         let _permit = self
             .reads
             .acquire()
@@ -686,7 +898,9 @@ impl GitHub {
                 path: path.to_owned(),
                 message: "client closed".into(),
             })?;
-        self.send(Method::GET, path, None).await
+        let octo = Box::pin(self.octo_for(path)).await?;
+        self.send_with(&octo, Method::GET, path, None, headers)
+            .await
     }
 
     /// A write (PUT, POST, PATCH, DELETE), paced. Returns any response that
@@ -713,14 +927,46 @@ impl GitHub {
         Ok(resp)
     }
 
+    /// A write sent once, never repeated: no retry after a timeout, a broken
+    /// connection or a 5xx, whose request may have landed (see
+    /// [`GitHubError::maybe_applied`]: the caller looks before it sends
+    /// again). Paced like every write.
+    pub(super) async fn write_once(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+        sensitivity: Sensitivity,
+    ) -> Result<Resp, GitHubError> {
+        {
+            let mut last = self.last_write.lock().await;
+            if let Some(at) = *last {
+                let due = at + self.tuning.write_interval;
+                if due > Instant::now() {
+                    tokio::time::sleep_until(due).await;
+                }
+            }
+            *last = Some(Instant::now());
+        }
+        let octo = self.octo_for(path).await?;
+        let once = RetryPolicy {
+            attempts: 1,
+            ..self.tuning.retry.clone()
+        };
+        let resp =
+            Box::pin(self.send_under(&once, &octo, method.clone(), path, body, None)).await?;
+        ok(&method, path, &resp, sensitivity)?;
+        Ok(resp)
+    }
+
     async fn send(
         &self,
         method: Method,
         path: &str,
         body: Option<&serde_json::Value>,
     ) -> Result<Resp, GitHubError> {
-        let octo = self.octo_for(path).await?;
-        self.send_with(&octo, method, path, body).await
+        let octo = Box::pin(self.octo_for(path)).await?;
+        self.send_with(&octo, method, path, body, None).await
     }
 
     /// One request with `octo`'s credentials, under the retry policy.
@@ -730,6 +976,24 @@ impl GitHub {
         method: Method,
         path: &str,
         body: Option<&serde_json::Value>,
+        headers: Option<HeaderMap>,
+    ) -> Result<Resp, GitHubError> {
+        // Boxed: the request's future (octocrab, hyper, the retries) is
+        // large in a debug build, and every method of the facade awaits it:
+        // on the heap, callers' futures stay small (a deep chain of them
+        // overflowed a test thread's stack).
+        Box::pin(self.send_under(&self.tuning.retry, octo, method, path, body, headers)).await
+    }
+
+    /// One request under `policy`; `headers` only for a GET.
+    async fn send_under(
+        &self,
+        policy: &RetryPolicy,
+        octo: &Octocrab,
+        method: Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+        headers: Option<HeaderMap>,
     ) -> Result<Resp, GitHubError> {
         let try_once = || {
             if method == Method::GET {
@@ -738,10 +1002,11 @@ impl GitHub {
                 self.write_count.fetch_add(1, Ordering::Relaxed);
             }
             let method = method.clone();
+            let headers = headers.clone();
             async move {
                 let call = async {
                     let resp = match method {
-                        Method::GET => octo._get(path).await,
+                        Method::GET => octo._get_with_headers(path, headers).await,
                         Method::POST => octo._post(path, body).await,
                         Method::PUT => octo._put(path, body).await,
                         Method::PATCH => octo._patch(path, body).await,
@@ -758,27 +1023,20 @@ impl GitHub {
                 call.await.map_err(|e| short(&e))
             }
         };
-        with_retries(
-            &self.tuning.retry,
-            &self.gate,
-            "GitHub",
-            &method,
-            path,
-            try_once,
-        )
-        .await
-        .map_err(|f| match f {
-            Failure::Transport(message) => GitHubError::Transport {
-                method: method.clone(),
-                path: path.to_owned(),
-                message,
-            },
-            Failure::RateLimited(wait) => GitHubError::RateLimited {
-                method: method.clone(),
-                path: path.to_owned(),
-                wait,
-            },
-        })
+        with_retries(policy, &self.gate, "GitHub", &method, path, try_once)
+            .await
+            .map_err(|f| match f {
+                Failure::Transport(message) => GitHubError::Transport {
+                    method: method.clone(),
+                    path: path.to_owned(),
+                    message,
+                },
+                Failure::RateLimited(wait) => GitHubError::RateLimited {
+                    method: method.clone(),
+                    path: path.to_owned(),
+                    wait,
+                },
+            })
     }
 }
 
@@ -980,6 +1238,12 @@ fn numbered_pages(next: &str, last: &str) -> Option<Vec<String>> {
 fn short(e: &octocrab::Error) -> String {
     let s = e.to_string();
     s.lines().next().unwrap_or(&s).chars().take(200).collect()
+}
+
+/// The first page of a list: 100 items a page.
+fn first_page(path: &str) -> String {
+    let sep = if path.contains('?') { '&' } else { '?' };
+    format!("{path}{sep}per_page=100")
 }
 
 /// Percent-encodes a path segment.

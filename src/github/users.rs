@@ -38,4 +38,26 @@ impl GitHub {
     pub async fn app(&self) -> Result<Option<App>, GitHubError> {
         self.app_get("/app").await
     }
+
+    /// The account psrt writes as: running as the App, its bot user
+    /// (`{slug}[bot]`: the slug from `GET /app`, the account from `GET
+    /// /users/{slug}[bot]`); with a token, the token's user (`GET /user`).
+    pub async fn own_account(&self) -> Result<User, GitHubError> {
+        match self.app().await? {
+            Some(app) => {
+                let slug = app.slug.ok_or_else(|| GitHubError::Decode {
+                    method: http::Method::GET,
+                    path: "/app".into(),
+                    message: "GitHub did not say the App's slug".into(),
+                })?;
+                let login = format!("{slug}[bot]");
+                self.user(&login).await?.ok_or_else(|| GitHubError::Decode {
+                    method: http::Method::GET,
+                    path: format!("/users/{}", enc(&login)),
+                    message: "GitHub knows no account for the App's bot".into(),
+                })
+            }
+            None => self.authenticated_user().await,
+        }
+    }
 }

@@ -5,17 +5,21 @@
 //! never handle paths.
 //!
 //! Sections: [`messages`] (which message went out for which report),
-//! [`cve`] (CVE ids reserved, and reservations whose answer was lost) and
+//! [`cve`] (CVE ids reserved, and reservations whose answer was lost),
 //! [`seen`] (when psrt first saw each report, and the title tag it carried
-//! then) and [`audit`] (`psrt audit`'s open problems and when it last
-//! emailed, kept the workflows alive and swept the organisation: a
-//! top-level `audit` key). Each new kind of memory is a section of its own,
-//! beside these: comment counts and answered commands per report (the
-//! advisory discussion), conditional request validators by URL. A section
-//! per report is stored in the report's record below; one that is not
-//! (validators, audit problems) becomes a top-level key of the file. A
-//! section only says what it holds: how the file is kept ([`sealed`]) is the
-//! store's, for every section alike.
+//! then), [`audit`] (`psrt audit`'s open problems and when it last emailed,
+//! kept the workflows alive and swept the organisation: a top-level `audit`
+//! key), [`discussion`] (per open report: the comment count read up to,
+//! when its status comment was last brought up to date, the deadline
+//! thresholds whose comment is posted), [`validators`](crate::validators)
+//! (the `ETag` of each GitHub answer psrt acted upon, by URL) and
+//! [`steady`] (what the last complete hourly run left, to tell an unchanged
+//! world from conditional requests alone). Each new kind of memory is a
+//! section of its own, beside these: answered commands per report (the
+//! `/psrt` commands). A section per report is stored in the report's record
+//! below; one that is not (validators, steady, audit problems) becomes a
+//! top-level key of the file. A section only says what it holds: how the
+//! file is kept ([`sealed`]) is the store's, for every section alike.
 //!
 //! The file is JSON (default `.psrt/ledger.json`, never committed; the workflows
 //! carry it between runs in an Actions cache, which any pull request of a
@@ -32,24 +36,34 @@
 //! - `cve_pending`: when a reservation was asked for whose answer never
 //!   arrived, until the next run finds the id in CVE Services (or finds that
 //!   none was reserved);
+//! - `discussion`: `count`, `seen` and `thresholds` (see [`discussion`]);
 //! - `seen`: when psrt first read the report, and the kind of title tag
 //!   (`accept`, `close`) it carried then while that tag stays.
 //!
 //! ```json
 //! {
-//!   "version": 2,
+//!   "version": 3,
 //!   "reports": {
 //!     "GHSA-xxxx-xxxx-xxxx": {
 //!       "sent": { "warn-30": "2026-11-01T03:17:00Z" },
 //!       "cve_reserved": { "id": "CVE-2026-12345", "at": "2026-11-02T10:00:00Z" },
+//!       "discussion": { "count": 4, "seen": "2026-11-02T10:00:02Z", "thresholds": { "warn-30": "2026-11-01T03:41:00Z" } },
 //!       "seen": { "first": "2026-10-30T10:41:00Z", "ignored_tag": "accept" }
 //!     }
-//!   }
+//!   },
+//!   "validators": {
+//!     "/repos/python/cpython/security-advisories?state=triage&per_page=100": { "etag": "W/\"…\"", "at": "2026-11-02T10:00:00Z" }
+//!   },
+//!   "discussion_full_read": "2026-11-02T03:41:00Z",
+//!   "steady": { "fingerprint": "…", "until": "…", "reports": { "python/cpython": 12 } }
 //! }
 //! ```
 //!
-//! Version 1 (`{"version":1,"sent":{GHSA:{key:time}}}`) is read and
-//! upgraded: its `reassign-<login>` keys become `reassign`.
+//! Version 2 (the same without `discussion`, `validators` and `steady`) is
+//! read as it is; version 1 (`{"version":1,"sent":{GHSA:{key:time}}}`) is
+//! read and upgraded: its `reassign-<login>` keys become `reassign`. A
+//! version-3 file stops a psrt that reads only version 2 with "newer than
+//! this psrt reads", never a guess.
 
 use std::collections::BTreeMap;
 use std::io::Write as _;
@@ -61,20 +75,25 @@ use serde::{Deserialize, Serialize};
 
 pub mod audit;
 pub mod cve;
+pub mod discussion;
 pub mod messages;
 pub mod sealed;
 pub mod seen;
+pub mod steady;
 
+pub use crate::validators::{Validator, Validators};
 pub use audit::{AuditMemory, OpenProblem};
 pub use cve::{CveIds, CveReservation};
+pub use discussion::{Discussion, Discussions};
 pub use messages::Messages;
 pub use sealed::Keeping;
 pub use seen::{Seen, Sighting, TagKind};
+pub use steady::Steady;
 
 use crate::ids::GhsaId;
 
 pub const DEFAULT_PATH: &str = ".psrt/ledger.json";
-pub const VERSION: u32 = 2;
+pub const VERSION: u32 = 3;
 
 /// The store: its sections, and the file they are kept in. Two ledgers are
 /// equal when they hold the same, wherever and however they are kept.
@@ -89,6 +108,10 @@ pub struct Ledger {
     origin: Origin,
     messages: Messages,
     cve: CveIds,
+    discussion: Discussions,
+    discussion_full_read: Option<DateTime<Utc>>,
+    validators: Validators,
+    steady: Option<Steady>,
     seen: Seen,
     audit: AuditMemory,
 }
@@ -109,18 +132,31 @@ impl PartialEq for Ledger {
     fn eq(&self, other: &Self) -> bool {
         self.messages == other.messages
             && self.cve == other.cve
+            && self.discussion == other.discussion
+            && self.discussion_full_read == other.discussion_full_read
+            && self.validators == other.validators
+            && self.steady == other.steady
             && self.seen == other.seen
             && self.audit == other.audit
     }
 }
 
-/// The file's shape (version 2): per report, every section's part.
+/// The file's shape (version 3; version 2 is the same without the
+/// discussion, validators and steady): per report, every section's part,
+/// then the sections that are not per report.
 #[derive(Serialize, Deserialize)]
 struct File {
     version: u32,
     /// GHSA id → what was done for it.
     #[serde(default)]
     reports: BTreeMap<String, ReportRecord>,
+    /// When every open report's discussion was last read in full.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    discussion_full_read: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Validators::is_empty")]
+    validators: Validators,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    steady: Option<Steady>,
     /// `psrt audit`'s problems and times (no report, no person).
     #[serde(default, skip_serializing_if = "AuditMemory::is_empty")]
     audit: AuditMemory,
@@ -139,6 +175,9 @@ struct ReportRecord {
     /// A reservation asked for at this time whose answer never arrived.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     cve_pending: Option<DateTime<Utc>>,
+    /// The report's discussion: counts, times, thresholds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    discussion: Option<Discussion>,
     /// When psrt first saw the report, and the tag it carried then.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     seen: Option<Sighting>,
@@ -336,9 +375,19 @@ impl Ledger {
                 }
                 Ok(ledger)
             }
-            VERSION => {
+            2 | VERSION => {
                 let file: File =
                     serde_json::from_str(text).map_err(|e| ParseError::Bad(e.to_string()))?;
+                if probe.version == 2
+                    && (!file.validators.is_empty()
+                        || file.steady.is_some()
+                        || file.discussion_full_read.is_some()
+                        || file.reports.values().any(|r| r.discussion.is_some()))
+                {
+                    return Err(ParseError::Bad(
+                        "version 2 with sections of version 3".into(),
+                    ));
+                }
                 Ok(Self::from_file(file))
             }
             v if v > VERSION => Err(ParseError::Newer(v)),
@@ -349,6 +398,9 @@ impl Ledger {
     /// The sections, from the file's per-report records.
     fn from_file(file: File) -> Self {
         let mut ledger = Ledger {
+            validators: file.validators,
+            steady: file.steady,
+            discussion_full_read: file.discussion_full_read,
             audit: file.audit,
             ..Ledger::default()
         };
@@ -356,6 +408,9 @@ impl Ledger {
             let g = GhsaId::new(ghsa);
             if !r.sent.is_empty() {
                 ledger.messages.0.insert(g.clone(), r.sent);
+            }
+            if let Some(d) = r.discussion {
+                ledger.discussion.0.insert(g.clone(), d);
             }
             if r.cve_reserved.is_some() || r.cve_pending.is_some() {
                 ledger.cve.0.insert(
@@ -384,6 +439,9 @@ impl Ledger {
             rec.cve_reserved = r.reserved.clone();
             rec.cve_pending = r.pending;
         }
+        for (g, d) in &self.discussion.0 {
+            reports.entry(g.to_string()).or_default().discussion = Some(d.clone());
+        }
         for (g, s) in self.seen.reports() {
             reports.entry(g.to_string()).or_default().seen = Some(s.clone());
         }
@@ -391,6 +449,9 @@ impl Ledger {
         File {
             version: VERSION,
             reports,
+            discussion_full_read: self.discussion_full_read,
+            validators: self.validators.clone(),
+            steady: self.steady.clone(),
             audit: self.audit.clone(),
         }
     }
@@ -408,6 +469,21 @@ impl Ledger {
     /// The CVE ids section.
     pub fn cve(&self) -> &CveIds {
         &self.cve
+    }
+
+    /// The discussion section.
+    pub fn discussion(&self) -> &Discussions {
+        &self.discussion
+    }
+
+    /// The validators section.
+    pub fn validators(&self) -> &Validators {
+        &self.validators
+    }
+
+    /// The steady section.
+    pub fn steady(&self) -> Option<&Steady> {
+        self.steady.as_ref()
     }
 
     /// The reports seen section.
@@ -489,6 +565,27 @@ impl Ledger {
         self.save()
     }
 
+    /// A report's discussion was read up to `count` comments, and its
+    /// status brought up to date (or first seen) with the advisory at
+    /// `seen`, showing `shown` (a hash); then saved.
+    pub fn discussion_read(
+        &mut self,
+        ghsa_id: &str,
+        count: u64,
+        seen: Option<DateTime<Utc>>,
+        shown: Option<&str>,
+    ) -> anyhow::Result<()> {
+        let d = self.discussion.entry(ghsa_id);
+        d.count = count;
+        if seen.is_some() {
+            d.seen = seen;
+        }
+        if let Some(shown) = shown {
+            d.shown = Some(shown.to_owned());
+        }
+        self.save()
+    }
+
     /// What psrt saw of the reports this run (their first sight, or a tag
     /// no longer ignored), and the reports it no longer reads (published,
     /// withdrawn, deleted): recorded, then saved once.
@@ -522,6 +619,62 @@ impl Ledger {
         if let Some(p) = self.audit.problems.get_mut(key) {
             p.emailed = Some(at);
         }
+        self.save()
+    }
+
+    /// When every open report's discussion was last read in full.
+    pub fn discussion_full_read(&self) -> Option<DateTime<Utc>> {
+        self.discussion_full_read
+    }
+
+    /// Every open report's discussion was read in full now; saved.
+    pub fn discussion_full_read_done(&mut self, at: DateTime<Utc>) -> anyhow::Result<()> {
+        self.discussion_full_read = Some(at);
+        self.save()
+    }
+
+    /// Deadline thresholds whose comment is posted (or found posted, or
+    /// passed before psrt watched the report), then saved: a run killed
+    /// after a post finds it by listing before it posts again.
+    pub fn thresholds_done(
+        &mut self,
+        ghsa_id: &str,
+        keys: &[String],
+        at: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        let d = self.discussion.entry(ghsa_id);
+        for k in keys {
+            d.thresholds.entry(k.clone()).or_insert(at);
+        }
+        self.save()
+    }
+
+    /// Forgets the discussions of reports that are not open any more.
+    pub fn keep_discussions(&mut self, open: &std::collections::BTreeSet<GhsaId>) {
+        self.discussion.0.retain(|g, _| open.contains(g));
+    }
+
+    /// An hourly run did everything it planned: the validators of the
+    /// answers it acted upon are kept (over the older ones), and what it
+    /// leaves for the next run to find unchanged; then saved.
+    pub fn settle(
+        &mut self,
+        validators: Validators,
+        steady: Steady,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        self.validators.merge(validators, now);
+        self.steady = Some(steady);
+        self.save()
+    }
+
+    /// An hourly run left something undone (a failed write, a report that
+    /// changed under it, a repository it could not read): no validator
+    /// stands for an answer psrt did not finish acting upon, so the next run
+    /// reads everything again; then saved.
+    pub fn unsettle(&mut self) -> anyhow::Result<()> {
+        self.validators = Validators::default();
+        self.steady = None;
         self.save()
     }
 
@@ -652,7 +805,8 @@ mod tests {
     }
 
     /// A ledger written by the psrt before the store (version 2, per-report
-    /// records) loads into the sections and is written back byte for byte.
+    /// records) loads into the sections and is written back byte for byte,
+    /// as version 3 (the same records; version 3 only adds sections).
     #[test]
     fn a_ledger_written_by_the_previous_psrt_loads_and_is_written_back_the_same() {
         let before = r#"{
@@ -686,7 +840,61 @@ mod tests {
         );
         assert!(l.cve().pending("GHSA-dddd-eeee-ffff").is_some());
         l.save().unwrap();
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), before);
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            before.replace("\"version\": 2", "\"version\": 3")
+        );
+    }
+
+    /// The new sections survive a save and a load; a version-2 file that
+    /// carries them is not a ledger any psrt wrote.
+    #[test]
+    fn the_discussion_validators_and_steady_sections_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.json");
+        let mut l = Ledger::load(&path).unwrap();
+        let t = Utc::now();
+        l.discussion_read("GHSA-a", 4, Some(t), Some("f1")).unwrap();
+        l.discussion_full_read_done(t).unwrap();
+        l.thresholds_done("GHSA-a", &["warn-14".into(), "warn-30".into()], t)
+            .unwrap();
+        let v = Validators(
+            [(
+                "/a-page-of-a-list?per_page=100".to_owned(),
+                Validator {
+                    etag: "W/\"abc\"".into(),
+                    next: None,
+                    at: t,
+                },
+            )]
+            .into(),
+        );
+        let steady = Steady {
+            fingerprint: "f".into(),
+            until: t,
+            reports: [("o/r".to_owned(), 2)].into(),
+            forks: vec![steady::Fork {
+                report: GhsaId::new("GHSA-a"),
+                repo: "o/r-ghsa-a".into(),
+                pulls: vec![1],
+            }],
+        };
+        l.settle(v, steady, t).unwrap();
+        let back = Ledger::load(&path).unwrap();
+        assert_eq!(back, l);
+        let d = back.discussion().get("GHSA-a").unwrap();
+        assert_eq!(d.count, 4);
+        assert!(back.discussion().has_threshold("GHSA-a", "warn-30"));
+        assert_eq!(back.validators().len(), 1);
+        assert!(back.steady().is_some());
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, text.replace("\"version\": 3", "\"version\": 2")).unwrap();
+        assert!(Ledger::load(&path).is_err());
+        // Unsettled: no validator or steady state survives a failed run.
+        let mut l = back;
+        l.unsettle().unwrap();
+        assert!(l.validators().is_empty() && l.steady().is_none());
+        assert!(l.discussion().get("GHSA-a").is_some());
     }
 
     #[test]

@@ -76,6 +76,12 @@ pub struct GithubSettings {
     /// `psrt check --online` compares its members with `steering_council`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub steering_council_team: Option<String>,
+    /// Accounts psrt wrote as before, by account id (the bot of a GitHub App
+    /// that was replaced): their status and deadline comments on advisories
+    /// stay psrt's own, so none is posted twice. The account psrt writes as
+    /// now is learnt from GitHub.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub former_psrt_accounts: Vec<u64>,
     /// For advisory repositories outside `org` (pip is `pypa/pip`): a team of
     /// that organisation, by organisation, added to its reports instead of
     /// the members one by one (a team of `org` cannot collaborate there).

@@ -20,7 +20,7 @@ SCHEMAS = [
     "content-file", "file-commit", "pull-request-simple", "pull-request",
     "pull-request-review-request", "pull-request-review", "rate-limit-overview",
     "basic-error", "validation-error", "installation", "installation-token", "simple-repository",
-    "global-advisory",
+    "global-advisory", "repository-advisory-comment",
     "status", "issue-comment", "commit", "integration",
     "diff-entry", "state-change-issue-event",
     "workflow", "workflow-run", "job", "repository-ruleset", "minimal-repository",

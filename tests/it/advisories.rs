@@ -660,7 +660,7 @@ async fn a_reports_life_across_hourly_runs() {
 
     insta::assert_snapshot!("advisories_life_of_a_report", life);
     assert_eq!(cve.reserved().len(), 1, "exactly one CVE id for the report");
-    assert!(h.ledger().cve().is_empty());
+    assert!(h.ledger().cve().is_empty(), "no CVE id left in the ledger");
 }
 
 /// The bot lost an id when its PATCH failed. psrt records the id in the
@@ -1178,6 +1178,7 @@ async fn a_concurrent_edit_between_read_and_write_is_not_overwritten() {
         carried: &plan.carried_cve_ids,
         this_run: Default::default(),
         cve_blocked: false,
+        patched_at: Default::default(),
         max_reservations: 3,
         reserved: 0,
     };

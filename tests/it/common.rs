@@ -134,9 +134,11 @@ pub fn env_for(vars: &[(&str, String)]) -> psrt::config::Env {
     )
 }
 
-/// A fake GitHub org `python` with team `psrt`, running.
+/// A fake GitHub org `python` with team `psrt`, running. `TOKEN` is a
+/// personal access token of the account `psrt-bot` (`GET /user` answers).
 pub async fn github() -> (psrt_fakes::github::GitHubFake, psrt_fakes::Running) {
     let fake = psrt_fakes::github::GitHubFake::new("python", TOKEN);
+    fake.token_user(TOKEN, "psrt-bot");
     fake.team("psrt");
     let running = fake.start().await.unwrap();
     (fake, running)

@@ -640,3 +640,95 @@ fn unified_diff(a: &str, b: &str) -> String {
     }
     out
 }
+
+/// PEP 811: "coordinated **or commented on**". A member whose only activity
+/// is a comment is active: Dave (renamed since: matched by account id) on a
+/// published report, shown with its id and date; Ivy on a closed,
+/// unpublished one, counted but neither named nor dated. A repository
+/// without the comments API is said.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_comment_is_activity_matched_by_account_id_and_never_dates_an_unpublished_report() {
+    let (gh, server) = inactivity_world().await;
+    let dave = gh.user("dave");
+    gh.rename("dave", "dave-renamed");
+    let commented = chrono::NaiveDate::from_ymd_opt(2026, 8, 14).unwrap();
+    let noon = commented.and_hms_opt(12, 0, 0).unwrap().and_utc();
+    gh.advisory_comment(
+        "GHSA-pub1-pub1-pub1",
+        "dave-renamed",
+        "EMBARGO-MARKER-x",
+        noon,
+    );
+    let unpublished_day = chrono::NaiveDate::from_ymd_opt(2026, 9, 23).unwrap();
+    gh.advisory_comment(
+        "GHSA-cls1-cls1-cls1",
+        "ivy",
+        "EMBARGO-MARKER-y",
+        unpublished_day.and_hms_opt(12, 0, 0).unwrap().and_utc(),
+    );
+    let roster = inactivity_roster().replace("github_id: 4004", &format!("github_id: {dave}"));
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "roster.yaml", &roster);
+    let url = server.url();
+    let d = dir.path().to_owned();
+    let r = tokio::task::spawn_blocking(move || {
+        run_inactivity(&d, &url, &["inactivity", "--now", "2026-11-20"])
+    })
+    .await
+    .unwrap();
+    assert_eq!(r.code, 0, "{}", r.all());
+    let line = |login: &str| {
+        r.stdout
+            .lines()
+            .find(|l| l.trim_start().starts_with(&format!("{login} ")))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let dave_line = line("dave");
+    assert!(
+        dave_line.contains("2026-08-14")
+            && dave_line.contains("comment on GHSA-pub1-pub1-pub1")
+            && dave_line.ends_with("active"),
+        "{}",
+        r.stdout
+    );
+    let ivy_line = line("ivy");
+    assert!(
+        ivy_line.contains("a comment on an unpublished report") && ivy_line.ends_with("active"),
+        "{}",
+        r.stdout
+    );
+    for leak in ["GHSA-cls1", "2026-09-23", "EMBARGO-MARKER"] {
+        assert!(!r.all().contains(leak), "{leak}: {}", r.all());
+    }
+    assert!(!r.stdout.contains("not checked"), "{}", r.stdout);
+
+    // Without the preview: said, and the rest of the evidence still counts.
+    gh.comments_unavailable("python/cpython");
+    let url = server.url();
+    let d = dir.path().to_owned();
+    let r = tokio::task::spawn_blocking(move || {
+        run_inactivity(&d, &url, &["inactivity", "--now", "2026-11-20"])
+    })
+    .await
+    .unwrap();
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        r.stdout
+            .contains("not checked: comments on the advisories of python/cpython"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        line_of(&r.stdout, "dave").ends_with("INACTIVE"),
+        "{}",
+        r.stdout
+    );
+}
+
+fn line_of(text: &str, login: &str) -> String {
+    text.lines()
+        .find(|l| l.trim_start().starts_with(&format!("{login} ")))
+        .unwrap_or_default()
+        .to_owned()
+}

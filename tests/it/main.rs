@@ -15,6 +15,7 @@ mod contract_github;
 mod credentials;
 mod deadlines;
 mod demo;
+mod discussion;
 pub mod embargo_people;
 pub mod inactivity;
 mod layers;

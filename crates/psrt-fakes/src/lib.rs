@@ -64,6 +64,9 @@ pub struct Fault {
     pub body: String,
     pub times: usize,
     pub skip: usize,
+    /// The request is applied first, then answered with `status` (a gateway
+    /// that gave up after the service did it: the answer is lost).
+    pub applied: bool,
 }
 
 impl Fault {
@@ -77,7 +80,13 @@ impl Fault {
             body: r#"{"message":"injected fault"}"#.to_owned(),
             times: usize::MAX,
             skip: 0,
+            applied: false,
         }
+    }
+    /// Applied, then answered with the fault's status: the answer is lost.
+    pub fn after_applying(mut self) -> Self {
+        self.applied = true;
+        self
     }
     pub fn query(mut self, q: &str) -> Self {
         self.query_contains = Some(q.to_owned());
@@ -216,9 +225,13 @@ async fn instrument(State(knobs): State<Knobs>, req: Request, next: Next) -> Res
         tokio::time::sleep(latency).await;
     }
     let mut fault = None;
+    let mut applied_first = false;
     let weather = match knobs.take_fault(&method, &path, &query) {
         Some(f) => Some(chaos::Weather::Refuse {
-            status: f.status,
+            status: {
+                applied_first = f.applied;
+                f.status
+            },
             headers: f.headers,
             body: f.body,
         }),
@@ -241,6 +254,9 @@ async fn instrument(State(knobs): State<Knobs>, req: Request, next: Next) -> Res
             headers,
             body,
         }) => {
+            if applied_first {
+                let _ = next.run(req).await;
+            }
             let mut r = Response::builder()
                 .status(StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
                 .header("content-type", "application/json");

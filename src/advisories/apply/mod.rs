@@ -12,17 +12,21 @@
 //!    that makes an accepted report a draft);
 //! 5. [`Effect::EmailCoordinator`]: the new coordinator's email.
 //!
-//! Comments in the report's discussion (a status comment, replies to
-//! commands, the announcement of each command obeyed: [`Update::obeyed`])
-//! will be effects of their own.
+//! Then, for each report's [`DiscussionPlan`](super::model::DiscussionPlan)
+//! (after its update, if it had one, applied): the deadline comment and the
+//! status comment ([`comments`]: listed before posting, sent once, looked
+//! for after a lost answer). Replies to `/psrt` commands and the
+//! announcement of each command obeyed ([`Update::obeyed`]) will be effects
+//! of their own.
 //!
 //! A part that fails is reported and the rest go on: CVE Services down
 //! leaves the other changes applied, a refused fork leaves the update
 //! applied, a failed PATCH keeps the reserved id for the next run.
 
+pub mod comments;
 mod cve;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 
@@ -31,6 +35,7 @@ use super::model::{Effect, Seen, Update};
 use crate::cve::CveServices;
 use crate::github::GitHub;
 use crate::github::advisories::AdvisoryUpdate;
+use crate::ids::GhsaId;
 use crate::ledger::Ledger;
 
 /// What happened to one update.
@@ -60,6 +65,9 @@ pub struct Writer<'a> {
     /// A reservation got no answer, or one that did cannot be found: no
     /// other is asked for this run (so that each lost one is found alone).
     pub cve_blocked: bool,
+    /// The advisories' `updated_at` after this run's PATCH (GitHub's
+    /// answer), so that psrt's own change is not taken for someone's.
+    pub patched_at: BTreeMap<GhsaId, DateTime<Utc>>,
     /// `policy.max_cve_reservations_per_run`: the most ids this run asks
     /// CVE Services for.
     pub max_reservations: u32,
@@ -136,6 +144,8 @@ impl Writer<'_> {
                         Err(e) => errors.push(format!("private fork not created: {}", e.reason())),
                     }
                 }
+                // The discussion's, applied by `comments::Talker`.
+                Effect::DeadlineComment(_) | Effect::StatusComment => {}
                 Effect::EmailCoordinator(_) if !patched => {}
                 Effect::EmailCoordinator(login) => match self.notify {
                     Some(notify) => match notify(&login, u).await {
@@ -158,13 +168,18 @@ impl Writer<'_> {
         }
     }
 
-    async fn patch(&self, u: &Update, body: Option<AdvisoryUpdate>) -> Result<(), String> {
+    async fn patch(&mut self, u: &Update, body: Option<AdvisoryUpdate>) -> Result<(), String> {
         let Some(body) = body else {
             return Ok(());
         };
-        self.gh
+        let at = self
+            .gh
             .update_advisory(&u.repo, &u.ghsa_id, &body)
             .await
-            .map_err(|e| format!("update failed: {}", e.reason()))
+            .map_err(|e| format!("update failed: {}", e.reason()))?;
+        if let Some(at) = at {
+            self.patched_at.insert(u.ghsa_id.clone(), at);
+        }
+        Ok(())
     }
 }

@@ -5,17 +5,35 @@
 //! `Debug`, `Display` or `Serialize` (it cannot be printed, logged or kept
 //! by mistake: `tests` below prove the traits are absent) and whose text
 //! only this module can see. What leaves the module is a [`Command`] (from
-//! the first line, `/psrt …`), never the text.
+//! the first line, `/psrt …`), a yes or no ("is this psrt's status
+//! comment, and is it up to date?"), never the text.
 //!
-//! What grows here next (the advisory discussion): `authz` (who may give
-//! which command, by account id: [`Given::giver`]), `reply` (psrt's own
-//! comments, templated, marked, edited in place), and the status comment.
+//! - [`own`]: psrt's own accounts (the one it writes as, learnt from GitHub,
+//!   and the former ones the roster lists): a comment is psrt's when it
+//!   carries psrt's marker **and** one of them wrote it;
+//! - [`status`]: the texts psrt writes (the status comment, a deadline
+//!   threshold's comment), each under its hidden marker;
+//! - [`thread`]: a report's comments as read, and what psrt finds in them;
+//! - [`read`]: which discussions a run reads (a changed `comments` count,
+//!   and once a day every open report's, by conditional requests).
+//!
+//! What grows here next (`/psrt` commands): `authz` (who may give which
+//! command, by account id: [`Given::giver`]) and replies (psrt's own
+//! comments, marked, edited in place), on [`thread::Thread`] and the
+//! ledger's comment counts.
 //!
 //! [`Given::giver`]: super::model::Given::giver
 
+pub mod own;
+pub mod read;
+pub mod status;
+pub mod thread;
+
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use super::model::{Command, Given, Source};
+use crate::github::comments::AdvisoryComment;
 
 /// A comment's text: deserialised from GitHub, readable here only.
 #[derive(Deserialize)]
@@ -37,15 +55,39 @@ impl CommentText {
             _ => None,
         }
     }
+
+    /// Whether the text's first line is this marker (psrt's own comments
+    /// start with one).
+    fn starts_with_marker(&self, marker: &str) -> bool {
+        self.0.lines().next().map(str::trim) == Some(marker)
+    }
+
+    /// Whether the text is exactly `text`.
+    fn is(&self, text: &str) -> bool {
+        self.0.trim_end() == text.trim_end()
+    }
 }
 
 /// A comment of the discussion, as the lifecycle may see it.
-#[derive(Deserialize)]
 pub struct Comment {
     pub id: u64,
-    /// The author's account id (`user.id`).
-    pub author_id: u64,
+    /// The author's account id (`user.id`); `None` when GitHub names none.
+    pub author_id: Option<u64>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
     pub body: CommentText,
+}
+
+impl From<AdvisoryComment<CommentText>> for Comment {
+    fn from(c: AdvisoryComment<CommentText>) -> Self {
+        Self {
+            id: c.id,
+            author_id: c.author_id(),
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+            body: c.body,
+        }
+    }
 }
 
 impl Comment {
@@ -55,19 +97,20 @@ impl Comment {
             command: self.body.command()?,
             source: Source::Comment {
                 comment_id: self.id,
-                author_id: self.author_id,
+                author_id: self.author_id?,
             },
         })
     }
 }
 
 #[cfg(test)]
+pub(crate) fn text(s: &str) -> CommentText {
+    CommentText(s.to_owned())
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
-
-    fn text(s: &str) -> CommentText {
-        serde_json::from_value(serde_json::json!(s)).unwrap()
-    }
 
     #[test]
     fn the_first_line_gives_the_command_and_nothing_else_does() {
@@ -91,9 +134,12 @@ mod tests {
 
     #[test]
     fn a_comment_gives_a_command_with_its_author() {
+        let t = Utc::now();
         let c = Comment {
             id: 5,
-            author_id: 77,
+            author_id: Some(77),
+            created_at: t,
+            updated_at: t,
             body: text("/psrt close"),
         };
         assert_eq!(
@@ -127,5 +173,6 @@ mod tests {
         // Resolves only while exactly one impl applies: the blanket one.
         <CommentText as Printable<_>>::check();
         <Comment as Printable<_>>::check();
+        <thread::Thread as Printable<_>>::check();
     }
 }

@@ -4,9 +4,11 @@
 //! `remediation_reviewer` credit. GitHub allows one credit per user, so
 //! anyone already credited keeps their credit, and the reporter is never
 //! credited as a remediator (their credit is their own). Bots are not
-//! credited. Output counts credits across reports, never who.
+//! credited. A fork unchanged since psrt last acted upon it (conditional
+//! requests) brings nothing new: its credits were given then. Output
+//! counts credits across reports, never who.
 
-use crate::advisories::model::{Context, Draft};
+use crate::advisories::model::{Context, Draft, Fork};
 use crate::github::advisories::{AdvisoryState, Lifecycle};
 use crate::github::model::Account;
 
@@ -16,7 +18,9 @@ pub(crate) fn decide(ctx: &Context<'_>, a: &Lifecycle, d: &mut Draft<'_>) {
         return;
     }
     let pulls = match ctx.state.forks.get(&adv.ghsa_id) {
-        Some(Ok(p)) => p,
+        Some(Ok(Fork::Read(p))) => p,
+        // Unchanged since psrt gave its credits (conditional requests).
+        Some(Ok(Fork::Unchanged { .. })) => return,
         Some(Err(why)) => {
             d.note(format!(
                 "{}: remediation credits not checked: the private fork's pull requests cannot be read ({why})",

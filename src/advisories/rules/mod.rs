@@ -17,12 +17,17 @@
 //! - [`cve`]: a CVE id for every draft of `cve.repos` without one, and what
 //!   becomes of the ledger's reservation ([`cve::reservation`]);
 //! - [`coordinator`]: a coordinator for a triage report past the grace period;
-//! - [`credits`]: remediation credits from the private fork's pull requests.
+//! - [`credits`]: remediation credits from the private fork's pull requests;
+//! - [`discussion`]: after the others, from the report as it will be: the
+//!   status comment and the deadline thresholds' comments
+//!   ([`discussion::plan`], and [`discussion::until`]: when a report's plan
+//!   changes by itself).
 
 pub mod commands;
 pub mod coordinator;
 pub mod credits;
 pub mod cve;
+pub mod discussion;
 pub mod fork;
 pub mod former;
 pub mod team;

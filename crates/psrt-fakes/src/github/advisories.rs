@@ -139,6 +139,15 @@ fn advisory_json(s: &GitHubState, a: &FakeAdvisory, base: &str) -> Value {
         }
         None => Value::Null,
     };
+    // The comments API's preview adds the count of non-confidential
+    // comments; where it is not enabled, the field is absent.
+    if !s
+        .comments_unavailable
+        .iter()
+        .any(|r| r.eq_ignore_ascii_case(&a.repo))
+    {
+        v["comments"] = json!(s.comment_count(&a.repo, &a.ghsa_id));
+    }
     if let Some(d) = s.details.get(&a.ghsa_id) {
         super::published::fill(&mut v, d);
     }

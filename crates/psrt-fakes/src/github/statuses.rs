@@ -21,6 +21,9 @@ use crate::json as json_response;
 
 /// The fake App's slug: its bot is `psrt[bot]`.
 pub const APP_SLUG: &str = "psrt";
+/// The account id of the App's bot (`GET /users/psrt[bot]`), the author of
+/// what an installation token writes.
+pub const APP_BOT_ID: u64 = 9_000_001;
 const ACTIONS_BOT: &str = "github-actions[bot]";
 
 #[derive(Debug, Clone)]
@@ -68,7 +71,7 @@ pub struct StatusState {
 }
 
 /// Who a credential acts as: (login, App id).
-fn caller(s: &GitHubState, credential: &str) -> (String, Option<u64>) {
+pub(crate) fn caller(s: &GitHubState, credential: &str) -> (String, Option<u64>) {
     if let Some(login) = s.statuses.token_users.get(credential) {
         return (login.clone(), None);
     }
@@ -90,7 +93,7 @@ pub(crate) fn user_json(s: &GitHubState, login: &str, base: &str) -> Value {
     let (id, kind) = match s.user_by_login(login) {
         Some(u) => (u.id, "User"),
         None if login == ACTIONS_BOT => (41_898_282, "Bot"),
-        None if login.ends_with("[bot]") => (9_000_001, "Bot"),
+        None if login.ends_with("[bot]") => (APP_BOT_ID, "Bot"),
         None => (0, "User"),
     };
     v["login"] = json!(login);

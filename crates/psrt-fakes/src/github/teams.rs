@@ -274,6 +274,21 @@ pub(crate) fn handle(fake: &GitHubFake, req: &Req) -> Option<Response> {
             }
             (&Method::GET, ["users", login]) => match s.user_by_login(login) {
                 Some(u) => json_response(200, public_user(u, base)),
+                // The App's bot, the account its installation tokens write as.
+                None if s.app.is_some()
+                    && login.eq_ignore_ascii_case(&format!("{}[bot]", super::APP_SLUG)) =>
+                {
+                    let bot = FakeUser {
+                        id: super::statuses::APP_BOT_ID,
+                        login: format!("{}[bot]", super::APP_SLUG),
+                        org_member: false,
+                        invitable: Err("a bot".into()),
+                        invitation_fails: None,
+                    };
+                    let mut v = public_user(&bot, base);
+                    v["type"] = json!("Bot");
+                    json_response(200, v)
+                }
                 None => error(404, "Not Found"),
             },
             (&Method::GET, ["user", id]) => {

@@ -2,7 +2,8 @@
 //! drifted (a missing member, a former member still in the team and on the
 //! list, an admin without the maintainer role, an open report 80 days old,
 //! one with no coordinator, one its coordinator just accepted with
-//! `[ACCEPT]` in its title, a member inactive for a year), and the
+//! `[ACCEPT]` in its title, a member inactive for a year, one whose only
+//! activity is a comment), and the
 //! published advisory `psrt announce` drafts the announcement for.
 
 use chrono::{DateTime, Duration, Utc};
@@ -71,7 +72,9 @@ pub async fn world(now: DateTime<Utc>, policy_roster: &str) -> std::io::Result<W
         &[("roster.yaml", policy_roster)],
         "the roster",
     );
-    // An open report 80 days old, coordinated by Alan (Sofia fixed it).
+    // An open report 80 days old, coordinated by Alan. Sofia reviewed the
+    // fix in its discussion: a comment, her only activity this year (PEP
+    // 811 counts it).
     let mut old = FakeAdvisory::new(
         "python/cpython",
         "GHSA-8q2v-80d0-ld00",
@@ -79,12 +82,16 @@ pub async fn world(now: DateTime<Utc>, policy_roster: &str) -> std::io::Result<W
         now - Duration::days(80),
     )
     .coordinator("alan");
-    old.credits
-        .push(("sofia".into(), "remediation_developer".into()));
     old.collaborating_teams = vec!["psrt".into()];
     old.updated_at = now - Duration::days(2);
     old.summary = "embargoed: never printed".into();
     github.advisory(old);
+    github.advisory_comment(
+        "GHSA-8q2v-80d0-ld00",
+        "sofia",
+        "embargoed: never printed (a review of the fix)",
+        now - Duration::days(20),
+    );
     // A report 5 days old that nobody coordinates yet.
     let mut fresh = FakeAdvisory::new(
         "python/cpython",

@@ -1,0 +1,66 @@
+//! The discussion section: per open report, what psrt knows of its
+//! discussion between hourly runs, so that a report whose discussion did
+//! not change costs no request. Never a comment's text, author or any
+//! person; numbers and times only.
+//!
+//! - `count`: the report's `comments` count psrt has read up to: the count
+//!   the advisory showed before its comments were listed, plus psrt's own
+//!   comments confirmed since (a run that finds the advisory's count equal
+//!   reads no comment);
+//! - `seen`: the advisory's `updated_at` when psrt last brought its status
+//!   comment up to date (or first saw it): a report whose `updated_at`
+//!   moved may need its status edited;
+//! - `shown`: what the status comment showed then, as a short hash (of its
+//!   format and of the report's state, deadline and missing items; the
+//!   coordinator is not in it: a new one moves `updated_at`): when the
+//!   report's facts or psrt's format change, the status is checked again;
+//! - `thresholds`: the deadline thresholds (`warn-30`, …, `overdue`) whose
+//!   comment was posted, found posted, or had passed when psrt first saw
+//!   the report, and when.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::ids::GhsaId;
+
+/// One report's discussion, as far as the ledger knows it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Discussion {
+    pub count: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seen: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shown: Option<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub thresholds: BTreeMap<String, DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Discussions(pub(super) BTreeMap<GhsaId, Discussion>);
+
+impl Discussions {
+    /// What the ledger knows of a report's discussion; `None`: psrt has
+    /// never watched it.
+    pub fn get(&self, ghsa_id: &str) -> Option<&Discussion> {
+        self.0.get(ghsa_id)
+    }
+
+    /// Was this threshold's comment posted (or passed before psrt watched)?
+    pub fn has_threshold(&self, ghsa_id: &str, key: &str) -> bool {
+        self.0
+            .get(ghsa_id)
+            .is_some_and(|d| d.thresholds.contains_key(key))
+    }
+
+    /// The reports watched.
+    pub fn reports(&self) -> impl Iterator<Item = &GhsaId> {
+        self.0.keys()
+    }
+
+    pub(super) fn entry(&mut self, ghsa_id: &str) -> &mut Discussion {
+        self.0.entry(GhsaId::new(ghsa_id)).or_default()
+    }
+}
