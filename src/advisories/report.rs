@@ -100,6 +100,15 @@ pub struct Discussion {
     pub failed: usize,
     /// Comments that carry psrt's marker but that psrt did not write.
     pub copies: usize,
+    /// `/psrt` commands answered (across reports: never who, which or where).
+    pub commands_answered: usize,
+    /// Of those, refused (not a member, an edited comment, a report not
+    /// open) or bad input.
+    pub commands_refused: usize,
+    /// Claimed commands whose effect did not land: the next run settles them.
+    pub commands_waiting: usize,
+    /// Claims that found another run's claim older (two runs at once).
+    pub second_claims: usize,
 }
 
 impl Discussion {
@@ -419,6 +428,24 @@ impl Report {
             parts.push(format!(
                 "{} post(s) whose answer was lost found by listing again (not posted again)",
                 d.answers_lost
+            ));
+        }
+        if d.commands_answered > 0 || d.commands_waiting > 0 {
+            parts.push(format!(
+                "{} /psrt command(s) answered ({} refused or malformed, nothing changed)",
+                d.commands_answered, d.commands_refused
+            ));
+        }
+        if d.commands_waiting > 0 {
+            parts.push(format!(
+                "{} command(s) claimed whose effect did not land (the next run settles them)",
+                d.commands_waiting
+            ));
+        }
+        if d.second_claims > 0 {
+            parts.push(format!(
+                "{} command(s) already claimed by another run (not run twice)",
+                d.second_claims
             ));
         }
         parts.push(format!("{} discussion(s) read", d.discussions_read));

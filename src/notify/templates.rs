@@ -42,6 +42,26 @@ const BUILT_IN: &[(&str, &str)] = &[
         "override-used.txt",
         include_str!("../../templates/override-used.txt"),
     ),
+    (
+        "close-completed.md",
+        include_str!("../../templates/close-completed.md"),
+    ),
+    (
+        "close-not-planned.md",
+        include_str!("../../templates/close-not-planned.md"),
+    ),
+    (
+        "close-invalid.md",
+        include_str!("../../templates/close-invalid.md"),
+    ),
+    (
+        "close-duplicate.md",
+        include_str!("../../templates/close-duplicate.md"),
+    ),
+    (
+        "command-admins.txt",
+        include_str!("../../templates/command-admins.txt"),
+    ),
 ];
 
 /// The templates psrt renders.
