@@ -6,6 +6,7 @@ mod announce;
 pub mod approvals;
 mod check_online;
 mod cli_rules;
+mod commands;
 mod common;
 mod contacts;
 mod contract_discord;

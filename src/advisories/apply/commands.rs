@@ -103,6 +103,9 @@ pub struct Tally {
     pub pending: BTreeSet<GhsaId>,
     /// Reports where something failed this run.
     pub failed_on: BTreeSet<GhsaId>,
+    /// Reports with a command left for the next run (a close after another
+    /// command that changes the report).
+    pub deferred: BTreeSet<GhsaId>,
 }
 
 /// What psrt decided about one command before any effect.
@@ -168,6 +171,11 @@ impl<'a> Commander<'a> {
             let Some(thread) = threads.get_mut(ghsa) else {
                 continue;
             };
+            // Commands run in the order written. A close ends a report's
+            // run: it waits for the next run when a command before it
+            // changes the report now, and commands after it are refused.
+            let mut changing = false;
+            let mut closing = false;
             for f in thread.commands(&self.own) {
                 if ledger.discussion().is_answered(ghsa, f.comment_id) {
                     continue;
@@ -194,8 +202,27 @@ impl<'a> Commander<'a> {
                             target_id: None,
                         }
                     }
+                    _ if closing => Verdict::Reply {
+                        text: "An earlier command closes this report: psrt runs no command after it. Nothing was changed.".into(),
+                        refused: true,
+                    },
                     _ => self.judge(a, &f, giver, unedited, state).await,
                 };
+                if let Verdict::Run {
+                    command: Command::Close { .. },
+                    ..
+                } = &verdict
+                {
+                    if changing {
+                        // Its turn comes next run, after this run's effects.
+                        self.tally.deferred.insert(ghsa.clone());
+                        break;
+                    }
+                    closing = true;
+                }
+                if let Verdict::Run { command, .. } = &verdict {
+                    changing |= command.changes_the_report();
+                }
                 match verdict {
                     Verdict::Reply { text: t, refused } => {
                         let body = text::answer(f.comment_id, &t);
@@ -688,6 +715,7 @@ impl<'a> Commander<'a> {
         // Reports whose every command is answered need no second read.
         let mut pending: BTreeSet<GhsaId> = self.tally.failed_on.clone();
         pending.extend(unsettled.into_iter().cloned());
+        pending.extend(self.tally.deferred.iter().cloned());
         self.tally.pending = pending;
     }
 }
@@ -779,14 +807,34 @@ fn outcome(
                 )
             }
         }
-        Command::Coordinator(login) => format!(
-            "@{} is the coordinator of this report now (PEP 811 delegation); they are emailed.",
-            login.as_str()
-        ),
-        Command::Invite(login) => format!(
-            "@{} collaborates on this report now. The PSRT admins are told.",
-            login.as_str()
-        ),
+        Command::Coordinator(login) => {
+            let is = |l: &str| l.eq_ignore_ascii_case(login.as_str());
+            let theirs = adv.coordinators();
+            if update.and_then(|u| u.assign.as_deref()).is_some_and(is)
+                || (theirs.len() == 1 && is(theirs[0]))
+            {
+                format!(
+                    "@{} is the coordinator of this report now (PEP 811 delegation); they are emailed.",
+                    login.as_str()
+                )
+            } else {
+                "The coordinator was not changed (the report changed meanwhile); write the command again.".to_owned()
+            }
+        }
+        Command::Invite(login) => {
+            let is = |l: &String| l.eq_ignore_ascii_case(login.as_str());
+            if update.is_some_and(|u| u.add_users.iter().any(is))
+                || adv.collaborating_users.iter().any(is)
+            {
+                format!(
+                    "@{} collaborates on this report now. The PSRT admins are told.",
+                    login.as_str()
+                )
+            } else {
+                "The account was not added (the report changed meanwhile); write the command again."
+                    .to_owned()
+            }
+        }
         Command::Cve => {
             if a.cve_id.is_some() || update.is_some_and(|u| u.cve.is_some()) {
                 "The CVE id is reserved and set on this advisory.".to_owned()
