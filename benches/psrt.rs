@@ -46,8 +46,132 @@ fn main() {
     if wanted("bot") {
         rt.block_on(bot_comparison());
     }
+    if wanted("hourly") {
+        rt.block_on(hourly_cost());
+    }
+    if wanted("audit") {
+        rt.block_on(audit());
+    }
     if wanted("soak") {
         rt.block_on(soak_long());
+    }
+}
+
+/// `psrt audit` (issue 23): the requests one run makes for a policy
+/// repository with 7 workflows (4 scheduled), 2 advisory repositories and an
+/// organisation of 300 repositories, 50 ms per request; against the page
+/// minimum (the fewest requests that could answer the same questions).
+async fn audit() {
+    use psrt_fakes::scenario::audit as scenario;
+    let now = chrono::Utc::now();
+    let gh = psrt_fakes::github::GitHubFake::new("python", "t");
+    let policy = "python/psrt-roster";
+    gh.repo(policy);
+    scenario::healthy(
+        &gh,
+        policy,
+        &["python/cpython", "pypa/pip"],
+        Some(5151),
+        now,
+    );
+    // 300 repositories in the organisation, the policy repository and cpython among them.
+    scenario::org_repositories(&gh, "python", 298);
+    let server = gh.start().await.unwrap();
+    let env = psrt::config::Env::from_vars(
+        &[
+            ("GITHUB_TOKEN".to_owned(), "t".to_owned()),
+            ("GITHUB_API_URL".to_owned(), server.url()),
+            ("PSRT_APPROVALS_APP_ID".to_owned(), "5151".to_owned()),
+        ]
+        .into_iter()
+        .collect(),
+    );
+    let roster = psrt::roster::parse(
+        b"version: 1\ngithub:\n  org: python\n  team: psrt\n  advisory_repos: [python/cpython, pypa/pip]\n  eligibility_teams: [python-core]\nmembers:\n  - name: Ada\n    github: ada\n    roles: [admin]\n",
+    )
+    .unwrap()
+    .roster;
+    let repos = gh.with(|s| s.repos.iter().filter(|r| r.owner == "python").count());
+    gh.knobs.set_latency(Duration::from_millis(50));
+    let mut ledger = psrt::ledger::Ledger::in_memory();
+    for (label, at) in [
+        ("first run of the day (with the organisation sweep)", now),
+        (
+            "the next hour (sweep not due)",
+            now + chrono::Duration::minutes(1),
+        ),
+    ] {
+        let client = psrt::github::GitHub::connect(
+            env.github.as_ref().unwrap(),
+            psrt::audit::github_scope(&roster, policy, true),
+            psrt::github::Tuning::local(),
+        )
+        .await
+        .unwrap();
+        gh.knobs.clear_log();
+        let t = Instant::now();
+        let r = psrt::audit::run(
+            &client,
+            &roster,
+            &policy.parse().unwrap(),
+            psrt::audit::Options {
+                apply: true,
+                credentials: false,
+                now: at,
+                env: &env,
+                tuning: psrt::github::Tuning::local(),
+                sending: None,
+                send_blocked: None,
+                record: true,
+                ledger: &mut ledger,
+            },
+        )
+        .await;
+        let wall = t.elapsed();
+        assert!(r.problems.is_empty(), "{}", r.text());
+        let log = gh.knobs.log();
+        let count = |f: &dyn Fn(&str) -> bool| log.iter().filter(|l| f(&l.path)).count();
+        let workflows =
+            count(&|p| p.ends_with("/actions/workflows") || p.contains("/actions/workflows?"));
+        let files = count(&|p| p.contains("/contents/.github/workflows/"));
+        let runs = count(&|p| p.contains("/runs?"));
+        let jobs = count(&|p| p.contains("/jobs"));
+        let rules = count(&|p| p.contains("/rules/branches/"));
+        let rulesets = count(&|p| p.contains("/rulesets"));
+        let codeowners = count(&|p| p.contains("/codeowners/errors"));
+        let org_pages = count(&|p| p.starts_with("/orgs/python/repos"));
+        let reporting = count(&|p| p.contains("/private-vulnerability-reporting"));
+        let repository = count(&|p| p.split('?').next() == Some("/repos/python/psrt-roster"));
+        let writes = log.iter().filter(|l| l.is_write()).count();
+        // The fewest requests that answer the same questions: the default
+        // branch (1), the workflows (1), each workflow's file to know which
+        // are scheduled and when (7), each scheduled one's latest runs (4)
+        // and that run's jobs (4: a run's conclusion counts the audit's own
+        // job), the branch's rules (1), the ruleset they come from for its
+        // bypass list (1), CODEOWNERS' errors (1), the setting of each
+        // advisory repository (2), the organisation's pages (3) and the
+        // setting of every other public repository (one each: no endpoint
+        // lists it for many).
+        let sweep = org_pages > 0;
+        let minimum = 1
+            + 1
+            + 7
+            + 4
+            + 4
+            + 1
+            + 1
+            + 1
+            + 2
+            + if sweep {
+                repos.div_ceil(100) + (repos - 1)
+            } else {
+                0
+            };
+        println!(
+            "| `psrt audit --apply`, 7 workflows (4 scheduled), 2 advisory repositories, an organisation of {repos} repositories, 50 ms/request: {label} | {} requests ({repository} repository, {workflows} workflow list, {files} workflow files, {runs} run lists, {jobs} job lists, {rules} rules of the branch, {rulesets} rulesets, {codeowners} CODEOWNERS, {org_pages} organisation pages, {reporting} private-reporting settings), {writes} writes; page minimum {minimum}; {:.2} s |",
+            log.len(),
+            wall.as_secs_f64()
+        );
     }
 }
 
@@ -1365,5 +1489,133 @@ async fn bot_comparison() {
                 wall.as_secs_f64()
             );
         }
+    }
+}
+
+/// The steady hourly run's cost (issue 25, item 4): the same fixture as the
+/// bot comparison without drift (a third drafts, each with a private fork),
+/// run hour after hour with the ledger kept, as the workflow does, and a
+/// client per run (a process per hour). Per run: requests, rate-limit
+/// points (the stand-in counts as GitHub does: not the `304`s, not the
+/// App's own JWT calls), requests to a comments endpoint, wall time. The
+/// page minimum: every page a run without validators must read once.
+async fn hourly_cost() {
+    use psrt_fakes::github::FakeApp;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let key = std::fs::read_to_string(root.join("tests/fixtures/test-app-key.pem")).unwrap();
+    let public = std::fs::read_to_string(root.join("tests/fixtures/test-app-key.pub.pem")).unwrap();
+    let roster_text = "version: 1\ngithub:\n  org: python\n  team: psrt\n  advisory_repos: [python/cpython]\n  eligibility_teams: [python-core]\ncve:\n  org: PSF\n  repos: [python/cpython]\nmembers:\n".to_owned()
+        + &(0..30)
+            .map(|i| format!("  - name: M{i}\n    github: m{i}\n{}", if i < 3 { "    roles: [admin]\n" } else { "" }))
+            .collect::<String>();
+    let roster = psrt::roster::parse(roster_text.as_bytes())
+        .expect("valid")
+        .roster;
+    println!(
+        "| fixture, run | requests | rate-limit points | to a comments endpoint | comments written | wall time, 50 ms/request |"
+    );
+    println!("|---|---|---|---|---|---|");
+    for n in [10usize, 100] {
+        let gh = bot_fixture(n, false);
+        gh.with(|s| {
+            s.tokens.clear();
+            s.app = Some(FakeApp::new(4242, &public).install(77, "python"));
+        });
+        let cve = psrt_fakes::cve::CveFake::new("PSF", "u", "k");
+        let (server, cve_server) = (gh.start().await.unwrap(), cve.start().await.unwrap());
+        let env = psrt::config::Env::from_vars(
+            &[
+                ("PSRT_GITHUB_APP_ID".to_owned(), "4242".to_owned()),
+                ("PSRT_GITHUB_APP_KEY".to_owned(), key.clone()),
+                ("GITHUB_API_URL".to_owned(), server.url()),
+            ]
+            .into_iter()
+            .collect(),
+        );
+        let cve_env = psrt::config::CveEnv {
+            api_url: cve_server.url(),
+            user: "u".into(),
+            key: psrt::secret::Secret::new("k"),
+        };
+        let cve_client =
+            psrt::cve::CveServices::new(&cve_env, "PSF", &psrt::net::RetryPolicy::fast()).unwrap();
+        gh.knobs.set_latency(Duration::from_millis(50));
+        let drafts = (0..n).filter(|i| i % 3 == 0).count();
+        // Three lists (triage, draft, closed) and the team, one page each at
+        // these sizes, and each draft's fork's pull requests.
+        let minimum = 4 + drafts;
+        let dir = tempfile::tempdir().unwrap();
+        let ledger_path = dir.path().join("ledger.json");
+        let start = chrono::Utc::now();
+        let mut hour = 0i64;
+        let mut run = |label: &'static str| {
+            hour += 1;
+            let now = start + chrono::Duration::hours(hour);
+            let (gh, env, roster, cve_client, ledger_path) =
+                (&gh, &env, &roster, &cve_client, &ledger_path);
+            async move {
+                gh.knobs.clear_log();
+                let before = gh.rate();
+                let comments_before: usize = gh.with(|s| s.advisory_comments.len());
+                let t = Instant::now();
+                let github = psrt::github::GitHub::connect(
+                    env.github.as_ref().unwrap(),
+                    psrt::advisories::github_scope(roster, true),
+                    psrt::github::Tuning::local(),
+                )
+                .await
+                .unwrap();
+                let mut ledger = psrt::ledger::Ledger::load(ledger_path).unwrap();
+                let report = psrt::advisories::run(
+                    &github,
+                    roster,
+                    psrt::advisories::Options {
+                        apply: true,
+                        now,
+                        mailer: None,
+                        templates: &psrt::notify::Templates::built_in(),
+                        cve: Ok(cve_client),
+                        ledger: &mut ledger,
+                    },
+                )
+                .await;
+                let wall = t.elapsed();
+                assert!(!report.failed(), "{}", report.text());
+                let log = gh.knobs.log();
+                let to_comments = log.iter().filter(|l| l.path.contains("/comments")).count();
+                let written = gh.with(|s| s.advisory_comments.len()) - comments_before;
+                let points = gh.rate().used - before.used;
+                println!(
+                    "| {n} open reports, {label} | {} | {points} | {to_comments} | {written} | {:.2} s |",
+                    log.len(),
+                    wall.as_secs_f64()
+                );
+                points
+            }
+        };
+        run("go-live (no validators yet: every page, as today)").await;
+        run("the next hour (validators held)").await;
+        let noop = run("no-op: nothing new").await;
+        assert_eq!(noop, 0, "a no-op run spends no rate-limit point");
+        // A busy hour: a member's comment on one report in ten, a new
+        // coordinator on another.
+        for i in (0..n).filter(|i| i % 10 == 4) {
+            gh.advisory_comment(
+                &format!("GHSA-b{i:03}-0000-0000"),
+                "m5",
+                "a question",
+                chrono::Utc::now(),
+            );
+        }
+        gh.update_advisory("GHSA-b007-0000-0000", |a| {
+            *a = a.clone().coordinator("m9");
+            a.updated_at = chrono::Utc::now();
+        });
+        run("busy: comments on 1 in 10, a coordinator changed").await;
+        run("the hour after (psrt's own comments moved the lists)").await;
+        run("no-op again").await;
+        println!(
+            "| {n} open reports: page minimum | {minimum} pages (3 lists + the team + {drafts} forks' pull requests), each a point without validators | | | | |"
+        );
     }
 }

@@ -60,6 +60,8 @@ pub enum Command {
     Approvals(commands::approvals::Args),
     /// Advisory hygiene: the team on every open report, outsiders as collaborators, coordinators assigned.
     Advisories(commands::advisories::Args),
+    /// Check what psrt depends on: scheduled workflows, branch rules, private reporting, credentials.
+    Audit(commands::audit::Args),
     /// After publication: the security-announce email, the CVE record and the OSV record (--repo: the advisory's repository).
     Announce(commands::announce::Args),
     /// The nightly and yearly jobs against local stand-ins: no network, no credentials.
@@ -124,6 +126,8 @@ pub fn settle(
         }
     }
     match &env.mode {
+        // The audit reports a bad value as a problem instead of never running.
+        Err(_) if matches!(cli.command, Command::Audit(_)) => {}
         Err(why) => return Err(why.clone()),
         Ok(Some(crate::config::Mode::Plan)) if !writes.is_empty() => {
             cli.command.drop_write_flags();
@@ -152,6 +156,9 @@ impl Command {
             Command::Approvals(a) => &[("--publish", a.publish)],
             Command::Advisories(a) => &[("--apply", a.apply)],
             Command::Publish(a) => &[("--open-pr", a.open_pr)],
+            // Plan mode never drops the audit's own writes: it re-enables
+            // workflows and tells the admins about plan mode itself.
+            Command::Audit(_) => &[],
             Command::Check(_)
             | Command::Import(_)
             | Command::Announce(_)
@@ -177,6 +184,7 @@ impl Command {
             Command::Approvals(a) => a.publish = false,
             Command::Advisories(a) => (a.apply, a.plan_only) = (false, true),
             Command::Publish(a) => (a.open_pr, a.plan_only) = (false, true),
+            Command::Audit(_) => {}
             Command::Check(_)
             | Command::Import(_)
             | Command::Announce(_)
@@ -229,6 +237,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Approvals(args) => commands::approvals::run(repo.as_deref(), &args),
         Command::Advisories(args) => commands::advisories::run(&roster, &args),
         Command::Announce(args) => commands::announce::run(&roster, repo.as_deref(), &args),
+        Command::Audit(args) => commands::audit::run(&roster, repo.as_deref(), &args),
         #[cfg(feature = "demo")]
         Command::Demo => commands::demo::run(),
         #[cfg(not(feature = "demo"))]

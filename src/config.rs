@@ -94,6 +94,9 @@ pub struct Env {
     pub dispatch: DispatchRequest,
     /// The policy repository, `owner/name` (GITHUB_REPOSITORY).
     pub repository: Option<String>,
+    /// `PSRT_APPROVALS_APP_ID`: the approvals App's id, the only source
+    /// `psrt audit` accepts for the required `psrt/approvals` status.
+    pub approvals_app_id: Option<u64>,
     pub in_actions: bool,
     pub step_summary: Option<std::path::PathBuf>,
 }
@@ -236,6 +239,7 @@ impl Env {
             smtp,
             cve,
             repository: get("GITHUB_REPOSITORY"),
+            approvals_app_id: get("PSRT_APPROVALS_APP_ID").and_then(|v| v.parse().ok()),
             in_actions: get("GITHUB_ACTIONS").as_deref() == Some("true"),
             step_summary: get("GITHUB_STEP_SUMMARY").map(Into::into),
         }

@@ -174,6 +174,31 @@ impl CveServices {
         }
     }
 
+    /// The org's quota (`GET /org/{short_name}/id_quota`): how many ids it
+    /// may still reserve, of how many. A read: what `psrt audit
+    /// --credentials` verifies.
+    pub async fn quota(&self) -> Result<(u64, u64), CveError> {
+        #[derive(Deserialize)]
+        struct Quota {
+            id_quota: u64,
+            #[serde(default)]
+            available: Option<u64>,
+            #[serde(default)]
+            total_reserved: Option<u64>,
+        }
+        let path = format!(
+            "/org/{}/id_quota",
+            url::form_urlencoded::byte_serialize(self.org.as_bytes()).collect::<String>()
+        );
+        let resp = self.rest.send(Method::GET, &path, None, &[]).await?;
+        answered_ok(&resp)?;
+        let q: Quota = resp.json().map_err(|e| CveError::Decode(e.to_string()))?;
+        let available = q
+            .available
+            .unwrap_or_else(|| q.id_quota.saturating_sub(q.total_reserved.unwrap_or(0)));
+        Ok((available, q.id_quota))
+    }
+
     /// Requests sent so far.
     pub fn requests(&self) -> u64 {
         self.rest.requests()

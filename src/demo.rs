@@ -634,6 +634,12 @@ pub async fn run() -> anyhow::Result<String> {
     }
     section(
         &mut out,
+        "nightly and hourly: psrt audit --apply --send   (nothing stops or loosens silently)",
+    );
+    out.push_str(&audit_demo(&w, roster, &env, &templates, &mailer, now).await?);
+
+    section(
+        &mut out,
         "pull request: psrt approvals --pr N --publish   (judged by the base's rule)",
     );
     let (pr_number, governance) = approvals_demo(&w, &gh, now).await?;
@@ -913,6 +919,90 @@ async fn commands_demo(
     {
         email(out, m);
     }
+}
+
+/// `psrt audit --apply --send` on the demo's world: it finds the hourly
+/// workflow GitHub disabled and enables it again, and names the repository
+/// that accepts private reports nobody watches; the admins get one email
+/// per problem and the weekly digest.
+async fn audit_demo(
+    w: &psrt_fakes::scenario::demo::World,
+    roster: &crate::roster::Roster,
+    env: &crate::config::Env,
+    templates: &Templates,
+    mailer: &Mailer,
+    now: DateTime<Utc>,
+) -> anyhow::Result<String> {
+    let gh_env = env.github.as_ref().map_err(|m| anyhow::anyhow!("{m}"))?;
+    let gh = crate::github::GitHub::connect(
+        gh_env,
+        crate::audit::github_scope(roster, POLICY_REPO, true),
+        crate::github::Tuning::local(),
+    )
+    .await?;
+    let before = w.github.knobs.requests();
+    let mut ledger = Ledger::in_memory();
+    let to: Vec<String> = roster
+        .admins()
+        .filter_map(|m| m.email.clone())
+        .filter(|e| !e.starts_with("age:"))
+        .collect();
+    w.sink.clear();
+    let report = crate::audit::run(
+        &gh,
+        roster,
+        &crate::ids::RepoName::parse(POLICY_REPO)?,
+        crate::audit::Options {
+            apply: true,
+            credentials: false,
+            now,
+            env,
+            tuning: crate::github::Tuning::local(),
+            sending: Some(crate::audit::mail::Sending {
+                mailer,
+                templates,
+                to,
+            }),
+            send_blocked: None,
+            record: true,
+            ledger: &mut ledger,
+        },
+    )
+    .await;
+    let mut out = String::new();
+    for line in report.text().lines() {
+        let _ = writeln!(out, "  {line}");
+    }
+    let requests = w.github.knobs.requests() - before;
+    let (state, _) = w
+        .github
+        .workflow_state(POLICY_REPO, ".github/workflows/hourly.yml")
+        .unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "  (hourly.yml is now {state}; {requests} requests to GitHub, {} write(s); exit 1 while a problem remains)",
+        report
+            .writes
+            .iter()
+            .filter(|w| !w.starts_with("would"))
+            .count()
+    );
+    let mails = w.sink.messages();
+    let _ = writeln!(out, "  the admins' inbox ({} email(s)):", mails.len());
+    for m in &mails {
+        let _ = writeln!(out, "    {}", m.header("Subject").unwrap_or_default());
+    }
+    if let Some(first) = mails.first() {
+        let body = quoted_printable::decode(first.body(), quoted_printable::ParseMode::Robust)
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_else(|_| first.body());
+        let _ = writeln!(out, "  the first, as sent:");
+        for line in body.lines() {
+            let _ = writeln!(out, "    │ {line}");
+        }
+    }
+    w.sink.clear();
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 pub mod advisories;
 pub mod announce;
 pub mod approvals;
+pub mod audit;
 pub mod cli;
 pub mod commands;
 pub mod config;

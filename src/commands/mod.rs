@@ -4,6 +4,7 @@
 pub mod advisories;
 pub mod announce;
 pub mod approvals;
+pub mod audit;
 pub mod check;
 pub mod contacts;
 pub mod deadlines;

@@ -15,14 +15,15 @@
 //!   the typed update, private forks and their pull requests);
 //! - [`comments`]: the advisories' discussion (list, get, add, edit);
 //! - [`published`]: a published advisory for its announcement, and GitHub's
-//!   advisory database.
+//!   advisory database;
+//! - [`actions`]: workflows, their runs and jobs, enabling a workflow;
+//! - [`rulesets`]: rulesets, the rules of a branch, CODEOWNERS errors.
 //!
 //! [`pull_request`] composes `repos` and `pulls` into one idempotent pull
 //! request. Underneath, [`transport`] (octocrab, authentication per scope,
 //! retries, rate limits, pagination) sends the requests; [`scope`] says what
 //! each command may do, checked before anything is sent. A new endpoint
-//! group (workflows and runs, rulesets) is a new file of `impl GitHub`
-//! methods.
+//! group is a new file of `impl GitHub` methods.
 //!
 //! Conditional requests: a method named `…_if_changed` asks with the
 //! validators of an earlier run ([`GitHub::use_validators`]) and answers
@@ -31,6 +32,7 @@
 //! [`RepoName`]: crate::ids::RepoName
 //! [`GhsaId`]: crate::ids::GhsaId
 
+pub mod actions;
 pub mod advisories;
 pub mod comments;
 pub mod model;
@@ -38,6 +40,7 @@ pub mod published;
 pub mod pull_request;
 pub mod pulls;
 pub mod repos;
+pub mod rulesets;
 pub mod scope;
 pub mod teams;
 mod transport;

@@ -20,6 +20,22 @@ pub(super) fn repo_path(repo: &RepoName) -> String {
 #[derive(Debug, Clone, Deserialize)]
 pub struct Repository {
     pub default_branch: String,
+    /// The last push to any branch (GitHub's "repository activity").
+    #[serde(default)]
+    pub pushed_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// A repository as an organisation's list names it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct OrgRepository {
+    /// `owner/name`
+    pub full_name: String,
+    #[serde(default)]
+    pub archived: bool,
+    #[serde(default)]
+    pub private: bool,
+    #[serde(default)]
+    pub fork: bool,
 }
 
 /// A file as GitHub sends it: Base64 content, and the blob sha a later
@@ -49,6 +65,30 @@ impl GitHub {
             .get_opt::<serde::de::IgnoredAny>(&repo_path(repo), Public)
             .await?
             .is_some())
+    }
+
+    /// Whether the repository accepts private vulnerability reports.
+    pub async fn private_reporting(&self, repo: &RepoName) -> Result<bool, GitHubError> {
+        #[derive(Deserialize)]
+        struct Reporting {
+            enabled: bool,
+        }
+        let r: Reporting = self
+            .get(
+                &format!("{}/private-vulnerability-reporting", repo_path(repo)),
+                Public,
+            )
+            .await?;
+        Ok(r.enabled)
+    }
+
+    /// The organisation's public repositories, every page.
+    pub async fn org_public_repositories(
+        &self,
+        org: &str,
+    ) -> Result<Vec<OrgRepository>, GitHubError> {
+        self.list(&format!("/orgs/{}/repos?type=public", enc(org)), Public)
+            .await
     }
 
     /// A file at a branch or commit; `None` when it is not there.

@@ -106,6 +106,11 @@ pub struct Scope {
     /// The temporary private forks of those repositories' advisories
     /// (`owner/name-ghsa-…`), when the command reads them.
     pub forks: Option<Permissions>,
+    /// Every other repository of the organisation, read with one token
+    /// for its installation (`psrt audit`'s sweep of which repositories
+    /// accept private reports); `None`: none of them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub org_repos: Option<Permissions>,
 }
 
 impl Scope {
@@ -130,6 +135,14 @@ impl Scope {
     /// Reads (or writes) in the advisories' temporary private forks.
     pub fn forks(mut self, permissions: &[Permission]) -> Self {
         self.forks
+            .get_or_insert_with(Permissions::default)
+            .add(permissions);
+        self
+    }
+
+    /// Reads every repository of the organisation (and lists them).
+    pub fn org_repos(mut self, permissions: &[Permission]) -> Self {
+        self.org_repos
             .get_or_insert_with(Permissions::default)
             .add(permissions);
         self

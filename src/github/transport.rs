@@ -275,6 +275,11 @@ enum Route {
     Public,
     /// `/repos/{owner}/{repo}/…`, lower case.
     Repo(String),
+    /// `/repos/{org}/{any}/…` outside the scope's own repositories, when
+    /// the scope reads every repository of its organisation
+    /// ([`Scope::org_repos`]): one token for the organisation's
+    /// installation, no repository list.
+    OrgRepos,
 }
 
 /// An installation token as GitHub returns it.
@@ -445,6 +450,11 @@ impl GitHub {
                         None,
                         Permissions::of(super::scope::METADATA_ONLY),
                     ),
+                    Route::OrgRepos => (
+                        app.scope.org.to_ascii_lowercase(),
+                        None,
+                        app.scope.org_repos.clone().unwrap_or_default(),
+                    ),
                     Route::Repo(full) => {
                         let (o, n) = full.split_once('/').unwrap_or((full, ""));
                         let permissions = app
@@ -554,6 +564,48 @@ impl GitHub {
             .personal_token(minted.token)
             .build()
             .map_err(|e| short(&e))
+    }
+
+    /// Under a GitHub App, mints every token the command's scope needs (the
+    /// organisation's, each repository's, the organisation-wide read) and
+    /// says, for each, what it is for and whether GitHub granted it: a
+    /// refused permission or a missing installation shows here, before any
+    /// command needs it. With a personal token there is nothing to mint:
+    /// `None`.
+    pub async fn mint_all(&self) -> Option<Vec<(String, Result<(), String>)>> {
+        let Auth::App(app) = &self.auth else {
+            return None;
+        };
+        let scope = &app.scope;
+        let mut wanted: Vec<(String, String)> = Vec::new();
+        if !scope.org_permissions.is_empty() {
+            wanted.push((
+                format!("the organisation {} ({})", scope.org, scope.org_permissions),
+                format!("/orgs/{}/installation-check", enc(&scope.org)),
+            ));
+        }
+        for (repo, permissions) in &scope.repos {
+            let (o, n) = repo.split_once('/').unwrap_or((repo, ""));
+            wanted.push((
+                format!("{repo} ({permissions})"),
+                format!("/repos/{}/{}", enc(o), enc(n)),
+            ));
+        }
+        if let Some(p) = &scope.org_repos {
+            wanted.push((
+                format!("every repository of {} ({p})", scope.org),
+                format!("/orgs/{}/repos", enc(&scope.org)),
+            ));
+        }
+        let mut out = Vec::new();
+        for (what, path) in wanted {
+            let result = self.octo_for(&path).await.map(|_| ()).map_err(|e| match e {
+                GitHubError::Scope { message, .. } => message,
+                other => other.to_string(),
+            });
+            out.push((what, result));
+        }
+        Some(out)
     }
 
     /// (reads, writes) sent so far, retries included.
@@ -679,6 +731,64 @@ impl GitHub {
             next = n;
         }
         Ok(items)
+    }
+
+    /// Every item of a paginated list GitHub wraps in an object (`{"total_count":
+    /// …, "workflows": […]}`): the array under `field`, every page, or an error.
+    pub(super) async fn list_in<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        field: &str,
+        sensitivity: Sensitivity,
+    ) -> Result<Vec<T>, GitHubError> {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let mut next = Some(format!("{path}{sep}per_page=100"));
+        let mut items = Vec::new();
+        while let Some(url) = next.take() {
+            let resp = self.read(&url).await?;
+            ok(&Method::GET, &url, &resp, sensitivity)?;
+            let mut page: serde_json::Map<String, serde_json::Value> =
+                decode(&resp, &Method::GET, &url)?;
+            let list = page
+                .remove(field)
+                .unwrap_or(serde_json::Value::Array(vec![]));
+            let got: Vec<T> = serde_json::from_value(list).map_err(|e| GitHubError::Decode {
+                method: Method::GET,
+                path: url.clone(),
+                message: e.to_string(),
+            })?;
+            items.extend(got);
+            next = link(&resp.headers, "next")
+                .map(|l| self.same_origin(l))
+                .transpose()?;
+        }
+        Ok(items)
+    }
+
+    /// The first page of a list GitHub wraps in an object, at most `per_page`
+    /// items (the newest first, where GitHub sorts so): for reads that need
+    /// only the latest few.
+    pub(super) async fn first_in<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        field: &str,
+        per_page: u32,
+        sensitivity: Sensitivity,
+    ) -> Result<Vec<T>, GitHubError> {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let url = format!("{path}{sep}per_page={per_page}");
+        let resp = self.read(&url).await?;
+        ok(&Method::GET, &url, &resp, sensitivity)?;
+        let mut page: serde_json::Map<String, serde_json::Value> =
+            decode(&resp, &Method::GET, &url)?;
+        let list = page
+            .remove(field)
+            .unwrap_or(serde_json::Value::Array(vec![]));
+        serde_json::from_value(list).map_err(|e| GitHubError::Decode {
+            method: Method::GET,
+            path: url,
+            message: e.to_string(),
+        })
     }
 
     /// One page: its items and its `next` and `last` links (same origin only).
@@ -956,10 +1066,21 @@ impl AppAuth {
                 let full = format!("{owner}/{name}").to_ascii_lowercase();
                 match self.scope.for_repo(&full) {
                     Some(_) => Ok(Route::Repo(full)),
+                    None if self.scope.org_repos.is_some() && self.scope.is_org(owner) => {
+                        Ok(Route::OrgRepos)
+                    }
                     None => Err(format!(
                         "{owner}/{name} is outside this command's GitHub scope"
                     )),
                 }
+            }
+            [first, org, second, ..]
+                if first == "orgs"
+                    && second == "repos"
+                    && self.scope.org_repos.is_some()
+                    && self.scope.is_org(org) =>
+            {
+                Ok(Route::OrgRepos)
             }
             [first, org, ..] if first == "orgs" => {
                 if !self.scope.is_org(org) {

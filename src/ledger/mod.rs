@@ -6,15 +6,19 @@
 //!
 //! Sections: [`messages`] (which message went out for which report),
 //! [`cve`] (CVE ids reserved, and reservations whose answer was lost),
-//! [`discussion`] (per open report: the comment count read up to, when its
-//! status comment was last brought up to date, the deadline thresholds
-//! whose comment is posted), [`validators`](crate::validators) (the `ETag` of each GitHub
-//! answer psrt acted upon, by URL) and [`steady`] (what the last complete
-//! hourly run left, to tell an unchanged world from conditional requests
-//! alone). Each new kind of memory is a section of its own, beside these
-//! (answered commands per report, audit problems, reports seen). A section
-//! per report is stored in the report's record below; one that is not
-//! (validators, steady, audit problems) becomes a top-level key of the file.
+//! [`audit`] (`psrt audit`'s open problems and when it last emailed, kept
+//! the workflows alive and swept the organisation: a top-level `audit`
+//! key), [`discussion`] (per open report: the comment count read up to,
+//! when its status comment was last brought up to date, the deadline
+//! thresholds whose comment is posted), [`validators`](crate::validators)
+//! (the `ETag` of each GitHub answer psrt acted upon, by URL) and
+//! [`steady`] (what the last complete hourly run left, to tell an unchanged
+//! world from conditional requests alone). Each new kind of memory is a
+//! section of its own, beside these: answered commands per report (the
+//! `/psrt` commands), reports seen (title tags present when psrt first saw
+//! a report). A section per report is stored in the report's record below;
+//! one that is not (validators, steady, audit problems) becomes a top-level
+//! key of the file.
 //!
 //! The file is JSON (default `.psrt/ledger.json`, never committed; the workflows
 //! carry it between runs in an Actions cache, which any pull request of a
@@ -64,12 +68,14 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+pub mod audit;
 pub mod cve;
 pub mod discussion;
 pub mod messages;
 pub mod steady;
 
 pub use crate::validators::{Validator, Validators};
+pub use audit::{AuditMemory, OpenProblem};
 pub use cve::{CveIds, CveReservation};
 pub use discussion::{Discussion, Discussions};
 pub use messages::Messages;
@@ -92,6 +98,7 @@ pub struct Ledger {
     discussion_full_read: Option<DateTime<Utc>>,
     validators: Validators,
     steady: Option<Steady>,
+    audit: AuditMemory,
 }
 
 impl PartialEq for Ledger {
@@ -102,6 +109,7 @@ impl PartialEq for Ledger {
             && self.discussion_full_read == other.discussion_full_read
             && self.validators == other.validators
             && self.steady == other.steady
+            && self.audit == other.audit
     }
 }
 
@@ -121,6 +129,9 @@ struct File {
     validators: Validators,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     steady: Option<Steady>,
+    /// `psrt audit`'s problems and times (no report, no person).
+    #[serde(default, skip_serializing_if = "AuditMemory::is_empty")]
+    audit: AuditMemory,
 }
 
 /// What psrt did for one report. Never who it concerns.
@@ -316,6 +327,7 @@ impl Ledger {
             validators: file.validators,
             steady: file.steady,
             discussion_full_read: file.discussion_full_read,
+            audit: file.audit,
             ..Ledger::default()
         };
         for (ghsa, r) in file.reports {
@@ -360,6 +372,7 @@ impl Ledger {
             discussion_full_read: self.discussion_full_read,
             validators: self.validators.clone(),
             steady: self.steady.clone(),
+            audit: self.audit.clone(),
         }
     }
 
@@ -391,6 +404,11 @@ impl Ledger {
     /// The steady section.
     pub fn steady(&self) -> Option<&Steady> {
         self.steady.as_ref()
+    }
+
+    /// The audit section.
+    pub fn audit(&self) -> &AuditMemory {
+        &self.audit
     }
 
     // ── the sequences: each change is saved before it returns ──
@@ -492,6 +510,22 @@ impl Ledger {
         self.save()
     }
 
+    /// The audit found a problem it had not seen before: kept (and saved)
+    /// before the admins are told, with no email recorded yet.
+    pub fn audit_problem_found(&mut self, problem: OpenProblem) -> anyhow::Result<()> {
+        let key = OpenProblem::key(&problem.kind, &problem.subject);
+        self.audit.problems.entry(key).or_insert(problem);
+        self.save()
+    }
+
+    /// The admins were emailed about a problem (first time, or a reminder).
+    pub fn audit_problem_emailed(&mut self, key: &str, at: DateTime<Utc>) -> anyhow::Result<()> {
+        if let Some(p) = self.audit.problems.get_mut(key) {
+            p.emailed = Some(at);
+        }
+        self.save()
+    }
+
     /// When every open report's discussion was last read in full.
     pub fn discussion_full_read(&self) -> Option<DateTime<Utc>> {
         self.discussion_full_read
@@ -545,6 +579,30 @@ impl Ledger {
     pub fn unsettle(&mut self) -> anyhow::Result<()> {
         self.validators = Validators::default();
         self.steady = None;
+        self.save()
+    }
+
+    /// A problem cleared (and the admins were told, when sending): forgotten.
+    pub fn audit_problem_cleared(&mut self, key: &str) -> anyhow::Result<()> {
+        self.audit.problems.remove(key);
+        self.save()
+    }
+
+    /// The weekly digest went out.
+    pub fn audit_digest_sent(&mut self, at: DateTime<Utc>) -> anyhow::Result<()> {
+        self.audit.digest_sent = Some(at);
+        self.save()
+    }
+
+    /// The active scheduled workflows were kept alive.
+    pub fn audit_kept_alive(&mut self, at: DateTime<Utc>) -> anyhow::Result<()> {
+        self.audit.kept_alive = Some(at);
+        self.save()
+    }
+
+    /// The organisation's repositories were swept.
+    pub fn audit_swept(&mut self, at: DateTime<Utc>) -> anyhow::Result<()> {
+        self.audit.swept = Some(at);
         self.save()
     }
 

@@ -178,6 +178,17 @@ impl Mailer {
         })
     }
 
+    /// Connects, reads the greeting, says EHLO, starts TLS as the URL asks
+    /// (STARTTLS by default), logs in, and quits: sends nothing. What
+    /// `psrt audit --credentials` verifies.
+    pub async fn check(&self) -> anyhow::Result<()> {
+        match self.transport.test_connection().await {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(anyhow::anyhow!("SMTP: the server did not answer NOOP")),
+            Err(e) => Err(anyhow::anyhow!("SMTP: {}", explain(&e))),
+        }
+    }
+
     pub fn build(&self, email: &Email) -> anyhow::Result<Message> {
         build_message(&self.from, email, None)
     }

@@ -62,6 +62,18 @@ const BUILT_IN: &[(&str, &str)] = &[
         "command-admins.txt",
         include_str!("../../templates/command-admins.txt"),
     ),
+    (
+        "audit-problem.txt",
+        include_str!("../../templates/audit-problem.txt"),
+    ),
+    (
+        "audit-cleared.txt",
+        include_str!("../../templates/audit-cleared.txt"),
+    ),
+    (
+        "audit-digest.txt",
+        include_str!("../../templates/audit-digest.txt"),
+    ),
 ];
 
 /// The templates psrt renders.

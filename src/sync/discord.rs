@@ -133,6 +133,58 @@ impl DiscordRole {
         self.rest.requests()
     }
 
+    /// The bot can manage the role: its token works and the role sits
+    /// below the bot's highest role (a bot gives and takes only roles
+    /// below its own). Returns (the role's position, the bot's highest).
+    /// Reads only: what `psrt audit --credentials` verifies.
+    pub async fn check_position(&self) -> anyhow::Result<(i64, i64)> {
+        #[derive(Deserialize)]
+        struct Me {
+            id: String,
+        }
+        #[derive(Deserialize)]
+        struct RoleWire {
+            id: String,
+            #[serde(default)]
+            position: i64,
+        }
+        let get = |path: String, what: &'static str| async move {
+            let resp = self.rest.send(Method::GET, &path, None, &[]).await?;
+            if !resp.status.is_success() {
+                return Err(self.failure(what, &resp));
+            }
+            Ok(resp)
+        };
+        let me: Me = get("/users/@me".to_owned(), "reading the bot's user")
+            .await?
+            .decoded("Discord", "reading the bot's user")?;
+        let bot: ApiMember = get(
+            format!("/guilds/{}/members/{}", self.guild, me.id),
+            "reading the bot's membership",
+        )
+        .await?
+        .decoded("Discord", "reading the bot's membership")?;
+        let roles: Vec<RoleWire> =
+            get(format!("/guilds/{}/roles", self.guild), "reading the roles")
+                .await?
+                .decoded("Discord", "reading the roles")?;
+        let position = |id: &str| roles.iter().find(|r| r.id == id).map(|r| r.position);
+        let role = position(&self.role).ok_or_else(|| {
+            anyhow::anyhow!(
+                "Discord role {} does not exist in guild {}",
+                self.role,
+                self.guild
+            )
+        })?;
+        let highest = bot
+            .roles
+            .iter()
+            .filter_map(|r| position(r))
+            .max()
+            .unwrap_or(0);
+        Ok((role, highest))
+    }
+
     fn failure(&self, what: &str, resp: &Response) -> anyhow::Error {
         let v: serde_json::Value = resp.json().unwrap_or_default();
         let code = v

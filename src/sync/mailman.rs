@@ -250,6 +250,19 @@ impl MailmanList {
         self.rest.requests()
     }
 
+    /// The credentials reach the list (`GET /lists/{list}`): what `psrt
+    /// audit --credentials` verifies, a read that changes nothing.
+    pub async fn check_list(&self) -> anyhow::Result<()> {
+        let resp = self
+            .rest
+            .send(Method::GET, &format!("/lists/{}", self.list), None, &[])
+            .await?;
+        if !resp.status.is_success() {
+            return Err(self.failure("reading the list", &resp));
+        }
+        Ok(())
+    }
+
     fn failure(&self, what: &str, resp: &Response) -> anyhow::Error {
         match resp.status.as_u16() {
             401 => anyhow::anyhow!(

@@ -22,6 +22,8 @@ SCHEMAS = [
     "basic-error", "validation-error", "installation", "installation-token", "simple-repository",
     "global-advisory", "repository-advisory-comment",
     "status", "issue-comment", "commit", "integration",
+    "workflow", "workflow-run", "job", "repository-ruleset", "minimal-repository",
+    "codeowners-errors",
 ]
 
 

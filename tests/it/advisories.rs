@@ -1256,7 +1256,7 @@ fn the_hourly_workflow_runs_the_lifecycle_with_a_ledger_and_a_group_of_its_own()
             );
             if has_secret {
                 assert!(
-                    run.contains("psrt advisories"),
+                    run.contains("/psrt advisories") || run.contains("/psrt audit"),
                     "secrets only for psrt: {run}"
                 );
             }

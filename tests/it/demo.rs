@@ -32,6 +32,17 @@ fn the_demo_runs_the_nightly_and_yearly_jobs_offline_and_exits_0() {
         "Subject: [PSRT] GHSA-8q2v-80d0-ld00 (python/cpython): 10 days to the disclosure deadline",
         "Auto-Submitted: auto-generated",
         "summary: 7 member(s), 1 inactive: margaret",
+        // The advisory discussion (issue 25): the status comment and a
+        // deadline comment as they render, once; a member whose only
+        // activity is a comment.
+        "discussion: 1 status comment(s) created, 0 edited, 0 already up to date; 1 deadline comment(s) posted",
+        "  │ **PSRT status** (kept up to date by psrt; edits to this comment are overwritten)",
+        "  │ - **Coordinator:** @alan",
+        "  │   - [ ] a CVSS v4 vector (the devguide asks for CVSS v4)",
+        "  │ **What members can ask of psrt:**",
+        "  │ @alan: 7 days or fewer left before this report's deadline,",
+        "an hour later: 0 status comment(s) written, 0 deadline comment(s) posted",
+        "sofia     -           a comment on an unpublished report in the window",
         "opened pull request #1 on branch psrt-inactivity-",
         "+  - name: Margaret Quiet",
         "after the embargo: psrt announce GHSA-4f7x-9m2q-vh3c",

@@ -243,8 +243,20 @@ async fn one_status_comment_per_report_edited_only_when_it_changes() {
     assert_eq!(gh.rate().used, before.used, "{:#?}", gh.knobs.log());
 
     // A day later, still nothing new: the date does not change the text.
+    // The daily full read lists the discussion once (its last listing
+    // predates psrt's own post, so it is read whole; see the end for the
+    // `304` of a day without writes).
+    gh.knobs.clear_log();
     let r = h.run(at(2, 11), true, None).await;
     assert!(!r.failed(), "{}", r.text());
+    let daily: Vec<u16> = gh
+        .knobs
+        .log()
+        .iter()
+        .filter(|l| l.path.contains("/comments") && l.method == http::Method::GET)
+        .map(|l| l.status)
+        .collect();
+    assert_eq!(daily, [200], "{:#?}", gh.knobs.log());
     assert_eq!(
         by_psrt(&gh, STATUS_MARKER)[0].updated_at,
         status[0].updated_at
@@ -277,6 +289,25 @@ async fn one_status_comment_per_report_edited_only_when_it_changes() {
     let r = h.run(at(2, 14), true, None).await;
     assert!(!r.failed(), "{}", r.text());
     assert_eq!(comment_requests(&gh), Vec::<String>::new(), "{}", r.text());
+    // Two daily reads later (the first after psrt's edit reads it whole):
+    // asked with the validator of the last answer, `304`, no point for it.
+    let r = h.run(at(3, 15), true, None).await;
+    assert!(!r.failed(), "{}", r.text());
+    gh.knobs.clear_log();
+    let before = gh.rate();
+    let r = h.run(at(4, 16), true, None).await;
+    assert!(!r.failed(), "{}", r.text());
+    let daily: Vec<u16> = gh
+        .knobs
+        .log()
+        .iter()
+        .filter(|l| l.path.contains("/comments"))
+        .map(|l| l.status)
+        .collect();
+    assert_eq!(daily, [304], "{:#?}", gh.knobs.log());
+    // (The lists are read again that hour, a few points once a day: a
+    // `304` carries no body to plan from.)
+    assert!(gh.rate().used - before.used <= 5, "{:#?}", gh.knobs.log());
     for out in [
         r.text(),
         r.json(),
@@ -389,4 +420,36 @@ async fn without_the_preview_psrt_says_so_once_and_goes_on() {
     assert!(!r.failed(), "{}", r.text());
     assert_eq!(comment_requests(&gh), Vec::<String>::new());
     assert!(gh.advisory_comments(ID).is_empty());
+}
+
+/// At go-live no report gets a comment only because psrt started: not on
+/// the first run, nor at the first daily full read of the discussions a
+/// day later (each new comment notifies every collaborator); a report gets
+/// its status comment when it next changes.
+#[tokio::test]
+async fn at_go_live_status_comments_come_as_reports_change_not_all_at_once() {
+    let (gh, server) = world().await;
+    let mut other =
+        FakeAdvisory::new(REPO, "GHSA-disc-0000-0002", "triage", at(0, 0)).coordinator("bob");
+    other.collaborating_teams = vec!["psrt".into()];
+    gh.advisory(other);
+    gh.advisory_comment(ID, "carol", "before psrt", at(0, 5));
+    let h = Hourly::new(&hygiene_roster(), &server.url(), None).await;
+    for t in [at(1, 9), at(1, 10), at(2, 10), at(3, 11)] {
+        let r = h.run(t, true, None).await;
+        assert!(!r.failed(), "{}", r.text());
+    }
+    let posted: Vec<String> = [ID, "GHSA-disc-0000-0002"]
+        .iter()
+        .flat_map(|g| gh.advisory_comments(g))
+        .filter(|c| c.user == "psrt-bot")
+        .map(|c| c.ghsa_id)
+        .collect();
+    assert_eq!(posted, Vec::<String>::new());
+    // The one that changes gets its status comment; the other does not.
+    gh.advisory_comment(ID, "carol", "a new question", at(3, 12));
+    let r = h.run(at(3, 13), true, None).await;
+    assert!(!r.failed(), "{}", r.text());
+    assert_eq!(by_psrt(&gh, STATUS_MARKER).len(), 1, "{}", r.text());
+    assert!(gh.advisory_comments("GHSA-disc-0000-0002").is_empty());
 }

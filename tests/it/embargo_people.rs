@@ -6,7 +6,9 @@
 //! (`-vv`, `PSRT_LOG=trace`), as text and as `--json`, dry and writing. No
 //! output line holds both the GHSA id of an unpublished advisory and one of
 //! those people; no JSON record holding such an id holds one either; and the
-//! ledger file holds none of them, nor a sha1, sha256 or md5 of one.
+//! ledger file holds none of them, nor a sha1, sha256 or md5 of one. The
+//! people also comment on every report (issue 25): no comment's text (a
+//! planted marker) and no author reaches any output, log or the ledger.
 //!
 //! It scans all output, whatever the commands print: it keeps working when
 //! a command's output changes.
@@ -23,6 +25,8 @@ use crate::common::*;
 const GUILD: u64 = 1_234_567_890_123_456_789;
 const ROLE: u64 = 2_345_678_901_234_567_890;
 const LIST: &str = "security.people.example.org";
+/// Planted in every comment's text: never in any output, log or the ledger.
+const COMMENT_MARKER: &str = "EMBARGO-COMMENT-MARKER";
 
 /// A planted person: login, name, address (any may be absent).
 struct Person {
@@ -229,6 +233,16 @@ async fn no_output_pairs_a_planted_person_with_an_unpublished_report_and_the_led
     for a in unpublished() {
         gh.advisory(a);
     }
+    // The discussion (issue 25): the people comment on every report, with
+    // a marker in the text; read by inactivity and by the hourly run.
+    for a in unpublished() {
+        gh.advisory_comment(
+            &a.ghsa_id,
+            "plant-collab-1",
+            &format!("{COMMENT_MARKER}: Pat Plantcoord reproduced it"),
+            Utc::now() - Duration::days(1),
+        );
+    }
     let mut public = FakeAdvisory::new(
         "python/cpython",
         "GHSA-pubp-pubp-pubp",
@@ -326,6 +340,32 @@ async fn no_output_pairs_a_planted_person_with_an_unpublished_report_and_the_led
         );
         assert!(!r.all().contains("panicked"), "{args:?}\n{}", r.all());
         outputs.push((args.join(" "), r.stdout, r.stderr));
+        // After the first hourly run (which only watched the discussions),
+        // a new comment on each report: the next one reads them and writes
+        // its status comments.
+        if *args == ["advisories", "--apply"] {
+            for a in unpublished() {
+                gh.advisory_comment(
+                    &a.ghsa_id,
+                    "plant-outsider",
+                    &format!("{COMMENT_MARKER}: Quinn Plantcoordtwo, can you look?"),
+                    Utc::now(),
+                );
+            }
+        }
+    }
+    // The discussion was read and written: the checks below looked at it.
+    let status_comments = unpublished()
+        .iter()
+        .flat_map(|a| gh.advisory_comments(&a.ghsa_id))
+        .filter(|c| c.user == "psrt-bot")
+        .count();
+    assert!(status_comments > 0, "no status comment was written");
+    for (args, out, err) in &outputs {
+        assert!(
+            !out.contains(COMMENT_MARKER) && !err.contains(COMMENT_MARKER),
+            "{args}: a comment's text in the output"
+        );
     }
     // The writes happened: the checks below looked at real work.
     assert!(!sink.messages().is_empty(), "no email was sent");
@@ -360,6 +400,7 @@ async fn no_output_pairs_a_planted_person_with_an_unpublished_report_and_the_led
     // The ledger: report ids, message kinds and times; nobody.
     let ledger = std::fs::read_to_string(dir.path().join(".psrt/ledger.json")).unwrap();
     assert!(ledger.contains("GHSA-ppl1-ppl1-ppl1"), "{ledger}");
+    assert!(!ledger.contains(COMMENT_MARKER), "{ledger}");
     let lower = ledger.to_ascii_lowercase();
     for p in PEOPLE {
         for ident in identifiers(p) {

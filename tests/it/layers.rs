@@ -399,6 +399,11 @@ fn no_github_path_outside_the_facade() {
         }
         let text = code(&std::fs::read_to_string(&f).unwrap());
         for (n, line) in text.lines().enumerate() {
+            // Discord's current user (`/users/@me`) shares GitHub's prefix;
+            // GitHub has no `@me`.
+            if line.contains("\"/users/@me\"") {
+                continue;
+            }
             // A string literal that starts with one of GitHub's paths.
             let hit = prefixes.iter().any(|p| {
                 line.contains(&format!("\"{p}")) || line.contains(&format!("format!(\"{p}"))

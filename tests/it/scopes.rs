@@ -33,6 +33,12 @@ fn app_env(url: &str) -> psrt::config::Env {
 /// Contents, no Issues, no Statuses anywhere (issue 22: a stolen key cannot
 /// push to cpython or pip).
 pub const MAIN_APP_PERMISSIONS: &[(&str, &str)] = &[
+    // psrt audit: the workflows (enabled again on the policy repository
+    // only), the workflow files and CODEOWNERS errors (read), and whether
+    // each repository accepts private vulnerability reports (read).
+    ("actions", "write"),
+    ("administration", "read"),
+    ("contents", "read"),
     ("members", "write"),
     ("metadata", "read"),
     ("pull_requests", "read"),
@@ -358,6 +364,8 @@ async fn every_command_asks_for_its_own_scope() {
         &["inactivity"],
         &["inactivity", "--open-pr"],
         &["publish", "--open-pr"],
+        &["audit"],
+        &["audit", "--apply"],
     ] {
         minted(&gh);
         let mut cmd = psrt();
@@ -526,6 +534,13 @@ fn the_operations_guide_lists_each_commands_scope() {
             .get(POLICY_REPO)
             .map_or("—".to_owned(), |p| format!("policy repository: {p}"))
     };
+    let audit_cell = |s: &Scope| {
+        format!(
+            "{}; every other repository of the organisation: {}",
+            policy(s),
+            s.org_repos.as_ref().map_or("—".to_owned(), cell)
+        )
+    };
     let inactivity = psrt::inactivity::github_scope(&roster);
     let inactivity_pr = psrt::inactivity::pull_request_scope("python", POLICY_REPO);
     let approvals = psrt::approvals::github_scope("python", POLICY_REPO, false);
@@ -590,6 +605,16 @@ fn the_operations_guide_lists_each_commands_scope() {
             "—",
         ),
         row("psrt publish --open-pr", &devguide, &devguide_cell),
+        row(
+            "psrt audit",
+            &psrt::audit::github_scope(&roster, POLICY_REPO, false),
+            &audit_cell(&psrt::audit::github_scope(&roster, POLICY_REPO, false)),
+        ),
+        row(
+            "psrt audit --apply",
+            &psrt::audit::github_scope(&roster, POLICY_REPO, true),
+            &audit_cell(&psrt::audit::github_scope(&roster, POLICY_REPO, true)),
+        ),
     ];
     let missing: Vec<&String> = rows.iter().filter(|r| !docs.contains(r.as_str())).collect();
     assert!(

@@ -105,6 +105,25 @@ fn credentials_of(command: &str) -> &'static [&'static str] {
         // The devguide pull request: the pull-request App alone.
         "publish" => &[GITHUB[0], "PSRT_PR_APP_ID", "PSRT_PR_APP_KEY"],
         "approvals" | "announce" => &GITHUB,
+        // Sends the admins' emails; with --credentials, verifies each
+        // credential by a read.
+        "audit" => &[
+            GITHUB[0],
+            GITHUB[1],
+            GITHUB[2],
+            "PSRT_APPROVALS_APP_ID",
+            "PSRT_SMTP_URL",
+            "PSRT_SMTP_CA_FILE",
+            "PSRT_CONTACT_KEY",
+            "PSRT_MAILMAN_URL",
+            "PSRT_MAILMAN_USER",
+            "PSRT_MAILMAN_PASSWORD",
+            "PSRT_DISCORD_API_URL",
+            "PSRT_DISCORD_TOKEN",
+            "PSRT_CVE_API_URL",
+            "PSRT_CVE_API_USER",
+            "PSRT_CVE_API_KEY",
+        ],
         _ => &[],
     }
 }
@@ -572,12 +591,17 @@ fn steps_of(wf: &Value) -> Vec<(String, Value)> {
 /// a group shared by the nightly and the hourly workflow lets an hourly run
 /// cancel a pending nightly one. Each workflow that keeps a ledger has its
 /// own file, its own cache key prefix and its own group: one writer each.
+/// One exception (issue 23): the audit's ledger is written by the audit
+/// jobs of both workflows, which share a job-level group of their own
+/// (never a workflow's): one audit at a time, each restoring the newest
+/// entry, so no problem is told twice.
 #[test]
 fn each_ledger_has_one_writer_and_a_group_of_its_own() {
     let mut groups: BTreeMap<String, String> = BTreeMap::new();
     let mut ledgers: BTreeMap<String, String> = BTreeMap::new();
     let mut prefixes: BTreeMap<String, String> = BTreeMap::new();
     let mut keeping = Vec::new();
+    let mut job_groups = Vec::new();
     for (name, text) in workflows() {
         let wf = tree(&text);
         if let Some(g) = wf.get("concurrency").and_then(|c| str_of(c, "group")) {
@@ -585,48 +609,151 @@ fn each_ledger_has_one_writer_and_a_group_of_its_own() {
                 panic!("{name} and {other} share the concurrency group {g}");
             }
         }
-        for (_, step) in steps_of(&wf) {
-            let uses = str_of(&step, "uses").unwrap_or_default();
-            let with = step.get("with").cloned().unwrap_or_default();
-            let path = str_of(&with, "path").unwrap_or_default();
-            if !uses.starts_with("actions/cache") || !path.contains(".psrt/") {
-                continue;
+        let jobs = wf
+            .get("jobs")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
+        for (job, j) in &jobs {
+            let keeps_a_ledger = j
+                .get("steps")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .any(|st| {
+                    str_of(st, "uses")
+                        .unwrap_or_default()
+                        .starts_with("actions/cache")
+                        && str_of(&st.get("with").cloned().unwrap_or_default(), "path")
+                            .unwrap_or_default()
+                            .contains(".psrt/")
+                });
+            // The writer: the workflow, or a job-level group shared across workflows.
+            let writer = match j.get("concurrency").filter(|_| keeps_a_ledger) {
+                Some(c) => {
+                    let g = str_of(c, "group").unwrap_or_default();
+                    assert!(
+                        !g.is_empty() && !g.contains("${{"),
+                        "{name}/{job}: a job-level group must be fixed"
+                    );
+                    assert_eq!(
+                        c.get("cancel-in-progress"),
+                        Some(&Value::Bool(false)),
+                        "{name}/{job}: never cancelled in progress"
+                    );
+                    job_groups.push(g.clone());
+                    format!("job group {g}")
+                }
+                None => name.clone(),
+            };
+            let steps = j
+                .get("steps")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            for step in &steps {
+                let uses = str_of(step, "uses").unwrap_or_default();
+                let with = step.get("with").cloned().unwrap_or_default();
+                let path = str_of(&with, "path").unwrap_or_default();
+                if !uses.starts_with("actions/cache") || !path.contains(".psrt/") {
+                    continue;
+                }
+                keeping.push(name.clone());
+                for (map, value) in [
+                    (&mut ledgers, path.clone()),
+                    (
+                        &mut prefixes,
+                        str_of(&with, "key")
+                            .unwrap_or_default()
+                            .split("${{")
+                            .next()
+                            .unwrap_or_default()
+                            .to_owned(),
+                    ),
+                ] {
+                    let owner = map.entry(value.clone()).or_insert_with(|| writer.clone());
+                    assert_eq!(owner, &writer, "{value} is written by {owner} and {writer}");
+                }
             }
-            keeping.push(name.clone());
-            for (map, value) in [
-                (&mut ledgers, path.clone()),
-                (
-                    &mut prefixes,
-                    str_of(&with, "key")
-                        .unwrap_or_default()
-                        .split("${{")
-                        .next()
-                        .unwrap_or_default()
-                        .to_owned(),
-                ),
-            ] {
-                let owner = map.entry(value.clone()).or_insert_with(|| name.clone());
-                assert_eq!(owner, &name, "{value} is written by {owner} and {name}");
+            // The run-time file psrt is given is the one the cache carries.
+            for step in &steps {
+                let run = str_of(step, "run").unwrap_or_default();
+                if let Some(at) = run.find("--ledger ") {
+                    let file = run[at + 9..].split_whitespace().next().unwrap_or_default();
+                    assert_eq!(
+                        ledgers.get(file),
+                        Some(&writer),
+                        "{name}/{job}: psrt's --ledger {file} is not the file its cache carries"
+                    );
+                }
             }
         }
-        // The run-time file psrt is given is the one the cache carries.
-        for (_, step) in steps_of(&wf) {
-            let run = str_of(&step, "run").unwrap_or_default();
-            if let Some(at) = run.find("--ledger ") {
-                let file = run[at + 9..].split_whitespace().next().unwrap_or_default();
-                assert_eq!(
-                    ledgers.get(file),
-                    Some(&name),
-                    "{name}: psrt's --ledger {file} is not the file its cache carries"
-                );
-            }
-        }
+    }
+    // No workflow-level group is also a job-level one.
+    for g in &job_groups {
+        assert!(
+            !groups.contains_key(g),
+            "{g} is both a workflow's and a job's group"
+        );
     }
     keeping.sort();
     keeping.dedup();
     assert_eq!(keeping, ["hourly.yml", "nightly.yml"]);
-    assert_eq!(ledgers.len(), 2, "{ledgers:?}");
-    assert_eq!(prefixes.len(), 2, "{prefixes:?}");
+    assert_eq!(ledgers.len(), 3, "{ledgers:?}");
+    assert_eq!(prefixes.len(), 3, "{prefixes:?}");
+    assert_eq!(
+        ledgers.get(".psrt/audit-ledger.json").map(String::as_str),
+        Some("job group psrt-audit")
+    );
+}
+
+/// Issue 23: the nightly and the hourly workflows each run `psrt audit
+/// --apply --send` in a job of its own, named as psrt knows its own job
+/// (its runs are judged without it), and only the nightly verifies the
+/// credentials (once a day is enough, and the hourly holds fewer secrets).
+#[test]
+fn both_scheduled_workflows_run_the_audit_in_a_job_of_its_own() {
+    for (file, credentials) in [("nightly.yml", true), ("hourly.yml", false)] {
+        let wf = tree(
+            &std::fs::read_to_string(repo_root().join(".github/workflows").join(file)).unwrap(),
+        );
+        let job = &wf["jobs"]["audit"];
+        assert_eq!(
+            str_of(job, "name").as_deref(),
+            Some(psrt::audit::workflows::AUDIT_JOB),
+            "{file}"
+        );
+        assert_eq!(
+            str_of(&job["concurrency"], "group").as_deref(),
+            Some("psrt-audit"),
+            "{file}"
+        );
+        let runs: Vec<String> = job["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|s| str_of(s, "run"))
+            .filter(|r| r.contains("psrt audit"))
+            .collect();
+        assert_eq!(runs.len(), 1, "{file}: {runs:?}");
+        assert!(
+            runs[0].contains("--apply") && runs[0].contains("--send"),
+            "{file}: {}",
+            runs[0]
+        );
+        assert_eq!(
+            runs[0].contains("--credentials"),
+            credentials,
+            "{file}: {}",
+            runs[0]
+        );
+        // No other job of the workflow runs the audit.
+        for (name, other) in wf["jobs"].as_object().unwrap() {
+            if name != "audit" {
+                assert!(!other.to_string().contains("psrt audit"), "{file}/{name}");
+            }
+        }
+    }
 }
 
 /// Issue 22, item 4: the scheduled workflows read `PSRT_MODE` (plan the
@@ -679,8 +806,8 @@ fn scheduled_workflows_read_psrt_mode_and_dispatch_inputs_reach_psrt_only() {
             }
         }
     }
-    // sync, deadlines, advisories, inactivity, publish.
-    assert_eq!(writing_steps, 5);
+    // sync, deadlines, advisories, inactivity, publish, and the two audits.
+    assert_eq!(writing_steps, 7);
 }
 
 /// Issue 21, item 5: the review artifact's number is read as an integer by

@@ -62,17 +62,18 @@ pub async fn read(gh: &GitHub, state: &State, ledger: &Ledger, full: bool) -> Th
         unavailable: without_counts(state),
         ..Threads::default()
     };
-    let due: Vec<(&RepoName, &GhsaId, u64)> = watched(state)
+    // (report, whether its count moved since psrt last read it)
+    let due: Vec<(&RepoName, &GhsaId, bool)> = watched(state)
         .into_iter()
         .filter(|(r, _, _)| !out.unavailable.contains(*r))
         .filter_map(|(r, g, n)| {
             let held = ledger.discussion().get(g)?;
-            let n = n?;
-            (full || held.count != n).then_some((r, g, n))
+            let moved = held.count != n?;
+            (full || moved).then_some((r, g, moved))
         })
         .collect();
     out.asked = due.len();
-    let results = futures::future::join_all(due.iter().map(|(repo, ghsa, _)| async move {
+    let results = futures::future::join_all(due.iter().map(|(repo, ghsa, moved)| async move {
         let read = if full {
             gh.advisory_comments_if_changed::<CommentText>(repo, ghsa)
                 .await
@@ -81,15 +82,22 @@ pub async fn read(gh: &GitHub, state: &State, ledger: &Ledger, full: bool) -> Th
                 .await
                 .map(Fresh::Changed)
         };
-        (*repo, *ghsa, read)
+        (*repo, *ghsa, *moved, read)
     }))
     .await;
     let mut errors: BTreeMap<String, usize> = BTreeMap::new();
-    for (repo, ghsa, read) in results {
+    for (repo, ghsa, moved, read) in results {
         match read {
             Ok(Fresh::Changed(list)) => {
                 out.threads.insert(ghsa.clone(), Thread::from_wire(list));
-                out.changed.insert(ghsa.clone());
+                // The daily read of a discussion whose count did not move
+                // (its first, or a comment edited): not a change of the
+                // report, so no status comment for that alone (after
+                // go-live, every report's first daily read would write
+                // one, notifying every collaborator at once).
+                if moved {
+                    out.changed.insert(ghsa.clone());
+                }
             }
             Ok(Fresh::Unchanged) => {}
             Err(CommentsError::Unavailable { repo }) => {

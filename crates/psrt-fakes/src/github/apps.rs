@@ -135,6 +135,8 @@ fn need(method: &Method, segs: &[&str]) -> Need {
             org: (*org).to_owned(),
             permission: match rest.first().copied() {
                 Some("security-advisories") => "repository_advisories",
+                // Listing the organisation's repositories.
+                Some("repos") => "metadata",
                 _ => "members",
             },
             write,
@@ -155,6 +157,8 @@ fn need(method: &Method, segs: &[&str]) -> Need {
                     Some("statuses") => "statuses",
                     Some("check-runs" | "check-suites") => "checks",
                     Some("actions") => "actions",
+                    Some("codeowners") => "contents",
+                    Some("private-vulnerability-reporting") => "administration",
                     Some(_) => "metadata",
                 },
             },

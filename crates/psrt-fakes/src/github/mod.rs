@@ -17,6 +17,7 @@
 
 mod advisories;
 mod apps;
+mod audit;
 mod comments;
 mod published;
 mod repos;
@@ -25,6 +26,7 @@ mod teams;
 
 pub use advisories::FakeAdvisory;
 pub use apps::{FakeApp, FakeInstallation, Grant};
+pub use audit::{FakeAuditState, FakeRuleset, FakeRun, FakeWorkflow};
 pub use comments::FakeAdvisoryComment;
 pub use published::{FakeDetails, FakeVulnerability, example_cpython_advisory};
 pub use repos::{FakeCommit, FakePull, FakeRepo, FakeReview};
@@ -526,17 +528,20 @@ async fn dispatch(
             s.installation_tokens.get(credential).cloned().map(Some)
         }
     });
-    match grant {
+    // GitHub shows a ruleset's bypass list only to whoever may edit it.
+    let may_edit_rulesets = match &grant {
         None => return error(401, "Bad credentials"),
         Some(Some(grant)) => {
             let segs: Vec<&str> = req.segs.iter().map(String::as_str).collect();
-            if let Err(denied) = apps::check(&grant, &req.method, &segs) {
+            if let Err(denied) = apps::check(grant, &req.method, &segs) {
                 return *denied;
             }
+            grant.permissions.get("administration").map(String::as_str) == Some("write")
         }
-        Some(None) => {}
-    }
-    let resp = teams::handle(&fake, &req)
+        Some(None) => true,
+    };
+    let resp = audit::handle(&fake, &req, may_edit_rulesets)
+        .or_else(|| teams::handle(&fake, &req))
         .or_else(|| comments::handle(&fake, &req, credential))
         .or_else(|| advisories::handle(&fake, &req))
         .or_else(|| published::handle(&fake, &req))

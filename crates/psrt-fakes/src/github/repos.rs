@@ -59,6 +59,9 @@ pub struct FakeRepo {
     pub commits: BTreeMap<String, FakeCommit>,
     pub pulls: Vec<FakePull>,
     pub reviews: Vec<FakeReview>,
+    /// What `psrt audit` reads: workflows and runs, rulesets, private
+    /// vulnerability reporting, CODEOWNERS errors, archived, private.
+    pub audit: super::audit::FakeAuditState,
 }
 
 impl FakeRepo {
@@ -279,6 +282,10 @@ pub(crate) fn repo_json(r: &FakeRepo, base: &str) -> Value {
         owner["login"] = json!(r.owner);
         owner["type"] = json!("Organization");
     }
+    if let Some(t) = r.audit.pushed_at {
+        v["pushed_at"] = json!(t.format("%Y-%m-%dT%H:%M:%SZ").to_string());
+    }
+    v["archived"] = json!(r.audit.archived);
     v
 }
 

@@ -2,7 +2,8 @@
 //! drifted (a missing member, a former member still in the team and on the
 //! list, an admin without the maintainer role, an open report 80 days old,
 //! one with no coordinator, one its coordinator just accepted with
-//! `[ACCEPT]` in its title, a member inactive for a year), and the
+//! `[ACCEPT]` in its title, a member inactive for a year, one whose only
+//! activity is a comment), and the
 //! published advisory `psrt announce` drafts the announcement for.
 
 use chrono::{DateTime, Duration, Utc};
@@ -71,7 +72,9 @@ pub async fn world(now: DateTime<Utc>, policy_roster: &str) -> std::io::Result<W
         &[("roster.yaml", policy_roster)],
         "the roster",
     );
-    // An open report 80 days old, coordinated by Alan (Sofia fixed it).
+    // An open report 80 days old, coordinated by Alan. Sofia reviewed the
+    // fix in its discussion: a comment, her only activity this year (PEP
+    // 811 counts it).
     let mut old = FakeAdvisory::new(
         "python/cpython",
         "GHSA-8q2v-80d0-ld00",
@@ -79,12 +82,16 @@ pub async fn world(now: DateTime<Utc>, policy_roster: &str) -> std::io::Result<W
         now - Duration::days(80),
     )
     .coordinator("alan");
-    old.credits
-        .push(("sofia".into(), "remediation_developer".into()));
     old.collaborating_teams = vec!["psrt".into()];
     old.updated_at = now - Duration::days(2);
     old.summary = "embargoed: never printed".into();
     github.advisory(old);
+    github.advisory_comment(
+        "GHSA-8q2v-80d0-ld00",
+        "sofia",
+        "embargoed: never printed (a review of the fix)",
+        now - Duration::days(20),
+    );
     // A report 5 days old that nobody coordinates yet.
     let mut fresh = FakeAdvisory::new(
         "python/cpython",
@@ -128,15 +135,6 @@ pub async fn world(now: DateTime<Utc>, policy_roster: &str) -> std::io::Result<W
     published.published_at = Some(now - Duration::days(200));
     published.updated_at = now - Duration::days(200);
     github.advisory(published);
-
-    // Grace's only activity this year: a comment in the discussion of
-    // the report Ada coordinated (PEP 811 counts it).
-    github.advisory_comment(
-        "GHSA-pub1-2026-0001",
-        "grace",
-        "embargoed: never printed (a review of the fix)",
-        now - Duration::days(210),
-    );
 
     // Published yesterday: the advisory `psrt announce` drafts the announcement for.
     crate::github::example_cpython_advisory(&github, now - Duration::days(1));
@@ -195,6 +193,24 @@ pub async fn world(now: DateTime<Utc>, policy_roster: &str) -> std::io::Result<W
             if holds { &[ROLE] } else { &[] },
         );
     }
+
+    // What `psrt audit` reads: psrt's workflows (the hourly one disabled by
+    // GitHub after 60 quiet days), the ruleset, CODEOWNERS, private
+    // reporting on cpython; and a repository of the organisation that
+    // accepts private reports nobody watches.
+    let workflows =
+        crate::scenario::audit::healthy(&github, POLICY_REPO, &["python/cpython"], None, now);
+    let _ = workflows;
+    github.audit_state(POLICY_REPO, |a| {
+        for w in &mut a.workflows {
+            if w.path.ends_with("/hourly.yml") {
+                w.state = "disabled_inactivity".into();
+            }
+        }
+    });
+    github.repo("python/pythondotorg");
+    github.audit_state("python/pythondotorg", |a| a.private_reporting = true);
+    github.repo("python/typeshed");
 
     let cve = CveFake::new("PSF", "psrt-bot@example.org", "demo-cve-key");
     let cve_server = cve.start().await?;

@@ -3,6 +3,7 @@
 //! Plain data and seeding only; what psrt should make of a world is for
 //! the tests to say.
 
+pub mod audit;
 pub mod demo;
 
 /// A roster's history, version by version, as (login, admin) pairs: people
