@@ -493,3 +493,45 @@ async fn no_new_comment_no_comments_request() {
 fn subject(m: &psrt_fakes::smtp::Captured) -> String {
     m.header("Subject").unwrap_or_default()
 }
+
+/// What psrt first saw is what counts: a command read unedited (its claim
+/// refused by GitHub that run) and edited afterwards is still obeyed; the
+/// ledger remembers.
+#[tokio::test]
+async fn a_command_first_seen_unedited_stays_obeyed_after_an_edit() {
+    let (gh, _server, h) = world().await;
+    let c = gh.advisory_comment(ID, "carol", "/psrt accept", at(1, 10));
+    gh.knobs
+        .inject(Fault::new(http::Method::POST, "/comments", 403).times(1));
+    let r = h.run(at(1, 11), true, None).await;
+    assert!(r.failed(), "a claim not posted fails the run: {}", r.text());
+    assert_eq!(state(&gh, ID), "triage", "no effect without a claim");
+    assert!(replies(&gh, ID, c).is_empty());
+    gh.update_advisory_comment(c, |x| x.updated_at = at(1, 11) + Duration::minutes(5));
+    let r = h.run(at(1, 12), true, None).await;
+    assert!(!r.failed(), "{}", r.text());
+    assert_eq!(state(&gh, ID), "draft");
+    let rs = replies(&gh, ID, c);
+    assert_eq!(rs.len(), 1);
+    assert!(rs[0].body.contains("Accepted"), "{}", rs[0].body);
+}
+
+/// `cve` where psrt cannot reserve one, and `experts` (not built): a
+/// reply that says why, nothing changed.
+#[tokio::test]
+async fn cve_and_experts_say_why_nothing_changed() {
+    let (gh, _server, h) = world().await;
+    let cve = gh.advisory_comment(ID, "carol", "/psrt cve", at(1, 10));
+    let experts = gh.advisory_comment(ID, "carol", "/psrt experts", at(1, 10));
+    let r = h.run(at(1, 11), true, None).await;
+    assert!(!r.failed(), "{}", r.text());
+    let body = |id| replies(&gh, ID, id)[0].body.clone();
+    assert!(body(cve).contains("`cve.repos`"), "{}", body(cve));
+    assert!(
+        body(experts).contains("not available yet"),
+        "{}",
+        body(experts)
+    );
+    assert_eq!(state(&gh, ID), "triage");
+    assert_eq!(gh.get_advisory(ID).unwrap().cve_id, None);
+}
