@@ -43,6 +43,9 @@ fn main() {
     if wanted("approvals") {
         rt.block_on(approvals());
     }
+    if wanted("approvals") || wanted("sweep") {
+        rt.block_on(approvals_sweep());
+    }
     if wanted("bot") {
         rt.block_on(bot_comparison());
     }
@@ -1055,14 +1058,7 @@ async fn approvals() {
             None,
             opened,
         );
-        fake.seed_status(
-            REPO,
-            &sha,
-            psrt::approvals::CONTEXT,
-            "failure",
-            "psrt-bot",
-            opened,
-        );
+        fake.seed_verdict(REPO, 1, &sha, psrt::approvals::CONTEXT, "psrt-bot", opened);
         fake.update_repo(REPO, |r| {
             r.pulls.push(FakePull {
                 number: 1,
@@ -1145,6 +1141,139 @@ async fn approvals() {
                 wall.as_secs_f64()
             );
         }
+    }
+}
+
+/// `psrt approvals --all`, the hourly sweep: 10 open pull requests to the
+/// default branch, of which 2 change `roster.yaml` (one adds a member, one
+/// changes an address; the Council approved the first) and 8 only the docs,
+/// plus one to another branch; a 30-member roster, the GitHub fake with
+/// 50 ms per request. A dry run, the first `--publish` (a comment and a
+/// status on each) and the next, with nothing new (nothing written).
+async fn approvals_sweep() {
+    use chrono::{Duration as Days, Utc};
+    use psrt::approvals::{Options, Repo};
+    use psrt_fakes::github::{FakePull, FakeReview, GitHubFake};
+    const REPO: &str = "python/psrt";
+    let fake = GitHubFake::new("python", "t");
+    fake.token_user("t", "psrt-bot");
+    let mut base = "version: 1\ngithub:\n  org: python\n  team: psrt\n  eligibility_teams: [python-core]\npolicy:\n  approvals:\n    membership: { reviewers: steering-council, required: 1 }\nsteering_council: [sc1, sc2, sc3, sc4, sc5]\nmembers:\n".to_owned();
+    for i in 0..30 {
+        base.push_str(&format!(
+            "  - name: M{i}\n    github: m{i}\n    email: m{i}@example.org\n"
+        ));
+        if i < 3 {
+            base.push_str("    roles: [admin]\n");
+        }
+        fake.add_to_team("python-core", &format!("m{i}"), "member");
+    }
+    fake.add_to_team("python-core", "newbie", "member");
+    for i in 1..=5 {
+        fake.org_member(&format!("sc{i}"));
+    }
+    fake.commit(REPO, "main", &[("roster.yaml", &base)], "base");
+    fake.commit(REPO, "release", &[], "a release branch");
+    let opened = Utc::now() - Days::days(2);
+    let adding = format!("{base}  - name: Newbie\n    github: newbie\n");
+    let moving = base.replace("m7@example.org", "m7@elsewhere.example");
+    let docs: Vec<(String, String)> = (1..=8)
+        .map(|n| (format!("docs/page-{n}.md"), "words\n".to_owned()))
+        .collect();
+    let mut heads = Vec::new();
+    for number in 1..=11u64 {
+        let (target, file, text) = match number {
+            1..=8 => (
+                "main",
+                docs[number as usize - 1].0.as_str(),
+                docs[number as usize - 1].1.as_str(),
+            ),
+            9 => ("main", "roster.yaml", adding.as_str()),
+            10 => ("main", "roster.yaml", moving.as_str()),
+            _ => ("release", "roster.yaml", moving.as_str()),
+        };
+        let branch = format!("pr-{number}");
+        fake.update_repo(REPO, |r| {
+            let from = r.branches[target].clone();
+            r.branches.insert(branch.clone(), from);
+        });
+        let sha = fake.commit_by(REPO, &branch, &[(file, text)], "change", "m5", None, opened);
+        fake.update_repo(REPO, |r| {
+            r.pulls.push(FakePull {
+                number,
+                title: format!("change {number}"),
+                body: String::new(),
+                head: branch,
+                base: target.into(),
+                state: "open".into(),
+                user: "m5".into(),
+                created_at: opened,
+                requested_users: vec![],
+                requested_teams: vec![],
+            })
+        });
+        heads.push(sha);
+    }
+    let nine = heads[8].clone();
+    fake.update_repo(REPO, |r| {
+        r.reviews.push(FakeReview {
+            id: 1,
+            pull: 9,
+            user: "sc2".into(),
+            state: "APPROVED".into(),
+            commit_id: nine,
+            submitted_at: Utc::now(),
+        })
+    });
+    let server = fake.start().await.unwrap();
+    let env = psrt::config::Env::from_vars(
+        &[
+            ("GITHUB_TOKEN".to_owned(), "t".to_owned()),
+            ("GITHUB_API_URL".to_owned(), server.url()),
+        ]
+        .into_iter()
+        .collect(),
+    );
+    fake.knobs.set_latency(Duration::from_millis(50));
+    for (run, publish) in [
+        ("dry run", false),
+        ("first --publish", true),
+        ("next --publish, nothing new", true),
+    ] {
+        fake.knobs.clear_log();
+        let t = Instant::now();
+        let gh = psrt::github::GitHub::connect(
+            env.github.as_ref().unwrap(),
+            psrt::approvals::github_scope("python", REPO, publish),
+            psrt::github::Tuning::local(),
+        )
+        .await
+        .unwrap();
+        let opts = Options {
+            now: Utc::now(),
+            in_actions: false,
+            publish,
+        };
+        let sweep = psrt::approvals::sweep::all(&gh, &Repo::parse(REPO).unwrap(), opts)
+            .await
+            .unwrap();
+        let wall = t.elapsed();
+        assert!(
+            !sweep.failed(),
+            "{}",
+            psrt::approvals::render::sweep_text(&sweep)
+        );
+        assert_eq!(sweep.judged.len(), 2);
+        assert_eq!(sweep.unchanged.len(), 8);
+        let log = fake.knobs.log();
+        let writes = log.iter().filter(|l| l.is_write()).count();
+        let files = log.iter().filter(|l| l.path.contains("/files")).count();
+        println!(
+            "| `psrt approvals --all`, 10 open pull requests to main (2 change the roster) and 1 elsewhere, {run}, 50 ms/request | {} requests ({} reads: the list, {files} file lists, {} for the 2 roster pull requests; {writes} writes), {:.2} s |",
+            log.len(),
+            log.len() - writes,
+            log.len() - writes - 1 - files,
+            wall.as_secs_f64()
+        );
     }
 }
 

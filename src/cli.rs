@@ -56,7 +56,7 @@ pub enum Command {
     Deadlines(commands::deadlines::Args),
     /// The yearly inactivity report; --open-pr opens the pull request for the Steering Council.
     Inactivity(commands::inactivity::Args),
-    /// Whether pull request N meets the base roster's approval rule; --publish sets psrt/approvals and one comment.
+    /// Whether pull request N (or, with --all, each open one that changes roster.yaml) meets the base roster's approval rule; --publish sets psrt/approvals and one comment.
     Approvals(commands::approvals::Args),
     /// Advisory hygiene: the team on every open report, outsiders as collaborators, coordinators assigned.
     Advisories(commands::advisories::Args),

@@ -644,6 +644,12 @@ pub async fn run() -> anyhow::Result<String> {
     );
     let (pr_number, governance) = approvals_demo(&w, &gh, now).await?;
     out.push_str(&governance);
+    section(
+        &mut out,
+        "hourly: psrt approvals --all --publish   (every open roster pull request)",
+    );
+    let (swept, sweep_text) = sweep_demo(&w, &gh, now).await?;
+    out.push_str(&sweep_text);
 
     let stormy = stormy_night(&mut out, &w, roster, &env).await;
     going_live(&mut out, &w, roster).await;
@@ -675,7 +681,7 @@ pub async fn run() -> anyhow::Result<String> {
         || !stormy;
     let _ = writeln!(
         out,
-        "  sync: {} change(s) applied; team {} member(s), list {list} subscriber(s), Discord role {holders} holder(s); the re-plan is empty\n  advisories: {} report(s) updated, one update each; one accepted, with its fork and CVE id\n  deadlines: {} email(s) sent, recorded in the ledger\n  inactivity: {} inactive member(s); pull request #{} opened\n  approvals: pull request #{pr_number} fails without the Council, passes with its approval\n  announce: {} file(s) written, the CVE record {} and the OSV record {}\n  publish: {}\n  {requests} HTTP requests to the stand-ins, {:.1} s, {}",
+        "  sync: {} change(s) applied; team {} member(s), list {list} subscriber(s), Discord role {holders} holder(s); the re-plan is empty\n  advisories: {} report(s) updated, one update each; one accepted, with its fork and CVE id\n  deadlines: {} email(s) sent, recorded in the ledger\n  inactivity: {} inactive member(s); pull request #{} opened\n  approvals: pull request #{pr_number} fails without the Council, passes with its approval; the hourly sweep judged {swept}\n  announce: {} file(s) written, the CVE record {} and the OSV record {}\n  publish: {}\n  {requests} HTTP requests to the stand-ins, {:.1} s, {}",
         applied.iter().map(|r| r.changes.len()).sum::<usize>(),
         team.len(),
         hygiene.updates,
@@ -919,6 +925,69 @@ async fn commands_demo(
     {
         email(out, m);
     }
+}
+
+/// The hourly sweep: Grace opens a pull request that only adds a page of
+/// documentation; `approvals --all` judges the open pull requests that
+/// change the roster (the inactivity report, Linus) and leaves hers alone.
+async fn sweep_demo(
+    w: &World,
+    gh: &crate::github::GitHub,
+    now: DateTime<Utc>,
+) -> anyhow::Result<(String, String)> {
+    use crate::approvals::{self, Options, Repo};
+    w.github.commit_by(
+        POLICY_REPO,
+        "faq",
+        &[("docs/faq.md", "# Questions\n")],
+        "A page of questions",
+        "grace",
+        None,
+        now,
+    );
+    let number = w
+        .github
+        .pulls(POLICY_REPO)
+        .iter()
+        .map(|p| p.number)
+        .max()
+        .unwrap_or(0)
+        + 1;
+    w.github.update_repo(POLICY_REPO, |r| {
+        r.pulls.push(psrt_fakes::github::FakePull {
+            number,
+            title: "A page of questions".into(),
+            body: String::new(),
+            head: "faq".into(),
+            base: "main".into(),
+            state: "open".into(),
+            user: "grace".into(),
+            created_at: now,
+            requested_users: vec![],
+            requested_teams: vec![],
+        })
+    });
+    let opts = Options {
+        now,
+        in_actions: false,
+        publish: true,
+    };
+    let sweep = approvals::sweep::all(gh, &Repo::parse(POLICY_REPO)?, opts).await?;
+    let mut out = format!(
+        "Grace opens #{number} (a page of documentation). The hourly job judges every open\npull request to main that changes roster.yaml, whatever review.yml did:\n"
+    );
+    for line in approvals::render::sweep_text(&sweep).lines() {
+        let _ = writeln!(out, "  {line}");
+    }
+    if sweep.failed() || sweep.judged.len() != 2 || sweep.unchanged != [number] {
+        anyhow::bail!("the approvals sweep did not go as shown:\n{out}");
+    }
+    let swept = format!(
+        "{} open roster pull request(s) and left {} alone",
+        sweep.judged.len(),
+        sweep.unchanged.len()
+    );
+    Ok((swept, out))
 }
 
 /// `psrt audit --apply --send` on the demo's world: it finds the hourly

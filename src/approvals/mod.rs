@@ -14,6 +14,10 @@
 //! - `--publish` sets the commit status `psrt/approvals` on the head commit
 //!   and keeps one comment up to date ([`publish`]); the comment shows, per
 //!   service, who gains or loses access if it merges ([`access`]).
+//! - `--all` judges every open pull request to the default branch that
+//!   changes `roster.yaml` ([`sweep`]): the hourly workflow runs it, so no
+//!   verdict outlives a review or a push by more than an hour, whatever a
+//!   pull request does to the workflow that reports its reviews.
 //!
 //! The verdict is only as trustworthy as the code and workflow that compute
 //! it: `.github/workflows/approvals.yml` runs this from the base branch and
@@ -25,8 +29,12 @@ pub mod publish;
 pub mod read;
 pub mod render;
 pub mod rule;
+pub mod sweep;
+
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
+use tokio::sync::{Mutex, OnceCell};
 
 pub use publish::MARKER;
 pub use read::{CONTEXT, Identity, Pull, Repo};
@@ -81,6 +89,41 @@ pub struct Judgement {
     pub verdict: Verdict,
     /// psrt's own account, when it was needed and GitHub said.
     pub identity: Option<Identity>,
+    /// The reviews the verdict counted (id and state), when it read them:
+    /// a sweep compares them after publishing.
+    pub reviews_seen: Option<Vec<(u64, rule::ReviewState)>>,
+}
+
+/// What one run reads once, however many pull requests it judges: psrt's
+/// own identity, and the base branch's `roster.yaml`.
+#[derive(Default)]
+pub struct Cache {
+    identity: OnceCell<Option<Identity>>,
+    bases: Mutex<BTreeMap<String, Option<Vec<u8>>>>,
+}
+
+impl Cache {
+    async fn identity(&self, gh: &GitHub, in_actions: bool) -> anyhow::Result<Option<Identity>> {
+        self.identity
+            .get_or_try_init(|| read::identity(gh, in_actions))
+            .await
+            .cloned()
+    }
+
+    async fn base(
+        &self,
+        gh: &GitHub,
+        repo: &Repo,
+        branch: &str,
+    ) -> anyhow::Result<Option<Vec<u8>>> {
+        let mut bases = self.bases.lock().await;
+        if let Some(b) = bases.get(branch) {
+            return Ok(b.clone());
+        }
+        let bytes = read::roster_at(gh, repo, read::Rev::Branch(branch)).await?;
+        bases.insert(branch.to_owned(), bytes.clone());
+        Ok(bytes)
+    }
 }
 
 /// Reads pull request `pull` and decides. An error means psrt could not
@@ -92,15 +135,24 @@ pub async fn judge(
     pull: &Pull,
     opts: Options,
 ) -> anyhow::Result<Judgement> {
+    judge_with(gh, repo, pull, opts, &Cache::default()).await
+}
+
+/// [`judge`], reading psrt's identity and the base roster through `cache`.
+pub async fn judge_with(
+    gh: &GitHub,
+    repo: &Repo,
+    pull: &Pull,
+    opts: Options,
+    cache: &Cache,
+) -> anyhow::Result<Judgement> {
     let today = opts.now.date_naive();
-    let base_bytes = read::roster_at(gh, repo, &pull.base_ref)
-        .await?
-        .ok_or_else(|| {
-            anyhow::anyhow!(
-                "the base branch `{}` has no roster.yaml: nothing to judge against",
-                pull.base_ref
-            )
-        })?;
+    let base_bytes = cache.base(gh, repo, &pull.base_ref).await?.ok_or_else(|| {
+        anyhow::anyhow!(
+            "the base branch `{}` has no roster.yaml: nothing to judge against",
+            pull.base_ref
+        )
+    })?;
     let base = match read::parse_checked(&base_bytes, today) {
         read::Parsed::Valid(r) => r,
         read::Parsed::Invalid(problems) => anyhow::bail!(
@@ -110,9 +162,9 @@ pub async fn judge(
     };
     let mut identity = None;
     if opts.publish {
-        identity = read::identity(gh, opts.in_actions).await?;
+        identity = cache.identity(gh, opts.in_actions).await?;
     }
-    let head = match read::roster_at(gh, repo, &pull.head_sha).await? {
+    let head = match read::roster_at(gh, repo, read::Rev::Commit(&pull.head_sha)).await? {
         None => {
             return Ok(Judgement {
                 verdict: Verdict::invalid_head(
@@ -120,6 +172,7 @@ pub async fn judge(
                     "`roster.yaml` is missing at the head: the policy cannot be deleted",
                 ),
                 identity,
+                reviews_seen: None,
             });
         }
         Some(bytes) => match read::parse_checked(&bytes, today) {
@@ -131,6 +184,7 @@ pub async fn judge(
                         &rule::problems(&problems),
                     ),
                     identity,
+                    reviews_seen: None,
                 });
             }
         },
@@ -155,6 +209,7 @@ pub async fn judge(
         window: None,
         now: opts.now,
     };
+    let mut reviews_seen = None;
     if changes.needs_approval() {
         let newcomers = !changes.newcomers.is_empty();
         let teams = &base.github.eligibility_teams;
@@ -175,12 +230,16 @@ pub async fn judge(
         );
         let commits = commits?;
         facts.reviews = reviews?;
+        let mut seen: Vec<(u64, rule::ReviewState)> =
+            facts.reviews.iter().map(|r| (r.id, r.state)).collect();
+        seen.sort_by_key(|(id, _)| *id);
+        reviews_seen = Some(seen);
         facts.pushers = read::pushers(&commits);
         facts.commits_complete = commits.len() < read::MAX_PULL_COMMITS;
         facts.eligible = eligible;
         if base.policy.approvals.membership.min_open_days.is_some() {
             if identity.is_none() {
-                identity = read::identity(gh, opts.in_actions).await?;
+                identity = cache.identity(gh, opts.in_actions).await?;
             }
             facts.window = Some(
                 read::window(gh, repo, pull, &head, &commits, identity.as_ref(), opts.now).await?,
@@ -190,8 +249,12 @@ pub async fn judge(
     Ok(Judgement {
         verdict: rule::decide(facts),
         identity,
+        reviews_seen,
     })
 }
+
+/// What `--publish` planned and how each write went.
+pub type Published = Option<(publish::Plan, publish::Applied)>;
 
 /// `psrt approvals` in one call: read, judge, and (with `publish`) write the
 /// status and the comment. Returns the verdict and what was written.
@@ -200,9 +263,24 @@ pub async fn run(
     repo: &Repo,
     number: u64,
     opts: Options,
-) -> anyhow::Result<(Pull, Judgement, Option<(publish::Plan, publish::Applied)>)> {
+) -> anyhow::Result<(Pull, Judgement, Published)> {
     let pull = read::pull(gh, repo, number).await?;
-    let judged = judge(gh, repo, &pull, opts).await;
+    let (judgement, published) = run_on(gh, repo, &pull, opts, &Cache::default()).await?;
+    Ok((pull, judgement, published))
+}
+
+/// Judges `pull` as read, and (with `publish`) writes the status and the
+/// comment. When psrt cannot judge it, an `error` status replaces any
+/// earlier verdict before the error is returned.
+pub async fn run_on(
+    gh: &GitHub,
+    repo: &Repo,
+    pull: &Pull,
+    opts: Options,
+    cache: &Cache,
+) -> anyhow::Result<(Judgement, Published)> {
+    let pull = pull.clone();
+    let judged = judge_with(gh, repo, &pull, opts, cache).await;
     let judgement = match judged {
         Ok(j) => j,
         Err(e) => {
@@ -216,7 +294,7 @@ pub async fn run(
         }
     };
     if !opts.publish {
-        return Ok((pull, judgement, None));
+        return Ok((judgement, None));
     }
     let me = judgement.identity.clone().ok_or_else(|| {
         anyhow::anyhow!(
@@ -226,7 +304,7 @@ pub async fn run(
     let body = render::comment(&judgement.verdict);
     let plan = publish::plan(gh, repo, &pull, &me, &judgement.verdict, &body).await?;
     let applied = publish::apply(gh, repo, &pull, &plan).await;
-    Ok((pull, judgement, Some((plan, applied))))
+    Ok((judgement, Some((plan, applied))))
 }
 
 /// A login shown only when it has a login's syntax.

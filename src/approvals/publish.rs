@@ -12,7 +12,7 @@ use std::fmt;
 use super::read::{CONTEXT, Identity, Pull, Repo};
 use super::rule::Verdict;
 use crate::github::GitHub;
-use crate::github::pulls::{IssueComment, NewStatus};
+use crate::github::pulls::{IssueComment, NewStatus, Status};
 
 /// The first line of psrt's comment (invisible when rendered).
 pub const MARKER: &str = "<!-- psrt:approvals -->";
@@ -122,11 +122,38 @@ pub async fn plan(
         }),
         Some(_) => notes.push("the verdict comment is up to date".into()),
     }
-    writes.push(Write::Status {
+    let status = Write::Status {
         sha: verdict.head_sha.clone(),
         state: if verdict.passes { "success" } else { "failure" },
         description: description(&verdict.summary),
-    });
+    };
+    let link = own
+        .first()
+        .map(|c| c.html_url.clone())
+        .unwrap_or_else(|| pull.html_url.clone());
+    // GitHub keeps at most 1000 statuses per commit and context, and the
+    // hourly sweep judges every roster pull request again: a status that
+    // would say what psrt's latest one already says is not set again.
+    let latest = gh.latest_statuses(repo, &verdict.head_sha).await?;
+    let current = latest.iter().find(|s| s.context == CONTEXT);
+    let same = |s: &&Status| {
+        let Write::Status {
+            state, description, ..
+        } = &status
+        else {
+            return false;
+        };
+        super::read::is_verdict_on(s, pull, me)
+            && s.state == *state
+            && s.description.as_deref() == Some(description.as_str())
+            && s.target_url.as_deref() == Some(link.as_str())
+    };
+    let creating = matches!(writes.first(), Some(Write::CreateComment { .. }));
+    if !creating && current.is_some_and(|s| same(&s)) {
+        notes.push(format!("the {CONTEXT} status is up to date"));
+    } else {
+        writes.push(status);
+    }
     if own.len() > 1 {
         notes.push(
             "psrt has more than one verdict comment here: the oldest is kept up to date".into(),
@@ -134,10 +161,7 @@ pub async fn plan(
     }
     Ok(Plan {
         writes,
-        pull_url: own
-            .first()
-            .map(|c| c.html_url.clone())
-            .unwrap_or_else(|| pull.html_url.clone()),
+        pull_url: link,
         notes,
     })
 }

@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use super::rule::{Review, Window};
 use crate::github::GitHub;
 pub use crate::github::pulls::Commit;
+pub use crate::github::repos::Rev;
 use crate::ids::RepoName;
 use crate::roster::{Login, Roster};
 
@@ -21,15 +22,22 @@ pub use crate::github::pulls::Pull;
 
 /// The pull request, once its head is a commit sha.
 pub async fn pull(gh: &GitHub, repo: &Repo, number: u64) -> anyhow::Result<Pull> {
-    let p = gh.pull(repo, number).await?;
+    checked(gh.pull(repo, number).await?)
+}
+
+/// A pull request as listed, once its head is a commit sha.
+pub fn checked(p: Pull) -> anyhow::Result<Pull> {
     if !(p.head_sha.len() == 40 && p.head_sha.bytes().all(|b| b.is_ascii_hexdigit())) {
-        anyhow::bail!("GitHub gave pull request #{number} a head that is not a commit sha");
+        anyhow::bail!(
+            "GitHub gave pull request #{} a head that is not a commit sha",
+            p.number
+        );
     }
     Ok(p)
 }
 
 /// `roster.yaml` at a branch or commit; `None` when it does not exist there.
-pub async fn roster_at(gh: &GitHub, repo: &Repo, at: &str) -> anyhow::Result<Option<Vec<u8>>> {
+pub async fn roster_at(gh: &GitHub, repo: &Repo, at: Rev<'_>) -> anyhow::Result<Option<Vec<u8>>> {
     let Some(blob) = gh.file(repo, crate::roster::FILE, at).await? else {
         return Ok(None);
     };
@@ -133,22 +141,37 @@ pub async fn identity(gh: &GitHub, in_actions: bool) -> anyhow::Result<Option<Id
 /// The commit status psrt sets.
 pub const CONTEXT: &str = "psrt/approvals";
 
-/// When psrt (this identity) first set its status on `sha`, if it ever did.
+/// Whether a status is one psrt (this identity) set on this pull request:
+/// its context, its creator, and its link to the pull request (psrt links
+/// its comment, or the pull request itself). A commit can be the head of
+/// two pull requests; a verdict on the other one says nothing about this.
+pub fn is_verdict_on(s: &crate::github::pulls::Status, pull: &Pull, me: &Identity) -> bool {
+    s.context == CONTEXT
+        && s.creator
+            .as_ref()
+            .is_some_and(|c| c.login.eq_ignore_ascii_case(&me.login))
+        && s.target_url.as_deref().is_some_and(|u| {
+            u == pull.html_url
+                || u.strip_prefix(pull.html_url.as_str())
+                    .is_some_and(|rest| rest.starts_with('#'))
+        })
+}
+
+/// When psrt (this identity) first set its status on `sha` for this pull
+/// request, at or after `since` (the latest force push: a status from
+/// before it belongs to an earlier time the commit was the head).
 pub async fn first_verdict_at(
     gh: &GitHub,
     repo: &Repo,
+    pull: &Pull,
     sha: &str,
     me: &Identity,
+    since: Option<DateTime<Utc>>,
 ) -> anyhow::Result<Option<DateTime<Utc>>> {
     let all = gh.statuses(repo, sha).await?;
     Ok(all
         .into_iter()
-        .filter(|s| {
-            s.context == CONTEXT
-                && s.creator
-                    .as_ref()
-                    .is_some_and(|c| c.login.eq_ignore_ascii_case(&me.login))
-        })
+        .filter(|s| is_verdict_on(s, pull, me) && since.is_none_or(|t| s.created_at >= t))
         .map(|s| s.created_at)
         .min())
 }
@@ -162,6 +185,11 @@ fn short(sha: &str) -> &str {
 /// judged it or a later commit (a status is timestamped by GitHub; a commit
 /// date is whatever the pusher wrote), and never before the pull request was
 /// opened. A commit psrt never judged opens the vote now.
+///
+/// Only psrt's statuses on this pull request set after its latest force
+/// push count: a commit can only come back as the head (a revert, then the
+/// same commit pushed again) after a push that was not a fast-forward, and
+/// its statuses from before are from the time it was the head before.
 pub async fn window(
     gh: &GitHub,
     repo: &Repo,
@@ -189,7 +217,7 @@ pub async fn window(
         else {
             break; // the first commit of the pull request
         };
-        let parent_roster = match roster_at(gh, repo, parent).await? {
+        let parent_roster = match roster_at(gh, repo, Rev::Commit(parent)).await? {
             Some(bytes) => crate::roster::parse(&bytes).ok().map(|l| l.roster),
             None => None,
         };
@@ -215,11 +243,13 @@ pub async fn window(
                 .into(),
         });
     };
-    // psrt's first verdict on the changing commit or any later one.
+    // psrt's first verdict on the changing commit or any later one, since
+    // the latest force push.
     let mut seen = None;
     if let Some(me) = me {
+        let since = gh.force_pushes(repo, pull.number).await?.last().copied();
         for c in chain.iter().rev() {
-            if let Some(at) = first_verdict_at(gh, repo, &c.sha, me).await? {
+            if let Some(at) = first_verdict_at(gh, repo, pull, &c.sha, me, since).await? {
                 seen = Some(at);
                 break;
             }

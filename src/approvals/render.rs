@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 use super::changes::Rule;
 use super::publish::MARKER;
 use super::rule::Verdict;
+use super::sweep::{Outcome, Sweep};
 
 fn rule_word(r: Rule) -> &'static str {
     match r {
@@ -240,4 +241,112 @@ pub fn comment(v: &Verdict) -> String {
         "<sub>Judged by psrt from the base branch's roster, rule and code; nothing in this pull request can change the verdict. Only comments, formatting and display names are free. Addresses and Discord ids are never shown.</sub>"
     );
     s
+}
+
+fn numbers(v: &[u64]) -> String {
+    v.iter()
+        .map(|n| format!("#{n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `--all` in plain text: each pull request's verdict (pull requests are
+/// public), what was left alone, and the totals.
+pub fn sweep_text(s: &Sweep) -> String {
+    let mut out = format!(
+        "psrt approvals --all: {} open pull request(s); {} to {}, {} of them judged (roster.yaml changes)\n",
+        s.open,
+        s.open - s.other_base.len(),
+        if s.default_branch.is_empty() {
+            "the default branch"
+        } else {
+            &s.default_branch
+        },
+        s.judged.len()
+    );
+    let (mut holds, mut fails, mut errors, mut write_failures) = (0, 0, 0, 0);
+    for j in &s.judged {
+        match &j.outcome {
+            Outcome::Verdict {
+                verdict,
+                published,
+                judged_again,
+                note,
+            } => {
+                if verdict.passes {
+                    holds += 1;
+                } else {
+                    fails += 1;
+                }
+                out.push_str(&text(verdict, j.number));
+                if let Some(n) = note {
+                    let _ = writeln!(out, "  note: {n}");
+                }
+                if *judged_again {
+                    let _ = writeln!(
+                        out,
+                        "  note: a review or a push arrived while psrt judged it: judged again"
+                    );
+                }
+                if let Some((_, applied)) = published.as_ref() {
+                    write_failures += applied.failed.len();
+                }
+            }
+            Outcome::Error(e) => {
+                errors += 1;
+                let _ = writeln!(
+                    out,
+                    "pull request #{}: psrt could not judge it: {e}",
+                    j.number
+                );
+            }
+        }
+    }
+    if !s.unchanged.is_empty() {
+        let _ = writeln!(
+            out,
+            "not judged, roster.yaml unchanged: {}",
+            numbers(&s.unchanged)
+        );
+    }
+    if !s.other_base.is_empty() {
+        let _ = writeln!(
+            out,
+            "not judged, to another branch: {}",
+            numbers(&s.other_base)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "summary: {} judged ({holds} pass, {fails} fail, {errors} could not be judged); {write_failures} write(s) failed; {} GitHub request(s) ({} reads, {} writes)",
+        s.judged.len(),
+        s.requests.0 + s.requests.1,
+        s.requests.0,
+        s.requests.1
+    );
+    out.replace('`', "")
+}
+
+/// `--all` as the job summary: one row per pull request judged.
+pub fn sweep_summary(s: &Sweep) -> String {
+    let mut out = format!(
+        "### psrt approvals --all\n\n{} open pull request(s), {} judged (they change `roster.yaml`)\n\n",
+        s.open,
+        s.judged.len()
+    );
+    if !s.judged.is_empty() {
+        out.push_str("| pull request | verdict |\n|---|---|\n");
+    }
+    for j in &s.judged {
+        let verdict = match &j.outcome {
+            Outcome::Verdict { verdict, .. } => format!(
+                "{} {}",
+                if verdict.passes { "✅" } else { "❌" },
+                verdict.summary
+            ),
+            Outcome::Error(_) => "⚠️ psrt could not judge it (see the log)".to_owned(),
+        };
+        let _ = writeln!(out, "| [#{}]({}) | {verdict} |", j.number, j.html_url);
+    }
+    out
 }

@@ -288,8 +288,11 @@ pub fn decide(f: Facts<'_>) -> Verdict {
         }
     }
 
-    // Eligibility of people new to `members`.
+    // Eligibility of people new to `members`. Teams that cannot be read (or
+    // none configured) fail the verdict: a newcomer nobody could check is
+    // never let through.
     let mut not_eligible = Vec::new();
+    let mut unchecked = Vec::new();
     for n in &f.changes.newcomers {
         let login = shown(n.login.as_str());
         if let Some(why) = n.exempt_in_base {
@@ -307,8 +310,15 @@ pub fn decide(f: Facts<'_>) -> Verdict {
         match &f.eligible {
             Ok(set) if set.contains(&n.login) => {}
             Ok(_) => not_eligible.push(login),
-            Err(why) => notes.push(format!("eligibility of `{login}` was NOT checked: {why}")),
+            Err(_) => unchecked.push(login),
         }
+    }
+    if let (false, Err(why)) = (unchecked.is_empty(), &f.eligible) {
+        reasons.push(format!(
+            "eligibility of {} cannot be read ({why}), so it fails closed: psrt judges again once the eligibility teams can be read",
+            ticks(unchecked.iter()),
+        ));
+        summary.get_or_insert("fails closed: eligibility cannot be read".into());
     }
     if !not_eligible.is_empty() {
         reasons.push(format!(

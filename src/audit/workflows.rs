@@ -187,7 +187,14 @@ pub async fn check(
     };
     let mut scheduled = Vec::new();
     for w in workflows.into_iter().filter(|w| w.state != "deleted") {
-        match gh.file(repo, &w.path, default_branch).await {
+        match gh
+            .file(
+                repo,
+                &w.path,
+                crate::github::repos::Rev::Branch(default_branch),
+            )
+            .await
+        {
             Ok(Some(blob)) => {
                 let text = String::from_utf8_lossy(&blob.bytes().unwrap_or_default()).into_owned();
                 match crons(&text) {

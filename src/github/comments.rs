@@ -85,10 +85,67 @@ impl CommentsError {
     pub fn maybe_applied(&self) -> bool {
         matches!(self, CommentsError::GitHub(e) if e.maybe_applied())
     }
+    /// Why, without the request's path: the path names the report, and a
+    /// public log says only how many discussions failed, never which.
     pub fn reason(&self) -> String {
         match self {
             CommentsError::Unavailable { .. } => self.to_string(),
-            CommentsError::GitHub(e) => e.reason(),
+            CommentsError::GitHub(e) => match e {
+                GitHubError::Status {
+                    status, message, ..
+                } => format!("{status} {message}"),
+                GitHubError::Transport { message, .. } => message.clone(),
+                GitHubError::RateLimited { wait, .. } => format!(
+                    "rate limited for {}s, longer than psrt waits",
+                    wait.as_secs()
+                ),
+                GitHubError::Decode { .. } => "an answer psrt could not read".to_owned(),
+                GitHubError::Origin { .. } => e.to_string(),
+                GitHubError::Scope { .. } => {
+                    "no token for it (outside the command's scope, or the App is not installed there)"
+                        .to_owned()
+                }
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reason_never_names_the_report() {
+        let path = "/repos/o/r/security-advisories/GHSA-x1x1-x1x1-x1x1/comments".to_owned();
+        for e in [
+            GitHubError::Status {
+                method: Method::POST,
+                path: path.clone(),
+                status: 502,
+                message: "Bad Gateway".into(),
+            },
+            GitHubError::Transport {
+                method: Method::POST,
+                path: path.clone(),
+                message: "timed out".into(),
+            },
+            GitHubError::RateLimited {
+                method: Method::GET,
+                path: path.clone(),
+                wait: std::time::Duration::from_secs(900),
+            },
+            GitHubError::Decode {
+                method: Method::GET,
+                path: path.clone(),
+                message: "expected a list".into(),
+            },
+            GitHubError::Scope {
+                path: path.clone(),
+                message: format!("{path} is outside the scope"),
+            },
+        ] {
+            let r = CommentsError::GitHub(e).reason();
+            assert!(!r.contains("GHSA") && !r.contains("/repos/"), "{r}");
         }
     }
 }

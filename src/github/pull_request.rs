@@ -93,7 +93,10 @@ impl Repo {
         branch: Option<&str>,
     ) -> anyhow::Result<Option<File>> {
         let at = branch.unwrap_or(&self.default_branch);
-        let Some(blob) = gh.file(&self.name, path, at).await? else {
+        let Some(blob) = gh
+            .file(&self.name, path, super::repos::Rev::Branch(at))
+            .await?
+        else {
             return Ok(None);
         };
         let bytes = blob

@@ -180,10 +180,31 @@ pub struct Commit {
     pub committed_at: Option<DateTime<Utc>>,
 }
 
+/// GitHub lists at most this many files of a pull request.
+pub const MAX_PULL_FILES: usize = 3000;
+
+/// A file a pull request changes.
+#[derive(Debug, Clone, Deserialize)]
+pub struct PullFile {
+    pub filename: String,
+    /// Its name before, when the pull request renames it.
+    #[serde(default)]
+    pub previous_filename: Option<String>,
+    /// `added`, `removed`, `modified`, `renamed`…
+    pub status: String,
+}
+
 /// A commit status as GitHub lists it.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Status {
     pub context: String,
+    /// `error`, `failure`, `pending` or `success`.
+    pub state: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// The link it carries (psrt's: its comment on the pull request).
+    #[serde(default)]
+    pub target_url: Option<String>,
     pub created_at: DateTime<Utc>,
     pub creator: Option<User>,
 }
@@ -418,6 +439,84 @@ impl GitHub {
             Public,
         )
         .await
+    }
+
+    /// When the head branch of pull request `number` was force-pushed
+    /// (reset, rebased, or moved back to an older commit), oldest first:
+    /// its timeline's `head_ref_force_pushed` events, timed by GitHub.
+    pub async fn force_pushes(
+        &self,
+        repo: &RepoName,
+        number: u64,
+    ) -> Result<Vec<DateTime<Utc>>, GitHubError> {
+        // Timeline items differ by kind (a `committed` item has no
+        // `created_at`): only the kind is read from each.
+        #[derive(Deserialize)]
+        struct Item {
+            #[serde(default)]
+            event: Option<String>,
+            #[serde(default)]
+            created_at: Option<String>,
+        }
+        let path = format!("{}/issues/{number}/timeline", repo_path(repo));
+        let items: Vec<Item> = self.list(&path, Public).await?;
+        let mut at = Vec::new();
+        for i in items {
+            if i.event.as_deref() != Some("head_ref_force_pushed") {
+                continue;
+            }
+            // A force push psrt cannot date could hide a re-push: an error.
+            let t = i
+                .created_at
+                .as_deref()
+                .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+                .ok_or_else(|| GitHubError::Decode {
+                    method: Method::GET,
+                    path: path.clone(),
+                    message: "a force push without a time".into(),
+                })?;
+            at.push(t.with_timezone(&Utc));
+        }
+        at.sort();
+        Ok(at)
+    }
+
+    /// The latest statuses set on commit `sha`, newest first (one page of
+    /// 100: enough to find the latest of a context that is set only when it
+    /// changes).
+    pub async fn latest_statuses(
+        &self,
+        repo: &RepoName,
+        sha: &str,
+    ) -> Result<Vec<Status>, GitHubError> {
+        self.get(
+            &format!(
+                "{}/commits/{}/statuses?per_page=100",
+                repo_path(repo),
+                enc(sha)
+            ),
+            Public,
+        )
+        .await
+    }
+
+    /// The open pull requests of `repo`, to any branch.
+    pub async fn open_pulls(&self, repo: &RepoName) -> Result<Vec<Pull>, GitHubError> {
+        let wire: Vec<PullWire> = self
+            .list(&format!("{}/pulls?state=open", repo_path(repo)), Public)
+            .await?;
+        Ok(wire.into_iter().map(Pull::from).collect())
+    }
+
+    /// The files pull request `number` changes, as GitHub lists them (at
+    /// most [`MAX_PULL_FILES`]).
+    pub async fn pull_files(
+        &self,
+        repo: &RepoName,
+        number: u64,
+    ) -> Result<Vec<PullFile>, GitHubError> {
+        self.list(&format!("{}/pulls/{number}/files", repo_path(repo)), Public)
+            .await
     }
 
     /// Sets a commit status on `sha`.

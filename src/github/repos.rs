@@ -53,6 +53,39 @@ impl Blob {
     }
 }
 
+/// Where a file is read: a branch or a commit.
+///
+/// A bare name is what `git rev-parse` makes of it: a tag of the same name
+/// wins over the branch, and anyone who can push a tag could then choose the
+/// roster a verdict is judged by. A branch is therefore named `heads/<branch>`
+/// (git reads it as `refs/heads/<branch>` before anything else), which no tag
+/// or commit can shadow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rev<'a> {
+    Branch(&'a str),
+    /// A full commit sha.
+    Commit(&'a str),
+}
+
+impl Rev<'_> {
+    /// The `ref` GitHub is given.
+    pub fn as_ref_name(&self) -> String {
+        match self {
+            Rev::Branch(b) => format!("heads/{b}"),
+            Rev::Commit(sha) => (*sha).to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for Rev<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Rev::Branch(b) => write!(f, "branch {b}"),
+            Rev::Commit(sha) => write!(f, "{}", sha.get(..7).unwrap_or(sha)),
+        }
+    }
+}
+
 impl GitHub {
     /// The repository; one that does not exist is an error.
     pub async fn repository(&self, repo: &RepoName) -> Result<Repository, GitHubError> {
@@ -96,7 +129,7 @@ impl GitHub {
         &self,
         repo: &RepoName,
         path: &str,
-        at: &str,
+        at: Rev<'_>,
     ) -> Result<Option<Blob>, GitHubError> {
         let path_enc: Vec<String> = path.split('/').map(enc).collect();
         self.get_opt(
@@ -104,7 +137,7 @@ impl GitHub {
                 "{}/contents/{}?ref={}",
                 repo_path(repo),
                 path_enc.join("/"),
-                enc(at)
+                enc(&at.as_ref_name())
             ),
             Public,
         )

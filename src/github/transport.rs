@@ -898,7 +898,7 @@ impl GitHub {
                 path: path.to_owned(),
                 message: "client closed".into(),
             })?;
-        let octo = self.octo_for(path).await?;
+        let octo = Box::pin(self.octo_for(path)).await?;
         self.send_with(&octo, Method::GET, path, None, headers)
             .await
     }
@@ -953,9 +953,8 @@ impl GitHub {
             attempts: 1,
             ..self.tuning.retry.clone()
         };
-        let resp = self
-            .send_under(&once, &octo, method.clone(), path, body, None)
-            .await?;
+        let resp =
+            Box::pin(self.send_under(&once, &octo, method.clone(), path, body, None)).await?;
         ok(&method, path, &resp, sensitivity)?;
         Ok(resp)
     }
@@ -966,7 +965,7 @@ impl GitHub {
         path: &str,
         body: Option<&serde_json::Value>,
     ) -> Result<Resp, GitHubError> {
-        let octo = self.octo_for(path).await?;
+        let octo = Box::pin(self.octo_for(path)).await?;
         self.send_with(&octo, method, path, body, None).await
     }
 
@@ -979,8 +978,11 @@ impl GitHub {
         body: Option<&serde_json::Value>,
         headers: Option<HeaderMap>,
     ) -> Result<Resp, GitHubError> {
-        self.send_under(&self.tuning.retry, octo, method, path, body, headers)
-            .await
+        // Boxed: the request's future (octocrab, hyper, the retries) is
+        // large in a debug build, and every method of the facade awaits it:
+        // on the heap, callers' futures stay small (a deep chain of them
+        // overflowed a test thread's stack).
+        Box::pin(self.send_under(&self.tuning.retry, octo, method, path, body, headers)).await
     }
 
     /// One request under `policy`; `headers` only for a GET.

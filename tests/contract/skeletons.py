@@ -22,6 +22,7 @@ SCHEMAS = [
     "basic-error", "validation-error", "installation", "installation-token", "simple-repository",
     "global-advisory", "repository-advisory-comment",
     "status", "issue-comment", "commit", "integration",
+    "diff-entry", "state-change-issue-event",
     "workflow", "workflow-run", "job", "repository-ruleset", "minimal-repository",
     "codeowners-errors",
 ]

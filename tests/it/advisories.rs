@@ -1256,7 +1256,9 @@ fn the_hourly_workflow_runs_the_lifecycle_with_a_ledger_and_a_group_of_its_own()
             );
             if has_secret {
                 assert!(
-                    run.contains("/psrt advisories") || run.contains("/psrt audit"),
+                    run.contains("/psrt advisories")
+                        || run.contains("/psrt audit")
+                        || run.contains("/psrt approvals --all"),
                     "secrets only for psrt: {run}"
                 );
             }

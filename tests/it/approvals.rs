@@ -161,7 +161,7 @@ impl Pr {
     /// psrt published a verdict on `sha` at `at` (as on the push event).
     fn judged(&self, sha: &str, at: DateTime<Utc>) {
         self.gh
-            .seed_status(REPO, sha, approvals::CONTEXT, "failure", PSRT, at);
+            .seed_verdict(REPO, 7, sha, approvals::CONTEXT, PSRT, at);
     }
 
     async fn client(&self, url: &str) -> psrt::github::GitHub {
@@ -399,8 +399,8 @@ async fn the_approval_matrix() {
     );
     case!(
         "the eligibility teams cannot be read",
-        true,
-        "eligibility of `stranger` was NOT checked",
+        false,
+        "eligibility of `stranger` cannot be read",
         {
             let p = pr(&sc, &adding(&sc, "stranger"), 1).await;
             p.review("sc1", "APPROVED", &p.head, 1);
@@ -409,6 +409,17 @@ async fn the_approval_matrix() {
                 "/teams/python-core/members",
                 404,
             ));
+            p
+        }
+    );
+    case!(
+        "the base roster names no eligibility team",
+        false,
+        "`github.eligibility_teams` is not configured",
+        {
+            let none = sc.replace("  eligibility_teams: [python-core]\n", "");
+            let p = pr(&none, &adding(&none, "newbie"), 1).await;
+            p.review("sc1", "APPROVED", &p.head, 1);
             p
         }
     );
@@ -826,7 +837,28 @@ async fn publish_sets_one_status_and_keeps_one_comment() {
         ["failure", "success"]
     );
 
-    // Nothing new to say: the comment is left alone, the status is set again.
+    // Nothing new to say: the comment and the status are left alone
+    // (GitHub keeps at most 1000 statuses per commit and context, and the
+    // hourly sweep judges every roster pull request again).
+    p.gh.knobs.clear_log();
+    let (_, published) = p.run(true).await;
+    assert_eq!(p.gh.knobs.writes(), vec![]);
+    assert!(
+        published
+            .unwrap()
+            .0
+            .notes
+            .contains(&"the psrt/approvals status is up to date".to_owned())
+    );
+    // A status someone else set since is answered with psrt's again.
+    p.gh.seed_status(
+        REPO,
+        &p.head,
+        approvals::CONTEXT,
+        "success",
+        "mallory",
+        Utc::now(),
+    );
     p.gh.knobs.clear_log();
     p.run(true).await;
     assert_eq!(p.gh.knobs.writes().len(), 1);
@@ -905,8 +937,9 @@ async fn as_the_github_app_the_comment_is_found_by_the_app() {
         (comments[0].user.as_str(), comments[0].app_id),
         ("psrt[bot]", Some(4242))
     );
+    // The second run found its own status up to date.
     let statuses = p.gh.statuses(REPO, &p.head);
-    assert_eq!(statuses.len(), 2);
+    assert_eq!(statuses.len(), 1);
     assert!(statuses.iter().all(|s| s.creator == "psrt[bot]"));
 }
 
@@ -1087,4 +1120,175 @@ async fn approval_operations_match_githubs_description() {
         );
     }
     assert_eq!(prism.violations(), Vec::<String>::new());
+}
+
+// ── issue 21, item 5: the governance holes ──
+
+/// The base roster is read from the branch (`heads/<branch>`), never from a
+/// tag or anything else of the same name: a tag `main` holding a looser
+/// rule does not judge the pull request (git reads a bare `main` as the tag
+/// when both exist).
+#[tokio::test(flavor = "multi_thread")]
+async fn the_base_roster_is_read_from_the_branch_not_a_tag_of_its_name() {
+    let sc = base_roster(SC_ONE);
+    let p = pr(&sc, &adding(&sc, "newbie"), 1).await;
+    let loose = sc.replace(SC_ONE, "{ reviewers: members, required: 1 }");
+    let tagged =
+        p.gh.commit(REPO, "loose", &[("roster.yaml", &loose)], "a looser rule");
+    p.gh.tag(REPO, "main", &tagged);
+    p.review("ada", "APPROVED", &p.head, 1);
+    let v = p.verdict().await;
+    assert!(!v.passes, "judged by the tag's rule: {v:#?}");
+    assert_eq!(v.summary, "not approved: 0 of 1 from steering-council");
+    let read: Vec<String> =
+        p.gh.knobs
+            .log()
+            .iter()
+            .filter(|l| l.path.contains("/contents/roster.yaml"))
+            .map(|l| l.path.clone())
+            .collect();
+    assert!(
+        read.iter().any(|l| l.ends_with("?ref=heads%2Fmain")),
+        "{read:#?}"
+    );
+}
+
+/// The pull request number is read as an integer, as the workflow reads the
+/// review artifact's: `05` and `5` are one pull request; anything but
+/// digits, or zero, is a usage error that reaches no server.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_pull_request_number_is_an_integer() {
+    let sc = base_roster(SC_ONE);
+    let p = pr(&sc, &adding(&sc, "newbie"), 1).await;
+    let run_with = |n: &str| {
+        let mut cmd = psrt();
+        cmd.args(["approvals", "--repo", REPO, "--pr", n])
+            .env("GITHUB_TOKEN", TOKEN)
+            .env("GITHUB_API_URL", &p.url);
+        run(&mut cmd)
+    };
+    for n in ["7", "07", "0000000000000007"] {
+        p.gh.knobs.clear_log();
+        let r = tokio::task::block_in_place(|| run_with(n));
+        assert_eq!(r.code, 1, "{n}: {}", r.all());
+        assert!(
+            r.stdout.starts_with("pull request #7: "),
+            "{n}: {}",
+            r.all()
+        );
+        assert!(
+            p.gh.knobs
+                .log()
+                .iter()
+                .any(|l| l.path == "/repos/python/psrt-roster/pulls/7"),
+            "{n}"
+        );
+    }
+    for bad in [
+        "0",
+        "00",
+        "+7",
+        "-7",
+        "7 ",
+        " 7",
+        "0x7",
+        "7e0",
+        "٧",
+        "99999999999999999999",
+    ] {
+        p.gh.knobs.clear_log();
+        let r = tokio::task::block_in_place(|| run_with(bad));
+        assert_eq!(r.code, 2, "{bad:?} was accepted: {}", r.all());
+        assert!(r.stderr.contains("--pr"), "{bad:?}: {}", r.stderr);
+        assert_eq!(p.gh.knobs.requests(), 0, "{bad:?} reached GitHub");
+    }
+}
+
+/// The vote window counts only from psrt's statuses set after the pull
+/// request's latest push: a commit that was the head before, reverted and
+/// pushed again (the same sha) opens the vote again; it does not inherit
+/// the time psrt first judged it. Both ways of undoing it: a reset (a force
+/// push back to the parent, then the commit again as a fast-forward), and a
+/// revert commit followed by a force push back to the commit.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_revert_and_re_push_of_the_same_commit_restarts_the_vote() {
+    let week = base_roster(SC_WEEK);
+    let days = |n: i64| Utc::now() - Duration::days(n);
+    for how in ["reset", "revert commit"] {
+        let mut p = pr(&week, &week.replace("members:\n", "# tidy\nmembers:\n"), 30).await;
+        let tidy = p.head.clone();
+        p.judged(&tidy, p.opened);
+        // Day -10: the newcomer is pushed, psrt judges it.
+        let adding_sha = p.push(&adding(&week, "newbie"), "proposer", days(10));
+        p.judged(&adding_sha, days(10));
+        // Day -9: undone, psrt judges that.
+        match how {
+            "reset" => p.gh.push(REPO, "change", &tidy, "proposer", days(9)),
+            _ => {
+                let reverted = p.push(
+                    &week.replace("members:\n", "# tidy\nmembers:\n"),
+                    "proposer",
+                    days(9),
+                );
+                p.judged(&reverted, days(9));
+            }
+        }
+        p.judged(&tidy, days(9));
+        // Day -1: the same commit again (a fast-forward after the reset, a
+        // force push after the revert commit); psrt judges it.
+        p.gh.push(REPO, "change", &adding_sha, "proposer", days(1));
+        p.head = adding_sha.clone();
+        p.judged(&adding_sha, days(1) + Duration::minutes(2));
+        p.review("sc1", "APPROVED", &adding_sha, 1);
+        let v = p.verdict().await;
+        assert!(!v.passes, "{how}: the vote inherited day -10: {v:#?}");
+        assert_eq!(v.summary, "vote open 1.0 of 7 days", "{how}");
+        // Before psrt judged the re-push, the vote opens with this run.
+        p.gh.with(|s| {
+            s.statuses
+                .statuses
+                .retain(|st| !(st.sha == adding_sha && st.created_at > days(2)))
+        });
+        let v = p.verdict().await;
+        assert_eq!(v.summary, "vote open 0.0 of 7 days", "{how}: {v:#?}");
+    }
+}
+
+/// A status psrt set on the same commit while judging another pull request
+/// (the commit was that one's head first) does not date this one's vote.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_verdict_on_another_pull_request_does_not_date_the_vote() {
+    let week = base_roster(SC_WEEK);
+    let days = |n: i64| Utc::now() - Duration::days(n);
+    let mut p = pr(&week, &week.replace("members:\n", "# tidy\nmembers:\n"), 30).await;
+    let tidy = p.head.clone();
+    p.judged(&tidy, p.opened);
+    // Pull request #8 proposes the newcomer on top of #7's head, and is judged.
+    p.gh.update_repo(REPO, |r| {
+        r.branches.insert("other".into(), tidy.clone());
+    });
+    let shared = p.gh.commit_by(
+        REPO,
+        "other",
+        &[("roster.yaml", &adding(&week, "newbie"))],
+        "add",
+        "proposer",
+        None,
+        days(10),
+    );
+    p.gh.update_repo(REPO, |r| {
+        let mut eight = r.pulls[0].clone();
+        eight.number = 8;
+        eight.head = "other".into();
+        r.pulls.push(eight);
+    });
+    p.gh.seed_verdict(REPO, 8, &shared, approvals::CONTEXT, PSRT, days(10));
+    // Day -1: the same commit is pushed to #7 (a fast-forward), judged there.
+    p.gh.push(REPO, "change", &shared, "proposer", days(1));
+    p.head = shared.clone();
+    p.judged(&shared, days(1));
+    p.review("sc1", "APPROVED", &shared, 1);
+    let v = p.verdict().await;
+    assert!(!v.passes, "the vote inherited #8's day -10: {v:#?}");
+    assert_eq!(v.summary, "vote open 1.0 of 7 days");
 }

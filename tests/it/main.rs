@@ -4,6 +4,7 @@ mod advisories;
 mod agreement;
 mod announce;
 pub mod approvals;
+pub mod approvals_all;
 pub mod audit;
 mod check_online;
 mod cli_rules;

@@ -599,6 +599,12 @@ fn the_operations_guide_lists_each_commands_scope() {
             &publishing,
             &policy(&publishing),
         ),
+        row("psrt approvals --all", &approvals, &policy(&approvals)),
+        row(
+            "psrt approvals --all --publish",
+            &publishing,
+            &policy(&publishing),
+        ),
         row(
             "psrt announce GHSA-ID",
             &psrt::announce::github_scope("python", &roster.github.advisory_repos),

@@ -769,7 +769,7 @@ fn scheduled_workflows_read_psrt_mode_and_dispatch_inputs_reach_psrt_only() {
         for (job, step) in steps_of(&wf) {
             let run = str_of(&step, "run").unwrap_or_default();
             let env = step.get("env").cloned().unwrap_or_default();
-            let writes = ["--apply", "--send", "--open-pr"]
+            let writes = ["--apply", "--send", "--open-pr", "--publish"]
                 .iter()
                 .any(|f| run.split_whitespace().any(|w| w == *f));
             if scheduled && psrt_command(&run).is_some() && writes {
@@ -806,8 +806,9 @@ fn scheduled_workflows_read_psrt_mode_and_dispatch_inputs_reach_psrt_only() {
             }
         }
     }
-    // sync, deadlines, advisories, inactivity, publish, and the two audits.
-    assert_eq!(writing_steps, 7);
+    // sync, deadlines, advisories, inactivity, publish, the two audits, and
+    // the approvals sweep.
+    assert_eq!(writing_steps, 8);
 }
 
 /// Issue 21, item 5: the review artifact's number is read as an integer by
@@ -1030,12 +1031,73 @@ fn approvals_run_from_the_base_and_never_touch_the_head() {
     let (text, wf) = workflow("pull-request.yml");
     assert_eq!(keys(&wf.get("on").unwrap().1.value), ["pull_request"]);
     assert!(!text.contains("approvals --") && !text.contains("secrets."));
-    // `--publish` appears in approvals.yml only.
+    // `--publish` appears in approvals.yml and the hourly sweep only.
     for (name, text) in workflows() {
         assert!(
-            name == "approvals.yml" || !text.contains("--publish"),
+            name == "approvals.yml" || name == "hourly.yml" || !text.contains("--publish"),
             "{name}"
         );
+    }
+}
+
+/// Issue 21, item 5: the hourly workflow runs the approvals sweep, in a job
+/// of its own (a failing advisory run does not stop it, nor the other way
+/// round), with the approvals App's credentials in its psrt step only, from
+/// the `psrt-approvals` environment: the account approvals.yml writes as.
+#[test]
+fn the_hourly_workflow_sweeps_the_approvals_with_the_approvals_app() {
+    let wf =
+        tree(&std::fs::read_to_string(repo_root().join(".github/workflows/hourly.yml")).unwrap());
+    assert!(wf.get("on").and_then(|o| o.get("schedule")).is_some());
+    let jobs = wf["jobs"].as_object().unwrap();
+    let (name, job) = jobs
+        .iter()
+        .find(|(_, j)| {
+            j["steps"].as_array().is_some_and(|s| {
+                s.iter()
+                    .any(|st| str_of(st, "run").is_some_and(|r| r.contains("psrt approvals")))
+            })
+        })
+        .expect("a job runs psrt approvals");
+    assert_eq!(job["environment"], "psrt-approvals", "{name}");
+    assert!(job.get("needs").is_none(), "{name} waits on another job");
+    // The same permissions approvals.yml's judging job has (its fallback token).
+    let approvals = tree(
+        &std::fs::read_to_string(repo_root().join(".github/workflows/approvals.yml")).unwrap(),
+    );
+    assert_eq!(
+        job["permissions"], approvals["jobs"]["approvals"]["permissions"],
+        "{name}"
+    );
+    let steps = job["steps"].as_array().unwrap();
+    let with_secrets: Vec<&Value> = steps
+        .iter()
+        .filter(|s| {
+            s.get("env")
+                .is_some_and(|e| e.to_string().contains("secrets."))
+        })
+        .collect();
+    assert_eq!(with_secrets.len(), 1, "{name}: one step holds the key");
+    let step = with_secrets[0];
+    assert_eq!(
+        str_of(step, "run").as_deref(),
+        Some("./target/release/psrt approvals --all --publish")
+    );
+    let env = step["env"].as_object().unwrap();
+    let mut vars: Vec<&str> = env.keys().map(String::as_str).collect();
+    vars.sort();
+    assert_eq!(
+        vars,
+        [
+            "GITHUB_TOKEN",
+            "PSRT_GITHUB_APP_ID",
+            "PSRT_GITHUB_APP_KEY",
+            "PSRT_MODE"
+        ]
+    );
+    // The other jobs of the workflow hold nothing of the approvals App.
+    for (other, j) in jobs.iter().filter(|(n, _)| *n != name) {
+        assert_ne!(j["environment"], "psrt-approvals", "{other}");
     }
 }
 

@@ -29,11 +29,13 @@ pub use apps::{FakeApp, FakeInstallation, Grant};
 pub use audit::{FakeAuditState, FakeRuleset, FakeRun, FakeWorkflow};
 pub use comments::FakeAdvisoryComment;
 pub use published::{FakeDetails, FakeVulnerability, example_cpython_advisory};
-pub use repos::{FakeCommit, FakePull, FakeRepo, FakeReview};
+pub use repos::{FakeCommit, FakeEvent, FakePull, FakeRepo, FakeReview};
 pub use statuses::{APP_BOT_ID, APP_SLUG, FakeComment, FakeCommitMeta, FakeStatus};
 
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
+
+use chrono::{DateTime, Utc};
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -309,6 +311,23 @@ impl Fake<GitHubState> {
         let (owner, name) = full_name.split_once('/').unwrap_or(("", full_name));
         self.with(|s| s.commit(owner, name, branch, files, message))
             .unwrap_or_default()
+    }
+
+    /// A tag `name` on commit `sha`.
+    pub fn tag(&self, full_name: &str, name: &str, sha: &str) {
+        self.update_repo(full_name, |r| {
+            r.tags.insert(name.to_owned(), sha.to_owned());
+        });
+    }
+
+    /// `actor` pushes `sha` to `branch` at `at`: a push that is not a
+    /// fast-forward (a revert by reset, a rebase, a re-push of an older
+    /// commit) leaves a `head_ref_force_pushed` event on the timeline of
+    /// each open pull request from the branch, as GitHub does.
+    pub fn push(&self, full_name: &str, branch: &str, sha: &str, actor: &str, at: DateTime<Utc>) {
+        self.user(actor);
+        let (owner, name) = full_name.split_once('/').unwrap_or(("", full_name));
+        self.with(|s| s.move_branch(owner, name, branch, sha, actor, at));
     }
 
     /// A file at a branch or commit.

@@ -2,6 +2,13 @@
 //! requests, requested reviewers and reviews. Enough of Git for the policy
 //! repository (the inactivity pull request, approvals) and for the pull
 //! requests in advisories' temporary private forks.
+//!
+//! A name is resolved the way `git rev-parse` does (tags before branches;
+//! GitHub does not document its own order, so the fake takes the one that
+//! is worst for a reader that names a branch bare), a push that is not a
+//! fast-forward leaves a `head_ref_force_pushed` event on the timeline of
+//! each open pull request from that branch, and a pull request's files are
+//! the difference between its merge base and its head.
 
 use std::collections::BTreeMap;
 
@@ -48,6 +55,19 @@ pub struct FakeReview {
     pub submitted_at: DateTime<Utc>,
 }
 
+/// An event on a pull request's timeline (only those the fake records).
+#[derive(Debug, Clone)]
+pub struct FakeEvent {
+    pub id: u64,
+    pub pull: u64,
+    /// `head_ref_force_pushed`
+    pub event: String,
+    pub actor: String,
+    /// The head after the event.
+    pub commit_id: String,
+    pub created_at: DateTime<Utc>,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct FakeRepo {
     pub id: u64,
@@ -56,9 +76,13 @@ pub struct FakeRepo {
     pub default_branch: String,
     /// branch → commit sha
     pub branches: BTreeMap<String, String>,
+    /// tag → commit sha
+    pub tags: BTreeMap<String, String>,
     pub commits: BTreeMap<String, FakeCommit>,
     pub pulls: Vec<FakePull>,
     pub reviews: Vec<FakeReview>,
+    /// Timeline events of the pull requests, oldest first.
+    pub events: Vec<FakeEvent>,
     /// What `psrt audit` reads: workflows and runs, rulesets, private
     /// vulnerability reporting, CODEOWNERS errors, archived, private.
     pub audit: super::audit::FakeAuditState,
@@ -68,15 +92,77 @@ impl FakeRepo {
     pub fn full_name(&self) -> String {
         format!("{}/{}", self.owner, self.name)
     }
-    /// A branch name or a commit sha, to a commit sha.
+    /// A commit sha, or a ref name as `git rev-parse` reads it: a full
+    /// `refs/…` name, then `refs/<r>` (so `heads/main` is the branch), then
+    /// the tag `<r>`, then the branch `<r>`.
     pub fn resolve(&self, r: &str) -> Option<String> {
-        self.branches
-            .get(r)
-            .cloned()
+        if r.len() == 40 && self.commits.contains_key(r) {
+            return Some(r.to_owned());
+        }
+        let full = |name: &str| {
+            if let Some(b) = name.strip_prefix("refs/heads/") {
+                self.branches.get(b).cloned()
+            } else if let Some(t) = name.strip_prefix("refs/tags/") {
+                self.tags.get(t).cloned()
+            } else {
+                None
+            }
+        };
+        full(r)
+            .or_else(|| full(&format!("refs/{r}")))
+            .or_else(|| self.tags.get(r).cloned())
+            .or_else(|| self.branches.get(r).cloned())
             .or_else(|| self.commits.contains_key(r).then(|| r.to_owned()))
     }
     pub fn file(&self, r: &str, path: &str) -> Option<&String> {
         self.commits.get(&self.resolve(r)?)?.files.get(path)
+    }
+    /// `sha` and its ancestors (first parents: the fake's commits have one).
+    fn ancestry(&self, sha: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut cur = Some(sha.to_owned());
+        while let Some(s) = cur {
+            if out.contains(&s) {
+                break;
+            }
+            cur = self.commits.get(&s).and_then(|c| c.parent.clone());
+            out.push(s);
+        }
+        out
+    }
+    /// Whether moving a branch from `from` to `to` is a fast-forward.
+    pub fn fast_forward(&self, from: &str, to: &str) -> bool {
+        self.ancestry(to).iter().any(|s| s == from)
+    }
+    /// The files pull request `number` changes: its head against the merge
+    /// base with its base branch, as (path, status), sorted by path.
+    pub fn pull_files(&self, number: u64) -> Option<Vec<(String, &'static str)>> {
+        let pull = self.pulls.iter().find(|p| p.number == number)?;
+        let head = self.branches.get(&pull.head)?;
+        let on_base = self.ancestry(self.branches.get(&pull.base)?);
+        let merge_base = self
+            .ancestry(head)
+            .into_iter()
+            .find(|s| on_base.contains(s));
+        let empty = BTreeMap::new();
+        let before = merge_base
+            .as_ref()
+            .and_then(|m| self.commits.get(m))
+            .map_or(&empty, |c| &c.files);
+        let after = &self.commits.get(head)?.files;
+        let mut out = Vec::new();
+        for (path, text) in after {
+            match before.get(path) {
+                None => out.push((path.clone(), "added")),
+                Some(old) if old != text => out.push((path.clone(), "modified")),
+                Some(_) => {}
+            }
+        }
+        for path in before.keys().filter(|p| !after.contains_key(*p)) {
+            out.push((path.clone(), "removed"));
+        }
+        out.sort();
+        Some(out)
     }
 }
 
@@ -89,6 +175,48 @@ pub(crate) fn blob_sha(content: &str) -> String {
 }
 
 impl GitHubState {
+    /// Moves `branch` to `sha`, as a push by `actor` at `at`: when it is not
+    /// a fast-forward, each open pull request from the branch gets a
+    /// `head_ref_force_pushed` event on its timeline.
+    pub fn move_branch(
+        &mut self,
+        owner: &str,
+        name: &str,
+        branch: &str,
+        sha: &str,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) {
+        let id = self.next_id();
+        let Some(repo) = self.repo_mut(owner, name) else {
+            return;
+        };
+        let forced = repo
+            .branches
+            .get(branch)
+            .is_some_and(|old| !repo.fast_forward(old, sha));
+        repo.branches.insert(branch.to_owned(), sha.to_owned());
+        if !forced {
+            return;
+        }
+        let open: Vec<u64> = repo
+            .pulls
+            .iter()
+            .filter(|p| p.head == branch && p.state == "open")
+            .map(|p| p.number)
+            .collect();
+        for (i, pull) in open.into_iter().enumerate() {
+            repo.events.push(FakeEvent {
+                id: id * 100 + i as u64,
+                pull,
+                event: "head_ref_force_pushed".into(),
+                actor: actor.to_owned(),
+                commit_id: sha.to_owned(),
+                created_at: at,
+            });
+        }
+    }
+
     /// A commit id: unique, stable from run to run, and unlike its
     /// neighbours in the first seven digits (as `git` abbreviates).
     fn new_sha(&mut self) -> String {
@@ -268,6 +396,39 @@ fn review_json(s: &GitHubState, repo: &FakeRepo, r: &FakeReview, base: &str) -> 
     v
 }
 
+fn diff_entry_json(repo: &FakeRepo, path: &str, status: &str, base: &str) -> Value {
+    let mut v = skeleton("diff-entry");
+    let head = format!("https://github.com/{}", repo.full_name());
+    v["filename"] = json!(path);
+    v["status"] = json!(status);
+    v["sha"] = json!(blob_sha(path));
+    v["blob_url"] = json!(format!("{head}/blob/HEAD/{path}"));
+    v["raw_url"] = json!(format!("{head}/raw/HEAD/{path}"));
+    v["contents_url"] = json!(format!("{base}/repos/{}/contents/{path}", repo.full_name()));
+    v
+}
+
+fn event_json(s: &GitHubState, repo: &FakeRepo, e: &FakeEvent, base: &str) -> Value {
+    let mut v = skeleton("state-change-issue-event");
+    v["id"] = json!(e.id);
+    v["node_id"] = json!(format!("HRFPE_{}", e.id));
+    v["url"] = json!(format!(
+        "{base}/repos/{}/issues/events/{}",
+        repo.full_name(),
+        e.id
+    ));
+    v["actor"] = super::statuses::user_json(s, &e.actor, base);
+    v["event"] = json!(e.event);
+    v["commit_id"] = json!(e.commit_id);
+    v["commit_url"] = json!(format!(
+        "{base}/repos/{}/commits/{}",
+        repo.full_name(),
+        e.commit_id
+    ));
+    v["created_at"] = json!(e.created_at.format("%Y-%m-%dT%H:%M:%SZ").to_string());
+    v
+}
+
 pub(crate) fn repo_json(r: &FakeRepo, base: &str) -> Value {
     let mut v = skeleton("full-repository");
     v["id"] = json!(r.id);
@@ -346,9 +507,15 @@ pub(crate) fn handle(fake: &GitHubFake, req: &Req) -> Option<Response> {
                 if !repo.commits.contains_key(&sha) {
                     return validation_failed("Object does not exist");
                 }
-                if let Some(r) = s.repo_mut(owner, name) {
-                    r.branches.insert(branch.clone(), sha.clone());
+                let force = req.body.get("force").and_then(Value::as_bool) == Some(true);
+                let ff = repo
+                    .branches
+                    .get(&branch)
+                    .is_none_or(|old| repo.fast_forward(old, &sha));
+                if !force && !ff {
+                    return validation_failed("Update is not a fast forward");
                 }
+                s.move_branch(owner, name, &branch, &sha, "psrt-bot", Utc::now());
                 json_response(200, git_ref_json(&repo, &branch, &sha, base))
             }
             (&Method::DELETE, ["git", "refs", "heads", branch @ ..]) => {
@@ -481,6 +648,22 @@ pub(crate) fn handle(fake: &GitHubFake, req: &Req) -> Option<Response> {
                 };
                 json_response(201, pull_json(s, &repo, &pull, base, true))
             }
+            (&Method::GET, ["issues", number, "timeline"]) => {
+                let Some(n) = number
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|n| repo.pulls.iter().any(|p| p.number == *n))
+                else {
+                    return error(404, "Not Found");
+                };
+                let items = repo
+                    .events
+                    .iter()
+                    .filter(|e| e.pull == n)
+                    .map(|e| event_json(s, &repo, e, base))
+                    .collect();
+                paginate(req, items)
+            }
             (m, ["pulls", number, tail @ ..]) => {
                 let Some(idx) = number
                     .parse::<u64>()
@@ -570,6 +753,15 @@ pub(crate) fn handle(fake: &GitHubFake, req: &Req) -> Option<Response> {
                             r.pulls[idx] = p.clone();
                         }
                         json_response(201, pull_json(s, &repo, &p, base, false))
+                    }
+                    (&Method::GET, ["files"]) => {
+                        let items = repo
+                            .pull_files(pull.number)
+                            .unwrap_or_default()
+                            .into_iter()
+                            .map(|(path, status)| diff_entry_json(&repo, &path, status, base))
+                            .collect();
+                        paginate(req, items)
                     }
                     (&Method::GET, ["reviews"]) => {
                         let items = repo

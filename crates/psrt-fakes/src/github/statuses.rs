@@ -297,13 +297,26 @@ pub(crate) fn handle(fake: &GitHubFake, req: &Req, credential: &str) -> Option<R
                         "description is too long (maximum is 140 characters)",
                     ));
                 }
+                let context = get("context").unwrap_or_else(|| "default".into());
+                // GitHub: "a limit of 1000 statuses per sha and context".
+                let set = s
+                    .statuses
+                    .statuses
+                    .iter()
+                    .filter(|st| st.repo == full && st.sha == *sha && st.context == context)
+                    .count();
+                if set >= 1000 {
+                    return Some(validation_failed(
+                        "This SHA and context has reached the maximum number of statuses.",
+                    ));
+                }
                 let id = s.next_id();
                 let st = FakeStatus {
                     id,
                     repo: full,
                     sha: (*sha).to_owned(),
                     state,
-                    context: get("context").unwrap_or_else(|| "default".into()),
+                    context,
                     description: get("description"),
                     target_url: get("target_url"),
                     creator: me,
@@ -476,6 +489,25 @@ impl GitHubFake {
                 creator: creator.to_owned(),
                 created_at: at,
             });
+        });
+    }
+
+    /// A verdict status as psrt sets it on pull request `pull`'s head
+    /// `sha` at `at`: `context`, `failure`, linked to the pull request.
+    pub fn seed_verdict(
+        &self,
+        full_name: &str,
+        pull: u64,
+        sha: &str,
+        context: &str,
+        creator: &str,
+        at: DateTime<Utc>,
+    ) {
+        self.seed_status(full_name, sha, context, "failure", creator, at);
+        self.with(|s| {
+            if let Some(st) = s.statuses.statuses.last_mut() {
+                st.target_url = Some(format!("https://github.com/{}/pull/{pull}", st.repo));
+            }
         });
     }
 
