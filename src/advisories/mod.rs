@@ -25,6 +25,7 @@
 
 pub mod apply;
 pub mod discussion;
+pub mod experts;
 pub mod model;
 pub mod plan;
 pub mod read;
