@@ -699,6 +699,7 @@ impl<'a> Commander<'a> {
                 self.error(format!("the ledger could not be saved: {e:#}"), &c.ghsa_id);
             }
             if let Some(m) = mailer
+                && made(c, a, update)
                 && let Some(email) = admins_email(templates, self.roster, c, a)
             {
                 match email {
@@ -844,6 +845,28 @@ fn outcome(
         }
         Command::Help | Command::Experts => text::help_text(),
     })
+}
+
+/// Whether a close, a delegation or an invitation is made (by this run's
+/// update, or found made): only then are the admins emailed.
+fn made(c: &Claimed, a: &Lifecycle, update: Option<&crate::advisories::Update>) -> bool {
+    let adv = &a.advisory;
+    match &c.command {
+        Command::Close { .. } => {
+            update.is_some_and(|u| u.close) || adv.state == AdvisoryState::Closed
+        }
+        Command::Coordinator(l) => {
+            let is = |x: &str| x.eq_ignore_ascii_case(l.as_str());
+            update.and_then(|u| u.assign.as_deref()).is_some_and(is)
+                || (adv.coordinators().len() == 1 && is(adv.coordinators()[0]))
+        }
+        Command::Invite(l) => {
+            let is = |x: &String| x.eq_ignore_ascii_case(l.as_str());
+            update.is_some_and(|u| u.add_users.iter().any(is))
+                || adv.collaborating_users.iter().any(is)
+        }
+        _ => false,
+    }
 }
 
 /// The admins' email for a close, a delegation or an invitation: the GHSA
