@@ -61,6 +61,43 @@ fn main() {
     if wanted("soak") {
         rt.block_on(soak_long());
     }
+    if wanted("ledger") {
+        ledger_keeping();
+    }
+}
+
+/// The ledger kept in clear (locally) and encrypted with age (in a
+/// workflow): one save (after each message or change) and one load, with
+/// 500 reports of 4 messages each.
+fn ledger_keeping() {
+    use psrt::ledger::{Keeping, Ledger};
+    let identity = age::x25519::Identity::generate();
+    let now = chrono::Utc::now();
+    for (name, keeping) in [
+        ("in clear", Keeping::in_clear()),
+        ("encrypted (age)", Keeping::encrypted(identity.clone())),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.json");
+        let mut ledger = Ledger::open(&path, true, &keeping).unwrap();
+        for i in 0..500 {
+            let id = format!("GHSA-{i:04}-0000-0000");
+            ledger
+                .record_sent(&id, &["warn-30", "warn-14", "warn-7", "warn-1"], now)
+                .unwrap();
+        }
+        let bytes = std::fs::metadata(&path).unwrap().len();
+        let (save, _) = time(20, || ledger.save().unwrap());
+        let (load, _) = time(20, || Ledger::load_kept(&path, &keeping).unwrap());
+        println!(
+            "| ledger {name}, 500 reports ({bytes} bytes): one save | {:.2} ms |",
+            save.as_secs_f64() * 1e3
+        );
+        println!(
+            "| ledger {name}, 500 reports: one load | {:.2} ms |",
+            load.as_secs_f64() * 1e3
+        );
+    }
 }
 
 /// `psrt audit` (issue 23): the requests one run makes for a policy
@@ -1579,6 +1616,8 @@ async fn bot_comparison() {
                     templates: &psrt::notify::Templates::built_in(),
                     cve: Ok(&cve_client),
                     ledger: &mut ledger,
+                    public: false,
+                    run_url: None,
                 },
             )
             .await;
@@ -1708,6 +1747,8 @@ async fn hourly_cost() {
                         templates: &psrt::notify::Templates::built_in(),
                         cve: Ok(cve_client),
                         ledger: &mut ledger,
+                        public: false,
+                        run_url: None,
                     },
                 )
                 .await;
@@ -1837,6 +1878,8 @@ async fn commands_wait() {
                         templates: &psrt::notify::Templates::built_in(),
                         cve: Ok(cve_client),
                         ledger: &mut ledger,
+                        public: false,
+                        run_url: None,
                     },
                 )
                 .await;

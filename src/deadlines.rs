@@ -14,6 +14,15 @@
 //!   alert to the admins; a coordinator who is not a current member: one
 //!   "reassign" alert to the admins; a coordinator without an email: the
 //!   admins get their warnings.
+//!
+//! What is printed about a report never changes because one person joined
+//! or left (a coordinator who moves to emeritus is a public pull request):
+//! a report's line gives its deadline and the warnings and overdue notices
+//! due, never to whom (the audience switches to the admins when the
+//! coordinator leaves or has no address); the admins' alerts ("reassign"
+//! follows exactly the reports a leaver coordinated) are totals. In a
+//! workflow's public log no unpublished report is named at all
+//! ([`text_public`]): the emails carry each report's detail.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
@@ -55,8 +64,13 @@ pub struct Standing {
 pub struct Evaluation {
     pub standing: Standing,
     pub due: Vec<Due>,
-    /// Why a due message cannot be addressed (e.g. no admin has an email).
-    pub problems: Vec<String>,
+}
+
+impl Evaluation {
+    /// The messages due that nobody can receive (no admin has an email).
+    pub fn unaddressed(&self) -> usize {
+        self.due.iter().filter(|d| d.to.is_empty()).count()
+    }
 }
 
 pub fn warn_key(days: u32) -> String {
@@ -94,7 +108,6 @@ pub fn evaluate(a: &Advisory, roster: &Roster, ledger: &Ledger, now: DateTime<Ut
     let mut ev = Evaluation {
         standing,
         due: Vec::new(),
-        problems: Vec::new(),
     };
     let sent = |key: &str| ledger.messages().has(&a.ghsa_id, key);
 
@@ -197,16 +210,15 @@ pub fn evaluate(a: &Advisory, roster: &Roster, ledger: &Ledger, now: DateTime<Ut
             also: vec![],
         });
     }
-    for d in &ev.due {
-        if d.to.is_empty() {
-            ev.problems.push(format!(
-                "{}: nobody to send the {} to (no admin has an email in the roster)",
-                a.ghsa_id,
-                d.kind.describe()
-            ));
-        }
-    }
     ev
+}
+
+impl Kind {
+    /// An alert to the admins about who coordinates (not a deadline
+    /// message): counted across reports, never on a report's line.
+    pub fn is_alert(&self) -> bool {
+        matches!(self, Kind::Unassigned | Kind::Reassign)
+    }
 }
 
 /// One run of `psrt deadlines`.
@@ -226,8 +238,41 @@ pub struct Report {
 
 impl Report {
     pub fn failed(&self) -> bool {
-        !self.errors.is_empty() || self.not_sent.is_some()
+        !self.errors.is_empty() || self.not_sent.is_some() || self.unaddressed() > 0
     }
+
+    /// Messages due that nobody can receive (no admin has an email).
+    pub fn unaddressed(&self) -> usize {
+        self.evaluations.iter().map(Evaluation::unaddressed).sum()
+    }
+
+    /// Alerts to the admins due now, by kind.
+    fn alerts_due(&self) -> std::collections::BTreeMap<String, usize> {
+        let mut m = std::collections::BTreeMap::new();
+        for d in self.evaluations.iter().flat_map(|e| &e.due) {
+            if d.kind.is_alert() {
+                *m.entry(d.kind.describe()).or_default() += 1;
+            }
+        }
+        m
+    }
+
+    /// Alerts to the admins sent, by kind.
+    fn alerts_sent(&self) -> std::collections::BTreeMap<String, usize> {
+        let mut m = std::collections::BTreeMap::new();
+        for (_, k, _) in self.sent.iter().filter(|(_, k, _)| k.is_alert()) {
+            *m.entry(k.describe()).or_default() += 1;
+        }
+        m
+    }
+}
+
+/// "2 × reassign alert, 1 × unassigned alert".
+fn counted(m: &std::collections::BTreeMap<String, usize>) -> String {
+    m.iter()
+        .map(|(k, n)| format!("{n} × {k}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Where sent messages go and are recorded.
@@ -271,15 +316,18 @@ pub async fn run(
             None => ledger,
         };
         let ev = evaluate(a, roster, current_ledger, now);
-        out.errors.extend(ev.problems.iter().cloned());
         if let Some(s) = sending.as_mut() {
             for due in ev.due.iter().filter(|d| !d.to.is_empty()) {
+                // An alert's error names no report: which reports get one
+                // follows who left.
+                let what = if due.kind.is_alert() {
+                    "an alert to the admins".to_owned()
+                } else {
+                    format!("{}: the {}", a.ghsa_id, due.kind.describe())
+                };
                 if ledger_broken {
-                    out.errors.push(format!(
-                        "{}: the {} was not sent: the ledger cannot be saved",
-                        a.ghsa_id,
-                        due.kind.describe()
-                    ));
+                    out.errors
+                        .push(format!("{what} was not sent: the ledger cannot be saved"));
                     continue;
                 }
                 let result = async {
@@ -305,11 +353,7 @@ pub async fn run(
                         out.sent
                             .push((a.ghsa_id.to_string(), due.kind.clone(), due.audience));
                     }
-                    Err(e) => out.errors.push(format!(
-                        "{}: the {} was not sent: {e:#}",
-                        a.ghsa_id,
-                        due.kind.describe()
-                    )),
+                    Err(e) => out.errors.push(format!("{what} was not sent: {e:#}")),
                 }
             }
         }
@@ -337,7 +381,8 @@ pub fn text(out: &Report, now: DateTime<Utc>, sending: bool) -> String {
             let due: Vec<String> = ev
                 .due
                 .iter()
-                .map(|d| format!("{} {}", d.kind.describe(), d.audience.describe()))
+                .filter(|d| !d.kind.is_alert())
+                .map(|d| d.kind.describe())
                 .collect();
             let _ = writeln!(
                 s,
@@ -360,17 +405,10 @@ pub fn text(out: &Report, now: DateTime<Utc>, sending: bool) -> String {
             );
         }
     }
-    for (ghsa, kind, audience) in &out.sent {
-        let _ = writeln!(
-            s,
-            "sent: {ghsa}: {} {}",
-            kind.describe(),
-            audience.describe()
-        );
+    for (ghsa, kind, _) in out.sent.iter().filter(|(_, k, _)| !k.is_alert()) {
+        let _ = writeln!(s, "sent: {ghsa}: {}", kind.describe());
     }
-    for e in &out.errors {
-        let _ = writeln!(s, "error: {e}");
-    }
+    alerts_and_errors(out, sending, &mut s, |e| e.to_owned());
     let due: usize = out.evaluations.iter().map(|e| e.due.len()).sum();
     let overdue = out
         .evaluations
@@ -398,7 +436,126 @@ pub fn text(out: &Report, now: DateTime<Utc>, sending: bool) -> String {
     s
 }
 
-/// `--json`: the same, public-safe.
+/// The same for a public log (a workflow): counts only, no report named.
+/// GitHub shows no one that a draft advisory exists; its deadline and the
+/// warnings it gets are in the coordinators' and admins' emails.
+pub fn text_public(out: &Report, now: DateTime<Utc>, sending: bool) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    // A total only: a count per repository would tell which one has a
+    // report GitHub shows no one.
+    let _ = writeln!(
+        s,
+        "open reports on {} (UTC): {}",
+        now.date_naive(),
+        out.evaluations.len()
+    );
+    let _ = writeln!(
+        s,
+        "  (a public log: psrt names no unpublished report here; the emails carry each report's deadline)"
+    );
+    let none = out
+        .evaluations
+        .iter()
+        .filter(|e| !e.standing.coordinator_assigned)
+        .count();
+    if none > 0 {
+        let _ = writeln!(s, "  without a coordinator credit: {none}");
+    }
+    let mut due: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+    for d in out.evaluations.iter().flat_map(|e| &e.due) {
+        if !d.kind.is_alert() {
+            *due.entry(d.kind.describe()).or_default() += 1;
+        }
+    }
+    if !due.is_empty() {
+        let _ = writeln!(s, "  due now: {}", counted(&due));
+    }
+    let sent = out.sent.iter().filter(|(_, k, _)| !k.is_alert()).count();
+    if sending {
+        let _ = writeln!(s, "  sent: {sent} warning(s) and overdue notice(s)");
+    }
+    alerts_and_errors(out, sending, &mut s, |e| {
+        crate::ids::redact_ghsa_ids(e).into_owned()
+    });
+    // The summary names no report either.
+    if let Some(line) = text(out, now, sending)
+        .lines()
+        .rev()
+        .find(|l| l.starts_with("summary:"))
+    {
+        let _ = writeln!(s, "\n{}", crate::ids::redact_ghsa_ids(line));
+    }
+    s
+}
+
+/// `--json` for a public log: the counts of [`text_public`].
+pub fn json_public(out: &Report, now: DateTime<Utc>) -> String {
+    let mut due: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+    for d in out.evaluations.iter().flat_map(|e| &e.due) {
+        if !d.kind.is_alert() {
+            *due.entry(d.kind.describe()).or_default() += 1;
+        }
+    }
+    let errors: Vec<String> = out
+        .errors
+        .iter()
+        .map(|e| crate::ids::redact_ghsa_ids(e).into_owned())
+        .collect();
+    serde_json::to_string_pretty(&serde_json::json!({
+        "now": now,
+        "withheld": "a public log names no unpublished report",
+        "open_reports": out.evaluations.len(),
+        "past_the_deadline": out.evaluations.iter().filter(|e| e.standing.days_left <= 0).count(),
+        "due": due,
+        "sent": out.sent.iter().filter(|(_, k, _)| !k.is_alert()).count(),
+        "alerts": { "due": out.alerts_due(), "sent": out.alerts_sent() },
+        "unaddressed": out.unaddressed(),
+        "errors": errors,
+        "unread": out.unread,
+    }))
+    .unwrap_or_default()
+}
+
+/// The admins' alerts (totals), the messages nobody can receive, and the
+/// errors (through `show`: as they are, or with report ids taken out).
+fn alerts_and_errors(out: &Report, sending: bool, s: &mut String, show: impl Fn(&str) -> String) {
+    use std::fmt::Write as _;
+    let due = out.alerts_due();
+    if !due.is_empty() {
+        let sent = out.alerts_sent();
+        let _ = writeln!(
+            s,
+            "alerts to the admins (counted: the emails name the reports): {} due{}",
+            counted(&due),
+            if sending {
+                format!(
+                    ", {} sent",
+                    if sent.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        counted(&sent)
+                    }
+                )
+            } else {
+                String::new()
+            }
+        );
+    }
+    let unaddressed = out.unaddressed();
+    if unaddressed > 0 {
+        let _ = writeln!(
+            s,
+            "error: {unaddressed} message(s) due have nobody to go to: no admin has an email in the roster"
+        );
+    }
+    for e in &out.errors {
+        let _ = writeln!(s, "error: {}", show(e));
+    }
+}
+
+/// `--json`: the same, public-safe: a report's record gives the messages
+/// due by kind, never to whom; the admins' alerts are totals.
 pub fn json(out: &Report, now: DateTime<Utc>) -> String {
     let reports: Vec<serde_json::Value> = out
         .evaluations
@@ -408,7 +565,8 @@ pub fn json(out: &Report, now: DateTime<Utc>) -> String {
             v["due"] = serde_json::json!(
                 ev.due
                     .iter()
-                    .map(|d| serde_json::json!({ "message": d.kind, "audience": d.audience }))
+                    .filter(|d| !d.kind.is_alert())
+                    .map(|d| serde_json::json!({ "message": d.kind }))
                     .collect::<Vec<_>>()
             );
             v
@@ -417,11 +575,17 @@ pub fn json(out: &Report, now: DateTime<Utc>) -> String {
     let sent: Vec<serde_json::Value> = out
         .sent
         .iter()
-        .map(|(g, k, a)| serde_json::json!({ "ghsa_id": g, "message": k, "audience": a }))
+        .filter(|(_, k, _)| !k.is_alert())
+        .map(|(g, k, _)| serde_json::json!({ "ghsa_id": g, "message": k }))
         .collect();
-    serde_json::to_string_pretty(
-        &serde_json::json!({ "now": now, "reports": reports, "sent": sent, "errors": out.errors }),
-    )
+    serde_json::to_string_pretty(&serde_json::json!({
+        "now": now,
+        "reports": reports,
+        "sent": sent,
+        "alerts": { "due": out.alerts_due(), "sent": out.alerts_sent() },
+        "unaddressed": out.unaddressed(),
+        "errors": out.errors,
+    }))
     .unwrap_or_default()
 }
 
@@ -503,6 +667,104 @@ mod tests {
             }
         }
         log
+    }
+
+    /// Three reports on the night of day 88: two credit `cy` as
+    /// coordinator, one `ada`. A report's standing and due list.
+    fn night(r: &Roster) -> Report {
+        let now = day0() + Duration::days(88);
+        let mut out = Report::default();
+        for (id, who) in [
+            ("GHSA-cy01-0000-0001", "cy"),
+            ("GHSA-ada1-0000-0002", "ada"),
+            ("GHSA-cy02-0000-0003", "cy"),
+        ] {
+            let mut a = report(day0(), Some(who));
+            a.ghsa_id = id.into();
+            out.evaluations
+                .push(evaluate(&a, r, &Ledger::default(), now));
+        }
+        out
+    }
+
+    /// The lines and JSON records that mention a report.
+    fn per_report(out: &Report) -> (Vec<String>, String) {
+        let now = day0() + Duration::days(88);
+        let lines = text(out, now, false)
+            .lines()
+            .filter(|l| l.contains("GHSA-"))
+            .map(str::to_owned)
+            .collect();
+        let v: serde_json::Value = serde_json::from_str(&json(out, now)).unwrap();
+        (lines, format!("{} {}", v["reports"], v["sent"]))
+    }
+
+    /// Issue 21: a coordinator moving to emeritus is a public pull request;
+    /// the nightly log showed "reassign alert to the admins" on exactly the
+    /// reports they coordinated. No line or record about a report differs
+    /// because one person left, joined or lost an address; the admins'
+    /// alerts are totals.
+    #[test]
+    fn no_reports_line_changes_because_one_person_joined_or_left() {
+        let base = roster("");
+        let before = per_report(&night(&base));
+        let worlds = [
+            // Cy, who coordinates two reports, moves to emeritus.
+            (
+                "a coordinator leaves",
+                "version: 1\ngithub:\n  org: python\n  team: psrt\n  eligibility_teams: [python-core]\nmembers:\n  - name: Ada\n    github: ada\n    email: ada@example.org\n    roles: [admin]\n  - name: Bo\n    github: bo\n    email: bo@example.org\n    roles: [admin]\n  - name: Di\n    github: di\nemeritus:\n  - name: Cy\n    github: cy\n",
+            ),
+            // Cy loses their address: their warnings go to the admins.
+            (
+                "a coordinator loses an address",
+                "version: 1\ngithub:\n  org: python\n  team: psrt\n  eligibility_teams: [python-core]\nmembers:\n  - name: Ada\n    github: ada\n    email: ada@example.org\n    roles: [admin]\n  - name: Bo\n    github: bo\n    email: bo@example.org\n    roles: [admin]\n  - name: Cy\n    github: cy\n  - name: Di\n    github: di\n",
+            ),
+        ];
+        for (world, text) in worlds {
+            let r = crate::roster::parse(text.as_bytes()).unwrap().roster;
+            assert_eq!(per_report(&night(&r)), before, "{world}");
+        }
+        // Someone joins.
+        let joined = roster("  - name: Ed\n    github: ed\n    email: ed@example.org\n");
+        assert_eq!(per_report(&night(&joined)), before, "a member joins");
+        // The reassign alerts are there, as a total naming no report.
+        let left = crate::roster::parse(worlds[0].1.as_bytes()).unwrap().roster;
+        let now = day0() + Duration::days(88);
+        let t = text(&night(&left), now, false);
+        assert!(
+            t.contains("alerts to the admins (counted: the emails name the reports): 2 × reassign"),
+            "{t}"
+        );
+        assert!(
+            !t.lines()
+                .any(|l| l.contains("GHSA-") && l.contains("reassign")),
+            "{t}"
+        );
+    }
+
+    /// Issue 22: in a workflow the log is public; it names no report.
+    #[test]
+    fn the_public_text_names_no_report() {
+        let r = roster("");
+        let mut out = night(&r);
+        out.errors
+            .push("GHSA-cy01-0000-0001: the warning (1 day left) was not sent: refused".into());
+        let now = day0() + Duration::days(88);
+        let public = format!("{}{}", text_public(&out, now, true), json_public(&out, now));
+        for marker in [
+            "GHSA-cy01-0000-0001",
+            "GHSA-ada1-0000-0002",
+            "GHSA-cy02-0000-0003",
+            "python/cpython",
+        ] {
+            assert!(!public.contains(marker), "{marker} in {public}");
+        }
+        assert!(
+            public.contains("open reports on 2026-03-30 (UTC): 3"),
+            "{public}"
+        );
+        // A local run shows each report.
+        assert!(text(&out, now, true).contains("GHSA-cy02-0000-0003"));
     }
 
     #[test]

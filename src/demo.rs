@@ -370,10 +370,43 @@ pub async fn run() -> anyhow::Result<String> {
             templates: &templates,
             cve: Ok(&cve),
             ledger: &mut ledger,
+            public: false,
+            run_url: None,
         },
     )
     .await;
     out.push_str(&hygiene.text());
+    // A member adds the tag to a report psrt has seen: it counts.
+    let _ = writeln!(
+        out,
+        "\nan hour later a member has added [ACCEPT] to GHSA-acc3-pt00-0001's title (psrt saw it without):"
+    );
+    w.github.update_advisory("GHSA-acc3-pt00-0001", |a| {
+        a.summary = "[ACCEPT] embargoed: never printed".into();
+    });
+    let hygiene = crate::advisories::run(
+        &gh,
+        roster,
+        crate::advisories::Options {
+            apply: true,
+            now,
+            mailer: Some(&mailer),
+            templates: &templates,
+            cve: Ok(&cve),
+            ledger: &mut ledger,
+            public: false,
+            run_url: None,
+        },
+    )
+    .await;
+    out.push_str(&hygiene.text());
+    let _ = writeln!(
+        out,
+        "\nthe same run's log in a workflow (GITHUB_ACTIONS: the log is public; it names no\nunpublished report, the admins get each report's line by email):"
+    );
+    for l in hygiene.withhold().text().lines() {
+        let _ = writeln!(out, "  │ {l}");
+    }
     let assigned = w.sink.messages();
     if let Some(a) = w.github.get_advisory("GHSA-acc3-pt00-0001") {
         let _ = writeln!(
@@ -411,6 +444,8 @@ pub async fn run() -> anyhow::Result<String> {
             templates: &templates,
             cve: Ok(&cve),
             ledger: &mut ledger,
+            public: false,
+            run_url: None,
         },
     )
     .await;
@@ -441,6 +476,8 @@ pub async fn run() -> anyhow::Result<String> {
             templates: &templates,
             cve: Ok(&cve),
             ledger: &mut ledger,
+            public: false,
+            run_url: None,
         },
     )
     .await;
@@ -482,6 +519,10 @@ pub async fn run() -> anyhow::Result<String> {
     )
     .await;
     out.push_str(&crate::deadlines::text(&sent, now, true));
+    let _ = writeln!(out, "\nthe same in a workflow's public log:");
+    for l in crate::deadlines::text_public(&sent, now, true).lines() {
+        let _ = writeln!(out, "  │ {l}");
+    }
     let warnings = w.sink.messages();
 
     section(
@@ -876,6 +917,8 @@ async fn commands_demo(
             templates: c.templates,
             cve: Ok(c.cve),
             ledger: c.ledger,
+            public: false,
+            run_url: None,
         },
     )
     .await;

@@ -235,6 +235,19 @@ pub fn is_ghsa_id(s: &str) -> bool {
         })
 }
 
+/// `text` with every GHSA id (in any case, inside a word too: a private
+/// fork is `cpython-ghsa-…`) replaced by `GHSA-…`: what a public log may
+/// carry of a message that could name an unpublished report.
+pub fn redact_ghsa_ids(text: &str) -> std::borrow::Cow<'_, str> {
+    static GHSA: std::sync::LazyLock<Option<regex_lite::Regex>> =
+        std::sync::LazyLock::new(|| regex_lite::Regex::new(r"(?i)ghsa(-[0-9a-z]{4}){3}").ok());
+    match GHSA.as_ref() {
+        Some(re) => re.replace_all(text, "GHSA-…"),
+        // Never reached (the pattern is fixed); redact everything rather than nothing.
+        None => std::borrow::Cow::Borrowed("(withheld)"),
+    }
+}
+
 impl std::ops::Deref for GhsaId {
     type Target = str;
     fn deref(&self) -> &str {
@@ -332,5 +345,19 @@ mod tests {
         }
         // From GitHub or the ledger: as given.
         assert_eq!(GhsaId::new("GHSA-1").as_str(), "GHSA-1");
+    }
+
+    #[test]
+    fn ghsa_ids_are_redacted_wherever_they_are() {
+        assert_eq!(
+            redact_ghsa_ids(
+                "GET /repos/python/cpython/security-advisories/GHSA-ab12-cd34-ef56: 502; fork python/cpython-ghsa-ab12-cd34-ef56, Ghsa-AB12-CD34-EF56"
+            ),
+            "GET /repos/python/cpython/security-advisories/GHSA-…: 502; fork python/cpython-GHSA-…, GHSA-…"
+        );
+        assert_eq!(
+            redact_ghsa_ids("nothing here, GHSA-1"),
+            "nothing here, GHSA-1"
+        );
     }
 }

@@ -24,6 +24,7 @@
 //! reads no comment. docs/benchmarks.md has the figures.
 
 pub mod apply;
+pub mod digest;
 pub mod discussion;
 pub mod experts;
 pub mod model;
@@ -130,6 +131,11 @@ pub struct Options<'a> {
     pub cve: Result<&'a crate::cve::CveServices, String>,
     /// Saved after each change to it (to its file; one in memory stays there).
     pub ledger: &'a mut Ledger,
+    /// The output goes to a public log (a workflow): an applying run emails
+    /// the admins what each report's line says ([`digest`]).
+    pub public: bool,
+    /// The workflow run, for the admins' email.
+    pub run_url: Option<String>,
 }
 
 /// How long the discussions go without a full read (by conditional
@@ -168,6 +174,8 @@ pub async fn run(gh: &GitHub, roster: &Roster, opts: Options<'_>) -> Report {
         templates,
         cve,
         ledger,
+        public,
+        run_url,
     } = opts;
     if roster.members.is_empty() {
         return Report::skipped(
@@ -242,17 +250,42 @@ pub async fn run(gh: &GitHub, roster: &Roster, opts: Options<'_>) -> Report {
             Err(e) => own_note = Some(format!("discussion: commands not run: {e}")),
         }
     }
-    let plan = plan::plan(roster, &state, ledger, now);
+    let mut plan = plan::plan(roster, &state, ledger, now);
     if !apply {
         let mut report = Report::of(&plan, None, false);
         unavailable_notes(&mut report, &threads.unavailable);
         return report;
     }
+    let mut ledger_errors = Vec::new();
+    // What psrt saw, recorded before any command is obeyed: a tag that
+    // counts is recorded as no longer ignored, so a run killed before its
+    // update obeys it next time.
+    if let Err(e) = ledger.reports_seen(&plan.sightings, &plan.gone) {
+        ledger_errors.push(e);
+    }
     // Reservations the advisories now carry are forgotten.
-    let mut clear_error = None;
     if !plan.ledger_clears.is_empty() {
         let done: Vec<&str> = plan.ledger_clears.iter().map(|g| g.as_str()).collect();
-        clear_error = ledger.reservations_done(&done).err();
+        if let Err(e) = ledger.reservations_done(&done) {
+            ledger_errors.push(e);
+        }
+    }
+    // Rebuilding a lost ledger: an id psrt reserved is looked up in CVE
+    // Services, and must not be taken for another report's: every id an
+    // advisory carries (published and withdrawn ones too) is excluded. If
+    // they cannot be read, no id is reserved this run.
+    let mut carried = plan.carried_cve_ids.clone();
+    let mut cve_blocked = false;
+    if plan.rebuilt && roster.cve.is_some() {
+        match read::every_cve_id(gh, roster).await {
+            Ok(ids) => carried.extend(ids),
+            Err(e) => {
+                cve_blocked = true;
+                plan.notes.push(format!(
+                    "no CVE id is reserved this run: rebuilding the lost ledger needs every advisory's CVE id, and {e}"
+                ));
+            }
+        }
     }
     let notify = |login: &str, u: &Update| -> futures::future::BoxFuture<'_, anyhow::Result<()>> {
         let email = assignment_email(templates, roster, login, u, now);
@@ -272,14 +305,18 @@ pub async fn run(gh: &GitHub, roster: &Roster, opts: Options<'_>) -> Report {
             ledger,
             notify: mailer.map(|_| &notify as _),
             now,
-            carried: &plan.carried_cve_ids,
+            carried: &carried,
             this_run: Default::default(),
-            cve_blocked: false,
+            cve_blocked,
+            max_reservations: roster.policy.max_cve_reservations_per_run,
+            reserved: 0,
             patched_at: Default::default(),
         };
         for u in &plan.updates {
             let result = writer.apply(u).await;
-            tracing::info!(ghsa = %u.ghsa_id, result = ?std::mem::discriminant(&result), "advisory update");
+            // The log may be public (a workflow): it names no report; the
+            // report's line says which.
+            tracing::info!(result = ?std::mem::discriminant(&result), "advisory update");
             results.push(result);
         }
         writer.patched_at
@@ -362,7 +399,29 @@ pub async fn run(gh: &GitHub, roster: &Roster, opts: Options<'_>) -> Report {
     drop(talker);
     report.notes.extend(threads.failed.iter().cloned());
     unavailable_notes(&mut report, &unavailable);
-    if let Some(e) = clear_error {
+    // In a public log the per-report lines are withheld: the admins get
+    // them by email, when there is something new.
+    if public {
+        let d = digest::of(&report, ledger, now);
+        match (mailer, d.is_empty()) {
+            (_, true) => {}
+            (Some(m), false) => {
+                match digest::send(&d, roster, templates, m, ledger, now, run_url.as_deref()).await
+                {
+                    Ok(digest::Told::Sent(n)) => report.admins_told = Some(n),
+                    Ok(digest::Told::Nothing) => {}
+                    Err(e) => report.not_done.push(format!(
+                        "the admins' email with each report's line is NOT sent: {e:#}"
+                    )),
+                }
+            }
+            (None, false) => report.not_done.push(
+                "the admins' email with each report's line is NOT sent: no SMTP (see above)"
+                    .to_owned(),
+            ),
+        }
+    }
+    for e in ledger_errors {
         report
             .notes
             .push(format!("the ledger could not be saved: {e:#}"));

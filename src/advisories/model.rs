@@ -182,6 +182,52 @@ pub struct Given {
     pub source: Source,
 }
 
+/// Why a command was not obeyed. Public output gives the reason and, in a
+/// workflow, a count: never who gave it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Unheeded {
+    /// A title tag that was there when psrt first saw the report: the
+    /// reporter writes the first title.
+    TagFromTheStart,
+    /// A comment by someone who is not a member (by account id).
+    NotAMember,
+}
+
+impl fmt::Display for Unheeded {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Unheeded::TagFromTheStart => {
+                "the title carried it when psrt first saw the report (the reporter writes the first title): accept or close it on GitHub, or remove the tag and, after the next run, add it again"
+            }
+            Unheeded::NotAMember => "it was not given by a member",
+        })
+    }
+}
+
+/// A command psrt did not obey, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ignored {
+    pub repo: RepoName,
+    pub ghsa_id: GhsaId,
+    pub html_url: String,
+    pub state: AdvisoryState,
+    pub given: Given,
+    pub why: Unheeded,
+}
+
+impl Command {
+    /// The kind of title tag that gives it, as the ledger keeps it.
+    /// (`None`: no title tag gives it.)
+    pub fn tag_kind(&self) -> Option<crate::ledger::TagKind> {
+        match self {
+            Command::Accept => Some(crate::ledger::TagKind::Accept),
+            Command::Close { .. } => Some(crate::ledger::TagKind::Close),
+            _ => None,
+        }
+    }
+}
+
 /// Whose command it is.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Giver<'a> {
@@ -328,6 +374,10 @@ pub struct Update {
     pub assign: Option<String>,
     /// Remediation credits from the private fork's pull requests.
     pub credits_added: Vec<Credit>,
+    /// The commands obeyed (title tags, `/psrt` comments), with where they
+    /// came from: the advisory discussion announces each (an effect of its
+    /// own, once the discussion exists).
+    pub obeyed: Vec<Given>,
     /// The fields to write (the API replaces whole lists), the CVE id aside:
     /// it is known only once reserved.
     pub(crate) patch: AdvisoryUpdate,
@@ -352,9 +402,11 @@ impl fmt::Debug for Update {
     }
 }
 
-/// A decision as it is printed: a kind, never a person or a count. Former
-/// members' removals are not among them: they are reported as a total
-/// across reports (see [`super::report`]).
+/// A decision as it is printed: a kind, never a person or a count. What
+/// follows from one person joining or leaving is not among them (members
+/// outside the team added as collaborating users, former members' access
+/// removed): a line about a report must not change because one person did,
+/// so those are totals across reports (see [`super::report`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Decision {
@@ -365,7 +417,6 @@ pub enum Decision {
     SetReservedCve,
     FindLostCve,
     AddTeam(String),
-    AddCollaboratingUsers,
     AssignCoordinator,
     AddRemediationCredits,
 }
@@ -378,11 +429,10 @@ impl fmt::Display for Decision {
             Decision::CreateFork => f.write_str("create the private fork"),
             Decision::ReserveCve => f.write_str("reserve a CVE id"),
             Decision::SetReservedCve => f.write_str("set the CVE id reserved earlier"),
-            Decision::FindLostCve => {
-                f.write_str("find the CVE id whose reservation got no answer, or reserve one")
-            }
+            Decision::FindLostCve => f.write_str(
+                "look up the CVE id reserved earlier (its answer or the ledger was lost), or reserve one",
+            ),
             Decision::AddTeam(t) => write!(f, "add team {t}"),
-            Decision::AddCollaboratingUsers => f.write_str("add collaborating users"),
             Decision::AssignCoordinator => f.write_str("assign a coordinator"),
             Decision::AddRemediationCredits => f.write_str("add remediation credits"),
         }
@@ -436,9 +486,6 @@ impl Update {
         if let Some(t) = &self.add_team {
             d.push(Decision::AddTeam(t.clone()));
         }
-        if !self.add_users.is_empty() {
-            d.push(Decision::AddCollaboratingUsers);
-        }
         if self.assign.is_some() {
             d.push(Decision::AssignCoordinator);
         }
@@ -450,7 +497,7 @@ impl Update {
 
     /// Does anything change?
     fn is_empty(&self) -> bool {
-        self.decisions().is_empty() && self.remove_users.is_empty()
+        self.decisions().is_empty() && self.remove_users.is_empty() && self.add_users.is_empty()
     }
 
     /// The steps that apply this update, in order.
@@ -634,6 +681,23 @@ pub struct Plan {
     /// deadline threshold arrives): a run before it that finds nothing
     /// changed has nothing to do.
     pub until: Option<DateTime<Utc>>,
+    /// Notes about one report each (never a person): in a workflow's
+    /// public log a count, the text in the admins' email.
+    pub report_notes: Vec<(GhsaId, String)>,
+    /// Commands not obeyed, and why.
+    pub ignored: Vec<Ignored>,
+    /// What to record in the ledger's reports seen section: each report's
+    /// first sight, and tags no longer ignored.
+    pub sightings: Vec<(GhsaId, crate::ledger::Sighting)>,
+    /// Reports the ledger saw that are no longer read (published,
+    /// withdrawn, deleted): forgotten. Empty unless every repository was read.
+    pub gone: Vec<GhsaId>,
+    /// The ledger started empty (missing, or reset): what it held is
+    /// rebuilt from GitHub and CVE Services.
+    pub rebuilt: bool,
+    /// Reports past the grace period that no member can coordinate
+    /// (everyone is a Release Manager or on the Steering Council).
+    pub uncoordinated: usize,
 }
 
 // ──────────────────────────────────────────────────────────── deciding
@@ -717,6 +781,9 @@ pub(crate) struct Draft<'a> {
     credits: Tracked<Credit>,
     notes: Vec<String>,
     forget_reservation: bool,
+    obeyed: Vec<Given>,
+    ignored: Vec<(Given, Unheeded)>,
+    uncoordinated: bool,
 }
 
 /// What one report's rules came to.
@@ -726,6 +793,9 @@ pub(crate) struct Decided {
     pub notes: Vec<String>,
     /// The ledger may forget this report's CVE reservation.
     pub forget_reservation: bool,
+    pub ignored: Vec<Ignored>,
+    /// Past the grace period, and nobody can coordinate it.
+    pub uncoordinated: bool,
 }
 
 impl<'a> Draft<'a> {
@@ -747,7 +817,23 @@ impl<'a> Draft<'a> {
             credits: Tracked::new(&a.credits),
             notes: vec![],
             forget_reservation: false,
+            obeyed: vec![],
+            ignored: vec![],
+            uncoordinated: false,
         }
+    }
+
+    /// A command is obeyed.
+    pub(crate) fn obey(&mut self, given: Given) {
+        self.obeyed.push(given);
+    }
+    /// A command is not obeyed, for this reason.
+    pub(crate) fn ignore(&mut self, given: Given, why: Unheeded) {
+        self.ignored.push((given, why));
+    }
+    /// Past the grace period, and no member can coordinate it.
+    pub(crate) fn uncoordinated(&mut self) {
+        self.uncoordinated = true;
     }
 
     /// The report is closed, and nothing else happens to it this run.
@@ -871,7 +957,8 @@ impl<'a> Draft<'a> {
         self.credits_added.push(c);
     }
 
-    /// Something the plan's reader should know (no person named).
+    /// Something the plan's reader should know about this report (no
+    /// person named).
     pub(crate) fn note(&mut self, note: String) {
         self.notes.push(note);
     }
@@ -905,6 +992,7 @@ impl<'a> Draft<'a> {
             remove_users: self.remove_users,
             assign: self.assign,
             credits_added: self.credits_added,
+            obeyed: self.obeyed,
             patch,
             seen: Seen::of(a),
             info: AdvisoryInfo {
@@ -912,10 +1000,24 @@ impl<'a> Draft<'a> {
                 created_at: a.advisory.created_at,
             },
         };
+        let ignored = self
+            .ignored
+            .into_iter()
+            .map(|(given, why)| Ignored {
+                repo: a.advisory.repo.clone(),
+                ghsa_id: a.advisory.ghsa_id.clone(),
+                html_url: a.advisory.html_url.clone(),
+                state: a.advisory.state,
+                given,
+                why,
+            })
+            .collect();
         Decided {
             update: (!update.is_empty()).then_some(update),
             notes: self.notes,
             forget_reservation: self.forget_reservation,
+            ignored,
+            uncoordinated: self.uncoordinated,
         }
     }
 }

@@ -41,7 +41,22 @@ pub fn plan(roster: &Roster, state: &State, ledger: &Ledger, now: DateTime<Utc>)
             .collect(),
         discussions: vec![],
         until: None,
+        report_notes: vec![],
+        ignored: vec![],
+        sightings: vec![],
+        gone: vec![],
+        rebuilt: ledger.started_empty(),
+        uncoordinated: 0,
     };
+    if out.rebuilt {
+        out.notes.push(format!(
+            "started without a ledger ({}): rebuilt from GitHub and CVE Services (every report is seen afresh: a title tag there now is ignored until it changes; a draft's CVE id is looked up before one is reserved)",
+            match ledger.origin() {
+                crate::ledger::Origin::Reset => "--reset-ledger",
+                _ => "none was found: a first run, or a cache restore that missed",
+            }
+        ));
+    }
     // Oldest first: coordinators are assigned in the order reports arrived.
     let mut list: Vec<&Lifecycle> = state.advisories.iter().collect();
     list.sort_by(|a, b| {
@@ -52,6 +67,9 @@ pub fn plan(roster: &Roster, state: &State, ledger: &Ledger, now: DateTime<Utc>)
         let st = a.advisory.state;
         if !(st.is_open() || st == AdvisoryState::Closed) {
             continue;
+        }
+        if let Some(s) = rules::commands::sighting(&ctx, a) {
+            out.sightings.push((a.advisory.ghsa_id.clone(), s));
         }
         let mut draft = Draft::new(a);
         rules::cve::reservation(&ctx, a, &mut draft);
@@ -65,7 +83,14 @@ pub fn plan(roster: &Roster, state: &State, ledger: &Ledger, now: DateTime<Utc>)
             }
         }
         let decided = draft.finish();
-        out.notes.extend(decided.notes);
+        out.report_notes.extend(
+            decided
+                .notes
+                .into_iter()
+                .map(|n| (a.advisory.ghsa_id.clone(), n)),
+        );
+        out.ignored.extend(decided.ignored);
+        out.uncoordinated += usize::from(decided.uncoordinated);
         if decided.forget_reservation {
             out.ledger_clears.push(a.advisory.ghsa_id.clone());
         }
@@ -78,11 +103,31 @@ pub fn plan(roster: &Roster, state: &State, ledger: &Ledger, now: DateTime<Utc>)
             .min();
         out.updates.extend(decided.update);
     }
+    // Reports the ledger saw that are read no more: only when every
+    // repository was read (an unread one's reports are not gone).
+    if state.repos.values().all(Result::is_ok) {
+        let read: std::collections::BTreeSet<&str> = state
+            .advisories
+            .iter()
+            .map(|a| a.advisory.ghsa_id.as_str())
+            .collect();
+        out.gone = ledger
+            .seen()
+            .reports()
+            .filter(|(g, _)| !read.contains(g.as_str()))
+            .map(|(g, _)| g.clone())
+            .collect();
+    }
     out.updates.sort();
     out.discussions
         .sort_by(|a, b| (&a.repo, &a.ghsa_id).cmp(&(&b.repo, &b.ghsa_id)));
     out.notes.sort();
     out.notes.dedup();
+    out.report_notes.sort();
+    out.report_notes.dedup();
+    out.ignored
+        .sort_by(|x, y| (&x.repo, &x.ghsa_id).cmp(&(&y.repo, &y.ghsa_id)));
+    out.sightings.sort_by(|x, y| x.0.cmp(&y.0));
     out.ledger_clears.sort();
     out
 }
@@ -181,6 +226,27 @@ emeritus:
         }
     }
 
+    /// A ledger that saw these reports in an earlier run, untagged: a tag
+    /// their titles carry now was added since, and counts.
+    fn seen_before(ids: &[&str]) -> Ledger {
+        let mut l = Ledger::default();
+        let earlier = Utc::now() - chrono::Duration::hours(1);
+        let s: Vec<(crate::ids::GhsaId, crate::ledger::Sighting)> = ids
+            .iter()
+            .map(|id| {
+                (
+                    crate::ids::GhsaId::new(*id),
+                    crate::ledger::Sighting {
+                        first: earlier,
+                        ignored_tag: None,
+                    },
+                )
+            })
+            .collect();
+        l.reports_seen(&s, &[]).unwrap();
+        l
+    }
+
     fn user(login: &str, id: u64) -> ForkUser {
         ForkUser {
             login: login.into(),
@@ -194,7 +260,12 @@ emeritus:
         let mut a = with_user(report("GHSA-1", AdvisoryState::Draft), "gone", 9);
         a.title_tag = Some(TitleTag::Close);
         a.advisory.collaborating_teams.clear();
-        let p = plan(&roster(), &state(vec![a]), &Ledger::default(), Utc::now());
+        let p = plan(
+            &roster(),
+            &state(vec![a]),
+            &seen_before(&["GHSA-1"]),
+            Utc::now(),
+        );
         let u = &p.updates[0];
         assert_eq!(u.decisions(), [Decision::Close]);
         assert!(u.remove_users.is_empty() && u.cve.is_none() && !u.create_fork);
@@ -220,7 +291,7 @@ emeritus:
         let p = plan(
             &roster(),
             &state(vec![a, pip, has_id, accepted_draft]),
-            &Ledger::default(),
+            &seen_before(&["GHSA-1", "GHSA-2", "GHSA-3", "GHSA-4"]),
             Utc::now(),
         );
         let d: Vec<(String, Vec<Decision>)> = p
@@ -349,9 +420,137 @@ emeritus:
         let p = plan(&roster(), &s2, &Ledger::default(), Utc::now());
         assert!(p.updates.is_empty());
         assert!(
-            p.notes[0].contains("remediation credits not checked"),
+            p.report_notes[0]
+                .1
+                .contains("remediation credits not checked"),
+            "{:?}",
+            p.report_notes
+        );
+    }
+
+    /// Issue 21: the reporter writes the first title. A tag the title
+    /// carried when psrt first saw the report is ignored while it stays (and
+    /// the plan says why, naming no one); once the title is seen without
+    /// it, a tag added later counts; a different tag counts at once.
+    #[test]
+    fn a_tag_in_the_title_when_psrt_first_sees_a_report_is_ignored_until_it_changes() {
+        let r = roster();
+        let mut a = report("GHSA-1", AdvisoryState::Triage);
+        a.title_tag = Some(TitleTag::Accept);
+        let mut ledger = Ledger::default();
+        let run = |a: &Lifecycle, ledger: &mut Ledger| {
+            let p = plan(&r, &state(vec![a.clone()]), ledger, Utc::now());
+            ledger.reports_seen(&p.sightings, &p.gone).unwrap();
+            p
+        };
+        // First sight: ignored, and the ledger remembers the tag's kind.
+        let p = run(&a, &mut ledger);
+        assert!(p.updates.iter().all(|u| !u.accept), "{:?}", p.updates);
+        assert_eq!(p.ignored.len(), 1);
+        assert_eq!(
+            p.ignored[0].why,
+            super::super::model::Unheeded::TagFromTheStart
+        );
+        assert_eq!(
+            ledger.seen().get("GHSA-1").unwrap().ignored_tag,
+            Some(crate::ledger::TagKind::Accept)
+        );
+        // An hour later, the same tag: still ignored, nothing new recorded.
+        let p = run(&a, &mut ledger);
+        assert!(p.updates.iter().all(|u| !u.accept));
+        assert!(p.sightings.is_empty());
+        // The tag removed: nothing to ignore any more.
+        a.title_tag = None;
+        let p = run(&a, &mut ledger);
+        assert!(p.ignored.is_empty() && p.updates.iter().all(|u| !u.accept));
+        assert_eq!(ledger.seen().get("GHSA-1").unwrap().ignored_tag, None);
+        // A member tags it: obeyed, with where the command came from.
+        a.title_tag = Some(TitleTag::Accept);
+        let p = run(&a, &mut ledger);
+        let u = p.updates.iter().find(|u| u.accept).expect("accepted");
+        assert_eq!(
+            u.obeyed,
+            [Given {
+                command: super::super::model::Command::Accept,
+                source: super::super::model::Source::TitleTag
+            }]
+        );
+        assert!(p.ignored.is_empty());
+
+        // First seen with [ACCEPT], then [CLOSE]: a different tag counts.
+        let mut b = report("GHSA-2", AdvisoryState::Triage);
+        b.title_tag = Some(TitleTag::Accept);
+        let mut ledger = Ledger::default();
+        run(&b, &mut ledger);
+        b.title_tag = Some(TitleTag::Close);
+        let p = run(&b, &mut ledger);
+        assert_eq!(p.updates[0].decisions(), [Decision::Close]);
+    }
+
+    /// A `/psrt` command (the discussion's source) counts from a member,
+    /// recognised by account id, and from nobody else.
+    #[test]
+    fn a_comment_command_counts_only_from_a_member_by_account_id() {
+        use super::super::model::{Command, Source, Unheeded};
+        let a = report("GHSA-1", AdvisoryState::Triage);
+        for (author_id, counts) in [(1, true), (2, false), (9, false)] {
+            let mut s = state(vec![a.clone()]);
+            s.commands.insert(
+                "GHSA-1".into(),
+                vec![Given {
+                    command: Command::Accept,
+                    source: Source::Comment {
+                        comment_id: 7,
+                        author_id,
+                    },
+                }],
+            );
+            let p = plan(&roster(), &s, &Ledger::default(), Utc::now());
+            assert_eq!(
+                p.updates.iter().any(|u| u.accept),
+                counts,
+                "author {author_id}"
+            );
+            if !counts {
+                assert_eq!(p.ignored[0].why, Unheeded::NotAMember);
+            }
+        }
+    }
+
+    /// Issue 21: without a ledger (lost, or new) a draft's CVE id is looked
+    /// up in CVE Services (an id reserved earlier and never written) before
+    /// any is reserved, and the plan says the ledger is rebuilt.
+    #[test]
+    fn without_a_ledger_a_drafts_cve_id_is_looked_up_before_one_is_reserved() {
+        let dir = tempfile::tempdir().unwrap();
+        let lost = Ledger::load(&dir.path().join("gone.json")).unwrap();
+        let a = report("GHSA-1", AdvisoryState::Draft);
+        let created = a.advisory.created_at;
+        let p = plan(&roster(), &state(vec![a.clone()]), &lost, Utc::now());
+        assert!(p.rebuilt);
+        assert_eq!(p.updates[0].cve, Some(CvePlan::Recover(created)));
+        assert!(
+            p.notes[0].contains("started without a ledger"),
             "{:?}",
             p.notes
         );
+        let kept = seen_before(&["GHSA-1"]);
+        let p = plan(&roster(), &state(vec![a]), &kept, Utc::now());
+        assert!(!p.rebuilt);
+        assert_eq!(p.updates[0].cve, Some(CvePlan::Reserve));
+    }
+
+    /// Reports no longer read (published, withdrawn) are forgotten, unless
+    /// a repository could not be read (its reports are not gone).
+    #[test]
+    fn reports_read_no_more_are_forgotten_only_after_a_complete_read() {
+        let ledger = seen_before(&["GHSA-1", "GHSA-old"]);
+        let a = report("GHSA-1", AdvisoryState::Triage);
+        let p = plan(&roster(), &state(vec![a.clone()]), &ledger, Utc::now());
+        assert_eq!(p.gone, ["GHSA-old"]);
+        let mut s = state(vec![a]);
+        s.repos.insert("pypa/pip".into(), Err("500".into()));
+        let p = plan(&roster(), &s, &ledger, Utc::now());
+        assert!(p.gone.is_empty());
     }
 }

@@ -210,3 +210,36 @@ pub async fn read_with(gh: &GitHub, roster: &Roster, how: Reading<'_>) -> anyhow
         discussion_changed: Default::default(),
     }))
 }
+
+/// The CVE id of every advisory of `cve.repos`, in every state (published
+/// and withdrawn included), upper case: when a lost ledger is rebuilt, no
+/// id an advisory carries is taken for another report. Any repository that
+/// cannot be read is an error (a partial list could hand out a used id).
+pub async fn every_cve_id(
+    gh: &GitHub,
+    roster: &Roster,
+) -> Result<std::collections::BTreeSet<String>, String> {
+    let repos: Vec<RepoName> = roster
+        .cve
+        .as_ref()
+        .map(|c| {
+            c.repos
+                .iter()
+                .filter_map(|r| RepoName::parse(r).ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut ids = std::collections::BTreeSet::new();
+    for repo in &repos {
+        let all = gh
+            .advisories(repo, None)
+            .await
+            .map_err(|e| format!("the advisories of {repo} cannot be read: {}", e.reason()))?;
+        ids.extend(
+            all.into_iter()
+                .filter_map(|a| a.cve_id)
+                .map(|id| id.to_ascii_uppercase()),
+        );
+    }
+    Ok(ids)
+}

@@ -1,14 +1,21 @@
 //! What `psrt advisories` prints: one line per report with the kinds of
 //! decision made about it, `--json`, and the job summary.
 //!
-//! The embargo rule for these lines (workflow logs are public): for each
-//! unpublished advisory, no line names both it and a person, and no number
-//! printed about it changes when one person is added or removed. So a
-//! report's line says "add collaborating users", never how many or who;
-//! former members' removals, remediation credits and unaccounted
-//! collaborators are totals across reports; and a report whose only change
-//! is a former member's removal has no line of its own (its existence on
-//! the night a removal is synced would name the report).
+//! The embargo rules for this output:
+//!
+//! - No line about a report changes because one person joined or left the
+//!   roster (a coordinator who moves to emeritus, a member who joins or
+//!   loses an address): what follows from a person's change is a total
+//!   across reports. So a report's line says neither who nor how many;
+//!   members outside the team added as collaborating users, former
+//!   members' removals, remediation credits, unaccounted collaborators and
+//!   reports nobody can coordinate are totals; and a report whose only
+//!   change is one of those has no line of its own (its line on the night a
+//!   person's change is synced would name the report).
+//! - In a workflow (`GITHUB_ACTIONS`: the log and the job summary are
+//!   public) no unpublished report is named at all ([`Report::withhold`]):
+//!   counts only. GitHub shows no one that a draft advisory exists; the
+//!   per-report lines go to the admins by email (`super::digest`).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -16,7 +23,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use super::apply::UpdateResult;
-use super::model::{Decision, Plan, Update};
+use super::model::{Command, Decision, Plan, Unheeded, Update};
 use crate::github::advisories::AdvisoryState;
 
 /// One report's line.
@@ -24,6 +31,9 @@ use crate::github::advisories::AdvisoryState;
 pub struct Line {
     pub repo: String,
     pub ghsa_id: String,
+    /// The advisory's page (for the admins' email).
+    #[serde(skip)]
+    pub url: String,
     pub state: AdvisoryState,
     pub decisions: Vec<Decision>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -60,10 +70,38 @@ impl From<UpdateResult> for LineResult {
     }
 }
 
+/// A command psrt did not obey, on one report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IgnoredLine {
+    pub repo: String,
+    pub ghsa_id: String,
+    #[serde(skip)]
+    pub url: String,
+    pub state: AdvisoryState,
+    pub command: &'static str,
+    pub why: Unheeded,
+}
+
+/// A note about one report (never a person).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReportNote {
+    pub ghsa_id: String,
+    pub note: String,
+}
+
 /// Former members' removals, across reports.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct FormerMembers {
     pub removals: usize,
+    pub reports: usize,
+    /// Of those reports, how many could not be updated (after `--apply`).
+    pub failed: usize,
+    pub changed: usize,
+}
+
+/// Members outside the team added as collaborating users, across reports.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct MembersAdded {
     pub reports: usize,
     /// Of those reports, how many could not be updated (after `--apply`).
     pub failed: usize,
@@ -117,6 +155,20 @@ impl Discussion {
     }
 }
 
+/// What a public log shows instead of the per-report parts.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Withheld {
+    /// Reports with a line.
+    pub lines: usize,
+    /// Commands not obeyed.
+    pub ignored: usize,
+    /// Notes about a report.
+    pub report_notes: usize,
+    /// The reasons updates failed, report ids taken out.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<String>,
+}
+
 /// The run, as printed and serialised.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
@@ -127,18 +179,34 @@ pub struct Report {
     pub unchanged: bool,
     /// Reports read per repository, or why the repository could not be read.
     pub repos: BTreeMap<String, RepoRead>,
+    /// Reports to update per repository (each with a line).
+    pub to_update: BTreeMap<String, usize>,
     /// Nothing could be planned (the team could not be read, no members...).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub skipped: Option<String>,
+    /// One line per report (empty when withheld).
     pub reports: Vec<Line>,
+    /// How many reports each decision was made for.
+    pub decisions: BTreeMap<String, usize>,
+    /// Set when the per-report parts are withheld (a public log).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub withheld: Option<Withheld>,
+    pub members_added: MembersAdded,
     pub former_members: FormerMembers,
     pub remediation_credits: Credits,
     /// Collaborators on unpublished reports psrt cannot account for.
     pub unaccounted_collaborators: usize,
     /// The open reports' discussions (status and deadline comments).
     pub discussion: Discussion,
+    /// Reports past the grace period that no member can coordinate.
+    pub uncoordinated: usize,
+    /// Commands not obeyed (empty when withheld).
+    pub ignored: Vec<IgnoredLine>,
+    /// Notes about one report each (empty when withheld).
+    pub report_notes: Vec<ReportNote>,
+    /// Notes about the run.
     pub notes: Vec<String>,
     /// Updates in all (one per report that changes), and after `--apply`
     /// how many failed and how many were skipped because the report changed.
@@ -151,6 +219,9 @@ pub struct Report {
     /// coordinators, no CVE Services): set by the command; a failure.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub not_done: Vec<String>,
+    /// The admins were emailed this many report lines (a public log).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub admins_told: Option<usize>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -158,6 +229,10 @@ pub struct Report {
 pub enum RepoRead {
     Read(usize),
     Error(String),
+}
+
+fn command_name(c: &Command) -> &'static str {
+    c.verb()
 }
 
 impl Report {
@@ -178,18 +253,26 @@ impl Report {
             apply,
             unchanged: false,
             repos: BTreeMap::new(),
+            to_update: BTreeMap::new(),
             error: None,
             skipped: None,
             reports: vec![],
+            decisions: BTreeMap::new(),
+            withheld: None,
+            members_added: MembersAdded::default(),
             former_members: FormerMembers::default(),
             remediation_credits: Credits::default(),
             unaccounted_collaborators: 0,
             discussion: Discussion::default(),
+            uncoordinated: 0,
+            ignored: vec![],
+            report_notes: vec![],
             notes: vec![],
             updates: 0,
             failed_updates: None,
             changed_updates: None,
             not_done: vec![],
+            admins_told: None,
         }
     }
 
@@ -224,6 +307,26 @@ impl Report {
             })
             .collect();
         r.notes = plan.notes.clone();
+        r.report_notes = plan
+            .report_notes
+            .iter()
+            .map(|(g, n)| ReportNote {
+                ghsa_id: g.to_string(),
+                note: n.clone(),
+            })
+            .collect();
+        r.ignored = plan
+            .ignored
+            .iter()
+            .map(|i| IgnoredLine {
+                repo: i.repo.to_string(),
+                ghsa_id: i.ghsa_id.to_string(),
+                url: i.html_url.clone(),
+                state: i.state,
+                command: command_name(&i.given.command),
+                why: i.why,
+            })
+            .collect();
         r.unaccounted_collaborators = plan.unaccounted;
         r.discussion.status_due = plan
             .discussions
@@ -235,6 +338,7 @@ impl Report {
             .iter()
             .filter(|d| d.threshold.is_some())
             .count();
+        r.uncoordinated = plan.uncoordinated;
         r.updates = plan.updates.len();
         if let Some(o) = results {
             r.failed_updates = Some(
@@ -253,11 +357,16 @@ impl Report {
             r.count(u, result.as_ref());
             let decisions = u.decisions();
             if decisions.is_empty() {
-                continue; // removals only: counted, never listed
+                continue; // totals only: counted, never listed
             }
+            for d in &decisions {
+                *r.decisions.entry(d.to_string()).or_default() += 1;
+            }
+            *r.to_update.entry(u.repo.to_string()).or_default() += 1;
             r.reports.push(Line {
                 repo: u.repo.to_string(),
                 ghsa_id: u.ghsa_id.to_string(),
+                url: u.info.html_url.clone(),
                 state: u.state,
                 decisions,
                 result: result.map(LineResult::from),
@@ -267,18 +376,79 @@ impl Report {
     }
 
     fn count(&mut self, u: &Update, result: Option<&UpdateResult>) {
+        let failed = matches!(result, Some(UpdateResult::Failed { .. }));
+        let changed = matches!(result, Some(UpdateResult::Changed));
         if !u.remove_users.is_empty() {
-            self.former_members.removals += u.remove_users.len();
-            self.former_members.reports += 1;
-            match result {
-                Some(UpdateResult::Failed { .. }) => self.former_members.failed += 1,
-                Some(UpdateResult::Changed) => self.former_members.changed += 1,
-                _ => {}
-            }
+            let a = &mut self.former_members;
+            a.removals += u.remove_users.len();
+            a.reports += 1;
+            a.failed += usize::from(failed);
+            a.changed += usize::from(changed);
+        }
+        if !u.add_users.is_empty() {
+            let a = &mut self.members_added;
+            a.reports += 1;
+            a.failed += usize::from(failed);
+            a.changed += usize::from(changed);
         }
         if !u.credits_added.is_empty() {
             self.remediation_credits.added += u.credits_added.len();
             self.remediation_credits.reports += 1;
+        }
+    }
+
+    /// The same report for a public log: every per-report part (lines,
+    /// commands not obeyed, notes about a report) becomes a count, and the
+    /// reasons updates failed lose their report ids. What is left names no
+    /// report.
+    pub fn withhold(&self) -> Report {
+        let mut errors: Vec<String> = self
+            .reports
+            .iter()
+            .filter_map(|l| match &l.result {
+                Some(LineResult::Failed { error }) => {
+                    Some(crate::ids::redact_ghsa_ids(error).into_owned())
+                }
+                _ => None,
+            })
+            .collect();
+        errors.sort();
+        errors.dedup();
+        let redact = |v: &[String]| -> Vec<String> {
+            v.iter()
+                .map(|s| crate::ids::redact_ghsa_ids(s).into_owned())
+                .collect()
+        };
+        Report {
+            reports: vec![],
+            ignored: vec![],
+            report_notes: vec![],
+            withheld: Some(Withheld {
+                lines: self.reports.len(),
+                ignored: self.ignored.len(),
+                report_notes: self.report_notes.len(),
+                errors,
+            }),
+            error: self
+                .error
+                .as_deref()
+                .map(|e| crate::ids::redact_ghsa_ids(e).into_owned()),
+            repos: self
+                .repos
+                .iter()
+                .map(|(k, v)| {
+                    let v = match v {
+                        RepoRead::Error(e) => {
+                            RepoRead::Error(crate::ids::redact_ghsa_ids(e).into_owned())
+                        }
+                        read => read.clone(),
+                    };
+                    (k.clone(), v)
+                })
+                .collect(),
+            notes: redact(&self.notes),
+            not_done: redact(&self.not_done),
+            ..self.clone()
         }
     }
 
@@ -287,11 +457,7 @@ impl Report {
         !self.not_done.is_empty()
             || self.error.is_some()
             || self.repos.values().any(|r| matches!(r, RepoRead::Error(_)))
-            || self
-                .reports
-                .iter()
-                .any(|l| matches!(l.result, Some(LineResult::Failed { .. })))
-            || self.former_members.failed > 0
+            || self.failed_updates.unwrap_or(0) > 0
             || self.discussion.failed > 0
     }
 
@@ -314,6 +480,7 @@ impl Report {
         }
         for (repo, read) in &self.repos {
             let lines: Vec<&Line> = self.reports.iter().filter(|l| &l.repo == repo).collect();
+            let to_update = self.to_update.get(repo).copied().unwrap_or(0);
             match read {
                 RepoRead::Error(e) => {
                     let _ = writeln!(
@@ -326,10 +493,10 @@ impl Report {
                     let _ = writeln!(
                         out,
                         "advisories {repo}: {n} unpublished report(s) read; {}",
-                        if lines.is_empty() {
+                        if to_update == 0 {
                             "nothing to change".to_owned()
                         } else {
-                            format!("{} to update", lines.len())
+                            format!("{to_update} to update")
                         }
                     );
                 }
@@ -357,6 +524,28 @@ impl Report {
                     Some(LineResult::Failed { error }) => writeln!(out, "  ✗ {line}: {error}"),
                 };
             }
+            for i in self.ignored.iter().filter(|i| &i.repo == repo) {
+                let _ = writeln!(
+                    out,
+                    "  - {}  {:<6}  [{}] ignored: {}",
+                    i.ghsa_id,
+                    i.state.as_str(),
+                    i.command,
+                    i.why
+                );
+            }
+        }
+        if let Some(w) = &self.withheld {
+            self.withheld_text(w, &mut out);
+        }
+        let a = &self.members_added;
+        if a.reports > 0 {
+            let mut s = format!(
+                "members outside the team: added as collaborating users on {} report(s)",
+                a.reports
+            );
+            self.outcome(&mut s, a.reports, a.failed, a.changed);
+            let _ = writeln!(out, "{s}");
         }
         let a = &self.former_members;
         if a.reports > 0 {
@@ -364,16 +553,7 @@ impl Report {
                 "former members: access removed on {} unpublished report(s), {} removal(s) in all",
                 a.reports, a.removals
             );
-            if self.apply {
-                let done = a.reports - a.failed - a.changed;
-                let _ = write!(s, "; {done} done");
-                if a.changed > 0 {
-                    let _ = write!(s, ", {} changed since the plan (next run)", a.changed);
-                }
-                if a.failed > 0 {
-                    let _ = write!(s, ", {} failed (next run tries again)", a.failed);
-                }
-            }
+            self.outcome(&mut s, a.reports, a.failed, a.changed);
             let _ = writeln!(out, "{s}");
         }
         let c = &self.remediation_credits;
@@ -393,6 +573,16 @@ impl Report {
                 "note: {} collaborating user(s) on unpublished reports are neither members, former members nor credited there; psrt leaves them (a coordinator may have added them): check that each still needs access",
                 self.unaccounted_collaborators
             );
+        }
+        if self.uncoordinated > 0 {
+            let _ = writeln!(
+                out,
+                "note: {} report(s) past the grace period have nobody to coordinate them: every member is a Release Manager or on the Steering Council",
+                self.uncoordinated
+            );
+        }
+        for n in &self.report_notes {
+            let _ = writeln!(out, "note: {}", n.note);
         }
         for n in &self.notes {
             let _ = writeln!(out, "note: {n}");
@@ -462,6 +652,66 @@ impl Report {
             ));
         }
         Some(format!("discussion: {}", parts.join("; ")))
+    }
+
+    /// "; N done, M changed since the plan, K failed" after `--apply`.
+    fn outcome(&self, s: &mut String, reports: usize, failed: usize, changed: usize) {
+        if !self.apply {
+            return;
+        }
+        let done = reports.saturating_sub(failed + changed);
+        let _ = write!(s, "; {done} done");
+        if changed > 0 {
+            let _ = write!(s, ", {changed} changed since the plan (next run)");
+        }
+        if failed > 0 {
+            let _ = write!(s, ", {failed} failed (next run tries again)");
+        }
+    }
+
+    /// The counts a public log shows for the per-report parts.
+    fn withheld_text(&self, w: &Withheld, out: &mut String) {
+        let _ = writeln!(
+            out,
+            "  (a public log: psrt names no unpublished report here; each report's line goes to the admins by email)"
+        );
+        if !self.decisions.is_empty() {
+            let d: Vec<String> = self
+                .decisions
+                .iter()
+                .map(|(what, n)| format!("{what}: {n}"))
+                .collect();
+            let _ = writeln!(out, "  decided, in reports: {}", d.join("; "));
+        }
+        if let (true, Some(failed), Some(changed)) =
+            (w.lines > 0, self.failed_updates, self.changed_updates)
+        {
+            let _ = writeln!(
+                out,
+                "  updates applied: {}, failed: {failed}, changed since the plan: {changed}",
+                self.updates.saturating_sub(failed + changed)
+            );
+        }
+        for e in &w.errors {
+            let _ = writeln!(out, "  ✗ failed: {e}");
+        }
+        if w.ignored > 0 {
+            let _ = writeln!(
+                out,
+                "title tags and commands not obeyed: {} (a tag the title carried when psrt first saw the report is the reporter's; run psrt locally, or read the admins' email, for which)",
+                w.ignored
+            );
+        }
+        if w.report_notes > 0 {
+            let _ = writeln!(
+                out,
+                "notes about reports: {} (in the admins' email)",
+                w.report_notes
+            );
+        }
+        if let Some(n) = self.admins_told {
+            let _ = writeln!(out, "the admins were emailed {n} report line(s)");
+        }
     }
 
     pub fn summary(&self) -> String {

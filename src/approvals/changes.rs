@@ -430,6 +430,7 @@ fn policy_settings(base: &Policy, head: &Policy, c: &mut Changes) {
         deadline_days,
         warn_days_left,
         coordinator_grace_days,
+        max_cve_reservations_per_run,
         approvals: Approvals { membership },
     } = head;
     let cat = Category::Policy;
@@ -462,6 +463,11 @@ fn policy_settings(base: &Policy, head: &Policy, c: &mut Changes) {
         "coordinator_grace_days",
         base.coordinator_grace_days.to_string(),
         coordinator_grace_days.to_string(),
+    );
+    field(
+        "max_cve_reservations_per_run",
+        base.max_cve_reservations_per_run.to_string(),
+        max_cve_reservations_per_run.to_string(),
     );
     let ApprovalRule {
         reviewers,

@@ -58,7 +58,11 @@ pub fn run(roster_path: &Path, args: &Args) -> anyhow::Result<Outcome> {
         .map_err(|m| anyhow::anyhow!("psrt advisories needs GitHub: {m}"))?;
     // A ledger that cannot be read stops the command before anything is
     // written (exit 1, naming the file and --reset-ledger).
-    let mut ledger = Ledger::open(&args.ledger, reset_ledger)?;
+    let mut ledger = Ledger::open(
+        &args.ledger,
+        reset_ledger,
+        &super::keeping::ledger_keeping(&env)?,
+    )?;
     // What an applying run needs beyond GitHub: SMTP for new coordinators
     // (their addresses opened), and CVE Services when the roster has `cve`.
     // Missing, an applying run (and plan mode) says what is not done and
@@ -125,20 +129,30 @@ pub fn run(roster_path: &Path, args: &Args) -> anyhow::Result<Outcome> {
                     templates: &templates,
                     cve: cve.as_ref().map_err(Clone::clone),
                     ledger: &mut ledger,
+                    public: env.in_actions,
+                    run_url: env.run.url.clone(),
                 },
             )
             .await,
         )
     })??;
     if writing {
-        report.not_done = unreachable;
+        // What the run itself could not do (the admins' email) comes after.
+        report.not_done.splice(0..0, unreachable);
     }
-    if args.json {
-        println!("{}", report.json());
+    // In a workflow the log and the job summary are public: no unpublished
+    // report is named (counts only; the admins got each report's line).
+    let shown = if env.in_actions {
+        report.withhold()
     } else {
-        print!("{}", report.text());
+        report.clone()
+    };
+    if args.json {
+        println!("{}", shown.json());
+    } else {
+        print!("{}", shown.text());
     }
-    write_step_summary(&env, &report.markdown());
+    write_step_summary(&env, &shown.markdown());
     Ok(if report.failed() || opened.key_problem() {
         Outcome::Failed
     } else {

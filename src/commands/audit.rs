@@ -86,7 +86,7 @@ pub fn run(roster_path: &Path, repo: Option<&str>, args: &Args) -> anyhow::Resul
         }
     }
     let record = args.apply || args.send;
-    let ledger = Ledger::open(&args.ledger, false)?;
+    let ledger = Ledger::open(&args.ledger, false, &super::keeping::ledger_keeping(&env)?)?;
     let mut ledger = if record { ledger } else { ledger.detached() };
     let tuning = super::github_tuning();
     let report = block_on(async {

@@ -76,10 +76,11 @@ pub fn run(roster_path: &Path, args: &Args) -> anyhow::Result<Outcome> {
     // A ledger that cannot be read stops the command before anything is
     // sent (exit 1, naming the file and --reset-ledger); so does a missing
     // one when sending.
+    let keeping = super::keeping::ledger_keeping(&env)?;
     let mut ledger = if mailer.is_some() {
-        Ledger::open_existing(&args.ledger, reset_ledger)?
+        Ledger::open_existing(&args.ledger, reset_ledger, &keeping)?
     } else {
-        Ledger::open(&args.ledger, reset_ledger)?
+        Ledger::open(&args.ledger, reset_ledger, &keeping)?
     };
     let send = mailer.is_some();
     let mut out = block_on(async {
@@ -98,18 +99,23 @@ pub fn run(roster_path: &Path, args: &Args) -> anyhow::Result<Outcome> {
         anyhow::Ok(deadlines::run(&gh, roster, &snapshot, now, sending).await)
     })??;
     out.not_sent = not_sent;
-    if args.json {
-        println!("{}", deadlines::json(&out, now));
+    // In a workflow the log is public: counts only, no report named.
+    let public = env.in_actions;
+    let text = if public {
+        deadlines::text_public(&out, now, send)
     } else {
-        print!("{}", deadlines::text(&out, now, send));
+        deadlines::text(&out, now, send)
+    };
+    if args.json {
+        if public {
+            println!("{}", deadlines::json_public(&out, now));
+        } else {
+            println!("{}", deadlines::json(&out, now));
+        }
+    } else {
+        print!("{text}");
     }
-    write_step_summary(
-        &env,
-        &format!(
-            "### psrt deadlines\n\n```\n{}```\n",
-            deadlines::text(&out, now, send)
-        ),
-    );
+    write_step_summary(&env, &format!("### psrt deadlines\n\n```\n{text}```\n"));
     Ok(if out.failed() || opened.key_problem() {
         Outcome::Failed
     } else {

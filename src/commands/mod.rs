@@ -14,6 +14,7 @@ pub mod dispatch;
 pub mod encrypt;
 pub mod import;
 pub mod inactivity;
+pub mod keeping;
 pub mod keygen;
 pub mod publish;
 pub mod sync;

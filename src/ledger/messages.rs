@@ -34,4 +34,17 @@ impl Messages {
             .entry(key.to_owned())
             .or_insert(at);
     }
+
+    /// When a message was last sent for this report, if ever.
+    pub fn when(&self, ghsa_id: &str, key: &str) -> Option<DateTime<Utc>> {
+        self.0.get(ghsa_id).and_then(|s| s.get(key)).copied()
+    }
+
+    /// Records a message as sent now (a reminder moves the time on).
+    pub(super) fn record_latest(&mut self, ghsa_id: &str, key: &str, at: DateTime<Utc>) {
+        self.0
+            .entry(GhsaId::new(ghsa_id))
+            .or_default()
+            .insert(key.to_owned(), at);
+    }
 }

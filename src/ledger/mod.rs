@@ -6,8 +6,9 @@
 //!
 //! Sections: [`messages`] (which message went out for which report),
 //! [`cve`] (CVE ids reserved, and reservations whose answer was lost),
-//! [`audit`] (`psrt audit`'s open problems and when it last emailed, kept
-//! the workflows alive and swept the organisation: a top-level `audit`
+//! [`seen`] (when psrt first saw each report, and the title tag it carried
+//! then), [`audit`] (`psrt audit`'s open problems and when it last emailed,
+//! kept the workflows alive and swept the organisation: a top-level `audit`
 //! key), [`discussion`] (per open report: the comment count read up to,
 //! when its status comment was last brought up to date, the deadline
 //! thresholds whose comment is posted), [`validators`](crate::validators)
@@ -15,16 +16,17 @@
 //! [`steady`] (what the last complete hourly run left, to tell an unchanged
 //! world from conditional requests alone). Each new kind of memory is a
 //! section of its own, beside these: answered commands per report (the
-//! `/psrt` commands), reports seen (title tags present when psrt first saw
-//! a report). A section per report is stored in the report's record below;
-//! one that is not (validators, steady, audit problems) becomes a top-level
-//! key of the file.
+//! `/psrt` commands). A section per report is stored in the report's record
+//! below; one that is not (validators, steady, audit problems) becomes a
+//! top-level key of the file. A section only says what it holds: how the
+//! file is kept ([`sealed`]) is the store's, for every section alike.
 //!
 //! The file is JSON (default `.psrt/ledger.json`, never committed; the workflows
 //! carry it between runs in an Actions cache, which any pull request of a
 //! public repository can restore). So it holds **no person**: no login, name
 //! or address, nor a hash of one (a hash of a login is reversed by hashing
-//! the roster). Per report (GHSA id) it keeps:
+//! the roster). And in a workflow it is written encrypted ([`Keeping`]): the
+//! cache names no unpublished report either. Per report (GHSA id) it keeps:
 //!
 //! - `sent`: message key → when it was sent. Keys are a kind and, for
 //!   warnings and overdue notices, a threshold: `warn-30`, `overdue-7`,
@@ -34,7 +36,9 @@
 //! - `cve_pending`: when a reservation was asked for whose answer never
 //!   arrived, until the next run finds the id in CVE Services (or finds that
 //!   none was reserved);
-//! - `discussion`: `count`, `seen` and `thresholds` (see [`discussion`]).
+//! - `discussion`: `count`, `seen` and `thresholds` (see [`discussion`]);
+//! - `seen`: when psrt first read the report, and the kind of title tag
+//!   (`accept`, `close`) it carried then while that tag stays.
 //!
 //! ```json
 //! {
@@ -43,7 +47,8 @@
 //!     "GHSA-xxxx-xxxx-xxxx": {
 //!       "sent": { "warn-30": "2026-11-01T03:17:00Z" },
 //!       "cve_reserved": { "id": "CVE-2026-12345", "at": "2026-11-02T10:00:00Z" },
-//!       "discussion": { "count": 4, "seen": "2026-11-02T10:00:02Z", "thresholds": { "warn-30": "2026-11-01T03:41:00Z" } }
+//!       "discussion": { "count": 4, "seen": "2026-11-02T10:00:02Z", "thresholds": { "warn-30": "2026-11-01T03:41:00Z" } },
+//!       "seen": { "first": "2026-10-30T10:41:00Z", "ignored_tag": "accept" }
 //!     }
 //!   },
 //!   "validators": {
@@ -72,6 +77,8 @@ pub mod audit;
 pub mod cve;
 pub mod discussion;
 pub mod messages;
+pub mod sealed;
+pub mod seen;
 pub mod steady;
 
 pub use crate::validators::{Validator, Validators};
@@ -79,6 +86,8 @@ pub use audit::{AuditMemory, OpenProblem};
 pub use cve::{CveIds, CveReservation};
 pub use discussion::{Discussion, Discussions};
 pub use messages::Messages;
+pub use sealed::Keeping;
+pub use seen::{Seen, Sighting, TagKind};
 pub use steady::Steady;
 
 use crate::ids::GhsaId;
@@ -87,18 +96,36 @@ pub const DEFAULT_PATH: &str = ".psrt/ledger.json";
 pub const VERSION: u32 = 3;
 
 /// The store: its sections, and the file they are kept in. Two ledgers are
-/// equal when they hold the same, wherever they are kept.
+/// equal when they hold the same, wherever and however they are kept.
 #[derive(Debug, Clone, Default)]
 pub struct Ledger {
     /// `None`: kept in memory only (the demo, tests).
     file: Option<PathBuf>,
+    /// In clear or encrypted, and the key.
+    keeping: Keeping,
+    /// The file was found encrypted (it is written back encrypted).
+    found_encrypted: bool,
+    origin: Origin,
     messages: Messages,
     cve: CveIds,
     discussion: Discussions,
     discussion_full_read: Option<DateTime<Utc>>,
     validators: Validators,
     steady: Option<Steady>,
+    seen: Seen,
     audit: AuditMemory,
+}
+
+/// Where the ledger's content came from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Origin {
+    /// Its file.
+    #[default]
+    File,
+    /// There was no file: a first run, or a lost or missed cache restore.
+    Missing,
+    /// `--reset-ledger`: started afresh on purpose.
+    Reset,
 }
 
 impl PartialEq for Ledger {
@@ -109,6 +136,7 @@ impl PartialEq for Ledger {
             && self.discussion_full_read == other.discussion_full_read
             && self.validators == other.validators
             && self.steady == other.steady
+            && self.seen == other.seen
             && self.audit == other.audit
     }
 }
@@ -150,6 +178,9 @@ struct ReportRecord {
     /// The report's discussion: counts, times, thresholds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     discussion: Option<Discussion>,
+    /// When psrt first saw the report, and the tag it carried then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    seen: Option<Sighting>,
 }
 
 /// The first format, read only to upgrade it.
@@ -178,6 +209,11 @@ pub enum LedgerError {
         "the ledger {path} has version {version}, newer than this psrt reads ({VERSION}); nothing was sent. Run a newer psrt, or start afresh with --reset-ledger"
     )]
     Newer { path: PathBuf, version: u32 },
+    /// Encrypted, and it cannot be opened: handled like a corrupt ledger.
+    #[error(
+        "the ledger {path} is encrypted and cannot be opened ({reason}); nothing was sent. Give PSRT_CONTACT_KEY the key it was written with, restore an earlier one, or start afresh with --reset-ledger: each open report then gets its current message once more"
+    )]
+    Sealed { path: PathBuf, reason: String },
     /// `deadlines --send` needs what was sent: a missing file is what an
     /// Actions cache restore that missed leaves behind, and starting afresh
     /// would send every open report its current message again.
@@ -193,20 +229,21 @@ impl Ledger {
         Self::default()
     }
 
-    /// Reads the ledger kept in `path`; a missing file is an empty ledger.
-    /// A file that is not a ledger is an error: guessing could send every
-    /// message again.
+    /// Reads the ledger kept in clear in `path` (a local run, tests); a
+    /// missing file is an empty ledger. See [`Self::load_kept`].
     pub fn load(path: &Path) -> Result<Ledger, LedgerError> {
-        let text = match std::fs::read_to_string(path) {
-            Ok(t) => t,
+        Self::load_kept(path, &Keeping::in_clear())
+    }
+
+    /// Reads the ledger kept in `path` as `keeping` says; a missing file is
+    /// an empty ledger ([`Origin::Missing`]). A file that is not a ledger,
+    /// or that cannot be decrypted, is an error: guessing could send every
+    /// message again.
+    pub fn load_kept(path: &Path, keeping: &Keeping) -> Result<Ledger, LedgerError> {
+        let bytes = match std::fs::read(path) {
+            Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Ok(Self::empty_at(path));
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
-                return Err(LedgerError::Corrupt {
-                    path: path.to_owned(),
-                    reason: "not UTF-8".into(),
-                });
+                return Ok(Self::empty_at(path, keeping, Origin::Missing));
             }
             Err(source) => {
                 return Err(LedgerError::Io {
@@ -214,6 +251,19 @@ impl Ledger {
                     source,
                 });
             }
+        };
+        let (plain, found_encrypted) = keeping.open(&bytes).map_err(|e| LedgerError::Sealed {
+            path: path.to_owned(),
+            reason: match e {
+                sealed::OpenError::NoKey => "PSRT_CONTACT_KEY is not set".to_owned(),
+                sealed::OpenError::Undecryptable(why) => why,
+            },
+        })?;
+        let Ok(text) = String::from_utf8(plain) else {
+            return Err(LedgerError::Corrupt {
+                path: path.to_owned(),
+                reason: "not UTF-8".into(),
+            });
         };
         let mut ledger = Self::parse(&text).map_err(|e| match e {
             ParseError::Newer(version) => LedgerError::Newer {
@@ -226,6 +276,8 @@ impl Ledger {
             },
         })?;
         ledger.file = Some(path.to_owned());
+        ledger.keeping = keeping.clone();
+        ledger.found_encrypted = found_encrypted;
         Ok(ledger)
     }
 
@@ -233,34 +285,56 @@ impl Ledger {
     /// (`--reset-ledger`), an empty one, whatever the file holds (it is
     /// replaced at the first save). Resetting is explicit and said on
     /// stderr: each open report then gets its current message once more.
-    pub fn open(path: &Path, reset: bool) -> Result<Ledger, LedgerError> {
+    pub fn open(path: &Path, reset: bool, keeping: &Keeping) -> Result<Ledger, LedgerError> {
         if !reset {
-            return Self::load(path);
+            return Self::load_kept(path, keeping);
         }
         eprintln!(
             "note: --reset-ledger: starting a new ledger at {}; each open report gets its current message once more",
             path.display()
         );
-        Ok(Self::empty_at(path))
+        Ok(Self::empty_at(path, keeping, Origin::Reset))
     }
 
     /// Like [`Self::open`], for a command that must not start from nothing:
     /// a missing file is an error too (only `reset` says a new ledger is
     /// meant).
-    pub fn open_existing(path: &Path, reset: bool) -> Result<Ledger, LedgerError> {
+    pub fn open_existing(
+        path: &Path,
+        reset: bool,
+        keeping: &Keeping,
+    ) -> Result<Ledger, LedgerError> {
         if !reset && !path.exists() {
             return Err(LedgerError::Missing {
                 path: path.to_owned(),
             });
         }
-        Self::open(path, reset)
+        Self::open(path, reset, keeping)
     }
 
-    fn empty_at(path: &Path) -> Self {
+    fn empty_at(path: &Path, keeping: &Keeping, origin: Origin) -> Self {
         Self {
             file: Some(path.to_owned()),
+            keeping: keeping.clone(),
+            origin,
             ..Self::default()
         }
+    }
+
+    /// Where the content came from: its file, or nothing (a missing file, a
+    /// reset). A ledger kept in memory counts as its file's.
+    pub fn origin(&self) -> Origin {
+        self.origin
+    }
+
+    /// Did it start empty because there was no ledger, or on purpose?
+    pub fn started_empty(&self) -> bool {
+        matches!(self.origin, Origin::Missing | Origin::Reset)
+    }
+
+    /// Is the file written encrypted?
+    pub fn is_encrypted(&self) -> bool {
+        self.keeping.always_encrypts() || self.found_encrypted
     }
 
     /// The same content, kept in memory from now on (a dry run, a preview).
@@ -340,12 +414,15 @@ impl Ledger {
             }
             if r.cve_reserved.is_some() || r.cve_pending.is_some() {
                 ledger.cve.0.insert(
-                    g,
+                    g.clone(),
                     cve::Record {
                         reserved: r.cve_reserved,
                         pending: r.cve_pending,
                     },
                 );
+            }
+            if let Some(s) = r.seen {
+                ledger.seen.set(&g, s);
             }
         }
         ledger
@@ -364,6 +441,9 @@ impl Ledger {
         }
         for (g, d) in &self.discussion.0 {
             reports.entry(g.to_string()).or_default().discussion = Some(d.clone());
+        }
+        for (g, s) in self.seen.reports() {
+            reports.entry(g.to_string()).or_default().seen = Some(s.clone());
         }
         reports.retain(|_, r| *r != ReportRecord::default());
         File {
@@ -406,6 +486,11 @@ impl Ledger {
         self.steady.as_ref()
     }
 
+    /// The reports seen section.
+    pub fn seen(&self) -> &Seen {
+        &self.seen
+    }
+
     /// The audit section.
     pub fn audit(&self) -> &AuditMemory {
         &self.audit
@@ -424,6 +509,18 @@ impl Ledger {
     ) -> anyhow::Result<()> {
         for key in keys {
             self.messages.record(ghsa_id, key, at);
+        }
+        self.save()
+    }
+
+    /// Tells the admins' email went out with these items (report, key), then
+    /// saves: each item's time moves on (for reminders).
+    pub fn record_told(&mut self, items: &[(&str, &str)], at: DateTime<Utc>) -> anyhow::Result<()> {
+        if items.is_empty() {
+            return Ok(());
+        }
+        for (ghsa, key) in items {
+            self.messages.record_latest(ghsa, key, at);
         }
         self.save()
     }
@@ -507,6 +604,26 @@ impl Ledger {
         let d = self.discussion.entry(ghsa_id);
         d.commands_seen.remove(&comment_id);
         d.commands_answered.insert(comment_id);
+        self.save()
+    }
+
+    /// What psrt saw of the reports this run (their first sight, or a tag
+    /// no longer ignored), and the reports it no longer reads (published,
+    /// withdrawn, deleted): recorded, then saved once.
+    pub fn reports_seen(
+        &mut self,
+        sightings: &[(GhsaId, Sighting)],
+        gone: &[GhsaId],
+    ) -> anyhow::Result<()> {
+        if sightings.is_empty() && gone.is_empty() {
+            return Ok(());
+        }
+        for (g, s) in sightings {
+            self.seen.set(g, s.clone());
+        }
+        for g in gone {
+            self.seen.forget(g);
+        }
         self.save()
     }
 
@@ -620,10 +737,11 @@ impl Ledger {
             .unwrap_or(Path::new("."));
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         let text = serde_json::to_string_pretty(&self.to_file())? + "\n";
+        let bytes = self.keeping.seal(&text, self.found_encrypted)?;
         let tmp = tmp_path(path);
         let write = || -> std::io::Result<()> {
             let mut f = std::fs::File::create(&tmp)?;
-            f.write_all(text.as_bytes())?;
+            f.write_all(&bytes)?;
             f.sync_all()?;
             drop(f);
             std::fs::rename(&tmp, path)?;
@@ -798,5 +916,94 @@ mod tests {
         l.unsettle().unwrap();
         assert!(l.validators().is_empty() && l.steady().is_none());
         assert!(l.discussion().get("GHSA-a").is_some());
+    }
+
+    #[test]
+    fn reports_seen_are_kept_per_report_and_forgotten_when_gone() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.json");
+        let mut l = Ledger::load(&path).unwrap();
+        assert_eq!(l.origin(), Origin::Missing);
+        assert!(l.started_empty());
+        let at = "2026-11-02T10:41:00Z".parse::<DateTime<Utc>>().unwrap();
+        let tagged = Sighting {
+            first: at,
+            ignored_tag: Some(TagKind::Accept),
+        };
+        let plain = Sighting {
+            first: at,
+            ignored_tag: None,
+        };
+        l.reports_seen(
+            &[
+                (GhsaId::new("GHSA-aaaa-bbbb-cccc"), tagged.clone()),
+                (GhsaId::new("GHSA-dddd-eeee-ffff"), plain.clone()),
+            ],
+            &[],
+        )
+        .unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.contains("\"seen\": {\n        \"first\": \"2026-11-02T10:41:00Z\",\n        \"ignored_tag\": \"accept\""),
+            "{text}"
+        );
+        let back = Ledger::load(&path).unwrap();
+        assert_eq!(back.origin(), Origin::File);
+        assert_eq!(back.seen().get("GHSA-aaaa-bbbb-cccc"), Some(&tagged));
+        assert_eq!(back.seen().get("GHSA-dddd-eeee-ffff"), Some(&plain));
+        l.reports_seen(&[], &[GhsaId::new("GHSA-aaaa-bbbb-cccc")])
+            .unwrap();
+        let back = Ledger::load(&path).unwrap();
+        assert_eq!(back.seen().get("GHSA-aaaa-bbbb-cccc"), None);
+        // Only a closed list of kinds can be written there.
+        std::fs::write(
+            &path,
+            r#"{"version":2,"reports":{"G":{"seen":{"first":"2026-11-02T10:41:00Z","ignored_tag":"alice"}}}}"#,
+        )
+        .unwrap();
+        assert!(matches!(
+            Ledger::load(&path),
+            Err(LedgerError::Corrupt { .. })
+        ));
+    }
+
+    /// In a workflow the file is an age file: it opens with the job's key
+    /// only; one that cannot be opened is refused like a corrupt one.
+    #[test]
+    fn an_encrypted_ledger_opens_with_its_key_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.json");
+        let key = age::x25519::Identity::generate();
+        let mut l = Ledger::open(&path, false, &Keeping::encrypted(key.clone())).unwrap();
+        l.record_sent("GHSA-aaaa-bbbb-cccc", &["warn-30"], Utc::now())
+            .unwrap();
+        let bytes = std::fs::read(&path).unwrap();
+        assert!(sealed::is_encrypted(&bytes));
+        assert!(!String::from_utf8_lossy(&bytes).contains("GHSA"));
+        for keeping in [
+            Keeping::encrypted(key.clone()),
+            Keeping::with_key(key.clone()),
+        ] {
+            let back = Ledger::load_kept(&path, &keeping).unwrap();
+            assert!(back.messages().has("GHSA-aaaa-bbbb-cccc", "warn-30"));
+            assert!(back.is_encrypted(), "written back encrypted");
+        }
+        for (keeping, why) in [
+            (Keeping::in_clear(), "PSRT_CONTACT_KEY is not set"),
+            (
+                Keeping::encrypted(age::x25519::Identity::generate()),
+                "encrypted to another key",
+            ),
+        ] {
+            let e = Ledger::load_kept(&path, &keeping).unwrap_err();
+            assert!(matches!(e, LedgerError::Sealed { .. }), "{e}");
+            let e = e.to_string();
+            assert!(e.contains(why) && e.contains("--reset-ledger"), "{e}");
+        }
+        // A ledger in clear (from before) is read, and written back encrypted.
+        std::fs::write(&path, r#"{"version":2,"reports":{}}"#).unwrap();
+        let mut l = Ledger::load_kept(&path, &Keeping::encrypted(key.clone())).unwrap();
+        l.record_sent("GHSA-x", &["warn-7"], Utc::now()).unwrap();
+        assert!(sealed::is_encrypted(&std::fs::read(&path).unwrap()));
     }
 }

@@ -108,7 +108,8 @@ where
         let answer = match outcome {
             Ok(a) => a,
             Err(why) if attempt + 1 < policy.attempts => {
-                tracing::debug!(service, %method, path, error = %why, "retrying after a network error");
+                // A path may name an unpublished report (a public log): its id is taken out.
+                tracing::debug!(service, %method, path = %crate::ids::redact_ghsa_ids(path), error = %why, "retrying after a network error");
                 policy.count_retry();
                 tokio::time::sleep(policy.scaled(policy.backoff(attempt))).await;
                 attempt += 1;
@@ -137,7 +138,7 @@ where
         ) {
             Verdict::Done => return Ok(answer),
             Verdict::RetryAfter(wait) => {
-                tracing::info!(service, %method, path, status = answer.status.as_u16(), wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX), "waiting before retrying");
+                tracing::info!(service, %method, path = %crate::ids::redact_ghsa_ids(path), status = answer.status.as_u16(), wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX), "waiting before retrying");
                 policy.count_retry();
                 tokio::time::sleep(policy.scaled(wait)).await;
                 attempt += 1;

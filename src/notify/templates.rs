@@ -63,6 +63,10 @@ const BUILT_IN: &[(&str, &str)] = &[
         include_str!("../../templates/command-admins.txt"),
     ),
     (
+        "advisories-digest.txt",
+        include_str!("../../templates/advisories-digest.txt"),
+    ),
+    (
         "audit-problem.txt",
         include_str!("../../templates/audit-problem.txt"),
     ),

@@ -194,6 +194,7 @@ policy:
   deadline_days: 90                # every report finishes within 90 days of creation
   warn_days_left: [30, 14, 7, 1]   # coordinator warnings, days before the deadline
   coordinator_grace_days: 3        # a report idle this long gets a coordinator
+  max_cve_reservations_per_run: 3  # CVE ids one hourly run may reserve at most
   approvals:
     # PEP 811: the Steering Council approves. The devguide's nomination vote is
     # { reviewers: members, required: "2/3", min_open_days: 7, veto: steering-council }

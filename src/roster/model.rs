@@ -152,6 +152,10 @@ pub struct EmailSettings {
 /// from one stays inside the calendar. `psrt check` enforces it.
 pub const MAX_POLICY_DAYS: u32 = 3650;
 
+/// The most `policy.max_cve_reservations_per_run` may say: the PSRT handles
+/// tens of reports a year.
+pub const MAX_CVE_RESERVATIONS_PER_RUN: u32 = 100;
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Policy {
@@ -174,6 +178,13 @@ pub struct Policy {
     #[serde(default = "defaults::coordinator_grace_days")]
     #[schemars(range(max = MAX_POLICY_DAYS))]
     pub coordinator_grace_days: u32,
+    /// The most CVE ids one run of `psrt advisories` reserves from the CNA;
+    /// drafts beyond it get theirs in the next runs. A title can be edited
+    /// by people who are not members (the reporter, a collaborator): no
+    /// input may burn the CNA's quota.
+    #[serde(default = "defaults::max_cve_reservations_per_run")]
+    #[schemars(range(min = 1, max = MAX_CVE_RESERVATIONS_PER_RUN))]
+    pub max_cve_reservations_per_run: u32,
     /// Who must approve changes to the roster.
     #[serde(default)]
     pub approvals: Approvals,
@@ -198,6 +209,7 @@ impl Default for Policy {
             deadline_days: defaults::deadline_days(),
             warn_days_left: defaults::warn_days_left(),
             coordinator_grace_days: defaults::coordinator_grace_days(),
+            max_cve_reservations_per_run: defaults::max_cve_reservations_per_run(),
             approvals: Approvals::default(),
         }
     }
@@ -528,6 +540,11 @@ pub(crate) mod defaults {
         vec![30, 14, 7, 1]
     }
     pub fn coordinator_grace_days() -> u32 {
+        3
+    }
+    /// More than three reports accepted within one hour is rare; the rest
+    /// wait an hour each.
+    pub fn max_cve_reservations_per_run() -> u32 {
         3
     }
     /// PEP 811: the Steering Council approves membership changes.

@@ -7,7 +7,9 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 
 use super::load::Loaded;
-use super::model::{Group, Login, MAX_POLICY_DAYS, Required, Role, Roster};
+use super::model::{
+    Group, Login, MAX_CVE_RESERVATIONS_PER_RUN, MAX_POLICY_DAYS, Required, Role, Roster,
+};
 use super::source::{Seg, Source};
 use crate::diag::{self, Diagnostic};
 use crate::ids::is_slug;
@@ -701,6 +703,20 @@ impl<'a> Validator<'a> {
             );
             Self::help(d, "a share of a service's members, e.g. 0.25");
         }
+        if !(1..=MAX_CVE_RESERVATIONS_PER_RUN).contains(&p.max_cve_reservations_per_run) {
+            let d = self.error(
+                "policy",
+                &path!["policy", "max_cve_reservations_per_run"],
+                format!(
+                    "max_cve_reservations_per_run is {}, outside 1 to {MAX_CVE_RESERVATIONS_PER_RUN}",
+                    p.max_cve_reservations_per_run
+                ),
+            );
+            Self::help(
+                d,
+                "the CVE ids one hourly run may reserve, e.g. 3 (leave `cve` out to reserve none)",
+            );
+        }
         if p.min_admins == 0 {
             self.error(
                 "policy",
@@ -1306,6 +1322,41 @@ members:
             "policy:\n  deadline_days: 3650\n  warn_days_left: [3649, 1]\n  coordinator_grace_days: 3649\nmembers:",
         )(BASE);
         assert_eq!(diagnose(&ok), vec![]);
+    }
+
+    /// Issue 21: the CVE ids one run may reserve are capped; the cap is a
+    /// policy key between 1 and 100, 3 by default.
+    #[test]
+    fn the_cve_reservation_cap_is_between_1_and_100() {
+        assert_eq!(
+            crate::roster::parse(BASE.as_bytes())
+                .unwrap()
+                .roster
+                .policy
+                .max_cve_reservations_per_run,
+            3
+        );
+        for (v, errors) in [("0", true), ("1", false), ("100", false), ("101", true)] {
+            let text = BASE.replace(
+                "members:",
+                &format!("policy:\n  max_cve_reservations_per_run: {v}\nmembers:"),
+            );
+            let d: Vec<_> = diagnose(&text)
+                .into_iter()
+                .filter(|d| d.message.contains("max_cve_reservations_per_run"))
+                .collect();
+            assert_eq!(d.len(), usize::from(errors), "{v}: {d:#?}");
+            if errors {
+                assert!(d[0].is_error(), "{d:#?}");
+                assert_eq!(
+                    d[0].loc.line as usize,
+                    text.lines()
+                        .position(|l| l.contains("max_cve_reservations_per_run"))
+                        .unwrap()
+                        + 1
+                );
+            }
+        }
     }
 
     #[test]

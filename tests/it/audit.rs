@@ -647,7 +647,7 @@ async fn mail_step(
     _label: &str,
     now: DateTime<Utc>,
 ) -> (Report, Vec<psrt_fakes::smtp::Captured>) {
-    let mut ledger = Ledger::open(path, false).unwrap();
+    let mut ledger = Ledger::open(path, false, &psrt::ledger::Keeping::in_clear()).unwrap();
     let r = audit_with(
         url,
         &[],

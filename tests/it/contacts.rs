@@ -653,7 +653,7 @@ async fn deadline_to_encrypted_coordinator(smtp_url: String, received: impl Fn(&
     assert_eq!(r.code, 0, "{}", r.all());
     assert!(
         r.stdout
-            .contains("sent: GHSA-enc1-2026-0001: warning (14 days left) to the coordinator"),
+            .contains("sent: GHSA-enc1-2026-0001: warning (14 days left)"),
         "{}",
         r.stdout
     );

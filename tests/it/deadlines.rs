@@ -325,7 +325,7 @@ async fn two_runs_at_the_same_instant_send_once() {
     assert!(
         codes[0]
             .stdout
-            .contains("sent: GHSA-aaaa-aaaa-aaaa: warning (7 days left) to the coordinator"),
+            .contains("sent: GHSA-aaaa-aaaa-aaaa: warning (7 days left)"),
         "{}",
         codes[0].stdout
     );

@@ -208,7 +208,7 @@ async fn a_corrupt_or_truncated_ledger_sends_nothing_until_reset() {
     write(dir.path(), "roster.yaml", deadline_roster());
     let ledger_path = dir.path().join(".psrt/ledger.json");
     // A good ledger, then the same cut in half, then garbage.
-    let mut good = Ledger::open(&ledger_path, true).unwrap();
+    let mut good = Ledger::open(&ledger_path, true, &psrt::ledger::Keeping::in_clear()).unwrap();
     good.record_sent("GHSA-0000-kill-test", &["warn-7"], now())
         .unwrap();
     let text = std::fs::read_to_string(&ledger_path).unwrap();
@@ -334,7 +334,7 @@ async fn a_ledger_that_cannot_be_saved_stops_the_sending() {
     )
     .unwrap();
     let templates = psrt::notify::Templates::built_in();
-    let mut ledger = Ledger::open(&path, true).unwrap();
+    let mut ledger = Ledger::open(&path, true, &psrt::ledger::Keeping::in_clear()).unwrap();
     let out = psrt::deadlines::run(
         &client,
         &roster,

@@ -157,6 +157,8 @@ async fn advisories_run(
             templates: &psrt::notify::Templates::built_in(),
             cve: cve.ok_or_else(|| "not configured".to_owned()),
             ledger: &mut ledger,
+            public: false,
+            run_url: None,
         },
     )
     .await

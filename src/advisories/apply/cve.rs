@@ -78,8 +78,17 @@ impl Writer<'_> {
     ) -> Option<String> {
         if self.cve_blocked {
             errors.push(
-                "no CVE id reserved this run: an earlier reservation got no answer, and psrt reserves no other until it is found".into(),
+                "no CVE id reserved this run: an earlier reservation got no answer (or a lost ledger cannot be rebuilt), and psrt reserves no other until it is found".into(),
             );
+            return None;
+        }
+        // The safety valve: whatever titles say, one run reserves at most
+        // this many ids from the CNA's quota.
+        if self.reserved >= self.max_reservations {
+            errors.push(format!(
+                "no CVE id reserved this run: safety valve policy.max_cve_reservations_per_run: this run reserved {} already, the most it may; the next run goes on (raise the policy to reserve more per run)",
+                self.reserved
+            ));
             return None;
         }
         if let Err(e) = self.ledger.reservation_asked(ghsa, Utc::now()) {
@@ -88,6 +97,7 @@ impl Writer<'_> {
             ));
             return None;
         }
+        self.reserved += 1;
         match cve.reserve(self.now.year()).await {
             Ok(id) => {
                 saved(

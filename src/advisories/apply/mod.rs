@@ -15,7 +15,9 @@
 //! Then, for each report's [`DiscussionPlan`](super::model::DiscussionPlan)
 //! (after its update, if it had one, applied): the deadline comment and the
 //! status comment ([`comments`]: listed before posting, sent once, looked
-//! for after a lost answer).
+//! for after a lost answer). Replies to `/psrt` commands and the
+//! announcement of each command obeyed ([`Update::obeyed`]) will be effects
+//! of their own.
 //!
 //! A part that fails is reported and the rest go on: CVE Services down
 //! leaves the other changes applied, a refused fork leaves the update
@@ -67,6 +69,11 @@ pub struct Writer<'a> {
     /// The advisories' `updated_at` after this run's PATCH (GitHub's
     /// answer), so that psrt's own change is not taken for someone's.
     pub patched_at: BTreeMap<GhsaId, DateTime<Utc>>,
+    /// `policy.max_cve_reservations_per_run`: the most ids this run asks
+    /// CVE Services for.
+    pub max_reservations: u32,
+    /// Reservations asked for so far this run.
+    pub reserved: u32,
 }
 
 /// A save that failed, said where the rest of the update's errors are.

@@ -41,9 +41,8 @@ pub(crate) fn decide(ctx: &Context<'_>, a: &Lifecycle, d: &mut Draft<'_>) {
             *loads.all.entry(login.clone()).or_default() += 1;
             d.assign(login.as_str());
         }
-        None => d.note(format!(
-            "{}: no member can coordinate it (everyone is a Release Manager or on the Steering Council)",
-            adv.ghsa_id
-        )),
+        // Counted across reports: whether anyone can coordinate depends on
+        // the roster, and a line about a report must not change with it.
+        None => d.uncoordinated(),
     }
 }

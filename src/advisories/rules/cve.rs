@@ -5,6 +5,10 @@
 //! fails. A reservation whose answer was lost is marked in the ledger, and
 //! the next run finds its id in CVE Services before reserving any other.
 //! The ledger forgets a reservation once the advisory carries it.
+//! When the ledger started empty (lost, or reset), an id reserved for a
+//! report and not yet written would be forgotten: every draft that needs
+//! one looks in CVE Services first, for an id psrt's account reserved since
+//! the report was created that no advisory carries ([`CvePlan::Recover`]).
 //! Public output says "reserve a CVE id", never the id.
 
 use crate::advisories::model::{Context, CvePlan, Draft};
@@ -31,6 +35,8 @@ pub(crate) fn decide(ctx: &Context<'_>, a: &Lifecycle, d: &mut Draft<'_>) {
         ) {
             (Some(id), _) => CvePlan::Reuse(id.to_owned()),
             (None, Some(since)) => CvePlan::Recover(since),
+            // What a lost ledger held is looked up, never reserved twice.
+            (None, None) if ctx.ledger.started_empty() => CvePlan::Recover(a.advisory.created_at),
             (None, None) => CvePlan::Reserve,
         },
     );

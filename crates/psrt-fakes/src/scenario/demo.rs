@@ -101,8 +101,9 @@ pub async fn world(now: DateTime<Utc>, policy_roster: &str) -> std::io::Result<W
     );
     fresh.summary = "embargoed: never printed".into();
     github.advisory(fresh);
-    // A report its coordinator has just accepted with the title tag the
-    // devguide gives: psrt moves it to draft, makes its private fork and
+    // A report its coordinator accepts with the title tag the devguide
+    // gives, once psrt has seen it (the demo adds the tag between two
+    // hourly runs): psrt moves it to draft, makes its private fork and
     // reserves its CVE id.
     let mut accepted = FakeAdvisory::new(
         "python/cpython",
@@ -111,9 +112,22 @@ pub async fn world(now: DateTime<Utc>, policy_roster: &str) -> std::io::Result<W
         now - Duration::days(2),
     )
     .coordinator("alan");
-    accepted.summary = "[ACCEPT] embargoed: never printed".into();
+    accepted.summary = "embargoed: never printed".into();
     accepted.collaborating_teams = vec!["psrt".into()];
     github.advisory(accepted);
+    // A new report whose reporter wrote `[ACCEPT]` in the first title:
+    // ignored (the reporter writes the first title, not a member).
+    let mut eager = FakeAdvisory::new(
+        "python/cpython",
+        "GHSA-rep0-rt00-0001",
+        "triage",
+        now - Duration::hours(3),
+    )
+    .coordinator("alan");
+    eager.summary = "[ACCEPT] embargoed: never printed".into();
+    eager.author = Some("eager-reporter".into());
+    eager.collaborating_teams = vec!["psrt".into()];
+    github.advisory(eager);
     // A closed (never published) report Dennis still has access to.
     let mut closed = FakeAdvisory::new(
         "python/cpython",
