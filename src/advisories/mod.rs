@@ -454,7 +454,14 @@ pub async fn run(gh: &GitHub, roster: &Roster, opts: Options<'_>) -> Report {
         let next_full = full_read_at + FULL_READ_EVERY;
         let steady = crate::ledger::Steady {
             fingerprint: fp,
-            until: plan.until.map_or(next_full, |u| u.min(next_full)),
+            // A title tag or command not obeyed is said every hour (issue
+            // 21: the output says why while the tag stays), so no run skips
+            // the plan while one is pending: it costs the lists again.
+            until: if plan.ignored.is_empty() {
+                plan.until.map_or(next_full, |u| u.min(next_full))
+            } else {
+                now
+            },
             reports: report
                 .repos
                 .iter()
