@@ -55,6 +55,9 @@ fn main() {
     if wanted("audit") {
         rt.block_on(audit());
     }
+    if wanted("commands") {
+        rt.block_on(commands_wait());
+    }
     if wanted("soak") {
         rt.block_on(soak_long());
     }
@@ -1787,5 +1790,145 @@ async fn hourly_cost() {
         println!(
             "| {n} open reports: page minimum | {minimum} pages (3 lists + the team + {drafts} forks' pull requests), each a point without validators | | | | |"
         );
+    }
+}
+
+/// `/psrt` commands (issue 26): what a command costs in the hourly run that
+/// answers it, what a run with nothing new costs, and so what a more
+/// frequent schedule would cost for a shorter wait. The hourly fixture (the
+/// bot comparison's steady one, the GitHub App, 50 ms per request), members
+/// with their account ids.
+async fn commands_wait() {
+    use psrt_fakes::github::FakeApp;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let key = std::fs::read_to_string(root.join("tests/fixtures/test-app-key.pem")).unwrap();
+    let public = std::fs::read_to_string(root.join("tests/fixtures/test-app-key.pub.pem")).unwrap();
+    println!(
+        "| fixture, run | requests | rate-limit points | to a comments endpoint | comments written | wall time, 50 ms/request |"
+    );
+    println!("|---|---|---|---|---|---|");
+    for n in [10usize, 100] {
+        let gh = bot_fixture(n, false);
+        let roster_text = "version: 1\ngithub:\n  org: python\n  team: psrt\n  advisory_repos: [python/cpython]\n  eligibility_teams: [python-core]\ncve:\n  org: PSF\n  repos: [python/cpython]\nmembers:\n".to_owned()
+            + &(0..30)
+                .map(|i| {
+                    let login = format!("m{i}");
+                    format!(
+                        "  - name: M{i}\n    github: {login}\n    github_id: {}\n{}",
+                        gh.user(&login),
+                        if i < 3 { "    roles: [admin]\n" } else { "" }
+                    )
+                })
+                .collect::<String>();
+        let roster = psrt::roster::parse(roster_text.as_bytes())
+            .expect("valid")
+            .roster;
+        gh.with(|s| {
+            s.tokens.clear();
+            s.app = Some(FakeApp::new(4242, &public).install(77, "python"));
+        });
+        let cve = psrt_fakes::cve::CveFake::new("PSF", "u", "k");
+        let (server, cve_server) = (gh.start().await.unwrap(), cve.start().await.unwrap());
+        let env = psrt::config::Env::from_vars(
+            &[
+                ("PSRT_GITHUB_APP_ID".to_owned(), "4242".to_owned()),
+                ("PSRT_GITHUB_APP_KEY".to_owned(), key.clone()),
+                ("GITHUB_API_URL".to_owned(), server.url()),
+            ]
+            .into_iter()
+            .collect(),
+        );
+        let cve_env = psrt::config::CveEnv {
+            api_url: cve_server.url(),
+            user: "u".into(),
+            key: psrt::secret::Secret::new("k"),
+        };
+        let cve_client =
+            psrt::cve::CveServices::new(&cve_env, "PSF", &psrt::net::RetryPolicy::fast()).unwrap();
+        gh.knobs.set_latency(Duration::from_millis(50));
+        let dir = tempfile::tempdir().unwrap();
+        let ledger_path = dir.path().join("ledger.json");
+        let start = chrono::Utc::now();
+        let mut hour = 0i64;
+        let mut run = |label: &'static str| {
+            hour += 1;
+            let now = start + chrono::Duration::hours(hour);
+            let (gh, env, roster, cve_client, ledger_path) =
+                (&gh, &env, &roster, &cve_client, &ledger_path);
+            async move {
+                gh.knobs.clear_log();
+                let before = gh.rate();
+                let comments_before: usize = gh.with(|s| s.advisory_comments.len());
+                let t = Instant::now();
+                let github = psrt::github::GitHub::connect(
+                    env.github.as_ref().unwrap(),
+                    psrt::advisories::github_scope(roster, true),
+                    psrt::github::Tuning::local(),
+                )
+                .await
+                .unwrap();
+                let mut ledger = psrt::ledger::Ledger::load(ledger_path).unwrap();
+                let report = psrt::advisories::run(
+                    &github,
+                    roster,
+                    psrt::advisories::Options {
+                        apply: true,
+                        now,
+                        mailer: None,
+                        templates: &psrt::notify::Templates::built_in(),
+                        cve: Ok(cve_client),
+                        ledger: &mut ledger,
+                        public: false,
+                        run_url: None,
+                    },
+                )
+                .await;
+                let wall = t.elapsed();
+                assert!(!report.failed(), "{}", report.text());
+                let log = gh.knobs.log();
+                let to_comments = log.iter().filter(|l| l.path.contains("/comments")).count();
+                let written = gh.with(|s| s.advisory_comments.len()) - comments_before;
+                let points = gh.rate().used - before.used;
+                println!(
+                    "| {n} open reports, {label} | {} | {points} | {to_comments} | {written} | {:.2} s |",
+                    log.len(),
+                    wall.as_secs_f64()
+                );
+                (log.len(), points, wall, report.discussion.commands_answered)
+            }
+        };
+        run("go-live").await;
+        run("the next hour").await;
+        let (noop_requests, noop_points, noop_wall, _) = run("no-op: nothing new").await;
+        // A member accepts a triage report; another asks for help elsewhere.
+        gh.advisory_comment(
+            "GHSA-b001-0000-0000",
+            "m5",
+            "/psrt accept",
+            chrono::Utc::now(),
+        );
+        gh.advisory_comment(
+            "GHSA-b002-0000-0000",
+            "m6",
+            "/psrt help",
+            chrono::Utc::now(),
+        );
+        let (_, _, command_wall, answered) =
+            run("two commands: an accept (claim, PATCH, fork, outcome) and a help").await;
+        assert_eq!(answered, 2);
+        run("the hour after (psrt's replies moved the lists)").await;
+        run("no-op again").await;
+        for every in [60u32, 30, 15, 5] {
+            let extra = 60 / every - 1;
+            println!(
+                "| {n} open reports, a run every {every} min | a command waits {:.1} min on average, at most {:.1} | {} extra no-op run(s) an hour: {} requests, {} points | | | |",
+                f64::from(every) / 2.0 + command_wall.as_secs_f64() / 60.0,
+                f64::from(every) + command_wall.as_secs_f64() / 60.0,
+                extra,
+                extra as usize * noop_requests,
+                extra as u64 * noop_points,
+            );
+        }
+        let _ = noop_wall;
     }
 }

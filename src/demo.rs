@@ -562,6 +562,20 @@ pub async fn run() -> anyhow::Result<String> {
         again.discussion.status_created + again.discussion.status_edited,
         again.discussion.deadline_posted
     );
+    commands_demo(
+        &mut out,
+        &w,
+        &gh,
+        roster,
+        Commanding {
+            at: later + chrono::Duration::hours(2),
+            mailer: &mailer,
+            templates: &templates,
+            cve: &cve,
+            ledger: &mut ledger,
+        },
+    )
+    .await;
 
     section(&mut out, "nightly 4/4: psrt deadlines --send");
     w.sink.clear();
@@ -928,6 +942,113 @@ async fn approvals_demo(
         anyhow::bail!("the approvals demo did not go as shown:\n{out}");
     }
     Ok((number, out))
+}
+
+/// What the commands' part of the demo runs with.
+struct Commanding<'a> {
+    at: chrono::DateTime<Utc>,
+    mailer: &'a crate::notify::Mailer,
+    templates: &'a crate::notify::Templates,
+    cve: &'a crate::cve::CveServices,
+    ledger: &'a mut Ledger,
+}
+
+/// `/psrt` commands (issue 26): a member accepts a report and delegates
+/// it, the reporter's command is refused; the discussion as it renders.
+async fn commands_demo(
+    out: &mut String,
+    w: &World,
+    gh: &crate::github::GitHub,
+    roster: &crate::roster::Roster,
+    c: Commanding<'_>,
+) {
+    const REPORT: &str = "GHSA-5f3w-n0c0-0rd1";
+    section(
+        out,
+        "hourly: /psrt commands in the report's discussion (members by account id)",
+    );
+    // psrt obeys members by account id: the roster records each one's.
+    let mut roster = roster.clone();
+    for m in &mut roster.members {
+        m.github_id = Some(w.github.user(m.github.as_str()));
+    }
+    let _ = writeln!(
+        out,
+        "  on {REPORT} (in triage), Ada (a member) writes two commands and the reporter one:"
+    );
+    let t = c.at - chrono::Duration::minutes(30);
+    w.github
+        .advisory_comment(REPORT, "ada", "/psrt accept\nembargoed: never printed", t);
+    w.github.advisory_comment(
+        REPORT,
+        "reporter",
+        "/psrt close not-planned\nembargoed: never printed",
+        t,
+    );
+    w.github
+        .advisory_comment(REPORT, "ada", "/psrt coordinator @alan", t);
+    w.sink.clear();
+    let r = crate::advisories::run(
+        gh,
+        &roster,
+        crate::advisories::Options {
+            apply: true,
+            now: c.at,
+            mailer: Some(c.mailer),
+            templates: c.templates,
+            cve: Ok(c.cve),
+            ledger: c.ledger,
+            public: false,
+            run_url: None,
+        },
+    )
+    .await;
+    out.push_str(&r.text());
+    let _ = writeln!(
+        out,
+        "\nthe report's discussion (private to its collaborators), as it renders:"
+    );
+    for m in w.github.advisory_comments(REPORT) {
+        let _ = writeln!(out, "  ┌ comment {} by @{}", m.id, m.user);
+        if m.user == "psrt-bot" {
+            for line in m.body.lines().filter(|l| !l.starts_with("<!-- psrt:")) {
+                let _ = writeln!(out, "  │ {line}");
+            }
+        } else {
+            // Someone's comment: its first line (the command) only.
+            let first = m.body.lines().next().unwrap_or("");
+            let more = m.body.lines().count() > 1;
+            let _ = writeln!(out, "  │ {first}{}", if more { "\n  │ (…)" } else { "" });
+        }
+        let _ = writeln!(out, "  └");
+    }
+    if let Some(a) = w.github.get_advisory(REPORT) {
+        let coordinators: Vec<&str> = a
+            .credits
+            .iter()
+            .filter(|(_, k)| k == "coordinator")
+            .map(|(l, _)| l.as_str())
+            .collect();
+        let _ = writeln!(
+            out,
+            "\nas GitHub now has it: state {}, private fork {}, coordinator {}",
+            a.state,
+            a.private_fork.as_deref().unwrap_or("none"),
+            coordinators.join(", ")
+        );
+    }
+    let mails = w.sink.messages();
+    let _ = writeln!(
+        out,
+        "emails: {} (the new coordinator, and the admins for the delegation; ids and logins, never comment text):",
+        mails.len()
+    );
+    for m in mails
+        .iter()
+        .filter(|m| m.header("Subject").is_some_and(|s| s.contains("/psrt")))
+    {
+        email(out, m);
+    }
 }
 
 /// The hourly sweep: Grace opens a pull request that only adds a page of

@@ -26,6 +26,7 @@
 pub mod apply;
 pub mod digest;
 pub mod discussion;
+pub mod experts;
 pub mod model;
 pub mod plan;
 pub mod read;
@@ -231,6 +232,24 @@ pub async fn run(gh: &GitHub, roster: &Roster, opts: Options<'_>) -> Report {
     };
     state.discussion_unavailable = threads.unavailable.clone();
     state.discussion_changed = std::mem::take(&mut threads.changed);
+    // `/psrt` commands: only the hourly run (`--apply`) runs them, from the
+    // discussions it read; each is claimed before its effect, which the
+    // plan makes like a title tag's (apply::commands has the protocol).
+    let mut commander = None;
+    let mut claimed = Vec::new();
+    let mut own_note = None;
+    let mut own = None;
+    if apply && !threads.threads.is_empty() {
+        match discussion::own::Own::learn(gh, roster).await {
+            Ok(o) => {
+                let mut c = apply::commands::Commander::new(gh, roster, o.clone(), now);
+                claimed = c.claim(&mut state, &mut threads.threads, ledger).await;
+                commander = Some(c);
+                own = Some(o);
+            }
+            Err(e) => own_note = Some(format!("discussion: commands not run: {e}")),
+        }
+    }
     let mut plan = plan::plan(roster, &state, ledger, now);
     if !apply {
         let mut report = Report::of(&plan, None, false);
@@ -303,6 +322,22 @@ pub async fn run(gh: &GitHub, roster: &Roster, opts: Options<'_>) -> Report {
         writer.patched_at
     };
     let mut report = Report::of(&plan, Some(&results), true);
+    report.notes.extend(own_note);
+    let mut told = apply::commands::Tally::default();
+    if let Some(mut c) = commander {
+        c.answer(
+            &claimed,
+            &state,
+            &plan,
+            &results,
+            ledger,
+            templates,
+            mailer,
+            &mut report.notes,
+        )
+        .await;
+        told = c.tally;
+    }
     // The discussions, after their report's update (a report whose update
     // did not land waits for the next run).
     let held_back: std::collections::BTreeSet<&crate::ids::GhsaId> = plan
@@ -321,8 +356,19 @@ pub async fn run(gh: &GitHub, roster: &Roster, opts: Options<'_>) -> Report {
         threads.unavailable.clone(),
         now,
     );
+    if let Some(o) = own {
+        talker.set_own(o);
+    }
+    talker.hold = told.pending.clone();
+    talker.extra = told.posted.clone();
     let d = &mut report.discussion;
     d.discussions_read = threads.asked;
+    d.commands_answered = told.answered;
+    d.commands_refused = told.refused;
+    d.commands_waiting = told.unsettled;
+    d.second_claims = told.second_claims;
+    d.answers_lost += told.answers_lost;
+    d.failed += told.failed_on.len();
     let mut errors: std::collections::BTreeMap<String, usize> = Default::default();
     for work in plan
         .discussions
@@ -339,6 +385,9 @@ pub async fn run(gh: &GitHub, roster: &Roster, opts: Options<'_>) -> Report {
         if let Some(e) = said.error {
             *errors.entry(e).or_default() += 1;
         }
+    }
+    for (e, n) in told.errors {
+        *errors.entry(e).or_default() += n;
     }
     // What failed, without the reports it failed on.
     for (e, n) in errors {
@@ -392,6 +441,7 @@ pub async fn run(gh: &GitHub, roster: &Roster, opts: Options<'_>) -> Report {
         ledger.keep_discussions(&open);
     }
     let complete = all_read
+        && told.pending.is_empty()
         && !report.failed()
         && report.changed_updates.unwrap_or(0) == 0
         && read_failed == 0;

@@ -120,14 +120,90 @@ pub enum NoAccount {
 
 // ──────────────────────────────────────────────────────────── commands
 
-/// What a member asks psrt to do with a report. Title tags give the first
-/// two; the advisory discussion's `/psrt` commands give these and more.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+/// What a member asks psrt to do with a report. Title tags give `Accept`
+/// and `Close`; the advisory discussion's `/psrt` commands give them all
+/// ([`super::discussion::commands`] parses them). Whatever the source, a
+/// command's effect on the report is decided in one place,
+/// [`super::rules::commands`].
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Command {
+    /// Lists the commands (a reply only).
+    Help,
+    /// The report's standing, as the status comment shows it (a reply only).
+    Status,
     /// Triage → draft (with the private fork and the CVE id).
     Accept,
-    /// The report is closed, and nothing else happens to it that run.
-    Close,
+    /// The report is closed, and nothing else happens to it that run. A
+    /// title tag gives no reason; a `/psrt close` always gives one.
+    Close {
+        reason: Option<CloseReason>,
+        /// `close duplicate GHSA-…`: the report it duplicates.
+        duplicate_of: Option<GhsaId>,
+    },
+    /// PEP 811 delegation: the coordinator credit moves to this member.
+    Coordinator(Login),
+    /// This account collaborates on the report (a core developer or triager
+    /// helping with the fix; anyone else only by an admin).
+    Invite(Login),
+    /// Suggests owners from CODEOWNERS (a reply only; not built yet).
+    Experts,
+    /// Reserves the CVE id now, for a draft in `cve.repos` without one.
+    Cve,
+}
+
+/// Why a report is closed (`/psrt close <reason>`): each has the devguide's
+/// reply, `templates/close-<reason>.md`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum CloseReason {
+    Completed,
+    NotPlanned,
+    Invalid,
+    Duplicate,
+}
+
+impl CloseReason {
+    pub const ALL: [CloseReason; 4] = [
+        CloseReason::Completed,
+        CloseReason::NotPlanned,
+        CloseReason::Invalid,
+        CloseReason::Duplicate,
+    ];
+    /// As written in the command (and in the template's name).
+    pub fn word(self) -> &'static str {
+        match self {
+            CloseReason::Completed => "completed",
+            CloseReason::NotPlanned => "not-planned",
+            CloseReason::Invalid => "invalid",
+            CloseReason::Duplicate => "duplicate",
+        }
+    }
+}
+
+impl Command {
+    /// The verb, as a member writes it (and as counts name it).
+    pub fn verb(&self) -> &'static str {
+        match self {
+            Command::Help => "help",
+            Command::Status => "status",
+            Command::Accept => "accept",
+            Command::Close { .. } => "close",
+            Command::Coordinator(_) => "coordinator",
+            Command::Invite(_) => "invite",
+            Command::Experts => "experts",
+            Command::Cve => "cve",
+        }
+    }
+    /// Whether it changes the report (then it is claimed before its effect).
+    pub fn changes_the_report(&self) -> bool {
+        matches!(
+            self,
+            Command::Accept
+                | Command::Close { .. }
+                | Command::Coordinator(_)
+                | Command::Invite(_)
+                | Command::Cve
+        )
+    }
 }
 
 /// Where a command came from, and so who gave it.
@@ -142,7 +218,7 @@ pub enum Source {
 }
 
 /// A command, and where it came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Given {
     pub command: Command,
     pub source: Source,
@@ -184,10 +260,12 @@ pub struct Ignored {
 
 impl Command {
     /// The kind of title tag that gives it, as the ledger keeps it.
-    pub fn tag_kind(self) -> crate::ledger::TagKind {
+    /// (`None`: no title tag gives it.)
+    pub fn tag_kind(&self) -> Option<crate::ledger::TagKind> {
         match self {
-            Command::Accept => crate::ledger::TagKind::Accept,
-            Command::Close => crate::ledger::TagKind::Close,
+            Command::Accept => Some(crate::ledger::TagKind::Accept),
+            Command::Close { .. } => Some(crate::ledger::TagKind::Close),
+            _ => None,
         }
     }
 }
@@ -209,7 +287,10 @@ impl Given {
         Self {
             command: match tag {
                 TitleTag::Accept => Command::Accept,
-                TitleTag::Close => Command::Close,
+                TitleTag::Close => Command::Close {
+                    reason: None,
+                    duplicate_of: None,
+                },
             },
             source: Source::TitleTag,
         }
@@ -933,6 +1014,33 @@ impl<'a> Draft<'a> {
             kind: "coordinator".into(),
         });
         self.assign = Some(login.to_owned());
+    }
+    /// PEP 811 delegation: the coordinator credit moves to `login` (other
+    /// coordinator credits go; nothing changes when it is theirs alone).
+    pub(crate) fn delegate(&mut self, login: &str) {
+        let only_theirs = self
+            .credits
+            .value
+            .iter()
+            .filter(|c| c.kind == "coordinator")
+            .all(|c| c.login.eq_ignore_ascii_case(login))
+            && self
+                .credits
+                .value
+                .iter()
+                .any(|c| c.kind == "coordinator" && c.login.eq_ignore_ascii_case(login));
+        if only_theirs {
+            return;
+        }
+        self.credits
+            .value
+            .retain(|c| !(c.kind == "coordinator" || c.login.eq_ignore_ascii_case(login)));
+        self.assign(login);
+    }
+    /// Whether a coordinator was given this run (a delegation or an
+    /// assignment).
+    pub(crate) fn has_assignment(&self) -> bool {
+        self.assign.is_some()
     }
     /// A remediation credit, unless they are credited already.
     pub(crate) fn add_credit(&mut self, login: &str, kind: &str) {

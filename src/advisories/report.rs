@@ -138,6 +138,15 @@ pub struct Discussion {
     pub failed: usize,
     /// Comments that carry psrt's marker but that psrt did not write.
     pub copies: usize,
+    /// `/psrt` commands answered (across reports: never who, which or where).
+    pub commands_answered: usize,
+    /// Of those, refused (not a member, an edited comment, a report not
+    /// open) or bad input.
+    pub commands_refused: usize,
+    /// Claimed commands whose effect did not land: the next run settles them.
+    pub commands_waiting: usize,
+    /// Claims that found another run's claim older (two runs at once).
+    pub second_claims: usize,
 }
 
 impl Discussion {
@@ -226,11 +235,8 @@ pub enum RepoRead {
     Error(String),
 }
 
-fn command_name(c: Command) -> &'static str {
-    match c {
-        Command::Accept => "accept",
-        Command::Close => "close",
-    }
+fn command_name(c: &Command) -> &'static str {
+    c.verb()
 }
 
 impl Report {
@@ -328,7 +334,7 @@ impl Report {
                 ghsa_id: i.ghsa_id.to_string(),
                 url: i.html_url.clone(),
                 state: i.state,
-                command: command_name(i.given.command),
+                command: command_name(&i.given.command),
                 why: i.why,
             })
             .collect();
@@ -626,6 +632,24 @@ impl Report {
             parts.push(format!(
                 "{} post(s) whose answer was lost found by listing again (not posted again)",
                 d.answers_lost
+            ));
+        }
+        if d.commands_answered > 0 || d.commands_waiting > 0 {
+            parts.push(format!(
+                "{} /psrt command(s) answered ({} refused or malformed, nothing changed)",
+                d.commands_answered, d.commands_refused
+            ));
+        }
+        if d.commands_waiting > 0 {
+            parts.push(format!(
+                "{} command(s) claimed whose effect did not land (the next run settles them)",
+                d.commands_waiting
+            ));
+        }
+        if d.second_claims > 0 {
+            parts.push(format!(
+                "{} command(s) already claimed by another run (not run twice)",
+                d.second_claims
             ));
         }
         parts.push(format!("{} discussion(s) read", d.discussions_read));

@@ -16,9 +16,15 @@
 //!   report's facts or psrt's format change, the status is checked again;
 //! - `thresholds`: the deadline thresholds (`warn-30`, …, `overdue`) whose
 //!   comment was posted, found posted, or had passed when psrt first saw
-//!   the report, and when.
+//!   the report, and when;
+//! - `commands_seen`: `/psrt` command comments psrt has read and not yet
+//!   answered, by comment id, with whether each was unedited when psrt
+//!   first read it (a command edited later is still obeyed; one edited
+//!   before psrt read it never is);
+//! - `commands_answered`: the command comments psrt answered, by id: a
+//!   reply deleted in GitHub's UI never makes psrt run a command again.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -36,6 +42,10 @@ pub struct Discussion {
     pub shown: Option<String>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub thresholds: BTreeMap<String, DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub commands_seen: BTreeMap<u64, bool>,
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub commands_answered: BTreeSet<u64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -53,6 +63,13 @@ impl Discussions {
         self.0
             .get(ghsa_id)
             .is_some_and(|d| d.thresholds.contains_key(key))
+    }
+
+    /// Was this command comment answered?
+    pub fn is_answered(&self, ghsa_id: &str, comment_id: u64) -> bool {
+        self.0
+            .get(ghsa_id)
+            .is_some_and(|d| d.commands_answered.contains(&comment_id))
     }
 
     /// The reports watched.

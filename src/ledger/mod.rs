@@ -586,6 +586,27 @@ impl Ledger {
         self.save()
     }
 
+    /// Whether a command comment was unedited when psrt first read it:
+    /// what was first seen is remembered (kept with the next save), so an
+    /// edit after that changes nothing, and a comment edited before psrt
+    /// ever read it is never obeyed.
+    pub fn command_first_seen(&mut self, ghsa_id: &str, comment_id: u64, unedited: bool) -> bool {
+        *self
+            .discussion
+            .entry(ghsa_id)
+            .commands_seen
+            .entry(comment_id)
+            .or_insert(unedited)
+    }
+
+    /// A command comment is answered (its outcome is in its reply); saved.
+    pub fn command_answered(&mut self, ghsa_id: &str, comment_id: u64) -> anyhow::Result<()> {
+        let d = self.discussion.entry(ghsa_id);
+        d.commands_seen.remove(&comment_id);
+        d.commands_answered.insert(comment_id);
+        self.save()
+    }
+
     /// What psrt saw of the reports this run (their first sight, or a tag
     /// no longer ignored), and the reports it no longer reads (published,
     /// withdrawn, deleted): recorded, then saved once.

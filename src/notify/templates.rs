@@ -47,6 +47,26 @@ const BUILT_IN: &[(&str, &str)] = &[
         include_str!("../../templates/invitation-failed.txt"),
     ),
     (
+        "close-completed.md",
+        include_str!("../../templates/close-completed.md"),
+    ),
+    (
+        "close-not-planned.md",
+        include_str!("../../templates/close-not-planned.md"),
+    ),
+    (
+        "close-invalid.md",
+        include_str!("../../templates/close-invalid.md"),
+    ),
+    (
+        "close-duplicate.md",
+        include_str!("../../templates/close-duplicate.md"),
+    ),
+    (
+        "command-admins.txt",
+        include_str!("../../templates/command-admins.txt"),
+    ),
+    (
         "advisories-digest.txt",
         include_str!("../../templates/advisories-digest.txt"),
     ),

@@ -117,7 +117,7 @@ pub async fn client(url: &str, roster: &psrt::roster::Roster) -> psrt::github::G
     .unwrap()
 }
 
-fn mailer(port: u16) -> Mailer {
+pub fn mailer(port: u16) -> Mailer {
     let env = psrt::config::SmtpEnv {
         url: psrt::secret::Secret::new(format!("smtp://127.0.0.1:{port}?tls=none")),
         ca_file: None,

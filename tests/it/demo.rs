@@ -82,6 +82,14 @@ fn the_demo_runs_the_nightly_and_yearly_jobs_offline_and_exits_0() {
         "docs/operations.md",
         "opened 2 of 2 encrypted contact field(s) with PSRT_CONTACT_KEY",
         "  + grant        barbara           (discord ***0004)",
+        // `/psrt` commands: a member accepts and delegates, the reporter is refused.
+        "3 /psrt command(s) answered (1 refused or malformed, nothing changed)",
+        "Accepted: this report is a draft now.",
+        "Only PSRT members can run psrt commands, each from their own account. Nothing was changed.",
+        "@alan is the coordinator of this report now (PEP 811 delegation)",
+        "state draft, private fork python/cpython-ghsa-5f3w-n0c0-0rd1, coordinator alan",
+        "Subject: [PSRT] GHSA-5f3w-n0c0-0rd1 (python/cpython): /psrt coordinator by ada",
+        "- `/psrt coordinator @login`: the coordinator credit moves to that member",
     ] {
         assert!(out.contains(want), "`{want}` missing from the demo:\n{out}");
     }

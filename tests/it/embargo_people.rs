@@ -287,7 +287,15 @@ async fn no_output_pairs_a_planted_person_with_an_unpublished_report_and_the_led
     let sink_server = sink.start().await.unwrap();
 
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "roster.yaml", roster_yaml());
+    // A member's account id, so that their `/psrt` commands are obeyed.
+    let roster = roster_yaml().replace(
+        "    github: plant-coord-1\n",
+        &format!(
+            "    github: plant-coord-1\n    github_id: {}\n",
+            gh.user("plant-coord-1")
+        ),
+    );
+    write(dir.path(), "roster.yaml", &roster);
     start_ledger(dir.path());
     let env: Vec<(&str, String)> = vec![
         ("GITHUB_TOKEN", TOKEN.to_owned()),
@@ -344,6 +352,22 @@ async fn no_output_pairs_a_planted_person_with_an_unpublished_report_and_the_led
         // a new comment on each report: the next one reads them and writes
         // its status comments.
         if *args == ["advisories", "--apply"] {
+            // `/psrt` commands (issue 26): a member delegates, the reporter
+            // tries to close; both with a marker in the text.
+            for a in unpublished() {
+                gh.advisory_comment(
+                    &a.ghsa_id,
+                    "plant-coord-1",
+                    &format!("/psrt coordinator @plant-coord-2\n{COMMENT_MARKER}"),
+                    Utc::now(),
+                );
+                gh.advisory_comment(
+                    &a.ghsa_id,
+                    "plant-reporter",
+                    &format!("/psrt close invalid\n{COMMENT_MARKER}"),
+                    Utc::now(),
+                );
+            }
             for a in unpublished() {
                 gh.advisory_comment(
                     &a.ghsa_id,
@@ -367,6 +391,33 @@ async fn no_output_pairs_a_planted_person_with_an_unpublished_report_and_the_led
             "{args}: a comment's text in the output"
         );
     }
+    // The commands were answered (in the reports' private discussions),
+    // and no email carries a comment's text.
+    let answers = unpublished()
+        .iter()
+        .flat_map(|a| gh.advisory_comments(&a.ghsa_id))
+        .filter(|c| c.user == "psrt-bot" && c.body.starts_with("<!-- psrt:command"))
+        .count();
+    assert!(answers >= 2, "the commands were not answered");
+    for m in sink.messages() {
+        assert!(
+            !m.data.contains(COMMENT_MARKER),
+            "an email carries a comment's text"
+        );
+    }
+    // (Answered by the `--json` run: its count, never who or where.)
+    let counted = |o: &str| {
+        o.split("\"commands_answered\":").skip(1).any(|rest| {
+            rest.trim_start()
+                .starts_with(|c: char| c.is_ascii_digit() && c != '0')
+        })
+    };
+    assert!(
+        outputs
+            .iter()
+            .any(|(_, o, _)| o.contains("/psrt command(s) answered") || counted(o)),
+        "the commands' count is not in the output"
+    );
     // The writes happened: the checks below looked at real work.
     assert!(!sink.messages().is_empty(), "no email was sent");
     assert!(

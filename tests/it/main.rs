@@ -8,6 +8,7 @@ pub mod approvals_all;
 pub mod audit;
 mod check_online;
 mod cli_rules;
+mod commands;
 mod common;
 mod contacts;
 mod contract_discord;

@@ -80,6 +80,12 @@ pub struct Talker<'a> {
     pub unavailable: BTreeSet<RepoName>,
     pub now: DateTime<Utc>,
     own: Option<Result<Own, String>>,
+    /// Reports with a `/psrt` command not answered yet: their count is not
+    /// recorded, so the next run reads their discussion again.
+    pub hold: BTreeSet<GhsaId>,
+    /// psrt's own replies to commands this run, by report (the count read
+    /// up to grows by them).
+    pub extra: BTreeMap<GhsaId, u64>,
 }
 
 impl<'a> Talker<'a> {
@@ -99,7 +105,14 @@ impl<'a> Talker<'a> {
             unavailable,
             now,
             own: None,
+            hold: BTreeSet::new(),
+            extra: BTreeMap::new(),
         }
+    }
+
+    /// psrt's accounts, when the run learnt them already.
+    pub fn set_own(&mut self, own: Own) {
+        self.own = Some(Ok(own));
     }
 
     /// psrt's accounts, learnt once per run (only when a comment is read
@@ -188,10 +201,15 @@ impl<'a> Talker<'a> {
     /// Records what the discussion is now: the count read up to, the
     /// advisory's `updated_at`, the format; thresholds passed unposted.
     fn record(&mut self, d: &DiscussionPlan, count: u64, said: &mut Said) {
+        let held = self.hold.contains(&d.ghsa_id);
+        let count = count.saturating_add(self.extra.get(&d.ghsa_id).copied().unwrap_or(0));
         let saved = self
             .ledger
             .thresholds_done(&d.ghsa_id, &d.passed, self.now)
             .and_then(|()| {
+                if held {
+                    return Ok(());
+                }
                 self.ledger
                     .discussion_read(&d.ghsa_id, count, d.seen, d.shown.as_deref())
             });

@@ -23,6 +23,7 @@
 //! leaves the other changes applied, a refused fork leaves the update
 //! applied, a failed PATCH keeps the reserved id for the next run.
 
+pub mod commands;
 pub mod comments;
 mod cve;
 

@@ -17,13 +17,11 @@
 //! - [`read`]: which discussions a run reads (a changed `comments` count,
 //!   and once a day every open report's, by conditional requests).
 //!
-//! What grows here next (`/psrt` commands): `authz` (who may give which
-//! command, by account id: [`Given::giver`]) and replies (psrt's own
-//! comments, marked, edited in place), on [`thread::Thread`] and the
-//! ledger's comment counts.
-//!
-//! [`Given::giver`]: super::model::Given::giver
+//! - [`commands`]: the `/psrt` command on a comment's first line, and
+//!   psrt's replies to commands (a claim, then the outcome), found again
+//!   by marker and author.
 
+pub mod commands;
 pub mod own;
 pub mod read;
 pub mod status;
@@ -32,7 +30,7 @@ pub mod thread;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-use super::model::{Command, Given, Source};
+use super::model::{Given, Source};
 use crate::github::comments::AdvisoryComment;
 
 /// A comment's text: deserialised from GitHub, readable here only.
@@ -41,21 +39,6 @@ use crate::github::comments::AdvisoryComment;
 pub struct CommentText(String);
 
 impl CommentText {
-    /// The command on the comment's first line (`/psrt accept`, `/psrt
-    /// close …`), if it has one psrt knows; never any of the text.
-    pub fn command(&self) -> Option<Command> {
-        let first = self.0.lines().next()?.trim();
-        let mut words = first.split_whitespace();
-        if words.next()? != "/psrt" {
-            return None;
-        }
-        match words.next()?.to_ascii_lowercase().as_str() {
-            "accept" => Some(Command::Accept),
-            "close" => Some(Command::Close),
-            _ => None,
-        }
-    }
-
     /// Whether the text's first line is this marker (psrt's own comments
     /// start with one).
     fn starts_with_marker(&self, marker: &str) -> bool {
@@ -94,7 +77,7 @@ impl Comment {
     /// The command it gives, with who gave it.
     pub fn given(&self) -> Option<Given> {
         Some(Given {
-            command: self.body.command()?,
+            command: self.body.parsed()?.ok()?,
             source: Source::Comment {
                 comment_id: self.id,
                 author_id: self.author_id?,
@@ -110,27 +93,8 @@ pub(crate) fn text(s: &str) -> CommentText {
 
 #[cfg(test)]
 mod tests {
+    use super::super::model::Command;
     use super::*;
-
-    #[test]
-    fn the_first_line_gives_the_command_and_nothing_else_does() {
-        assert_eq!(text("/psrt accept").command(), Some(Command::Accept));
-        assert_eq!(
-            text("/psrt close completed\nthanks!").command(),
-            Some(Command::Close)
-        );
-        assert_eq!(text("  /psrt ACCEPT").command(), Some(Command::Accept));
-        for none in [
-            "",
-            "looks good\n/psrt accept",
-            "> /psrt accept",
-            "/psrtaccept",
-            "/psrt",
-            "/psrt frobnicate",
-        ] {
-            assert_eq!(text(none).command(), None, "{none:?}");
-        }
-    }
 
     #[test]
     fn a_comment_gives_a_command_with_its_author() {
@@ -140,12 +104,15 @@ mod tests {
             author_id: Some(77),
             created_at: t,
             updated_at: t,
-            body: text("/psrt close"),
+            body: text("/psrt close invalid"),
         };
         assert_eq!(
             c.given(),
             Some(Given {
-                command: Command::Close,
+                command: Command::Close {
+                    reason: Some(super::super::model::CloseReason::Invalid),
+                    duplicate_of: None
+                },
                 source: Source::Comment {
                     comment_id: 5,
                     author_id: 77

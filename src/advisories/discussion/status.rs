@@ -27,8 +27,8 @@ pub fn deadline_marker(t: Threshold) -> String {
 }
 
 /// What members can ask of psrt on a report, as the status comment lists
-/// it: the title tags the devguide gives today. (`/psrt` commands in the
-/// discussion join this list when psrt answers them.)
+/// it: the title tags the devguide gives, and the `/psrt` commands (a
+/// member writes one on the first line of a new comment).
 pub fn commands() -> Vec<String> {
     let tags = |t: &[&str]| {
         t.iter()
@@ -43,6 +43,9 @@ pub fn commands() -> Vec<String> {
         ),
         format!("{} in the title: the report is closed", tags(CLOSE_TAGS)),
     ]
+    .into_iter()
+    .chain(super::commands::help().into_iter().map(str::to_owned))
+    .collect()
 }
 
 fn mentions(logins: &[String]) -> String {

@@ -1,9 +1,16 @@
-//! The members' commands on a report: title tags today (the devguide tells
-//! coordinators to use them), `/psrt` commands in the discussion next; both
-//! are a [`Given`] command. A closing command on a triage or draft report
-//! closes it, and nothing else happens to it that run; an accepting command
-//! on a triage report moves it to draft (which then gets its fork and CVE
-//! id, in the same run).
+//! The members' commands on a report: title tags (the devguide tells
+//! coordinators to use them) and `/psrt` commands in the discussion; both
+//! are a [`Given`] command, and this is the one place their effects are
+//! decided. A `/psrt` command reaches the plan only from a member, in a
+//! comment never edited, once claimed ([`crate::advisories::apply::commands`]).
+//!
+//! A closing command on a triage or draft report closes it, and nothing
+//! else happens to it that run; an accepting command on a triage report
+//! moves it to draft (which then gets its fork and CVE id, in the same run);
+//! `coordinator` moves the coordinator credit (the new coordinator is
+//! emailed); `invite` adds a collaborating user; `cve` asks for the CVE id
+//! the [`super::cve`] rule reserves for a draft of `cve.repos` without one.
+//! Commands apply in the order written.
 //!
 //! Only a member's command counts. A comment names its author (by account
 //! id), a title does not: the reporter writes the first title, so a tag
@@ -19,26 +26,33 @@ use crate::ledger::Sighting;
 
 pub(crate) fn decide(ctx: &Context<'_>, a: &Lifecycle, d: &mut Draft<'_>) {
     let given = ctx.state.commands_for(&a.advisory.ghsa_id);
-    let mut counted: Vec<Given> = Vec::new();
+    let mut counted: Vec<&Given> = Vec::new();
     for g in given {
         match heeded(ctx, a, g) {
-            Ok(()) => counted.push(*g),
-            Err(why) => d.ignore(*g, why),
+            Ok(()) => counted.push(g),
+            Err(why) => d.ignore(g.clone(), why),
         }
     }
-    let of =
-        |c: Command| -> Vec<Given> { counted.iter().filter(|g| g.command == c).copied().collect() };
-    let (close, accept) = (of(Command::Close), of(Command::Accept));
-    match a.advisory.state {
-        AdvisoryState::Triage | AdvisoryState::Draft if !close.is_empty() => {
-            d.close();
-            close.into_iter().for_each(|g| d.obey(g));
+    let open = a.advisory.state.is_open();
+    let closing: Vec<&Given> = counted
+        .iter()
+        .copied()
+        .filter(|g| matches!(g.command, Command::Close { .. }))
+        .collect();
+    if open && !closing.is_empty() {
+        d.close();
+        closing.into_iter().for_each(|g| d.obey(g.clone()));
+        return;
+    }
+    for g in counted {
+        match &g.command {
+            Command::Accept if a.advisory.state == AdvisoryState::Triage => d.accept(),
+            Command::Coordinator(login) if open => d.delegate(login.as_str()),
+            Command::Invite(login) if open => d.add_user(login.as_str()),
+            // Replies only, or the `cve` rule's (a draft of `cve.repos`).
+            _ => continue,
         }
-        AdvisoryState::Triage if !accept.is_empty() => {
-            d.accept();
-            accept.into_iter().for_each(|g| d.obey(g));
-        }
-        _ => {}
+        d.obey(g.clone());
     }
 }
 
@@ -48,7 +62,7 @@ fn heeded(ctx: &Context<'_>, a: &Lifecycle, g: &Given) -> Result<(), Unheeded> {
     match g.source {
         Source::TitleTag => match ctx.ledger.seen().get(&a.advisory.ghsa_id) {
             None => Err(Unheeded::TagFromTheStart),
-            Some(s) if s.ignored_tag == Some(g.command.tag_kind()) => {
+            Some(s) if s.ignored_tag.is_some() && s.ignored_tag == g.command.tag_kind() => {
                 Err(Unheeded::TagFromTheStart)
             }
             Some(_) => Ok(()),
@@ -65,7 +79,7 @@ fn heeded(ctx: &Context<'_>, a: &Lifecycle, g: &Given) -> Result<(), Unheeded> {
 /// or, once the title no longer carries the ignored tag, that nothing is
 /// ignored any more (a tag added after that counts).
 pub(crate) fn sighting(ctx: &Context<'_>, a: &Lifecycle) -> Option<Sighting> {
-    let now = a.title_tag.map(|t| {
+    let now = a.title_tag.and_then(|t| {
         crate::advisories::model::Given::from_title_tag(t)
             .command
             .tag_kind()

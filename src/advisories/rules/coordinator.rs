@@ -15,6 +15,7 @@ pub(crate) fn decide(ctx: &Context<'_>, a: &Lifecycle, d: &mut Draft<'_>) {
     let adv = &a.advisory;
     if adv.state != AdvisoryState::Triage
         || !adv.coordinators().is_empty()
+        || d.has_assignment()
         || ctx.now - adv.created_at <= grace
     {
         return;

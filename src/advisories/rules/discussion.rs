@@ -65,10 +65,16 @@ fn facts(ctx: &Context<'_>, a: &Lifecycle, update: Option<&Update>) -> Option<St
     } else {
         adv.state
     };
-    let mut coordinators: Vec<String> = adv.coordinators().into_iter().map(str::to_owned).collect();
-    if let Some(login) = update.and_then(|u| u.assign.as_ref()) {
-        coordinators.push(login.clone());
-    }
+    // The credits as this run's update writes them (a delegation replaces
+    // the coordinator), else as read.
+    let coordinators: Vec<String> = match update.and_then(|u| u.patch.credits.as_ref()) {
+        Some(credits) => credits
+            .iter()
+            .filter(|c| c.kind == "coordinator")
+            .map(|c| c.login.clone())
+            .collect(),
+        None => adv.coordinators().into_iter().map(str::to_owned).collect(),
+    };
     let has_pull = match ctx.state.forks.get(&adv.ghsa_id) {
         Some(Ok(fork)) => fork.has_pull(),
         Some(Err(_)) => return None,

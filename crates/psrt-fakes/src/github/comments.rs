@@ -251,6 +251,12 @@ impl GitHubFake {
         });
     }
 
+    /// A comment deleted in GitHub's web UI (by an admin): the API has no
+    /// delete endpoint, so only this knob removes one.
+    pub fn delete_advisory_comment_in_ui(&self, id: u64) {
+        self.with(|s| s.advisory_comments.retain(|c| c.id != id));
+    }
+
     /// The comments API answers 404 on this repository (preview not enabled).
     pub fn comments_unavailable(&self, repo: &str) {
         self.with(|s| s.comments_unavailable.push(repo.to_owned()));

@@ -1,0 +1,537 @@
+//! `/psrt` commands in the advisory discussion (issue 26), against the
+//! GitHub stand-in: who is obeyed (members by account id, comments never
+//! edited when first read), bad input, the verbs' effects through the one
+//! command path, and exactly once: a run killed between the effect and the
+//! reply, a lost POST answer, two runs at once, a reply deleted in the UI.
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use psrt_fakes::Fault;
+use psrt_fakes::github::{FakeAdvisory, FakeAdvisoryComment, GitHubFake};
+use psrt_fakes::smtp::SmtpSink;
+
+use crate::advisories::{Hourly, hygiene_roster};
+use crate::common::*;
+
+const SECRET: &str = "EMBARGO-MARKER-commands";
+const ID: &str = "GHSA-cmds-0000-0001";
+const OTHER: &str = "GHSA-cmds-0000-0002";
+const REPO: &str = "python/cpython";
+
+fn at(day: i64, hour: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 2, hour, 0, 0).unwrap() + Duration::days(day)
+}
+
+/// The hygiene roster, each member with the stand-in's account id.
+fn roster_with_ids(gh: &GitHubFake) -> String {
+    let mut r = hygiene_roster();
+    for l in [
+        "alice", "bob", "carol", "erin", "frank", "gus", "sam", "gone",
+    ] {
+        let id = gh.user(l);
+        r = r.replace(
+            &format!("    github: {l}\n"),
+            &format!("    github: {l}\n    github_id: {id}\n"),
+        );
+    }
+    r
+}
+
+/// A triage report (created on day 0, coordinated by Alice) from a
+/// reporter, and a draft beside it; the team; the run that starts watching
+/// them (go-live: no comment).
+async fn world() -> (GitHubFake, psrt_fakes::Running, Hourly) {
+    let (gh, server) = github().await;
+    for l in ["alice", "bob", "carol", "gus", "sam", "erin", "frank"] {
+        gh.add_to_team("psrt", l, "member");
+    }
+    gh.add_to_team("python-core", "vic", "member");
+    gh.user("mallory");
+    let mut a = FakeAdvisory::new(REPO, ID, "triage", at(0, 0)).coordinator("alice");
+    a.summary = format!("{SECRET} summary");
+    a.description = format!("{SECRET} description");
+    a.author = Some("reporter".into());
+    a.collaborating_teams = vec!["psrt".into()];
+    gh.advisory(a);
+    let mut b = FakeAdvisory::new(REPO, OTHER, "draft", at(0, 0)).coordinator("bob");
+    b.collaborating_teams = vec!["psrt".into()];
+    b.private_fork = Some("python/cpython-ghsa-cmds-0000-0002".into());
+    gh.advisory(b);
+    gh.repo("python/cpython-ghsa-cmds-0000-0002");
+    let h = Hourly::new(&roster_with_ids(&gh), &server.url(), None).await;
+    let r = h.run(at(1, 9), true, None).await;
+    assert!(!r.failed(), "{}", r.text());
+    assert!(gh.advisory_comments(ID).is_empty());
+    (gh, server, h)
+}
+
+fn replies(gh: &GitHubFake, ghsa: &str, comment: u64) -> Vec<FakeAdvisoryComment> {
+    let marker = format!("<!-- psrt:command {comment} -->");
+    gh.advisory_comments(ghsa)
+        .into_iter()
+        .filter(|c| c.user == "psrt-bot" && c.body.starts_with(&marker))
+        .collect()
+}
+
+fn answered(c: &FakeAdvisoryComment) -> bool {
+    c.body.lines().nth(1) == Some("<!-- psrt:answered -->")
+}
+
+fn state(gh: &GitHubFake, ghsa: &str) -> String {
+    gh.get_advisory(ghsa).unwrap().state
+}
+
+fn forks_created(gh: &GitHubFake) -> usize {
+    gh.knobs
+        .log()
+        .iter()
+        .filter(|l| l.method == http::Method::POST && l.path.ends_with("/forks"))
+        .count()
+}
+
+fn no_secret_in(h: &Hourly, r: &psrt::advisories::Report, also: &[&str]) {
+    for out in [
+        r.text(),
+        r.json(),
+        std::fs::read_to_string(&h.ledger_path).unwrap(),
+    ] {
+        assert!(!out.contains(SECRET), "{out}");
+        for a in also {
+            assert!(!out.contains(a), "{a} in {out}");
+        }
+    }
+}
+
+/// A member accepts: one claim, edited to the outcome; the report is a
+/// draft with its fork, made like a title tag's accept; the next runs do
+/// nothing more. The public output counts the command, never who, which
+/// or where.
+#[tokio::test]
+async fn a_member_accepts_and_the_claim_becomes_the_outcome() {
+    let (gh, _server, h) = world().await;
+    let c = gh.advisory_comment(
+        ID,
+        "carol",
+        &format!("/psrt accept\n{SECRET} reasons"),
+        at(1, 10),
+    );
+    let r = h.run(at(1, 11), true, None).await;
+    assert!(!r.failed(), "{}", r.text());
+    assert_eq!(state(&gh, ID), "draft");
+    assert_eq!(forks_created(&gh), 1);
+    let rs = replies(&gh, ID, c);
+    assert_eq!(rs.len(), 1, "{rs:#?}");
+    assert!(
+        answered(&rs[0]) && rs[0].body.contains("Accepted"),
+        "{}",
+        rs[0].body
+    );
+    assert!(!rs[0].body.contains(SECRET) && !rs[0].body.contains("reasons"));
+    assert_eq!(r.discussion.commands_answered, 1, "{}", r.text());
+    assert!(
+        r.text().contains("1 /psrt command(s) answered"),
+        "{}",
+        r.text()
+    );
+    no_secret_in(&h, &r, &["carol", "/psrt accept"]);
+    let ledger = h.ledger();
+    assert!(ledger.discussion().is_answered(ID, c));
+    for hour in [12, 13] {
+        let r = h.run(at(1, hour), true, None).await;
+        assert!(!r.failed(), "{}", r.text());
+    }
+    assert_eq!(replies(&gh, ID, c).len(), 1);
+    assert_eq!(forks_created(&gh), 1);
+}
+
+/// The reporter (not a member), a member's comment edited before psrt read
+/// it, a command further down a comment: one refusal each (or nothing for
+/// the last), nothing changes, never twice.
+#[tokio::test]
+async fn others_are_refused_once_and_nothing_changes() {
+    let (gh, _server, h) = world().await;
+    let by_reporter = gh.advisory_comment(ID, "reporter", "/psrt accept", at(1, 10));
+    let edited = gh.advisory_comment(ID, "carol", "/psrt close invalid", at(1, 10));
+    gh.update_advisory_comment(edited, |c| c.updated_at = at(1, 10) + Duration::minutes(5));
+    let quoted = gh.advisory_comment(ID, "bob", "> /psrt close invalid\nno!", at(1, 10));
+    let r = h.run(at(1, 11), true, None).await;
+    assert!(!r.failed(), "{}", r.text());
+    assert_eq!(state(&gh, ID), "triage");
+    let refusal = replies(&gh, ID, by_reporter);
+    assert_eq!(refusal.len(), 1);
+    assert!(
+        refusal[0].body.contains("Only PSRT members"),
+        "{}",
+        refusal[0].body
+    );
+    let e = replies(&gh, ID, edited);
+    assert_eq!(e.len(), 1);
+    assert!(e[0].body.contains("never edited"), "{}", e[0].body);
+    assert!(replies(&gh, ID, quoted).is_empty());
+    assert_eq!(r.discussion.commands_refused, 2, "{}", r.text());
+    no_secret_in(&h, &r, &["reporter", "carol"]);
+    // A new comment moves the count: still one refusal each.
+    gh.advisory_comment(ID, "carol", "thanks", at(1, 12));
+    let r = h.run(at(1, 13), true, None).await;
+    assert!(!r.failed(), "{}", r.text());
+    assert_eq!(replies(&gh, ID, by_reporter).len(), 1);
+    assert_eq!(replies(&gh, ID, edited).len(), 1);
+    assert_eq!(state(&gh, ID), "triage");
+}
+
+/// Bad input: a reply that says what is wrong and what works, never the
+/// comment's words; nothing changed.
+#[tokio::test]
+async fn bad_input_is_answered_and_changes_nothing() {
+    let (gh, _server, h) = world().await;
+    let ids = [
+        gh.advisory_comment(ID, "carol", &format!("/psrt {SECRET}"), at(1, 10)),
+        gh.advisory_comment(ID, "carol", "/psrt coordinator", at(1, 10)),
+        gh.advisory_comment(ID, "carol", &format!("/psrt invite {SECRET}"), at(1, 10)),
+        gh.advisory_comment(
+            ID,
+            "carol",
+            "/psrt close duplicate GHSA-zzzz-zzzz-zzzz",
+            at(1, 10),
+        ),
+        gh.advisory_comment(ID, "carol", "/psrt coordinator @mallory", at(1, 10)),
+    ];
+    let r = h.run(at(1, 11), true, None).await;
+    assert!(!r.failed(), "{}", r.text());
+    assert_eq!(state(&gh, ID), "triage");
+    let wants = [
+        "does not know this command",
+        "needs an account",
+        "written `@login`",
+        "does not exist",
+        "not one",
+    ];
+    for (id, want) in ids.iter().zip(wants) {
+        let rs = replies(&gh, ID, *id);
+        assert_eq!(rs.len(), 1, "{want}");
+        assert!(rs[0].body.contains(want), "{want}: {}", rs[0].body);
+        assert!(rs[0].body.contains("Nothing was changed"), "{}", rs[0].body);
+        assert!(!rs[0].body.contains(SECRET) && !rs[0].body.contains("zzzz"));
+    }
+    assert_eq!(r.discussion.commands_refused, 5, "{}", r.text());
+    let coordinators = gh.get_advisory(ID).unwrap().credits;
+    assert_eq!(
+        coordinators,
+        vec![("alice".to_owned(), "coordinator".to_owned())]
+    );
+}
+
+/// The other verbs through the same path: delegation (the new coordinator
+/// and the admins emailed, no comment text), an invite (eligibility team
+/// from a member; anyone else from an admin only), help and status
+/// (replies only), close with the devguide's reply (the admins emailed).
+#[tokio::test]
+async fn delegate_invite_help_status_and_close() {
+    let (gh, _server, h) = world().await;
+    let smtp = SmtpSink::default();
+    let smtp_server = smtp.start().await.unwrap();
+    let mailer = crate::advisories::mailer(smtp_server.port);
+    let help = gh.advisory_comment(OTHER, "carol", "/psrt help", at(1, 10));
+    let delegate = gh.advisory_comment(
+        OTHER,
+        "bob",
+        &format!("/psrt coordinator @carol\n{SECRET}"),
+        at(1, 10),
+    );
+    let vic = gh.advisory_comment(OTHER, "carol", "/psrt invite @vic", at(1, 10));
+    let mallory = gh.advisory_comment(OTHER, "carol", "/psrt invite @mallory", at(1, 10));
+    let status = gh.advisory_comment(OTHER, "carol", "/psrt status", at(1, 10));
+    let r = h.run(at(1, 11), true, Some(&mailer)).await;
+    assert!(!r.failed(), "{}", r.text());
+    let a = gh.get_advisory(OTHER).unwrap();
+    assert_eq!(
+        a.credits,
+        vec![("carol".to_owned(), "coordinator".to_owned())]
+    );
+    assert_eq!(a.collaborating_users, vec!["vic".to_owned()]);
+    let body = |id| replies(&gh, OTHER, id)[0].body.clone();
+    assert!(
+        body(help).contains("/psrt close completed|not-planned"),
+        "{}",
+        body(help)
+    );
+    assert!(
+        body(delegate).contains("@carol is the coordinator"),
+        "{}",
+        body(delegate)
+    );
+    assert!(body(vic).contains("@vic collaborates"), "{}", body(vic));
+    assert!(
+        body(mallory).contains("only a PSRT admin"),
+        "{}",
+        body(mallory)
+    );
+    assert!(body(status).contains("Deadline"), "{}", body(status));
+    for id in [help, delegate, vic, mallory, status] {
+        assert_eq!(replies(&gh, OTHER, id).len(), 1);
+        assert!(answered(&replies(&gh, OTHER, id)[0]));
+    }
+    // Bob (an admin) may invite anyone.
+    let by_admin = gh.advisory_comment(OTHER, "bob", "/psrt invite @mallory", at(1, 12));
+    let closing = gh.advisory_comment(
+        OTHER,
+        "alice",
+        "/psrt close duplicate GHSA-cmds-0000-0001",
+        at(1, 12),
+    );
+    let r = h.run(at(1, 13), true, Some(&mailer)).await;
+    assert!(!r.failed(), "{}", r.text());
+    assert!(
+        body(by_admin).contains("@mallory collaborates"),
+        "{}",
+        body(by_admin)
+    );
+    // The close waits for the run after the invite's (the order written).
+    assert_eq!(state(&gh, OTHER), "draft");
+    assert!(replies(&gh, OTHER, closing).is_empty());
+    let r = h.run(at(1, 14), true, Some(&mailer)).await;
+    assert!(!r.failed(), "{}", r.text());
+    assert_eq!(state(&gh, OTHER), "closed", "{}", r.text());
+    assert!(
+        gh.get_advisory(OTHER)
+            .unwrap()
+            .collaborating_users
+            .contains(&"mallory".to_owned())
+    );
+    let closed = body(closing);
+    assert!(
+        closed.contains("**duplicate** of GHSA-cmds-0000-0001"),
+        "{closed}"
+    );
+    let mails = smtp.messages();
+    let to_admins: Vec<_> = mails
+        .iter()
+        .filter(|m| subject(m).contains("/psrt"))
+        .collect();
+    // Delegation, two invites, the close.
+    assert_eq!(
+        to_admins.len(),
+        4,
+        "{:#?}",
+        mails.iter().map(subject).collect::<Vec<_>>()
+    );
+    for m in &mails {
+        assert!(!m.data.contains(SECRET), "{}", m.data);
+    }
+    assert!(
+        to_admins
+            .iter()
+            .any(|m| m.body().contains("@vic (account id"))
+    );
+    assert!(
+        mails
+            .iter()
+            .any(|m| subject(m).contains("you are the coordinator")),
+        "the new coordinator is emailed"
+    );
+}
+
+/// Exactly once under a kill between the effect and the reply: the run's
+/// effect landed, its claim was not edited, its ledger was not saved. The
+/// next run settles the claim from GitHub's state: no second effect, one
+/// reply, with the outcome.
+#[tokio::test]
+async fn exactly_once_when_killed_between_the_effect_and_the_reply() {
+    let (gh, _server, h) = world().await;
+    let before = std::fs::read(&h.ledger_path).unwrap();
+    let c = gh.advisory_comment(ID, "carol", "/psrt accept", at(1, 10));
+    // The claim's edit never happens (the run dies there) …
+    gh.knobs
+        .inject(Fault::new(http::Method::PATCH, "/comments/", 502).times(100));
+    let r = h.run(at(1, 11), true, None).await;
+    assert!(r.failed(), "{}", r.text());
+    // … and the ledger is as before the run (killed before any save).
+    std::fs::write(&h.ledger_path, &before).unwrap();
+    gh.knobs.clear_faults();
+    assert_eq!(state(&gh, ID), "draft", "the effect landed");
+    let rs = replies(&gh, ID, c);
+    assert_eq!(rs.len(), 1);
+    assert!(!answered(&rs[0]), "a claim without outcome: {}", rs[0].body);
+    let patches_before = state_patches(&gh);
+    let r = h.run(at(1, 12), true, None).await;
+    assert!(!r.failed(), "{}", r.text());
+    let rs = replies(&gh, ID, c);
+    assert_eq!(rs.len(), 1, "no second reply: {rs:#?}");
+    assert!(
+        answered(&rs[0]) && rs[0].body.contains("Accepted"),
+        "{}",
+        rs[0].body
+    );
+    assert_eq!(state_patches(&gh), patches_before, "no second effect");
+    assert_eq!(forks_created(&gh), 1);
+    let r = h.run(at(1, 13), true, None).await;
+    assert!(!r.failed(), "{}", r.text());
+    assert_eq!(replies(&gh, ID, c).len(), 1);
+}
+
+fn state_patches(gh: &GitHubFake) -> usize {
+    gh.knobs
+        .log()
+        .iter()
+        .filter(|l| {
+            l.method == http::Method::PATCH && l.path.ends_with(ID) && !l.path.contains("/comments")
+        })
+        .count()
+}
+
+/// A lost POST answer: the claim landed, GitHub's answer did not. psrt
+/// lists again (it never posts blindly a second time), finds its claim,
+/// and goes on: one reply, one effect.
+#[tokio::test]
+async fn exactly_once_when_the_claims_answer_is_lost() {
+    let (gh, _server, h) = world().await;
+    let c = gh.advisory_comment(ID, "carol", "/psrt accept", at(1, 10));
+    gh.knobs.inject(
+        Fault::new(http::Method::POST, "/comments", 502)
+            .times(1)
+            .after_applying(),
+    );
+    let r = h.run(at(1, 11), true, None).await;
+    assert!(!r.failed(), "{}", r.text());
+    let rs = replies(&gh, ID, c);
+    assert_eq!(rs.len(), 1, "{rs:#?}");
+    assert!(answered(&rs[0]), "{}", rs[0].body);
+    assert_eq!(state(&gh, ID), "draft");
+    assert_eq!(r.discussion.answers_lost, 1, "{}", r.text());
+    let posts = gh
+        .knobs
+        .log()
+        .iter()
+        .filter(|l| l.method == http::Method::POST && l.path.ends_with("/comments"))
+        .count();
+    // The claim (sent once) and the status comment.
+    assert_eq!(posts, 2, "{:#?}", gh.knobs.log());
+}
+
+/// Two runs at once (two ledgers, as if the concurrency group failed): the
+/// command takes effect once and is answered once; a second claim, if the
+/// runs raced to post one, says another run answers and does nothing.
+#[tokio::test]
+async fn exactly_once_with_two_runs_at_once() {
+    let (gh, server, h1) = world().await;
+    let h2 = Hourly::new(&h1_roster(&gh), &server.url(), None).await;
+    std::fs::copy(&h1.ledger_path, &h2.ledger_path).unwrap();
+    let c = gh.advisory_comment(ID, "carol", "/psrt accept", at(1, 10));
+    let (r1, r2) = tokio::join!(h1.run(at(1, 11), true, None), h2.run(at(1, 11), true, None));
+    let rs = replies(&gh, ID, c);
+    let outcomes: Vec<_> = rs.iter().filter(|r| r.body.contains("Accepted")).collect();
+    assert_eq!(outcomes.len(), 1, "{rs:#?}\n{}\n{}", r1.text(), r2.text());
+    assert!(rs.len() <= 2, "{rs:#?}");
+    assert_eq!(state(&gh, ID), "draft");
+    assert_eq!(forks_created(&gh), 1, "{}\n{}", r1.text(), r2.text());
+    // Whatever either left, the next runs settle it and add nothing.
+    for h in [&h1, &h2] {
+        let r = h.run(at(1, 12), true, None).await;
+        assert!(!r.failed(), "{}", r.text());
+    }
+    let after = replies(&gh, ID, c);
+    assert_eq!(after.len(), rs.len());
+    assert!(after.iter().all(answered), "{after:#?}");
+    assert_eq!(
+        after.iter().filter(|r| r.body.contains("Accepted")).count(),
+        1
+    );
+}
+
+fn h1_roster(gh: &GitHubFake) -> String {
+    roster_with_ids(gh)
+}
+
+/// A reply an admin deleted in GitHub's UI (the stand-in's knob: the API
+/// has no delete) never makes psrt run the command again: the ledger holds
+/// its id as answered.
+#[tokio::test]
+async fn a_deleted_reply_never_runs_a_command_again() {
+    let (gh, _server, h) = world().await;
+    let c = gh.advisory_comment(OTHER, "bob", "/psrt invite @vic", at(1, 10));
+    let r = h.run(at(1, 11), true, None).await;
+    assert!(!r.failed(), "{}", r.text());
+    let rs = replies(&gh, OTHER, c);
+    assert_eq!(rs.len(), 1);
+    gh.delete_advisory_comment_in_ui(rs[0].id);
+    // Someone removes vic by hand meanwhile; the command must not run again.
+    gh.update_advisory(OTHER, |a| a.collaborating_users.clear());
+    gh.advisory_comment(OTHER, "carol", "a new comment", at(1, 12));
+    let r = h.run(at(1, 13), true, None).await;
+    assert!(!r.failed(), "{}", r.text());
+    assert!(replies(&gh, OTHER, c).is_empty(), "not answered again");
+    assert!(
+        gh.get_advisory(OTHER)
+            .unwrap()
+            .collaborating_users
+            .is_empty()
+    );
+    assert_eq!(r.discussion.commands_answered, 0, "{}", r.text());
+}
+
+/// A report with no new comment costs no comments request, commands or not.
+#[tokio::test]
+async fn no_new_comment_no_comments_request() {
+    let (gh, _server, h) = world().await;
+    gh.advisory_comment(ID, "carol", "/psrt help", at(1, 10));
+    let r = h.run(at(1, 11), true, None).await;
+    assert!(!r.failed(), "{}", r.text());
+    let r = h.run(at(1, 12), true, None).await;
+    assert!(!r.failed(), "{}", r.text());
+    gh.knobs.clear_log();
+    let r = h.run(at(1, 13), true, None).await;
+    assert!(!r.failed(), "{}", r.text());
+    let asked: Vec<_> = gh
+        .knobs
+        .log()
+        .iter()
+        .filter(|l| l.path.contains("/comments"))
+        .map(|l| l.path.clone())
+        .collect();
+    assert_eq!(asked, Vec::<String>::new());
+}
+
+fn subject(m: &psrt_fakes::smtp::Captured) -> String {
+    m.header("Subject").unwrap_or_default()
+}
+
+/// What psrt first saw is what counts: a command read unedited (its claim
+/// refused by GitHub that run) and edited afterwards is still obeyed; the
+/// ledger remembers.
+#[tokio::test]
+async fn a_command_first_seen_unedited_stays_obeyed_after_an_edit() {
+    let (gh, _server, h) = world().await;
+    let c = gh.advisory_comment(ID, "carol", "/psrt accept", at(1, 10));
+    gh.knobs
+        .inject(Fault::new(http::Method::POST, "/comments", 403).times(1));
+    let r = h.run(at(1, 11), true, None).await;
+    assert!(r.failed(), "a claim not posted fails the run: {}", r.text());
+    assert_eq!(state(&gh, ID), "triage", "no effect without a claim");
+    assert!(replies(&gh, ID, c).is_empty());
+    gh.update_advisory_comment(c, |x| x.updated_at = at(1, 11) + Duration::minutes(5));
+    let r = h.run(at(1, 12), true, None).await;
+    assert!(!r.failed(), "{}", r.text());
+    assert_eq!(state(&gh, ID), "draft");
+    let rs = replies(&gh, ID, c);
+    assert_eq!(rs.len(), 1);
+    assert!(rs[0].body.contains("Accepted"), "{}", rs[0].body);
+}
+
+/// `cve` where psrt cannot reserve one, and `experts` (not built): a
+/// reply that says why, nothing changed.
+#[tokio::test]
+async fn cve_and_experts_say_why_nothing_changed() {
+    let (gh, _server, h) = world().await;
+    let cve = gh.advisory_comment(ID, "carol", "/psrt cve", at(1, 10));
+    let experts = gh.advisory_comment(ID, "carol", "/psrt experts", at(1, 10));
+    let r = h.run(at(1, 11), true, None).await;
+    assert!(!r.failed(), "{}", r.text());
+    let body = |id| replies(&gh, ID, id)[0].body.clone();
+    assert!(body(cve).contains("`cve.repos`"), "{}", body(cve));
+    assert!(
+        body(experts).contains("not available yet"),
+        "{}",
+        body(experts)
+    );
+    assert_eq!(state(&gh, ID), "triage");
+    assert_eq!(gh.get_advisory(ID).unwrap().cve_id, None);
+}
