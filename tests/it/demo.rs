@@ -44,11 +44,11 @@ fn the_demo_runs_the_nightly_and_yearly_jobs_offline_and_exits_0() {
         "Subject: [PSRT] GHSA-8q2v-80d0-ld00 (python/cpython): 10 days to the disclosure deadline",
         "Auto-Submitted: auto-generated",
         "summary: 7 member(s), 1 inactive: margaret",
+        // PEP 811: a comment is activity (Sofia's only one this year), on an
+        // unpublished report: neither dated nor named.
+        "sofia     -           a comment on an unpublished report in the window",
         // The advisory discussion (issue 25): the status comment and a
-        // deadline comment as they render, once. (Sofia's comment counts in
-        // the inactivity report, but since identity's pip report she also
-        // coordinates one: tests/it/inactivity.rs has a member whose only
-        // activity is a comment.)
+        // deadline comment as they render, once.
         "discussion: 1 status comment(s) created, 0 edited, 0 already up to date; 1 deadline comment(s) posted",
         "  │ **PSRT status** (kept up to date by psrt; edits to this comment are overwritten)",
         "  │ - **Coordinator:** @alan",

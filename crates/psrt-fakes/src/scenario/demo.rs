@@ -115,15 +115,16 @@ pub async fn world(now: DateTime<Utc>, policy_roster: &str) -> std::io::Result<W
     accepted.summary = "embargoed: never printed".into();
     accepted.collaborating_teams = vec!["psrt".into()];
     github.advisory(accepted);
-    // A report on pip (`pypa/pip`, outside python), coordinated by Sofia:
-    // a team of python cannot collaborate there.
+    // A report on pip (`pypa/pip`, outside python), coordinated by Grace:
+    // a team of python cannot collaborate there. (Not Sofia: her only
+    // activity this year stays the comment above.)
     let mut pip = FakeAdvisory::new(
         "pypa/pip",
         "GHSA-p1p0-0uts-1de0",
         "triage",
         now - Duration::days(3),
     )
-    .coordinator("sofia");
+    .coordinator("grace");
     pip.summary = "embargoed: never printed".into();
     github.advisory(pip);
     // A new report whose reporter wrote `[ACCEPT]` in the first title:
