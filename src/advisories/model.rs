@@ -463,11 +463,14 @@ pub enum Decision {
     AddRemediationCredits,
 }
 
+/// `Close` and `MoveToDraft` say "a member's command" whichever source gave
+/// it (a title tag or a `/psrt` comment): the two are one [`Command`], and a
+/// public line says no more about who asked.
 impl fmt::Display for Decision {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Decision::Close => f.write_str("close (title tag)"),
-            Decision::MoveToDraft => f.write_str("move to draft (title tag)"),
+            Decision::Close => f.write_str("close (a member's command)"),
+            Decision::MoveToDraft => f.write_str("move to draft (a member's command)"),
             Decision::CreateFork => f.write_str("create the private fork"),
             Decision::ReserveCve => f.write_str("reserve a CVE id"),
             Decision::SetReservedCve => f.write_str("set the CVE id reserved earlier"),

@@ -35,7 +35,7 @@ fn the_demo_runs_the_nightly_and_yearly_jobs_offline_and_exits_0() {
         "former members: access removed on 1 unpublished report(s)",
         "- GHSA-rep0-rt00-0001  triage  [accept] ignored: the title carried it when psrt first saw the report",
         "an hour later a member has added [ACCEPT] to GHSA-acc3-pt00-0001's title",
-        "GHSA-acc3-pt00-0001  triage  move to draft (title tag); create the private fork; reserve a CVE id",
+        "GHSA-acc3-pt00-0001  triage  move to draft (a member's command); create the private fork; reserve a CVE id",
         "the same run's log in a workflow (GITHUB_ACTIONS: the log is public",
         "  │   (a public log: psrt names no unpublished report here",
         "the same in a workflow's public log:",
