@@ -3,10 +3,9 @@
 //! patterns; the **last** matching rule wins; a rule with no owner makes a
 //! file unowned), teams and users deduplicated. It adds no one.
 //!
-//! Not wired yet: reading CODEOWNERS from the advisory's repository and the
-//! files of the private fork's pull requests (two new GitHub reads, with
-//! their scopes and a contract check) is left for later; `/psrt experts` is
-//! answered "not available yet" meanwhile.
+//! The reads (CODEOWNERS of the advisory's repository, the files of the
+//! private fork's open pull requests) are made where the command is judged,
+//! in `apply/commands.rs`.
 
 /// One CODEOWNERS rule.
 #[derive(Debug, Clone, PartialEq, Eq)]

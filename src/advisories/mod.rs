@@ -47,10 +47,17 @@ use crate::roster::{Login, Roster};
 
 /// Reading the team (who is outside it becomes a collaborating user).
 pub const ORG_PERMISSIONS: &[Permission] = &[("members", Level::Read)];
-/// A dry run: reading the advisories.
-pub const REPO_READ_PERMISSIONS: &[Permission] = &[("repository_advisories", Level::Read)];
-/// `--apply`: updating advisories and creating their temporary private forks.
-pub const REPO_WRITE_PERMISSIONS: &[Permission] = &[("repository_advisories", Level::Write)];
+/// A dry run: reading the advisories (and CODEOWNERS, for `/psrt experts`).
+pub const REPO_READ_PERMISSIONS: &[Permission] = &[
+    ("repository_advisories", Level::Read),
+    ("contents", Level::Read),
+];
+/// `--apply`: updating advisories and creating their temporary private
+/// forks; CODEOWNERS read for `/psrt experts`.
+pub const REPO_WRITE_PERMISSIONS: &[Permission] = &[
+    ("repository_advisories", Level::Write),
+    ("contents", Level::Read),
+];
 /// Reading the pull requests and reviews in the private forks (credits).
 pub const FORK_PERMISSIONS: &[Permission] = &[("pull_requests", Level::Read)];
 

@@ -527,11 +527,55 @@ async fn cve_and_experts_say_why_nothing_changed() {
     assert!(!r.failed(), "{}", r.text());
     let body = |id| replies(&gh, ID, id)[0].body.clone();
     assert!(body(cve).contains("`cve.repos`"), "{}", body(cve));
+    // A report in triage has no private fork: nothing to read yet.
     assert!(
-        body(experts).contains("not available yet"),
+        body(experts).contains("no temporary private fork yet"),
         "{}",
         body(experts)
     );
     assert_eq!(state(&gh, ID), "triage");
     assert_eq!(gh.get_advisory(ID).unwrap().cve_id, None);
+}
+
+/// `/psrt experts` on a draft whose private fork has a fix touching
+/// `Lib/email/` and `Modules/_ssl.c`: the owners a CPython-like CODEOWNERS
+/// gives them (the last matching rule wins), teams first, each once, in
+/// code spans (no mention); nobody is added.
+#[tokio::test]
+async fn experts_come_from_codeowners_for_the_files_the_fix_touches() {
+    let (gh, _server, h) = world().await;
+    gh.commit(
+        REPO,
+        "main",
+        &[(
+            ".github/CODEOWNERS",
+            "# a later match overrides earlier ones\n**/*import*  @brettcannon\n**/*ssl*  @gpshead @picnixz\n**/*mail*  @python/email-team\nLib/email/_policybase.py\n",
+        )],
+        "CODEOWNERS",
+    );
+    let fork = "python/cpython-ghsa-cmds-0000-0002";
+    let number = gh.pull_with_reviews(fork, "bob", &[]);
+    gh.commit(
+        fork,
+        &format!("fix-{number}"),
+        &[
+            ("Lib/email/_header_value_parser.py", "fixed"),
+            ("Lib/email/_policybase.py", "fixed"),
+            ("Modules/_ssl.c", "fixed"),
+        ],
+        "the fix",
+    );
+    let before = gh.get_advisory(OTHER).unwrap();
+    let asked = gh.advisory_comment(OTHER, "carol", "/psrt experts", at(1, 10));
+    let r = h.run(at(1, 11), true, None).await;
+    assert!(!r.failed(), "{}", r.text());
+    let reply = replies(&gh, OTHER, asked)[0].body.clone();
+    assert!(
+        reply.contains("`@python/email-team`, `@gpshead`, `@picnixz`. psrt adds no one"),
+        "{reply}"
+    );
+    assert!(!reply.contains("brettcannon"), "{reply}");
+    let after = gh.get_advisory(OTHER).unwrap();
+    assert_eq!(after.collaborating_users, before.collaborating_users);
+    assert_eq!(after.collaborating_teams, before.collaborating_teams);
 }

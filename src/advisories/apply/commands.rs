@@ -62,6 +62,11 @@ use crate::ledger::Ledger;
 use crate::notify::{Email, Mailer, Templates};
 use crate::roster::{Login, Member, Roster};
 
+/// Where GitHub looks for CODEOWNERS, in its order.
+const CODEOWNERS_PATHS: [&str; 3] = [".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"];
+/// `/psrt experts` reads at most this many of the fork's pull requests.
+const MAX_EXPERT_PULLS: usize = 10;
+
 /// A command claimed this run: its effect is in the plan, its outcome
 /// written after the plan is applied.
 #[derive(Debug, Clone)]
@@ -453,9 +458,7 @@ impl<'a> Commander<'a> {
                 text: text::help_text(),
                 refused: false,
             },
-            Command::Experts => nothing(
-                "`/psrt experts` is not available yet: psrt cannot read CODEOWNERS for a report.".into(),
-            ),
+            Command::Experts => self.experts(a).await,
             Command::Status => run(Command::Status),
             Command::Accept if adv.state != AdvisoryState::Triage => nothing(format!(
                 "This report is already {}: there is nothing to accept.",
@@ -606,6 +609,89 @@ impl<'a> Commander<'a> {
             command: Command::Invite(Login::new(user.login)),
             target_id: Some(user.id),
         }
+    }
+
+    /// `/psrt experts`: the owners CODEOWNERS (of the advisory's repository,
+    /// on its default branch, where GitHub looks: `.github/`, the root,
+    /// `docs/`) gives the files the private fork's open pull requests touch.
+    /// A suggestion only: it adds no one. Owners are written in code spans,
+    /// so the reply mentions (and notifies) no one outside the report.
+    async fn experts(&mut self, a: &Lifecycle) -> Verdict {
+        let reply = |text: String| Verdict::Reply {
+            text: format!("{text} Nothing was changed."),
+            refused: false,
+        };
+        let Some(fork) = &a.advisory.private_fork else {
+            return reply("This report has no temporary private fork yet: psrt suggests experts from the files a fix in the fork touches (`/psrt accept` makes the fork).".into());
+        };
+        let could_not = |what: &str, e: crate::github::GitHubError| {
+            reply(format!(
+                "psrt could not read {what} ({}); try again in a new comment.",
+                e.reason()
+            ))
+        };
+        let pulls = match self.gh.open_pulls(fork).await {
+            Ok(p) => p,
+            Err(e) => return could_not("the private fork's pull requests", e),
+        };
+        let mut files: BTreeSet<String> = BTreeSet::new();
+        for pull in pulls.iter().take(MAX_EXPERT_PULLS) {
+            match self.gh.pull_files(fork, pull.number).await {
+                Ok(fs) => {
+                    for f in fs {
+                        files.extend(f.previous_filename);
+                        files.insert(f.filename);
+                    }
+                }
+                Err(e) => return could_not("a pull request's files", e),
+            }
+        }
+        if files.is_empty() {
+            return reply("The private fork has no open pull request with changes yet: psrt suggests experts from the files a fix touches.".into());
+        }
+        let repo = &a.advisory.repo;
+        let branch = match self.gh.repository(repo).await {
+            Ok(r) => r.default_branch,
+            Err(e) => return could_not("the repository", e),
+        };
+        let mut codeowners = None;
+        for path in CODEOWNERS_PATHS {
+            match self
+                .gh
+                .file(repo, path, crate::github::repos::Rev::Branch(&branch))
+                .await
+            {
+                Ok(Some(blob)) => {
+                    codeowners = blob
+                        .bytes()
+                        .ok()
+                        .map(|b| String::from_utf8_lossy(&b).into_owned());
+                    break;
+                }
+                Ok(None) => {}
+                Err(e) => return could_not("CODEOWNERS", e),
+            }
+        }
+        let Some(codeowners) = codeowners else {
+            return reply(format!(
+                "{repo} has no CODEOWNERS file on {branch}: psrt has no owners to suggest."
+            ));
+        };
+        let rules = crate::advisories::experts::parse(&codeowners);
+        let paths: Vec<&str> = files.iter().map(String::as_str).collect();
+        let owners = crate::advisories::experts::suggest(&rules, &paths);
+        if owners.is_empty() {
+            return reply(format!(
+                "CODEOWNERS names no owner for the {} file(s) the fix touches.",
+                files.len()
+            ));
+        }
+        let list: Vec<String> = owners.iter().map(|o| format!("`{o}`")).collect();
+        reply(format!(
+            "Experts CODEOWNERS names for the {} file(s) the fix touches: {}. psrt adds no one: a member may `/psrt invite @login` a core developer or triager among them (teams and anyone else: an admin).",
+            files.len(),
+            list.join(", ")
+        ))
     }
 
     async fn eligible(&mut self) -> Result<BTreeSet<u64>, String> {

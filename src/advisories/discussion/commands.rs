@@ -206,6 +206,7 @@ pub fn help() -> Vec<&'static str> {
         "`/psrt coordinator @login`: the coordinator credit moves to that member (PEP 811 delegation)",
         "`/psrt invite @login`: a core developer or triager collaborates on the fix (anyone else: an admin only)",
         "`/psrt cve`: reserves the CVE id now (a draft where the PSF is the CNA)",
+        "`/psrt experts`: who CODEOWNERS names for the files the fix in the private fork touches (a suggestion: it adds no one)",
     ]
 }
 
