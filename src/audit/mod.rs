@@ -185,7 +185,7 @@ pub async fn run(gh: &GitHub, roster: &Roster, repo: &RepoName, opts: Options<'_
             }
             findings.extend(wf.findings);
             let approvals_app = env.approvals_app_id;
-            findings.extend(rules::check(gh, repo, &branch, approvals_app).await);
+            findings.extend(rules::check(gh, repo, &branch, approvals_app, env.in_actions).await);
         }
     }
     let advisory: Vec<RepoName> = roster

@@ -21,6 +21,7 @@ pub async fn check(
     repo: &RepoName,
     branch: &str,
     approvals_app: Option<u64>,
+    in_actions: bool,
 ) -> Vec<Finding> {
     let mut out = Vec::new();
     let rules = match gh.branch_rules(repo, branch).await {
@@ -95,13 +96,25 @@ pub async fn check(
         ),
         (Some(r), _, None) => {
             need(Some(r), APPROVALS_CONTEXT, &format!("the {APPROVALS_CONTEXT} status"), &mut out);
-            out.push(Finding::new(
-                Area::Rules,
-                "rules",
-                "its source",
-                State::Limit,
-                "which App must set psrt/approvals is not checked: PSRT_APPROVALS_APP_ID is not set",
-            ));
+            // A local run may lack the id; a scheduled one must not, or a
+            // status anyone can set would pass the audit unnoticed.
+            out.push(if in_actions {
+                Finding::problem(
+                    Area::Rules,
+                    "rules",
+                    Kind::Credential,
+                    "its source",
+                    "which App must set psrt/approvals is NOT checked: PSRT_APPROVALS_APP_ID is not set (or not a number) in the workflow; set the repository variable to the approvals App's id",
+                )
+            } else {
+                Finding::new(
+                    Area::Rules,
+                    "rules",
+                    "its source",
+                    State::Limit,
+                    "which App must set psrt/approvals is not checked: PSRT_APPROVALS_APP_ID is not set",
+                )
+            });
         }
         (None, Some(_), Some(id)) => out.push(Finding::problem(
             Area::Rules,

@@ -161,6 +161,44 @@ async fn a_healthy_world_has_no_problem() {
     assert!(!text.contains("approvals.yml"), "{text}");
 }
 
+/// In a workflow, the approvals App's id is not optional: without it the
+/// audit cannot tell a `psrt/approvals` anyone may set from the App's, so
+/// it is a problem there (a local run only notes it).
+#[tokio::test]
+async fn a_workflow_without_the_approvals_apps_id_is_a_problem() {
+    let (_gh, server, _) = world().await;
+    for (id, in_actions) in [("", true), ("abc", true), ("", false)] {
+        let mut extra = vec![("PSRT_APPROVALS_APP_ID", id.to_owned())];
+        if in_actions {
+            extra.push(("GITHUB_ACTIONS", "true".to_owned()));
+            extra.push(("PSRT_MODE", "apply".to_owned()));
+        }
+        let r = audit_with(
+            &server.url(),
+            &extra,
+            Audit {
+                apply: false,
+                record: false,
+                now: t0(),
+                ledger: &mut Ledger::in_memory(),
+                smtp_port: None,
+            },
+        )
+        .await;
+        let want = if in_actions {
+            vec![(Kind::Credential, "its source".to_owned())]
+        } else {
+            vec![]
+        };
+        assert_eq!(kinds(&r), want, "{id:?} {in_actions}\n{}", r.text());
+        assert!(
+            r.text().contains("which App must set psrt/approvals is"),
+            "{}",
+            r.text()
+        );
+    }
+}
+
 #[tokio::test]
 async fn every_problem_at_once_and_each_named() {
     let (gh, server, ids) = world().await;
