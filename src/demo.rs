@@ -429,16 +429,7 @@ pub async fn run() -> anyhow::Result<String> {
     let hygiene = crate::advisories::run(
         &gh,
         roster,
-        crate::advisories::Options {
-            apply: true,
-            now,
-            mailer: Some(&mailer),
-            templates: &templates,
-            cve: Ok(&cve),
-            ledger: &mut ledger,
-            public: false,
-            run_url: None,
-        },
+        hourly(now, Some(&mailer), &templates, &cve, &mut ledger),
     )
     .await;
     out.push_str(&hygiene.text());
@@ -453,16 +444,7 @@ pub async fn run() -> anyhow::Result<String> {
     let hygiene = crate::advisories::run(
         &gh,
         roster,
-        crate::advisories::Options {
-            apply: true,
-            now,
-            mailer: Some(&mailer),
-            templates: &templates,
-            cve: Ok(&cve),
-            ledger: &mut ledger,
-            public: false,
-            run_url: None,
-        },
+        hourly(now, Some(&mailer), &templates, &cve, &mut ledger),
     )
     .await;
     out.push_str(&hygiene.text());
@@ -512,16 +494,7 @@ pub async fn run() -> anyhow::Result<String> {
     let talk = crate::advisories::run(
         &gh,
         roster,
-        crate::advisories::Options {
-            apply: true,
-            now: later,
-            mailer: None,
-            templates: &templates,
-            cve: Ok(&cve),
-            ledger: &mut ledger,
-            public: false,
-            run_url: None,
-        },
+        hourly(later, None, &templates, &cve, &mut ledger),
     )
     .await;
     out.push_str(&talk.text());
@@ -544,16 +517,13 @@ pub async fn run() -> anyhow::Result<String> {
     let again = crate::advisories::run(
         &gh,
         roster,
-        crate::advisories::Options {
-            apply: true,
-            now: later + chrono::Duration::hours(1),
-            mailer: None,
-            templates: &templates,
-            cve: Ok(&cve),
-            ledger: &mut ledger,
-            public: false,
-            run_url: None,
-        },
+        hourly(
+            later + chrono::Duration::hours(1),
+            None,
+            &templates,
+            &cve,
+            &mut ledger,
+        ),
     )
     .await;
     let _ = writeln!(
@@ -991,16 +961,7 @@ async fn commands_demo(
     let r = crate::advisories::run(
         gh,
         &roster,
-        crate::advisories::Options {
-            apply: true,
-            now: c.at,
-            mailer: Some(c.mailer),
-            templates: c.templates,
-            cve: Ok(c.cve),
-            ledger: c.ledger,
-            public: false,
-            run_url: None,
-        },
+        hourly(c.at, Some(c.mailer), c.templates, c.cve, c.ledger),
     )
     .await;
     out.push_str(&r.text());
@@ -1196,6 +1157,27 @@ async fn audit_demo(
     }
     w.sink.clear();
     Ok(out)
+}
+
+/// The hourly job as the demo runs it: applying, from a local run (the
+/// per-report lines printed, not withheld for a public log).
+fn hourly<'a>(
+    now: DateTime<Utc>,
+    mailer: Option<&'a Mailer>,
+    templates: &'a Templates,
+    cve: &'a crate::cve::CveServices,
+    ledger: &'a mut Ledger,
+) -> crate::advisories::Options<'a> {
+    crate::advisories::Options {
+        apply: true,
+        now,
+        mailer,
+        templates,
+        cve: Ok(cve),
+        ledger,
+        public: false,
+        run_url: None,
+    }
 }
 
 #[cfg(test)]
