@@ -579,3 +579,55 @@ async fn experts_come_from_codeowners_for_the_files_the_fix_touches() {
     assert_eq!(after.collaborating_users, before.collaborating_users);
     assert_eq!(after.collaborating_teams, before.collaborating_teams);
 }
+
+/// `coordinator @login` follows the account the roster pins: after Carol's
+/// rename a stranger holds her old login, and the credit still goes to her
+/// account under its login of today; a member without `github_id` is not
+/// delegated to.
+#[tokio::test]
+async fn a_delegation_follows_the_pinned_account_never_a_login() {
+    let (gh, server) = github().await;
+    for l in ["alice", "bob", "carol", "gus", "sam", "erin", "frank"] {
+        gh.add_to_team("psrt", l, "member");
+    }
+    let mut b = FakeAdvisory::new(REPO, OTHER, "draft", at(0, 0)).coordinator("bob");
+    b.collaborating_teams = vec!["psrt".into()];
+    b.private_fork = Some("python/cpython-ghsa-cmds-0000-0002".into());
+    gh.advisory(b);
+    gh.repo("python/cpython-ghsa-cmds-0000-0002");
+    let gus_id = gh.user("gus");
+    let roster = roster_with_ids(&gh).replace(&format!("    github_id: {gus_id}\n"), "");
+    assert!(!roster.contains(&format!("github_id: {gus_id}\n")));
+    let h = Hourly::new(&roster, &server.url(), None).await;
+    assert!(!h.run(at(1, 9), true, None).await.failed());
+    gh.rename("carol", "carol-renamed");
+    let stranger = gh.user("carol");
+    let to_gus = gh.advisory_comment(OTHER, "bob", "/psrt coordinator @gus", at(1, 10));
+    let r = h.run(at(1, 11), true, None).await;
+    assert!(!r.failed(), "{}", r.text());
+    let reply = replies(&gh, OTHER, to_gus)[0].body.clone();
+    assert!(reply.contains("has no `github_id`"), "{reply}");
+    let coordinators = |gh: &GitHubFake| -> Vec<String> {
+        gh.get_advisory(OTHER)
+            .unwrap()
+            .credits
+            .into_iter()
+            .filter(|(_, kind)| kind == "coordinator")
+            .map(|(login, _)| login)
+            .collect()
+    };
+    assert_eq!(coordinators(&gh), ["bob"]);
+    let to_carol = gh.advisory_comment(OTHER, "bob", "/psrt coordinator @carol", at(1, 12));
+    let r = h.run(at(1, 13), true, None).await;
+    assert!(!r.failed(), "{}", r.text());
+    let reply = replies(&gh, OTHER, to_carol)[0].body.clone();
+    assert!(
+        reply.contains("@carol-renamed is the coordinator"),
+        "{reply}"
+    );
+    assert_eq!(
+        coordinators(&gh),
+        ["carol-renamed"],
+        "not the stranger (id {stranger})"
+    );
+}

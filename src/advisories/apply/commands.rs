@@ -507,15 +507,7 @@ impl<'a> Commander<'a> {
                     text: "`/psrt coordinator` takes a current PSRT member, and that account is not one. Nothing was changed.".into(),
                     refused: true,
                 },
-                Some(m) if adv.coordinators().len() == 1
-                    && adv.coordinators()[0].eq_ignore_ascii_case(m.github.as_str()) =>
-                {
-                    nothing(format!("@{} is already the coordinator.", m.github.as_str()))
-                }
-                Some(m) => Verdict::Run {
-                    command: Command::Coordinator(m.github.clone()),
-                    target_id: m.github_id,
-                },
+                Some(m) => self.delegate(a, m).await,
             },
             Command::Invite(login) => self.invite(a, giver, &login).await,
             Command::Cve => {
@@ -532,6 +524,46 @@ impl<'a> Commander<'a> {
                     run(Command::Cve)
                 }
             }
+        }
+    }
+
+    /// `coordinator @login`: the credit goes to the member's account as
+    /// the roster pins it (`github_id`), under its login of today: a login
+    /// a renamed member left behind may be a stranger's. A member without
+    /// `github_id` is not delegated to.
+    async fn delegate(&mut self, a: &Lifecycle, m: &Member) -> Verdict {
+        let reply = |text: String| Verdict::Reply {
+            text: format!("{text} Nothing was changed."),
+            refused: false,
+        };
+        let Some(id) = m.github_id else {
+            return reply(format!(
+                "@{} has no `github_id` in the roster yet: psrt delegates only to an account it knows by id (an admin runs `psrt pin-ids`).",
+                m.github.as_str()
+            ));
+        };
+        let login = match self.gh.user_by_id(id).await {
+            Ok(Some(u)) => u.login,
+            Ok(None) => {
+                return reply(format!(
+                    "The account the roster pins for @{} no longer exists on GitHub.",
+                    m.github.as_str()
+                ));
+            }
+            Err(e) => {
+                return reply(format!(
+                    "psrt could not look that account up ({}); try again in a new comment.",
+                    e.reason()
+                ));
+            }
+        };
+        let coordinators = a.advisory.coordinators();
+        if coordinators.len() == 1 && coordinators[0].eq_ignore_ascii_case(&login) {
+            return reply(format!("@{login} is already the coordinator."));
+        }
+        Verdict::Run {
+            command: Command::Coordinator(Login::new(login)),
+            target_id: Some(id),
         }
     }
 
