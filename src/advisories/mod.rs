@@ -355,6 +355,8 @@ pub async fn run(gh: &GitHub, roster: &Roster, opts: Options<'_>) -> Report {
         .map(|(u, _)| &u.ghsa_id)
         .collect();
     let read_failed = threads.failed.len();
+    let threads_read: std::collections::BTreeSet<crate::ids::GhsaId> =
+        threads.threads.keys().cloned().collect();
     let mut talker = apply::comments::Talker::new(
         gh,
         roster,
@@ -392,6 +394,14 @@ pub async fn run(gh: &GitHub, roster: &Roster, opts: Options<'_>) -> Report {
         if let Some(e) = said.error {
             *errors.entry(e).or_default() += 1;
         }
+    }
+    // The discussions psrt writes no status for (reports not open, and
+    // those closed now): their counts, so that only a new comment there
+    // makes psrt read them again.
+    let planned: std::collections::BTreeSet<&crate::ids::GhsaId> =
+        plan.discussions.iter().map(|w| &w.ghsa_id).collect();
+    if let Err(e) = talker.record_unplanned(&state, &threads_read, &planned, &held_back) {
+        *errors.entry(e).or_default() += 1;
     }
     for (e, n) in told.errors {
         *errors.entry(e).or_default() += n;
@@ -439,13 +449,14 @@ pub async fn run(gh: &GitHub, roster: &Roster, opts: Options<'_>) -> Report {
         .values()
         .all(|r| matches!(r, report::RepoRead::Read(_)));
     if all_read {
-        let open: std::collections::BTreeSet<crate::ids::GhsaId> = state
-            .advisories
-            .iter()
-            .filter(|a| a.advisory.state.is_open())
-            .map(|a| a.advisory.ghsa_id.clone())
-            .collect();
-        ledger.keep_discussions(&open);
+        // Every report read, open or not: a closed or ended report's count
+        // is kept, so that a command there is noticed (and refused).
+        let read: std::collections::BTreeSet<crate::ids::GhsaId> =
+            discussion::read::watched(&state)
+                .into_iter()
+                .map(|w| w.ghsa_id.clone())
+                .collect();
+        ledger.keep_discussions(&read);
     }
     let complete = all_read
         && told.pending.is_empty()

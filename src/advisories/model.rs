@@ -26,6 +26,12 @@ use crate::roster::{Login, Member, Roster};
 pub struct State {
     /// Triage, draft and closed advisories of the repositories that could be read.
     pub advisories: Vec<Lifecycle>,
+    /// Published and withdrawn advisories of the same repositories: read
+    /// for their discussion only (a `/psrt` command there gets its one
+    /// refusal). A field of its own so that no rule, deadline, count or
+    /// status comment can take them for reports psrt manages: everything
+    /// that reads `advisories` stays as it was.
+    pub ended: Vec<Lifecycle>,
     /// Advisories read per repository, or why the repository could not be read.
     pub repos: BTreeMap<String, Result<usize, String>>,
     /// The GitHub team's members (active), by account id: their login today.

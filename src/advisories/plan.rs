@@ -226,6 +226,7 @@ emeritus:
         State {
             commands: Given::from_titles(&advisories),
             advisories,
+            ended: vec![],
             repos: BTreeMap::new(),
             team: [(1, "alice".to_owned()), (4, "bob".to_owned())].into(),
             accounts: BTreeMap::new(),

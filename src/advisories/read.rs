@@ -5,6 +5,15 @@
 //! a `github_id` outside the team (their login today), and the pull
 //! requests in the drafts' private forks.
 //!
+//! Besides, the **ended** reports (published and withdrawn), for their
+//! discussion only: a `/psrt` command there gets its one refusal. GitHub's
+//! `state` filter has no `withdrawn` (its description allows `triage`,
+//! `draft`, `published` and `closed`), so they come from one list without
+//! a filter per repository, of which only those two states are kept, in
+//! [`State::ended`]: no rule, deadline, count or status comment sees them.
+//! It is read like the other lists (conditional requests: a `304` costs
+//! nothing, and a steady hour still costs no rate-limit point).
+//!
 //! An applying hourly run reads by conditional requests ([`Reading`]): each
 //! list asks with the `ETag` of the answer the last complete run acted
 //! upon, and GitHub answers `304 Not Modified` (no rate-limit point) when it
@@ -44,10 +53,13 @@ pub enum Read {
     State(State),
 }
 
-const STATES: [AdvisoryState; 3] = [
-    AdvisoryState::Triage,
-    AdvisoryState::Draft,
-    AdvisoryState::Closed,
+/// The lists read per repository: the three states psrt manages, and
+/// every state (`None`), for the ended reports.
+const STATES: [Option<AdvisoryState>; 4] = [
+    Some(AdvisoryState::Triage),
+    Some(AdvisoryState::Draft),
+    Some(AdvisoryState::Closed),
+    None,
 ];
 
 /// Reads everything, without validators (a dry run, `psrt demo`, tests).
@@ -63,13 +75,13 @@ pub async fn read(gh: &GitHub, roster: &Roster) -> anyhow::Result<State> {
 async fn advisories(
     gh: &GitHub,
     repo: &RepoName,
-    state: AdvisoryState,
+    state: Option<AdvisoryState>,
     conditional: bool,
 ) -> Result<Fresh<Vec<Lifecycle>>, GitHubError> {
     if conditional {
         gh.advisories_if_changed(repo, state).await
     } else {
-        gh.advisories(repo, Some(state)).await.map(Fresh::Changed)
+        gh.advisories(repo, state).await.map(Fresh::Changed)
     }
 }
 
@@ -80,7 +92,7 @@ async fn advisories(
 pub async fn read_with(gh: &GitHub, roster: &Roster, how: Reading<'_>) -> anyhow::Result<Read> {
     let g = &roster.github;
     let repo_names = g.advisory_repo_names();
-    let jobs: Vec<(&RepoName, AdvisoryState)> = repo_names
+    let jobs: Vec<(&RepoName, Option<AdvisoryState>)> = repo_names
         .iter()
         .flat_map(|r| STATES.iter().map(move |s| (r, *s)))
         .collect();
@@ -155,14 +167,27 @@ pub async fn read_with(gh: &GitHub, roster: &Roster, how: Reading<'_>) -> anyhow
     }
     let lists = futures::future::join_all(lists.into_iter().map(|(r, s, l)| async move {
         let l = match l {
-            Ok(Fresh::Unchanged) => gh.advisories(r, Some(s)).await,
+            Ok(Fresh::Unchanged) => gh.advisories(r, s).await,
             Ok(Fresh::Changed(l)) => Ok(l),
             Err(e) => Err(e),
+        };
+        // The list without a filter gives the ended reports only (the
+        // others come from their own lists).
+        let l = match s {
+            Some(_) => l,
+            None => l.map(|l| {
+                l.into_iter()
+                    .filter(|a| a.advisory.state.has_ended())
+                    .collect()
+            }),
         };
         (r.clone(), l)
     }))
     .await;
+    // A repository is read whole or not at all, its ended reports included.
     let (list, errors) = merge_lists(lists);
+    let (ended, list): (Vec<Lifecycle>, Vec<Lifecycle>) =
+        list.into_iter().partition(|a| a.advisory.state.has_ended());
     let mut repos: BTreeMap<String, Result<usize, String>> = g
         .advisory_repos
         .iter()
@@ -224,6 +249,7 @@ pub async fn read_with(gh: &GitHub, roster: &Roster, how: Reading<'_>) -> anyhow
     Ok(Read::State(State {
         commands: Given::from_titles(&list),
         advisories: list,
+        ended,
         repos,
         team,
         accounts,

@@ -40,6 +40,11 @@ impl AdvisoryState {
     pub fn is_open(self) -> bool {
         matches!(self, AdvisoryState::Triage | AdvisoryState::Draft)
     }
+    /// Published or withdrawn: psrt manages it no more (a `/psrt` command
+    /// there is refused).
+    pub fn has_ended(self) -> bool {
+        matches!(self, AdvisoryState::Published | AdvisoryState::Withdrawn)
+    }
     /// Everything but published: the report is still private.
     pub fn is_unpublished(self) -> bool {
         !matches!(self, AdvisoryState::Published)
@@ -412,14 +417,18 @@ impl GitHub {
         Ok(Lifecycle::from_wire(repo, w))
     }
 
-    /// The advisories of `repo` in `state`, only if the list changed since
+    /// The advisories of `repo` in `state` (all states when `None`: the
+    /// filter cannot ask for `withdrawn`), only if the list changed since
     /// psrt last acted upon it (conditional requests, per page).
     pub async fn advisories_if_changed(
         &self,
         repo: &RepoName,
-        state: AdvisoryState,
+        state: Option<AdvisoryState>,
     ) -> Result<Fresh<Vec<Lifecycle>>, GitHubError> {
-        let path = format!("{}/security-advisories?state={state}", repo_path(repo));
+        let mut path = format!("{}/security-advisories", repo_path(repo));
+        if let Some(s) = state {
+            path.push_str(&format!("?state={s}"));
+        }
         let wire: Fresh<Vec<Wire>> = self.list_if_changed(&path, Embargoed).await?;
         Ok(wire.map(|wire| {
             wire.into_iter()

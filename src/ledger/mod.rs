@@ -586,6 +586,19 @@ impl Ledger {
         self.save()
     }
 
+    /// The discussions of reports psrt writes no status for (not open, or
+    /// closed this run): the count each was read up to, or first seen at
+    /// (go-live: recorded, not read); saved once, however many.
+    pub fn discussion_counts(&mut self, counts: &[(GhsaId, u64)]) -> anyhow::Result<()> {
+        if counts.is_empty() {
+            return Ok(());
+        }
+        for (g, n) in counts {
+            self.discussion.entry(g).count = *n;
+        }
+        self.save()
+    }
+
     /// Whether a command comment was unedited when psrt first read it:
     /// what was first seen is remembered (kept with the next save), so an
     /// edit after that changes nothing, and a comment edited before psrt
@@ -670,9 +683,10 @@ impl Ledger {
         self.save()
     }
 
-    /// Forgets the discussions of reports that are not open any more.
-    pub fn keep_discussions(&mut self, open: &std::collections::BTreeSet<GhsaId>) {
-        self.discussion.0.retain(|g, _| open.contains(g));
+    /// Forgets the discussions of reports no longer read (deleted, or in a
+    /// repository psrt no longer watches).
+    pub fn keep_discussions(&mut self, read: &std::collections::BTreeSet<GhsaId>) {
+        self.discussion.0.retain(|g, _| read.contains(g));
     }
 
     /// An hourly run did everything it planned: the validators of the

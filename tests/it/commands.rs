@@ -631,3 +631,306 @@ async fn a_delegation_follows_the_pinned_account_never_a_login() {
         "not the stranger (id {stranger})"
     );
 }
+
+// ─────────────────────────────────── reports that are not open (ended)
+
+const PUBLISHED: &str = "GHSA-cmds-0000-0003";
+const WITHDRAWN: &str = "GHSA-cmds-0000-0004";
+const CLOSED: &str = "GHSA-cmds-0000-0005";
+
+/// Beside the triage report and the draft: a published, a withdrawn and a
+/// closed report (coordinated by Alice, with a collaborator), before the
+/// go-live run: psrt records them, reads nothing.
+async fn ended_world(
+    before_go_live: impl FnOnce(&GitHubFake),
+) -> (GitHubFake, psrt_fakes::Running, Hourly) {
+    let (gh, server) = github().await;
+    for l in ["alice", "bob", "carol", "gus", "sam", "erin", "frank"] {
+        gh.add_to_team("psrt", l, "member");
+    }
+    gh.add_to_team("python-core", "vic", "member");
+    gh.user("reporter");
+    gh.user("helper");
+    let mut a = FakeAdvisory::new(REPO, ID, "triage", at(0, 0)).coordinator("alice");
+    a.author = Some("reporter".into());
+    a.collaborating_teams = vec!["psrt".into()];
+    gh.advisory(a);
+    for (ghsa, st) in [
+        (PUBLISHED, "published"),
+        (WITHDRAWN, "withdrawn"),
+        (CLOSED, "closed"),
+    ] {
+        let mut e = FakeAdvisory::new(REPO, ghsa, st, at(-200, 0)).coordinator("alice");
+        e.summary = format!("{SECRET} summary");
+        e.author = Some("reporter".into());
+        e.collaborating_teams = vec!["psrt".into()];
+        e.collaborating_users = vec!["helper".into()];
+        match st {
+            "published" => e.published_at = Some(at(-100, 0)),
+            "closed" => e.closed_at = Some(at(-100, 0)),
+            _ => {}
+        }
+        gh.advisory(e);
+    }
+    before_go_live(&gh);
+    let h = Hourly::new(&roster_with_ids(&gh), &server.url(), None).await;
+    let r = h.run(at(1, 9), true, None).await;
+    assert!(!r.failed(), "{}", r.text());
+    (gh, server, h)
+}
+
+/// What must not change on a report psrt refuses to act on.
+fn standing(gh: &GitHubFake, ghsa: &str) -> String {
+    let a = gh.get_advisory(ghsa).unwrap();
+    format!(
+        "{} {:?} {:?} {:?} {:?}",
+        a.state, a.credits, a.collaborating_users, a.collaborating_teams, a.cve_id
+    )
+}
+
+fn comment_posts(gh: &GitHubFake) -> usize {
+    gh.knobs
+        .log()
+        .iter()
+        .filter(|l| l.method == http::Method::POST && l.path.ends_with("/comments"))
+        .count()
+}
+
+/// A member's `/psrt accept` on a published report, the reporter's command
+/// on a withdrawn one, a member's command on a closed one: one refusal
+/// each, nothing changes on any of them, and later runs post nothing more
+/// (a new comment there included). The public output counts them, never
+/// which report.
+#[tokio::test]
+async fn a_command_on_a_report_that_is_not_open_is_refused_once() {
+    let (gh, _server, h) = ended_world(|_| {}).await;
+    let before: Vec<String> = [PUBLISHED, WITHDRAWN, CLOSED]
+        .iter()
+        .map(|g| standing(&gh, g))
+        .collect();
+    let on_published = gh.advisory_comment(PUBLISHED, "carol", "/psrt accept", at(1, 10));
+    let on_withdrawn = gh.advisory_comment(WITHDRAWN, "reporter", "/psrt close invalid", at(1, 10));
+    let on_closed = gh.advisory_comment(CLOSED, "carol", "/psrt invite @vic", at(1, 10));
+    let r = h.run(at(1, 11), true, None).await;
+    assert!(!r.failed(), "{}", r.text());
+    for (ghsa, c, want) in [
+        (
+            PUBLISHED,
+            on_published,
+            "This report is published: psrt runs no command on it.",
+        ),
+        (
+            WITHDRAWN,
+            on_withdrawn,
+            "Only PSRT members can run psrt commands",
+        ),
+        (
+            CLOSED,
+            on_closed,
+            "This report is closed: psrt runs no command on it.",
+        ),
+    ] {
+        let rs = replies(&gh, ghsa, c);
+        assert_eq!(rs.len(), 1, "{ghsa}: {rs:#?}\n{}", r.text());
+        assert!(answered(&rs[0]), "{}", rs[0].body);
+        assert!(rs[0].body.contains(want), "{ghsa}: {}", rs[0].body);
+        assert!(rs[0].body.contains("Nothing was changed"), "{}", rs[0].body);
+        assert!(h.ledger().discussion().is_answered(ghsa, c));
+    }
+    assert_eq!(r.discussion.commands_answered, 3, "{}", r.text());
+    assert_eq!(r.discussion.commands_refused, 3, "{}", r.text());
+    no_secret_in(&h, &r, &["carol", "reporter"]);
+    // The output counts them; the ledger (sealed in production) keys its
+    // discussion section by report, as for open reports.
+    for out in [r.text(), r.json()] {
+        for ghsa in [PUBLISHED, WITHDRAWN, CLOSED] {
+            assert!(!out.contains(ghsa), "{ghsa} in {out}");
+        }
+    }
+    let after: Vec<String> = [PUBLISHED, WITHDRAWN, CLOSED]
+        .iter()
+        .map(|g| standing(&gh, g))
+        .collect();
+    assert_eq!(after, before);
+    assert_eq!(forks_created(&gh), 0);
+    // Later runs, a plain comment on the published report among them.
+    gh.knobs.clear_log();
+    let r = h.run(at(1, 12), true, None).await;
+    assert!(!r.failed(), "{}", r.text());
+    gh.advisory_comment(PUBLISHED, "bob", "thanks", at(1, 12));
+    let r = h.run(at(1, 13), true, None).await;
+    assert!(!r.failed(), "{}", r.text());
+    assert_eq!(comment_posts(&gh), 0, "{:#?}", gh.knobs.log());
+    assert_eq!(r.discussion.commands_answered, 0, "{}", r.text());
+    for (ghsa, c) in [
+        (PUBLISHED, on_published),
+        (WITHDRAWN, on_withdrawn),
+        (CLOSED, on_closed),
+    ] {
+        assert_eq!(replies(&gh, ghsa, c).len(), 1);
+    }
+    let after: Vec<String> = [PUBLISHED, WITHDRAWN, CLOSED]
+        .iter()
+        .map(|g| standing(&gh, g))
+        .collect();
+    assert_eq!(after, before);
+}
+
+/// A plain comment on a published report costs one read of its thread and
+/// no reply; the run after it reads no comment at all.
+#[tokio::test]
+async fn a_plain_comment_on_a_published_report_costs_one_read() {
+    let (gh, _server, h) = ended_world(|_| {}).await;
+    assert!(!h.run(at(1, 10), true, None).await.failed());
+    gh.advisory_comment(PUBLISHED, "bob", "the fix is in 3.14.2", at(1, 10));
+    gh.knobs.clear_log();
+    let r = h.run(at(1, 11), true, None).await;
+    assert!(!r.failed(), "{}", r.text());
+    let comments: Vec<String> = gh
+        .knobs
+        .log()
+        .iter()
+        .filter(|l| l.path.contains("/comments"))
+        .map(|l| format!("{} {}", l.method, l.path))
+        .collect();
+    assert_eq!(
+        comments,
+        [format!(
+            "GET /repos/{REPO}/security-advisories/{PUBLISHED}/comments?per_page=100"
+        )],
+    );
+    assert_eq!(r.discussion.commands_answered, 0);
+    assert_eq!(gh.advisory_comments(PUBLISHED).len(), 1, "no reply");
+    gh.knobs.clear_log();
+    let r = h.run(at(1, 12), true, None).await;
+    assert!(!r.failed(), "{}", r.text());
+    assert!(
+        !gh.knobs.log().iter().any(|l| l.path.contains("/comments")),
+        "{:#?}",
+        gh.knobs.log()
+    );
+}
+
+/// Go-live (no ledger at all): an old published report that carries a
+/// member's command gets no reply because psrt started; psrt records it.
+#[tokio::test]
+async fn at_go_live_an_old_command_on_a_published_report_gets_no_reply() {
+    let (gh, server) = github().await;
+    for l in ["alice", "bob", "carol", "gus", "sam", "erin", "frank"] {
+        gh.add_to_team("psrt", l, "member");
+    }
+    let mut p = FakeAdvisory::new(REPO, PUBLISHED, "published", at(-400, 0)).coordinator("alice");
+    p.published_at = Some(at(-300, 0));
+    p.collaborating_teams = vec!["psrt".into()];
+    gh.advisory(p);
+    let old = gh.advisory_comment(PUBLISHED, "carol", "/psrt close completed", at(-300, 1));
+    let h = Hourly::new(&roster_with_ids(&gh), &server.url(), None).await;
+    std::fs::remove_file(&h.ledger_path).unwrap();
+    for hour in [9, 10] {
+        let r = h.run(at(1, hour), true, None).await;
+        assert!(!r.failed(), "{}", r.text());
+        assert!(replies(&gh, PUBLISHED, old).is_empty(), "{}", r.text());
+        assert_eq!(r.discussion.commands_answered, 0);
+    }
+    assert_eq!(comment_posts(&gh), 0);
+    let held = h.ledger();
+    let d = held.discussion().get(PUBLISHED).expect("recorded");
+    assert_eq!(d.count, 1);
+    assert_eq!(state(&gh, PUBLISHED), "published");
+}
+
+/// Through Prism (GitHub's description with the comments fragment): a
+/// member's accept, an outsider's refused command, `/psrt experts` on a
+/// draft whose fork's pull request touches `Lib/email/` and
+/// `Modules/_ssl.c` (CODEOWNERS and the pull request's files read), and a
+/// command on a published report: no request or answer breaks the
+/// description.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs Prism: run scripts/test"]
+async fn commands_through_prism_match_the_description() {
+    let (gh, server) = github().await;
+    let prism = crate::prism::Prism::start("PSRT_GITHUB_SPEC", &server.url());
+    gh.with(|s| s.public_url = Some(prism.url.clone()));
+    for l in ["alice", "bob", "carol", "gus", "sam", "erin", "frank"] {
+        gh.add_to_team("psrt", l, "member");
+    }
+    gh.user("reporter");
+    let mut a = FakeAdvisory::new(REPO, ID, "triage", at(0, 0)).coordinator("alice");
+    a.author = Some("reporter".into());
+    a.collaborating_teams = vec!["psrt".into()];
+    gh.advisory(a);
+    let fork = "python/cpython-ghsa-cmds-0000-0002";
+    let mut b = FakeAdvisory::new(REPO, OTHER, "draft", at(0, 0)).coordinator("bob");
+    b.collaborating_teams = vec!["psrt".into()];
+    b.private_fork = Some(fork.into());
+    gh.advisory(b);
+    gh.repo(fork);
+    let mut p = FakeAdvisory::new(REPO, PUBLISHED, "published", at(-200, 0)).coordinator("alice");
+    p.published_at = Some(at(-100, 0));
+    p.collaborating_teams = vec!["psrt".into()];
+    gh.advisory(p);
+    gh.commit(
+        REPO,
+        "main",
+        &[(
+            ".github/CODEOWNERS",
+            "**/*ssl*  @gpshead @picnixz\n**/*mail*  @python/email-team\n",
+        )],
+        "CODEOWNERS",
+    );
+    let number = gh.pull_with_reviews(fork, "bob", &[]);
+    gh.commit(
+        fork,
+        &format!("fix-{number}"),
+        &[
+            ("Lib/email/_header_value_parser.py", "fixed"),
+            ("Modules/_ssl.c", "fixed"),
+        ],
+        "the fix",
+    );
+    let h = Hourly::new(&roster_with_ids(&gh), &prism.url, None).await;
+    let r = h.run(at(1, 9), true, None).await;
+    assert!(!r.failed(), "{}\n{}", r.text(), prism.log_text());
+    let accept = gh.advisory_comment(ID, "carol", "/psrt accept", at(1, 10));
+    let outsider = gh.advisory_comment(ID, "reporter", "/psrt close invalid", at(1, 10));
+    let experts = gh.advisory_comment(OTHER, "carol", "/psrt experts", at(1, 10));
+    let ended = gh.advisory_comment(PUBLISHED, "carol", "/psrt accept", at(1, 10));
+    let r = h.run(at(1, 11), true, None).await;
+    assert!(!r.failed(), "{}\n{}", r.text(), prism.log_text());
+    assert_eq!(state(&gh, ID), "draft");
+    assert_eq!(state(&gh, PUBLISHED), "published");
+    for (ghsa, c, want) in [
+        (ID, accept, "Accepted"),
+        (ID, outsider, "Only PSRT members"),
+        (
+            OTHER,
+            experts,
+            "`@python/email-team`, `@gpshead`, `@picnixz`",
+        ),
+        (PUBLISHED, ended, "This report is published"),
+    ] {
+        let rs = replies(&gh, ghsa, c);
+        assert_eq!(rs.len(), 1, "{want}: {rs:#?}");
+        assert!(rs[0].body.contains(want), "{want}: {}", rs[0].body);
+    }
+    let r = h.run(at(1, 12), true, None).await;
+    assert!(!r.failed(), "{}\n{}", r.text(), prism.log_text());
+    let ops: Vec<String> = gh
+        .knobs
+        .log()
+        .iter()
+        .map(|l| format!("{} {}", l.method, l.path))
+        .collect();
+    for want in [
+        format!("GET /repos/{REPO}/contents/.github/CODEOWNERS"),
+        format!("GET /repos/{fork}/pulls/{number}/files"),
+        format!("GET /repos/{REPO}/security-advisories?per_page=100"),
+        format!("PATCH /repos/{REPO}/security-advisories/{ID}/comments/"),
+    ] {
+        assert!(
+            ops.iter().any(|o| o.starts_with(&want)),
+            "{want} not exercised: {ops:#?}"
+        );
+    }
+    assert_eq!(prism.violations(), Vec::<String>::new());
+}

@@ -164,9 +164,11 @@ impl<'a> Commander<'a> {
         ledger: &mut Ledger,
     ) -> Vec<Claimed> {
         let mut claimed = Vec::new();
+        // The ended reports too: a command there gets its one refusal.
         let reports: Vec<Lifecycle> = state
             .advisories
             .iter()
+            .chain(&state.ended)
             .filter(|a| threads.contains_key(&a.advisory.ghsa_id))
             .cloned()
             .collect();
@@ -198,9 +200,11 @@ impl<'a> Commander<'a> {
                 let claim = replies.first().copied();
                 let verdict = match (&claim, &f.parsed, giver) {
                     // Claimed by an earlier run: judged then; settled now
-                    // from GitHub's state, through the plan.
+                    // from GitHub's state, through the plan (which never
+                    // sees an ended report: its claim gets the refusal).
                     (Some(_), Ok(c), Some(_))
-                        if c.changes_the_report() || *c == Command::Status =>
+                        if !a.advisory.state.has_ended()
+                            && (c.changes_the_report() || *c == Command::Status) =>
                     {
                         Verdict::Run {
                             command: c.clone(),

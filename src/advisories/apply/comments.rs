@@ -198,6 +198,38 @@ impl<'a> Talker<'a> {
         said
     }
 
+    /// The discussions no [`DiscussionPlan`] covered this run (`planned`):
+    /// reports not open, and those this run closed. The count read up to is
+    /// recorded when psrt never watched the report (recorded first, not
+    /// read: at go-live no old report gets a reply because psrt started),
+    /// or when its thread was read this run (`read`) and no command there
+    /// waits ([`Self::hold`]); psrt's own replies count. Reports whose
+    /// update did not land (`skip`) wait for the next run.
+    pub fn record_unplanned(
+        &mut self,
+        state: &crate::advisories::State,
+        read: &BTreeSet<GhsaId>,
+        planned: &BTreeSet<&GhsaId>,
+        skip: &BTreeSet<&GhsaId>,
+    ) -> Result<(), String> {
+        let counts: Vec<(GhsaId, u64)> = crate::advisories::discussion::read::watched(state)
+            .into_iter()
+            .filter(|w| !planned.contains(w.ghsa_id) && !skip.contains(w.ghsa_id))
+            .filter(|w| !self.unavailable.contains(w.repo) && !self.hold.contains(w.ghsa_id))
+            .filter_map(|w| {
+                let count = w.count?;
+                let first = self.ledger.discussion().get(w.ghsa_id).is_none();
+                (first || read.contains(w.ghsa_id)).then(|| {
+                    let mine = self.extra.get(w.ghsa_id).copied().unwrap_or(0);
+                    (w.ghsa_id.clone(), count.saturating_add(mine))
+                })
+            })
+            .collect();
+        self.ledger
+            .discussion_counts(&counts)
+            .map_err(|e| format!("the ledger could not be saved: {e:#}"))
+    }
+
     /// Records what the discussion is now: the count read up to, the
     /// advisory's `updated_at`, the format; thresholds passed unposted.
     fn record(&mut self, d: &DiscussionPlan, count: u64, said: &mut Said) {

@@ -8,6 +8,14 @@
 //! recorded, and its discussion is read when it next changes (at go-live,
 //! no report gets a comment only because psrt started).
 //!
+//! Reports that are not open (closed, and the ended ones: published,
+//! withdrawn) are watched the same way, for one purpose: a `/psrt` command
+//! there gets its one refusal. Their discussion is read only when its count
+//! moved, never by the daily full read: psrt writes nothing there but that
+//! refusal (no status, no deadline comment), so a miscount can only delay
+//! a refusal until the next comment, and hundreds of published reports
+//! would make the daily read cost hundreds of requests for nothing.
+//!
 //! A repository whose advisories carry no `comments` count, or whose
 //! comments endpoint answers 404, does not have the preview: it is said
 //! once, and the run goes on without its discussions.
@@ -36,13 +44,31 @@ pub struct Threads {
     pub failed: Vec<String>,
 }
 
-/// The open reports whose discussion psrt watches, with their count.
-fn watched(state: &State) -> Vec<(&RepoName, &GhsaId, Option<u64>)> {
+/// A report whose discussion psrt watches.
+pub struct Watched<'a> {
+    pub repo: &'a RepoName,
+    pub ghsa_id: &'a GhsaId,
+    /// Its `comments` count (`None`: no preview there).
+    pub count: Option<u64>,
+    /// Triage or draft: its discussion is also read daily, and psrt writes
+    /// its status there. Else (closed, published, withdrawn) only a command
+    /// moves psrt to write, to refuse it.
+    pub open: bool,
+}
+
+/// Every report whose discussion psrt watches: every report read, open or
+/// not.
+pub fn watched(state: &State) -> Vec<Watched<'_>> {
     state
         .advisories
         .iter()
-        .filter(|a| a.advisory.state.is_open())
-        .map(|a| (&a.advisory.repo, &a.advisory.ghsa_id, a.comments))
+        .chain(&state.ended)
+        .map(|a| Watched {
+            repo: &a.advisory.repo,
+            ghsa_id: &a.advisory.ghsa_id,
+            count: a.comments,
+            open: a.advisory.state.is_open(),
+        })
         .collect()
 }
 
@@ -50,41 +76,44 @@ fn watched(state: &State) -> Vec<(&RepoName, &GhsaId, Option<u64>)> {
 pub fn without_counts(state: &State) -> BTreeSet<RepoName> {
     watched(state)
         .into_iter()
-        .filter(|(_, _, n)| n.is_none())
-        .map(|(r, _, _)| r.clone())
+        .filter(|w| w.open && w.count.is_none())
+        .map(|w| w.repo.clone())
         .collect()
 }
 
 /// Reads the discussions due: those whose count changed, or, with `full`,
-/// every watched one by conditional requests.
+/// every watched open one by conditional requests.
 pub async fn read(gh: &GitHub, state: &State, ledger: &Ledger, full: bool) -> Threads {
     let mut out = Threads {
         unavailable: without_counts(state),
         ..Threads::default()
     };
-    // (report, whether its count moved since psrt last read it)
-    let due: Vec<(&RepoName, &GhsaId, bool)> = watched(state)
+    // (report, whether its count moved since psrt last read it, whether
+    // it is read by a conditional request)
+    let due: Vec<(&RepoName, &GhsaId, bool, bool)> = watched(state)
         .into_iter()
-        .filter(|(r, _, _)| !out.unavailable.contains(*r))
-        .filter_map(|(r, g, n)| {
-            let held = ledger.discussion().get(g)?;
-            let moved = held.count != n?;
-            (full || moved).then_some((r, g, moved))
+        .filter(|w| !out.unavailable.contains(w.repo))
+        .filter_map(|w| {
+            let held = ledger.discussion().get(w.ghsa_id)?;
+            let moved = held.count != w.count?;
+            let daily = full && w.open;
+            (daily || moved).then_some((w.repo, w.ghsa_id, moved, daily))
         })
         .collect();
     out.asked = due.len();
-    let results = futures::future::join_all(due.iter().map(|(repo, ghsa, moved)| async move {
-        let read = if full {
-            gh.advisory_comments_if_changed::<CommentText>(repo, ghsa)
-                .await
-        } else {
-            gh.advisory_comments::<CommentText>(repo, ghsa, None)
-                .await
-                .map(Fresh::Changed)
-        };
-        (*repo, *ghsa, *moved, read)
-    }))
-    .await;
+    let results =
+        futures::future::join_all(due.iter().map(|(repo, ghsa, moved, daily)| async move {
+            let read = if *daily {
+                gh.advisory_comments_if_changed::<CommentText>(repo, ghsa)
+                    .await
+            } else {
+                gh.advisory_comments::<CommentText>(repo, ghsa, None)
+                    .await
+                    .map(Fresh::Changed)
+            };
+            (*repo, *ghsa, *moved, read)
+        }))
+        .await;
     let mut errors: BTreeMap<String, usize> = BTreeMap::new();
     for (repo, ghsa, moved, read) in results {
         match read {
