@@ -448,7 +448,7 @@ pub async fn run(gh: &GitHub, roster: &Roster, opts: Options<'_>) -> Report {
         .repos
         .values()
         .all(|r| matches!(r, report::RepoRead::Read(_)));
-    if all_read {
+    if all_read && state.ended_whole {
         // Every report read, open or not: a closed or ended report's count
         // is kept, so that a command there is noticed (and refused).
         let read: std::collections::BTreeSet<crate::ids::GhsaId> =

@@ -32,6 +32,10 @@ pub struct State {
     /// status comment can take them for reports psrt manages: everything
     /// that reads `advisories` stays as it was.
     pub ended: Vec<Lifecycle>,
+    /// `ended` holds every ended report: false when a repository's list of
+    /// them was unchanged since the last complete run and not read again
+    /// (no count there moved; no report's discussion is forgotten then).
+    pub ended_whole: bool,
     /// Advisories read per repository, or why the repository could not be read.
     pub repos: BTreeMap<String, Result<usize, String>>,
     /// The GitHub team's members (active), by account id: their login today.

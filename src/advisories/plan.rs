@@ -227,6 +227,7 @@ emeritus:
             commands: Given::from_titles(&advisories),
             advisories,
             ended: vec![],
+            ended_whole: true,
             repos: BTreeMap::new(),
             team: [(1, "alice".to_owned()), (4, "bob".to_owned())].into(),
             accounts: BTreeMap::new(),

@@ -11,8 +11,11 @@
 //! `draft`, `published` and `closed`), so they come from one list without
 //! a filter per repository, of which only those two states are kept, in
 //! [`State::ended`]: no rule, deadline, count or status comment sees them.
-//! It is read like the other lists (conditional requests: a `304` costs
-//! nothing, and a steady hour still costs no rate-limit point).
+//! It is asked for like the other lists (conditional requests: a `304`
+//! costs nothing, and a steady hour still costs no rate-limit point); when
+//! it answers `304` and something else changed, it is not read again (the
+//! other lists are: a `304` carries no body to plan from), since nothing
+//! in it moved ([`State::ended_whole`] says so).
 //!
 //! An applying hourly run reads by conditional requests ([`Reading`]): each
 //! list asks with the `ETag` of the answer the last complete run acted
@@ -165,8 +168,15 @@ pub async fn read_with(gh: &GitHub, roster: &Roster, how: Reading<'_>) -> anyhow
             Err(e) => tracing::warn!(error = %e.reason(), "an account could not be read"),
         }
     }
+    // An ended list unchanged since the last complete run is not read
+    // again: no count there moved, so no discussion of it is due (and
+    // psrt then forgets no report's discussion this run).
+    let ended_whole = lists
+        .iter()
+        .all(|(_, s, l)| s.is_some() || !l.as_ref().is_ok_and(Fresh::is_unchanged));
     let lists = futures::future::join_all(lists.into_iter().map(|(r, s, l)| async move {
         let l = match l {
+            Ok(Fresh::Unchanged) if s.is_none() => Ok(vec![]),
             Ok(Fresh::Unchanged) => gh.advisories(r, s).await,
             Ok(Fresh::Changed(l)) => Ok(l),
             Err(e) => Err(e),
@@ -250,6 +260,7 @@ pub async fn read_with(gh: &GitHub, roster: &Roster, how: Reading<'_>) -> anyhow
         commands: Given::from_titles(&list),
         advisories: list,
         ended,
+        ended_whole,
         repos,
         team,
         accounts,

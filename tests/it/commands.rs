@@ -934,3 +934,38 @@ async fn commands_through_prism_match_the_description() {
     }
     assert_eq!(prism.violations(), Vec::<String>::new());
 }
+
+/// An hour where something else changed (the team) but no ended report
+/// did: the list without a filter answers `304` and is not read again, and
+/// no ended report's discussion is forgotten: a command there later still
+/// gets its refusal.
+#[tokio::test]
+async fn an_unchanged_ended_list_is_not_read_again_and_nothing_is_forgotten() {
+    let (gh, _server, h) = ended_world(|_| {}).await;
+    assert!(!h.run(at(1, 10), true, None).await.failed());
+    gh.add_to_team("psrt", "newcomer", "member");
+    gh.knobs.clear_log();
+    let r = h.run(at(1, 11), true, None).await;
+    assert!(!r.failed(), "{}", r.text());
+    let every_state: Vec<u16> = gh
+        .knobs
+        .log()
+        .iter()
+        .filter(|l| l.path == format!("/repos/{REPO}/security-advisories?per_page=100"))
+        .map(|l| l.status)
+        .collect();
+    assert_eq!(every_state, [304], "{:#?}", gh.knobs.log());
+    for ghsa in [PUBLISHED, WITHDRAWN, CLOSED] {
+        assert!(h.ledger().discussion().get(ghsa).is_some(), "{ghsa}");
+    }
+    let c = gh.advisory_comment(PUBLISHED, "carol", "/psrt status", at(1, 11));
+    let r = h.run(at(1, 12), true, None).await;
+    assert!(!r.failed(), "{}", r.text());
+    let rs = replies(&gh, PUBLISHED, c);
+    assert_eq!(rs.len(), 1, "{}", r.text());
+    assert!(
+        rs[0].body.contains("This report is published"),
+        "{}",
+        rs[0].body
+    );
+}
