@@ -1663,6 +1663,33 @@ async fn bot_comparison() {
     }
 }
 
+/// `count` ended reports beside the open ones: published over the years,
+/// one in ten withdrawn, each coordinated, with a comment or two (they are
+/// listed with the others, and watched only for a `/psrt` command).
+fn add_ended(gh: &psrt_fakes::github::GitHubFake, count: usize) {
+    use psrt_fakes::github::FakeAdvisory;
+    let long_ago = chrono::Utc::now() - chrono::Duration::days(400);
+    for i in 0..count {
+        let id = format!("GHSA-e{i:03}-0000-0000");
+        let withdrawn = i % 10 == 9;
+        let mut a = FakeAdvisory::new(
+            "python/cpython",
+            &id,
+            if withdrawn { "withdrawn" } else { "published" },
+            long_ago - chrono::Duration::days(i as i64),
+        )
+        .coordinator(&format!("m{}", i % 30));
+        if !withdrawn {
+            a.published_at = Some(long_ago);
+        }
+        a.collaborating_teams = vec!["psrt".into()];
+        gh.advisory(a);
+        for c in 0..(i % 3) {
+            gh.advisory_comment(&id, "m4", &format!("note {c}"), long_ago);
+        }
+    }
+}
+
 /// The steady hourly run's cost (issue 25, item 4): the same fixture as the
 /// bot comparison without drift (a third drafts, each with a private fork),
 /// run hour after hour with the ledger kept, as the workflow does, and a
@@ -1683,11 +1710,18 @@ async fn hourly_cost() {
         .expect("valid")
         .roster;
     println!(
-        "| fixture, run | requests | rate-limit points | to a comments endpoint | comments written | wall time, 50 ms/request |"
+        "| fixture, run | requests | rate-limit points | to a comments endpoint | comments written | ledger bytes | wall time, 50 ms/request |"
     );
-    println!("|---|---|---|---|---|---|");
-    for n in [10usize, 100] {
+    println!("|---|---|---|---|---|---|---|");
+    // (open reports, ended ones: published over the years, a few withdrawn)
+    for (n, ended) in [(10usize, 0usize), (100, 0), (100, 300)] {
         let gh = bot_fixture(n, false);
+        add_ended(&gh, ended);
+        let fixture = if ended == 0 {
+            format!("{n} open reports")
+        } else {
+            format!("{n} open + {ended} ended reports")
+        };
         gh.with(|s| {
             s.tokens.clear();
             s.app = Some(FakeApp::new(4242, &public).install(77, "python"));
@@ -1713,8 +1747,11 @@ async fn hourly_cost() {
         gh.knobs.set_latency(Duration::from_millis(50));
         let drafts = (0..n).filter(|i| i % 3 == 0).count();
         // Three lists (triage, draft, closed) and the team, one page each at
-        // these sizes, and each draft's fork's pull requests.
-        let minimum = 4 + drafts;
+        // these sizes, the list without a filter (the ended reports: one
+        // page per 100 advisories of every state), and each draft's fork's
+        // pull requests.
+        let every_state = (n + ended).div_ceil(100);
+        let minimum = 4 + every_state + drafts;
         let dir = tempfile::tempdir().unwrap();
         let ledger_path = dir.path().join("ledger.json");
         let start = chrono::Utc::now();
@@ -1722,8 +1759,8 @@ async fn hourly_cost() {
         let mut run = |label: &'static str| {
             hour += 1;
             let now = start + chrono::Duration::hours(hour);
-            let (gh, env, roster, cve_client, ledger_path) =
-                (&gh, &env, &roster, &cve_client, &ledger_path);
+            let (gh, env, roster, cve_client, ledger_path, fixture) =
+                (&gh, &env, &roster, &cve_client, &ledger_path, &fixture);
             async move {
                 gh.knobs.clear_log();
                 let before = gh.rate();
@@ -1758,8 +1795,9 @@ async fn hourly_cost() {
                 let to_comments = log.iter().filter(|l| l.path.contains("/comments")).count();
                 let written = gh.with(|s| s.advisory_comments.len()) - comments_before;
                 let points = gh.rate().used - before.used;
+                let bytes = std::fs::metadata(ledger_path).map_or(0, |m| m.len());
                 println!(
-                    "| {n} open reports, {label} | {} | {points} | {to_comments} | {written} | {:.2} s |",
+                    "| {fixture}, {label} | {} | {points} | {to_comments} | {written} | {bytes} | {:.2} s |",
                     log.len(),
                     wall.as_secs_f64()
                 );
@@ -1784,11 +1822,25 @@ async fn hourly_cost() {
             *a = a.clone().coordinator("m9");
             a.updated_at = chrono::Utc::now();
         });
-        run("busy: comments on 1 in 10, a coordinator changed").await;
+        if ended > 0 {
+            // And a member's command on a published report: its refusal.
+            gh.advisory_comment(
+                "GHSA-e000-0000-0000",
+                "m5",
+                "/psrt accept",
+                chrono::Utc::now(),
+            );
+        }
+        run(if ended > 0 {
+            "busy: comments on 1 in 10, a coordinator changed, a command on a published report (refused)"
+        } else {
+            "busy: comments on 1 in 10, a coordinator changed"
+        })
+        .await;
         run("the hour after (psrt's own comments moved the lists)").await;
         run("no-op again").await;
         println!(
-            "| {n} open reports: page minimum | {minimum} pages (3 lists + the team + {drafts} forks' pull requests), each a point without validators | | | | |"
+            "| {fixture}: page minimum | {minimum} pages (3 lists + the team + {every_state} of the list without a filter + {drafts} forks' pull requests), each a point without validators | | | | | |"
         );
     }
 }
