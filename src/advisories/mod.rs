@@ -16,7 +16,10 @@
 //!   reads (a changed `comments` count, or the daily read);
 //! - [`report`]: what output says (one line per report, naming no one).
 //!
-//! Published and withdrawn advisories are never touched.
+//! Published and withdrawn advisories are never touched: they are read
+//! ([`State::ended`], apart from everything above) only so that a `/psrt`
+//! command in their discussion, as on a closed report, gets its one
+//! refusal ([`apply::commands`]).
 //!
 //! Cost: the hourly run reads by conditional requests (`If-None-Match`
 //! with the `ETag` the ledger kept by URL); a run that finds every list and

@@ -1,7 +1,9 @@
-//! The discussion section: per open report, what psrt knows of its
-//! discussion between hourly runs, so that a report whose discussion did
-//! not change costs no request. Never a comment's text, author or any
-//! person; numbers and times only.
+//! The discussion section: per report psrt reads (open ones; closed,
+//! published and withdrawn ones only for `count` and the commands, which
+//! psrt refuses there), what psrt knows of its discussion between hourly
+//! runs, so that a report whose discussion did not change costs no
+//! request. Never a comment's text, author or any person; numbers and
+//! times only.
 //!
 //! - `count`: the report's `comments` count psrt has read up to: the count
 //!   the advisory showed before its comments were listed, plus psrt's own

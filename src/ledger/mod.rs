@@ -9,7 +9,7 @@
 //! [`seen`] (when psrt first saw each report, and the title tag it carried
 //! then), [`audit`] (`psrt audit`'s open problems and when it last emailed,
 //! kept the workflows alive and swept the organisation: a top-level `audit`
-//! key), [`discussion`] (per open report: the comment count read up to,
+//! key), [`discussion`] (per report read: the comment count read up to,
 //! when its status comment was last brought up to date, the deadline
 //! thresholds whose comment is posted), [`validators`](crate::validators)
 //! (the `ETag` of each GitHub answer psrt acted upon, by URL) and

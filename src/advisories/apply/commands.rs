@@ -10,6 +10,15 @@
 //! else, a comment edited before psrt read it, and any command on a report
 //! that is not open get one reply saying so, and nothing changes.
 //!
+//! **Reports that are not open.** Closed reports (in `State::advisories`)
+//! and ended ones (published, withdrawn: `State::ended`, which no rule
+//! sees) are watched by their `comments` count like open ones; a command
+//! there is judged like any other and refused ("This report is
+//! published: psrt runs no command on it."): a reply only, so no claim,
+//! recorded as answered, counted in the public tally. A claim an earlier
+//! run left on a report that has ended since is edited to that refusal
+//! (the plan, which would settle it, never sees an ended report).
+//!
 //! **The protocol.**
 //!
 //! 1. The discussion is listed in full (never with `since`: a filtered list
