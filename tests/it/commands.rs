@@ -969,3 +969,42 @@ async fn an_unchanged_ended_list_is_not_read_again_and_nothing_is_forgotten() {
         rs[0].body
     );
 }
+
+/// A claim an earlier run left (killed between the effect and the reply)
+/// on a report that was published before the next run: that run edits the
+/// claim to the refusal (the plan, which would settle it, never sees an
+/// ended report); nothing is made again, and the command is answered.
+#[tokio::test]
+async fn a_claim_left_on_a_report_published_since_is_edited_to_the_refusal() {
+    let (gh, _server, h) = world().await;
+    let before = std::fs::read(&h.ledger_path).unwrap();
+    let c = gh.advisory_comment(ID, "carol", "/psrt accept", at(1, 10));
+    gh.knobs
+        .inject(Fault::new(http::Method::PATCH, "/comments/", 502).times(100));
+    let r = h.run(at(1, 11), true, None).await;
+    assert!(r.failed(), "{}", r.text());
+    std::fs::write(&h.ledger_path, &before).unwrap();
+    gh.knobs.clear_faults();
+    assert_eq!(state(&gh, ID), "draft", "the effect landed");
+    gh.update_advisory(ID, |a| {
+        a.state = "published".into();
+        a.published_at = Some(at(1, 12));
+    });
+    let patches_before = state_patches(&gh);
+    let r = h.run(at(1, 13), true, None).await;
+    assert!(!r.failed(), "{}", r.text());
+    let rs = replies(&gh, ID, c);
+    assert_eq!(rs.len(), 1, "{rs:#?}");
+    assert!(answered(&rs[0]), "{}", rs[0].body);
+    assert!(
+        rs[0].body.contains("This report is published"),
+        "{}",
+        rs[0].body
+    );
+    assert!(h.ledger().discussion().is_answered(ID, c));
+    assert_eq!(state_patches(&gh), patches_before, "nothing made again");
+    assert_eq!(state(&gh, ID), "published");
+    let r = h.run(at(1, 14), true, None).await;
+    assert!(!r.failed(), "{}", r.text());
+    assert_eq!(replies(&gh, ID, c).len(), 1);
+}
