@@ -933,6 +933,7 @@ async fn commands_demo(
     c: Commanding<'_>,
 ) {
     const REPORT: &str = "GHSA-5f3w-n0c0-0rd1";
+    const PUBLISHED: &str = "GHSA-pub1-2026-0001";
     section(
         out,
         "hourly: /psrt commands in the report's discussion (members by account id)",
@@ -957,6 +958,14 @@ async fn commands_demo(
     );
     w.github
         .advisory_comment(REPORT, "ada", "/psrt coordinator @alan", t);
+    // And on a report published months ago: refused, nothing changes.
+    let _ = writeln!(
+        out,
+        "  on {PUBLISHED} (published), Ada writes `/psrt accept`:"
+    );
+    let on_published = w
+        .github
+        .advisory_comment(PUBLISHED, "ada", "/psrt accept", t);
     w.sink.clear();
     let r = crate::advisories::run(
         gh,
@@ -997,6 +1006,21 @@ async fn commands_demo(
             a.private_fork.as_deref().unwrap_or("none"),
             coordinators.join(", ")
         );
+    }
+    let marker = format!("<!-- psrt:command {on_published} -->");
+    for m in w
+        .github
+        .advisory_comments(PUBLISHED)
+        .into_iter()
+        .filter(|m| m.user == "psrt-bot" && m.body.starts_with(&marker))
+    {
+        let _ = writeln!(out, "on {PUBLISHED} (published), psrt's one reply:");
+        for line in m.body.lines().filter(|l| !l.starts_with("<!-- psrt:")) {
+            let _ = writeln!(out, "  │ {line}");
+        }
+    }
+    if let Some(a) = w.github.get_advisory(PUBLISHED) {
+        let _ = writeln!(out, "as GitHub now has it: state {}", a.state);
     }
     let mails = w.sink.messages();
     let _ = writeln!(

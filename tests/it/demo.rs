@@ -82,8 +82,10 @@ fn the_demo_runs_the_nightly_and_yearly_jobs_offline_and_exits_0() {
         "docs/operations.md",
         "opened 2 of 2 encrypted contact field(s) with PSRT_CONTACT_KEY",
         "  + grant        barbara           (discord ***0004)",
-        // `/psrt` commands: a member accepts and delegates, the reporter is refused.
-        "3 /psrt command(s) answered (1 refused or malformed, nothing changed)",
+        // `/psrt` commands: a member accepts and delegates, the reporter is
+        // refused, and so is a command on a published report.
+        "4 /psrt command(s) answered (2 refused or malformed, nothing changed)",
+        "on GHSA-pub1-2026-0001 (published), psrt's one reply:\n  │ This report is published: psrt runs no command on it. Nothing was changed.\nas GitHub now has it: state published",
         "Accepted: this report is a draft now.",
         "Only PSRT members can run psrt commands, each from their own account. Nothing was changed.",
         "@alan is the coordinator of this report now (PEP 811 delegation)",
