@@ -403,7 +403,15 @@ pub async fn run(gh: &GitHub, roster: &Roster, opts: Options<'_>) -> Report {
     // makes psrt read them again.
     let planned: std::collections::BTreeSet<&crate::ids::GhsaId> =
         plan.discussions.iter().map(|w| &w.ghsa_id).collect();
-    if let Err(e) = talker.record_unplanned(&state, &threads_read, &planned, &held_back) {
+    let closed_now: std::collections::BTreeSet<&crate::ids::GhsaId> = plan
+        .updates
+        .iter()
+        .filter(|u| u.close)
+        .map(|u| &u.ghsa_id)
+        .collect();
+    if let Err(e) =
+        talker.record_unplanned(&state, &threads_read, &planned, &closed_now, &held_back)
+    {
         *errors.entry(e).or_default() += 1;
     }
     for (e, n) in told.errors {

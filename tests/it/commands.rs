@@ -1008,3 +1008,35 @@ async fn a_claim_left_on_a_report_published_since_is_edited_to_the_refusal() {
     assert!(!r.failed(), "{}", r.text());
     assert_eq!(replies(&gh, ID, c).len(), 1);
 }
+
+/// A report a `/psrt close` closed: its count is recorded with psrt's own
+/// reply, so the next run reads nothing there (and later comments are
+/// still watched: a command there is refused).
+#[tokio::test]
+async fn a_report_closed_by_a_command_is_not_read_again() {
+    let (gh, _server, h) = world().await;
+    let c = gh.advisory_comment(ID, "carol", "/psrt close invalid", at(1, 10));
+    let r = h.run(at(1, 11), true, None).await;
+    assert!(!r.failed(), "{}", r.text());
+    assert_eq!(state(&gh, ID), "closed");
+    assert_eq!(replies(&gh, ID, c).len(), 1);
+    gh.knobs.clear_log();
+    let r = h.run(at(1, 12), true, None).await;
+    assert!(!r.failed(), "{}", r.text());
+    assert!(
+        !gh.knobs.log().iter().any(|l| l.path.contains("/comments")),
+        "{:#?}",
+        gh.knobs.log()
+    );
+    let late = gh.advisory_comment(ID, "carol", "/psrt accept", at(1, 12));
+    let r = h.run(at(1, 13), true, None).await;
+    assert!(!r.failed(), "{}", r.text());
+    let rs = replies(&gh, ID, late);
+    assert_eq!(rs.len(), 1);
+    assert!(
+        rs[0].body.contains("This report is closed"),
+        "{}",
+        rs[0].body
+    );
+    assert_eq!(state(&gh, ID), "closed");
+}

@@ -198,8 +198,10 @@ impl<'a> Talker<'a> {
         said
     }
 
-    /// The discussions no [`DiscussionPlan`] covered this run (`planned`):
-    /// reports not open, and those this run closed. The count read up to is
+    /// The discussions of reports not open, and of those this run closed
+    /// (`closed_now`), that no [`DiscussionPlan`] covered (`planned`): an
+    /// open report left without one keeps its count, so that its status is
+    /// checked again next run. The count read up to is
     /// recorded when psrt never watched the report (recorded first, not
     /// read: at go-live no old report gets a reply because psrt started),
     /// or when its thread was read this run (`read`) and no command there
@@ -210,10 +212,12 @@ impl<'a> Talker<'a> {
         state: &crate::advisories::State,
         read: &BTreeSet<GhsaId>,
         planned: &BTreeSet<&GhsaId>,
+        closed_now: &BTreeSet<&GhsaId>,
         skip: &BTreeSet<&GhsaId>,
     ) -> Result<(), String> {
         let counts: Vec<(GhsaId, u64)> = crate::advisories::discussion::read::watched(state)
             .into_iter()
+            .filter(|w| !w.open || closed_now.contains(w.ghsa_id))
             .filter(|w| !planned.contains(w.ghsa_id) && !skip.contains(w.ghsa_id))
             .filter(|w| !self.unavailable.contains(w.repo) && !self.hold.contains(w.ghsa_id))
             .filter_map(|w| {
