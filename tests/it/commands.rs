@@ -736,9 +736,24 @@ async fn a_command_on_a_report_that_is_not_open_is_refused_once() {
         assert!(rs[0].body.contains(want), "{ghsa}: {}", rs[0].body);
         assert!(rs[0].body.contains("Nothing was changed"), "{}", rs[0].body);
         assert!(h.ledger().discussion().is_answered(ghsa, c));
+        // The refusal is all psrt writes there: no status, no deadline.
+        let by_psrt = gh
+            .advisory_comments(ghsa)
+            .into_iter()
+            .filter(|x| x.user == "psrt-bot")
+            .count();
+        assert_eq!(by_psrt, 1, "{ghsa}");
     }
     assert_eq!(r.discussion.commands_answered, 3, "{}", r.text());
     assert_eq!(r.discussion.commands_refused, 3, "{}", r.text());
+    // The public counts are of the reports psrt manages (triage, draft,
+    // closed): the ended ones are not among them.
+    assert!(
+        r.text()
+            .contains("python/cpython: 2 unpublished report(s) read"),
+        "{}",
+        r.text()
+    );
     no_secret_in(&h, &r, &["carol", "reporter"]);
     // The output counts them; the ledger (sealed in production) keys its
     // discussion section by report, as for open reports.
