@@ -24,7 +24,11 @@
 //!   first read it (a command edited later is still obeyed; one edited
 //!   before psrt read it never is);
 //! - `commands_answered`: the command comments psrt answered, by id: a
-//!   reply deleted in GitHub's UI never makes psrt run a command again.
+//!   reply deleted in GitHub's UI never makes psrt run a command again;
+//! - `watched_since`: when psrt first saw a report that was no longer open
+//!   (closed, published, withdrawn: recorded, not read): a command written
+//!   before then is never answered (at go-live, or after a lost ledger, no
+//!   old report gets a reply because psrt started).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -48,6 +52,8 @@ pub struct Discussion {
     pub commands_seen: BTreeMap<u64, bool>,
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub commands_answered: BTreeSet<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub watched_since: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]

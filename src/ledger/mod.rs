@@ -588,13 +588,23 @@ impl Ledger {
 
     /// The discussions of reports psrt writes no status for (not open, or
     /// closed this run): the count each was read up to, or first seen at
-    /// (go-live: recorded, not read); saved once, however many.
-    pub fn discussion_counts(&mut self, counts: &[(GhsaId, u64)]) -> anyhow::Result<()> {
+    /// (go-live: recorded, not read, and `at` kept as when psrt started
+    /// watching it); saved once, however many.
+    pub fn discussion_counts(
+        &mut self,
+        counts: &[(GhsaId, u64)],
+        at: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
         if counts.is_empty() {
             return Ok(());
         }
         for (g, n) in counts {
-            self.discussion.entry(g).count = *n;
+            let first = self.discussion.get(g).is_none();
+            let d = self.discussion.entry(g);
+            d.count = *n;
+            if first {
+                d.watched_since = Some(at);
+            }
         }
         self.save()
     }

@@ -852,6 +852,17 @@ async fn at_go_live_an_old_command_on_a_published_report_gets_no_reply() {
     let d = held.discussion().get(PUBLISHED).expect("recorded");
     assert_eq!(d.count, 1);
     assert_eq!(state(&gh, PUBLISHED), "published");
+    // Later, someone comments there: psrt reads the thread, and the old
+    // command (written before psrt watched the report) is still not
+    // answered; a new one is refused.
+    gh.advisory_comment(PUBLISHED, "bob", "a note", at(1, 10));
+    let new = gh.advisory_comment(PUBLISHED, "carol", "/psrt status", at(1, 10));
+    let r = h.run(at(1, 11), true, None).await;
+    assert!(!r.failed(), "{}", r.text());
+    assert!(replies(&gh, PUBLISHED, old).is_empty(), "{}", r.text());
+    assert_eq!(replies(&gh, PUBLISHED, new).len(), 1, "{}", r.text());
+    assert_eq!(r.discussion.commands_answered, 1);
+    assert_eq!(state(&gh, PUBLISHED), "published");
 }
 
 /// Through Prism (GitHub's description with the comments fragment): a

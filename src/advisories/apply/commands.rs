@@ -196,6 +196,12 @@ impl<'a> Commander<'a> {
                 if ledger.discussion().is_answered(ghsa, f.comment_id) {
                     continue;
                 }
+                // Written before psrt watched a report that was already not
+                // open (go-live, a lost ledger): not psrt's to answer.
+                let since = ledger.discussion().get(ghsa).and_then(|d| d.watched_since);
+                if !a.advisory.state.is_open() && since.is_some_and(|t| f.created_at < t) {
+                    continue;
+                }
                 let replies = thread.replies(&self.own, f.comment_id);
                 if replies.iter().any(|r| r.answered) {
                     // Answered by a run whose ledger was not saved.

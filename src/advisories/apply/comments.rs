@@ -230,7 +230,7 @@ impl<'a> Talker<'a> {
             })
             .collect();
         self.ledger
-            .discussion_counts(&counts)
+            .discussion_counts(&counts, self.now)
             .map_err(|e| format!("the ledger could not be saved: {e:#}"))
     }
 

@@ -141,6 +141,8 @@ pub struct Found {
     pub author_id: Option<u64>,
     /// Never edited when read now.
     pub unedited: bool,
+    /// When it was written.
+    pub created_at: chrono::DateTime<chrono::Utc>,
     pub parsed: Result<Command, Bad>,
 }
 
@@ -156,6 +158,7 @@ impl Thread {
                     comment_id: c.id,
                     author_id: c.author_id,
                     unedited: c.updated_at == c.created_at,
+                    created_at: c.created_at,
                     parsed: c.body.parsed()?,
                 })
             })
