@@ -209,6 +209,7 @@ pub async fn run(gh: &GitHub, roster: &Roster, opts: Options<'_>) -> Report {
     let how = read::Reading {
         conditional: apply,
         steady: steady.as_ref(),
+        ended: apply,
     };
     let mut state = match read::read_with(gh, roster, how).await {
         Ok(read::Read::State(s)) => s,

@@ -11,7 +11,8 @@
 //! `draft`, `published` and `closed`), so they come from one list without
 //! a filter per repository, of which only those two states are kept, in
 //! [`State::ended`]: no rule, deadline, count or status comment sees them.
-//! It is asked for like the other lists (conditional requests: a `304`
+//! Only an applying run lists them (a dry run reads no discussion). It is
+//! asked for like the other lists (conditional requests: a `304`
 //! costs nothing, and a steady hour still costs no rate-limit point); when
 //! it answers `304` and something else changed, it is not read again (the
 //! other lists are: a `304` carries no body to plan from), since nothing
@@ -45,6 +46,9 @@ pub struct Reading<'a> {
     /// What the last complete run left, while nothing falls due: with every
     /// list and fork unchanged, there is nothing to do.
     pub steady: Option<&'a Steady>,
+    /// Also list the ended reports (published, withdrawn): only a run that
+    /// reads discussions (`--apply`) has a use for them.
+    pub ended: bool,
 }
 
 /// What a run read.
@@ -98,6 +102,7 @@ pub async fn read_with(gh: &GitHub, roster: &Roster, how: Reading<'_>) -> anyhow
     let jobs: Vec<(&RepoName, Option<AdvisoryState>)> = repo_names
         .iter()
         .flat_map(|r| STATES.iter().map(move |s| (r, *s)))
+        .filter(|(_, s)| how.ended || s.is_some())
         .collect();
     let (lists, team) =
         tokio::join!(
@@ -171,9 +176,10 @@ pub async fn read_with(gh: &GitHub, roster: &Roster, how: Reading<'_>) -> anyhow
     // An ended list unchanged since the last complete run is not read
     // again: no count there moved, so no discussion of it is due (and
     // psrt then forgets no report's discussion this run).
-    let ended_whole = lists
-        .iter()
-        .all(|(_, s, l)| s.is_some() || !l.as_ref().is_ok_and(Fresh::is_unchanged));
+    let ended_whole = how.ended
+        && lists
+            .iter()
+            .all(|(_, s, l)| s.is_some() || !l.as_ref().is_ok_and(Fresh::is_unchanged));
     let lists = futures::future::join_all(lists.into_iter().map(|(r, s, l)| async move {
         let l = match l {
             Ok(Fresh::Unchanged) if s.is_none() => Ok(vec![]),

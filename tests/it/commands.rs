@@ -1066,3 +1066,25 @@ async fn a_report_closed_by_a_command_is_not_read_again() {
     );
     assert_eq!(state(&gh, ID), "closed");
 }
+
+/// A dry run reads no discussion, so it does not list the ended reports
+/// either (no page of the list without a state filter).
+#[tokio::test]
+async fn a_dry_run_does_not_list_the_ended_reports() {
+    let (gh, _server, h) = ended_world(|_| {}).await;
+    gh.knobs.clear_log();
+    let r = h.run(at(1, 10), false, None).await;
+    assert!(!r.failed(), "{}", r.text());
+    let lists: Vec<String> = gh
+        .knobs
+        .log()
+        .iter()
+        .filter(|l| {
+            l.path
+                .starts_with(&format!("/repos/{REPO}/security-advisories?"))
+        })
+        .map(|l| l.path.clone())
+        .collect();
+    assert_eq!(lists.len(), 3, "{lists:#?}");
+    assert!(lists.iter().all(|p| p.contains("state=")), "{lists:#?}");
+}
