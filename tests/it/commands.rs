@@ -895,6 +895,8 @@ async fn commands_through_prism_match_the_description() {
     p.published_at = Some(at(-100, 0));
     p.collaborating_teams = vec!["psrt".into()];
     gh.advisory(p);
+    // A withdrawn one too: the list without a filter carries it.
+    gh.advisory(FakeAdvisory::new(REPO, WITHDRAWN, "withdrawn", at(-150, 0)));
     gh.commit(
         REPO,
         "main",
@@ -921,6 +923,7 @@ async fn commands_through_prism_match_the_description() {
     let outsider = gh.advisory_comment(ID, "reporter", "/psrt close invalid", at(1, 10));
     let experts = gh.advisory_comment(OTHER, "carol", "/psrt experts", at(1, 10));
     let ended = gh.advisory_comment(PUBLISHED, "carol", "/psrt accept", at(1, 10));
+    let withdrawn = gh.advisory_comment(WITHDRAWN, "bob", "/psrt status", at(1, 10));
     let r = h.run(at(1, 11), true, None).await;
     assert!(!r.failed(), "{}\n{}", r.text(), prism.log_text());
     assert_eq!(state(&gh, ID), "draft");
@@ -934,6 +937,7 @@ async fn commands_through_prism_match_the_description() {
             "`@python/email-team`, `@gpshead`, `@picnixz`",
         ),
         (PUBLISHED, ended, "This report is published"),
+        (WITHDRAWN, withdrawn, "This report is withdrawn"),
     ] {
         let rs = replies(&gh, ghsa, c);
         assert_eq!(rs.len(), 1, "{want}: {rs:#?}");
