@@ -413,7 +413,10 @@ pub async fn run(gh: &GitHub, roster: &Roster, opts: Options<'_>) -> Report {
     if let Err(e) =
         talker.record_unplanned(&state, &threads_read, &planned, &closed_now, &held_back)
     {
+        // A failure like any other: the run is not complete, so the next
+        // one reads every list again (none answers `304` on what was not kept).
         *errors.entry(e).or_default() += 1;
+        d.failed += 1;
     }
     for (e, n) in told.errors {
         *errors.entry(e).or_default() += n;
