@@ -110,6 +110,8 @@ pub struct Ledger {
     cve: CveIds,
     discussion: Discussions,
     discussion_full_read: Option<DateTime<Utc>>,
+    /// When this ledger's memory of answered `/psrt` commands begins.
+    commands_since: Option<DateTime<Utc>>,
     validators: Validators,
     steady: Option<Steady>,
     seen: Seen,
@@ -134,6 +136,7 @@ impl PartialEq for Ledger {
             && self.cve == other.cve
             && self.discussion == other.discussion
             && self.discussion_full_read == other.discussion_full_read
+            && self.commands_since == other.commands_since
             && self.validators == other.validators
             && self.steady == other.steady
             && self.seen == other.seen
@@ -153,6 +156,10 @@ struct File {
     /// When every open report's discussion was last read in full.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     discussion_full_read: Option<DateTime<Utc>>,
+    /// When the ledger's memory of answered `/psrt` commands begins: a
+    /// command written before it and not answered on GitHub is not run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    commands_since: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Validators::is_empty")]
     validators: Validators,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -382,6 +389,7 @@ impl Ledger {
                     && (!file.validators.is_empty()
                         || file.steady.is_some()
                         || file.discussion_full_read.is_some()
+                        || file.commands_since.is_some()
                         || file.reports.values().any(|r| r.discussion.is_some()))
                 {
                     return Err(ParseError::Bad(
@@ -401,6 +409,7 @@ impl Ledger {
             validators: file.validators,
             steady: file.steady,
             discussion_full_read: file.discussion_full_read,
+            commands_since: file.commands_since,
             audit: file.audit,
             ..Ledger::default()
         };
@@ -424,6 +433,9 @@ impl Ledger {
             if let Some(s) = r.seen {
                 ledger.seen.set(&g, s);
             }
+        }
+        if ledger.commands_since.is_none() {
+            ledger.commands_since = ledger.seen.earliest();
         }
         ledger
     }
@@ -450,6 +462,7 @@ impl Ledger {
             version: VERSION,
             reports,
             discussion_full_read: self.discussion_full_read,
+            commands_since: self.commands_since,
             validators: self.validators.clone(),
             steady: self.steady.clone(),
             audit: self.audit.clone(),
@@ -646,6 +659,26 @@ impl Ledger {
     /// When every open report's discussion was last read in full.
     pub fn discussion_full_read(&self) -> Option<DateTime<Utc>> {
         self.discussion_full_read
+    }
+
+    /// When this ledger's memory of answered `/psrt` commands begins;
+    /// `None`: not known (a ledger kept in memory, or one from before the
+    /// instant was kept that had seen no report), and every command not
+    /// answered on GitHub is judged as before.
+    pub fn commands_since(&self) -> Option<DateTime<Utc>> {
+        self.commands_since
+    }
+
+    /// A ledger started empty (no file, or `--reset-ledger`) by a run that
+    /// answers commands begins its memory of them `now`, kept with the
+    /// next save: a command written before that was perhaps answered by a
+    /// ledger that is gone, its reply since deleted, so it is not run
+    /// ([`crate::advisories::apply::commands`]). Any other ledger keeps the
+    /// instant it has.
+    pub fn begin_commands_memory(&mut self, now: DateTime<Utc>) {
+        if self.started_empty() && self.commands_since.is_none() {
+            self.commands_since = Some(now);
+        }
     }
 
     /// Every open report's discussion was read in full now; saved.
@@ -965,6 +998,61 @@ mod tests {
             Ledger::load(&path),
             Err(LedgerError::Corrupt { .. })
         ));
+    }
+
+    /// A ledger started afresh (no file, or a reset) remembers commands
+    /// from the run that started it, and keeps that instant; one read from
+    /// its file never moves it. A file from before the instant was kept
+    /// gets the earliest time psrt first saw a report it keeps (that ledger
+    /// existed then): never later than needed, never before it existed.
+    #[test]
+    fn a_ledger_knows_when_its_memory_of_commands_begins() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.json");
+        let t = |h: u32| {
+            use chrono::TimeZone;
+            Utc.with_ymd_and_hms(2026, 11, 2, h, 0, 0).unwrap()
+        };
+        let mut l = Ledger::load(&path).unwrap();
+        assert_eq!(l.commands_since(), None);
+        l.begin_commands_memory(t(9));
+        l.begin_commands_memory(t(10));
+        assert_eq!(l.commands_since(), Some(t(9)));
+        l.save().unwrap();
+        let mut back = Ledger::load(&path).unwrap();
+        assert_eq!(back.commands_since(), Some(t(9)));
+        back.begin_commands_memory(t(11));
+        assert_eq!(back.commands_since(), Some(t(9)), "read from its file");
+        assert!(
+            std::fs::read_to_string(&path)
+                .unwrap()
+                .contains("\"commands_since\": \"2026-11-02T09:00:00Z\"")
+        );
+        // --reset-ledger: a new memory, whatever the file held.
+        let mut reset = Ledger::open(&path, true, &Keeping::in_clear()).unwrap();
+        reset.begin_commands_memory(t(12));
+        assert_eq!(reset.commands_since(), Some(t(12)));
+        // Written before the instant was kept: the earliest sighting.
+        let before = r#"{"version":3,"reports":{
+            "GHSA-a":{"seen":{"first":"2026-11-02T08:00:00Z"}},
+            "GHSA-b":{"seen":{"first":"2026-10-30T07:00:00Z"},"sent":{"warn-30":"2026-11-01T00:00:00Z"}}}}"#;
+        std::fs::write(&path, before).unwrap();
+        let mut old = Ledger::load(&path).unwrap();
+        old.begin_commands_memory(t(13));
+        assert_eq!(
+            old.commands_since(),
+            Some("2026-10-30T07:00:00Z".parse().unwrap())
+        );
+        // One that saw no report: not known, judged as before.
+        std::fs::write(&path, r#"{"version":3,"reports":{}}"#).unwrap();
+        assert_eq!(Ledger::load(&path).unwrap().commands_since(), None);
+        // A version-2 file never carried it.
+        std::fs::write(
+            &path,
+            r#"{"version":2,"commands_since":"2026-11-02T09:00:00Z"}"#,
+        )
+        .unwrap();
+        assert!(Ledger::load(&path).is_err());
     }
 
     /// In a workflow the file is an age file: it opens with the job's key

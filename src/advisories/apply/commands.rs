@@ -67,6 +67,21 @@ const CODEOWNERS_PATHS: [&str; 3] = [".github/CODEOWNERS", "CODEOWNERS", "docs/C
 /// `/psrt experts` reads at most this many of the fork's pull requests.
 const MAX_EXPERT_PULLS: usize = 10;
 
+/// The one reply to a command written before the ledger's memory of
+/// commands began ([`before_memory`]).
+const BEFORE_MEMORY: &str = "This command was written before psrt's memory of commands began (its ledger was reset or lost), so psrt cannot tell whether it was answered then: if it is still wanted, write it again in a new comment. Nothing was changed.";
+
+/// Whether a command is left unrun because it predates the ledger's memory
+/// of commands (`since`, [`Ledger::commands_since`]) and has no reply of
+/// psrt's at all: a ledger that is gone may have answered it, and an
+/// admin may have deleted that reply since, so running it could run it a
+/// second time. A claim without an outcome (`claimed`) is different: psrt
+/// judged the command then, and the plan settles it from GitHub's state.
+/// With no instant known, every command is judged as before.
+fn before_memory(since: Option<DateTime<Utc>>, f: &Found, claimed: bool) -> bool {
+    !claimed && since.is_some_and(|t| f.created_at < t)
+}
+
 /// A command claimed this run: its effect is in the plan, its outcome
 /// written after the plan is applied.
 #[derive(Debug, Clone)]
@@ -205,6 +220,12 @@ impl<'a> Commander<'a> {
                         Verdict::Run {
                             command: c.clone(),
                             target_id: None,
+                        }
+                    }
+                    _ if before_memory(ledger.commands_since(), &f, claim.is_some()) => {
+                        Verdict::Reply {
+                            text: BEFORE_MEMORY.into(),
+                            refused: true,
                         }
                     }
                     _ if closing => Verdict::Reply {
@@ -1029,4 +1050,40 @@ fn admins_email(
                 body,
             }),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn written(at: DateTime<Utc>) -> Found {
+        Found {
+            comment_id: 7,
+            author_id: Some(501),
+            unedited: true,
+            created_at: at,
+            parsed: Ok(Command::Accept),
+        }
+    }
+
+    /// Before the instant, with no reply of psrt's: not run. After it, or
+    /// with psrt's claim (judged then, settled through the plan), or with
+    /// no instant known (a ledger from before it was kept): as before.
+    #[test]
+    fn a_command_before_the_ledgers_memory_is_not_run_unless_psrt_claimed_it() {
+        let since = Utc.with_ymd_and_hms(2026, 11, 3, 10, 0, 0).unwrap();
+        let minute = chrono::Duration::minutes(1);
+        let before = written(since - minute);
+        let after = written(since + minute);
+        assert!(before_memory(Some(since), &before, false));
+        assert!(
+            !before_memory(Some(since), &before, true),
+            "a claim is settled"
+        );
+        assert!(!before_memory(Some(since), &after, false));
+        assert!(!before_memory(Some(since), &written(since), false));
+        assert!(!before_memory(None, &before, false));
+        assert!(BEFORE_MEMORY.ends_with("Nothing was changed."));
+    }
 }

@@ -12,6 +12,8 @@
 //! `<!-- psrt:answered -->`) once the effect is made; see
 //! [`crate::advisories::apply::commands`] for the protocol.
 
+use chrono::{DateTime, Utc};
+
 use super::own::Own;
 use super::thread::Thread;
 use super::{Comment, CommentText};
@@ -141,6 +143,8 @@ pub struct Found {
     pub author_id: Option<u64>,
     /// Never edited when read now.
     pub unedited: bool,
+    /// When it was written (against the ledger's memory of commands).
+    pub created_at: DateTime<Utc>,
     pub parsed: Result<Command, Bad>,
 }
 
@@ -156,6 +160,7 @@ impl Thread {
                     comment_id: c.id,
                     author_id: c.author_id,
                     unedited: c.updated_at == c.created_at,
+                    created_at: c.created_at,
                     parsed: c.body.parsed()?,
                 })
             })
