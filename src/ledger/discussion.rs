@@ -22,7 +22,9 @@
 //!   first read it (a command edited later is still obeyed; one edited
 //!   before psrt read it never is);
 //! - `commands_answered`: the command comments psrt answered, by id: a
-//!   reply deleted in GitHub's UI never makes psrt run a command again.
+//!   reply deleted in GitHub's UI never makes psrt run a command again
+//!   (and when this is lost with the ledger, the ledger's `commands_since`
+//!   keeps older commands from running: [`super::Ledger::commands_since`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -16,7 +16,8 @@
 //! [`steady`] (what the last complete hourly run left, to tell an unchanged
 //! world from conditional requests alone). Each new kind of memory is a
 //! section of its own, beside these: answered commands per report (the
-//! `/psrt` commands). A section per report is stored in the report's record
+//! `/psrt` commands), and `commands_since`, when this ledger's memory of
+//! them began (a top-level key). A section per report is stored in the report's record
 //! below; one that is not (validators, steady, audit problems) becomes a
 //! top-level key of the file. A section only says what it holds: how the
 //! file is kept ([`sealed`]) is the store's, for every section alike.
@@ -55,12 +56,24 @@
 //!     "/repos/python/cpython/security-advisories?state=triage&per_page=100": { "etag": "W/\"…\"", "at": "2026-11-02T10:00:00Z" }
 //!   },
 //!   "discussion_full_read": "2026-11-02T03:41:00Z",
+//!   "commands_since": "2026-10-30T10:41:00Z",
 //!   "steady": { "fingerprint": "…", "until": "…", "reports": { "python/cpython": 12 } }
 //! }
 //! ```
 //!
-//! Version 2 (the same without `discussion`, `validators` and `steady`) is
-//! read as it is; version 1 (`{"version":1,"sent":{GHSA:{key:time}}}`) is
+//! `commands_since` is when the ledger's memory of answered `/psrt`
+//! commands began: the `now` of the first applying `advisories` run on a
+//! ledger started afresh (no file, `--reset-ledger`); a command written
+//! before it that psrt never replied to is not run
+//! ([`crate::advisories::apply::commands`]). It needs no new version: an
+//! older psrt of version 3 ignores the key (and judges commands as it
+//! always did), where a version bump would make it refuse the file and
+//! need a reset, which is what loses memory. A file without the key (from
+//! before it was kept) takes the earliest `seen.first`: psrt wrote each
+//! with a run's `now`, so the ledger existed then; no `seen`, no instant.
+//!
+//! Version 2 (the same without `discussion`, `validators`, `steady` and
+//! `commands_since`) is read as it is; version 1 (`{"version":1,"sent":{GHSA:{key:time}}}`) is
 //! read and upgraded: its `reassign-<login>` keys become `reassign`. A
 //! version-3 file stops a psrt that reads only version 2 with "newer than
 //! this psrt reads", never a guess.

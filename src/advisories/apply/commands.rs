@@ -16,7 +16,8 @@
 //!    shows what changed, never what is missing, so it never decides that a
 //!    command is unanswered). A command is unanswered when the ledger does
 //!    not hold its id as answered **and** no reply of psrt's that says the
-//!    outcome names it (a reply found answered is recorded in the ledger).
+//!    outcome names it (a reply found answered is recorded in the ledger);
+//!    it is run only if the ledger's memory of commands covers it (below).
 //! 2. A command that changes the report is first **claimed**: psrt posts a
 //!    reply that names the command's comment. A comment POST is sent once:
 //!    after a timeout or a 5xx psrt lists the comments again to see whether
@@ -39,6 +40,18 @@
 //! deleted in GitHub's UI changes nothing: the ledger holds the command as
 //! answered. A command whose effect did not land leaves its claim for the
 //! next run, and the report's count is not recorded, so it is read again.
+//!
+//! **A lost ledger** (an evicted cache, `--reset-ledger`) forgets which
+//! commands were answered, and a deleted reply is then the only trace that
+//! was. So a ledger started afresh records when its memory of commands
+//! begins ([`Ledger::commands_since`]: the first applying run's `now`), and
+//! a command written before that with no reply of psrt's at all is not run
+//! ([`before_memory`]): it gets one reply asking for it to be written again
+//! in a new comment, and is recorded answered and counted refused. A claim
+//! without an outcome is not such a command: psrt judged it then, and the
+//! plan settles it as above. A ledger from before the instant was kept
+//! takes its earliest sighting of a report instead (see [`crate::ledger`]);
+//! one with no instant at all judges every command as before.
 //!
 //! Nothing here prints who gave a command, which, or on which report: the
 //! run's output counts commands across reports.
