@@ -249,6 +249,15 @@ impl Ledger {
         Self::default()
     }
 
+    /// An empty ledger kept in memory that stands for a lost one (the
+    /// demo): it started empty, as a missing file does.
+    pub fn in_memory_lost() -> Self {
+        Self {
+            origin: Origin::Missing,
+            ..Self::default()
+        }
+    }
+
     /// Reads the ledger kept in clear in `path` (a local run, tests); a
     /// missing file is an empty ledger. See [`Self::load_kept`].
     pub fn load(path: &Path) -> Result<Ledger, LedgerError> {

@@ -82,7 +82,7 @@ const MAX_EXPERT_PULLS: usize = 10;
 
 /// The one reply to a command written before the ledger's memory of
 /// commands began ([`before_memory`]).
-const BEFORE_MEMORY: &str = "This command was written before psrt's memory of commands began (its ledger was reset or lost), so psrt cannot tell whether it was answered then: if it is still wanted, write it again in a new comment. Nothing was changed.";
+const BEFORE_MEMORY: &str = "This command was written before psrt's memory of commands began (when psrt started, or when its ledger was reset or lost), so psrt cannot tell whether it was already answered: if it is still wanted, write it again in a new comment. Nothing was changed.";
 
 /// Whether a command is left unrun because it predates the ledger's memory
 /// of commands (`since`, [`Ledger::commands_since`]) and has no reply of
