@@ -1976,7 +1976,13 @@ async fn commands_wait() {
                     log.len(),
                     wall.as_secs_f64()
                 );
-                (log.len(), points, wall, report.discussion.commands_answered)
+                let d = &report.discussion;
+                (
+                    log.len(),
+                    points,
+                    wall,
+                    (d.commands_answered, d.commands_refused),
+                )
             }
         };
         run("go-live").await;
@@ -1991,7 +1997,8 @@ async fn commands_wait() {
         gh.advisory_comment("GHSA-b002-0000-0000", "m6", "/psrt help", written);
         let (_, _, command_wall, answered) =
             run("two commands: an accept (claim, PATCH, fork, outcome) and a help").await;
-        assert_eq!(answered, 2);
+        // Both run, neither refused (written after the ledger began).
+        assert_eq!(answered, (2, 0));
         run("the hour after (psrt's replies moved the lists)").await;
         run("no-op again").await;
         for every in [60u32, 30, 15, 5] {
