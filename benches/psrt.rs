@@ -167,7 +167,10 @@ fn ledger_keeping() {
             let kept = Ledger::load_kept(&path, &keeping).unwrap();
             kept.save().unwrap();
             let bytes = std::fs::metadata(&path).unwrap().len();
-            assert_eq!(&Ledger::load_kept(&path, &keeping).unwrap(), ledger);
+            // (Not the whole ledger: one read from a file without
+            // `commands_since` takes its earliest sighting.)
+            let back = Ledger::load_kept(&path, &keeping).unwrap();
+            assert!(back.messages() == ledger.messages() && back.seen() == ledger.seen());
             let (save, _) = time(20, || kept.save().unwrap());
             let (load, _) = time(20, || Ledger::load_kept(&path, &keeping).unwrap());
             println!(
