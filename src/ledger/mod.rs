@@ -70,7 +70,8 @@
 //! always did), where a version bump would make it refuse the file and
 //! need a reset, which is what loses memory. A file without the key (from
 //! before it was kept) takes the earliest `seen.first`: psrt wrote each
-//! with a run's `now`, so the ledger existed then; no `seen`, no instant.
+//! with a run's `now`, so the ledger existed then; one with no `seen` (it
+//! has read no report) begins at its next applying `advisories` run.
 //!
 //! Version 2 (the same without `discussion`, `validators`, `steady` and
 //! `commands_since`) is read as it is; version 1 (`{"version":1,"sent":{GHSA:{key:time}}}`) is
@@ -684,21 +685,23 @@ impl Ledger {
     }
 
     /// When this ledger's memory of answered `/psrt` commands begins;
-    /// `None`: not known (a ledger kept in memory, or one from before the
-    /// instant was kept that had seen no report), and every command not
-    /// answered on GitHub is judged as before.
+    /// `None`: not begun yet (a ledger that has read no report and that no
+    /// applying `advisories` run has used), and every command not answered
+    /// on GitHub is judged as before.
     pub fn commands_since(&self) -> Option<DateTime<Utc>> {
         self.commands_since
     }
 
-    /// A ledger started empty (no file, or `--reset-ledger`) by a run that
-    /// answers commands begins its memory of them `now`, kept with the
+    /// A ledger without an instant that has seen no report (started empty:
+    /// no file, `--reset-ledger`; or a file `deadlines` began) begins its
+    /// memory of commands `now`, at a run that answers them, kept with the
     /// next save: a command written before that was perhaps answered by a
     /// ledger that is gone, its reply since deleted, so it is not run
-    /// ([`crate::advisories::apply::commands`]). Any other ledger keeps the
-    /// instant it has.
+    /// ([`crate::advisories::apply::commands`]). Such a ledger holds no
+    /// answered command of a report psrt still reads (each one read is
+    /// seen). Any other ledger keeps the instant it has.
     pub fn begin_commands_memory(&mut self, now: DateTime<Utc>) {
-        if self.started_empty() && self.commands_since.is_none() {
+        if self.commands_since.is_none() && (self.started_empty() || self.seen.is_empty()) {
             self.commands_since = Some(now);
         }
     }
@@ -1065,9 +1068,17 @@ mod tests {
             old.commands_since(),
             Some("2026-10-30T07:00:00Z".parse().unwrap())
         );
-        // One that saw no report: not known, judged as before.
-        std::fs::write(&path, r#"{"version":3,"reports":{}}"#).unwrap();
-        assert_eq!(Ledger::load(&path).unwrap().commands_since(), None);
+        // One that saw no report (a deadline ledger, say): no instant until
+        // a run that answers commands begins one.
+        std::fs::write(
+            &path,
+            r#"{"version":3,"reports":{"GHSA-a":{"sent":{"warn-30":"2026-11-01T00:00:00Z"}}}}"#,
+        )
+        .unwrap();
+        let mut unseen = Ledger::load(&path).unwrap();
+        assert_eq!(unseen.commands_since(), None);
+        unseen.begin_commands_memory(t(14));
+        assert_eq!(unseen.commands_since(), Some(t(14)));
         // A version-2 file never carried it.
         std::fs::write(
             &path,

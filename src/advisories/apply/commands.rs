@@ -50,8 +50,9 @@
 //! in a new comment, and is recorded answered and counted refused. A claim
 //! without an outcome is not such a command: psrt judged it then, and the
 //! plan settles it as above. A ledger from before the instant was kept
-//! takes its earliest sighting of a report instead (see [`crate::ledger`]);
-//! one with no instant at all judges every command as before.
+//! takes its earliest sighting of a report instead (see [`crate::ledger`]).
+//! Setting an instant never makes a command run twice (an answered id in
+//! the ledger is skipped first); too late an instant only refuses more.
 //!
 //! Nothing here prints who gave a command, which, or on which report: the
 //! run's output counts commands across reports.
