@@ -767,3 +767,19 @@ async fn a_claim_without_outcome_is_settled_after_the_ledger_is_lost() {
     assert_eq!(forks_created(&gh), 0, "no second fork");
     assert_eq!(r.discussion.commands_refused, 0, "{}", r.text());
 }
+
+/// A dry run on a lost ledger writes nothing, so it starts no memory of
+/// commands; the first applying run does, at its `now`.
+#[tokio::test]
+async fn a_dry_run_starts_no_memory_of_commands() {
+    let (gh, _server, h) = world().await;
+    std::fs::remove_file(&h.ledger_path).unwrap();
+    gh.advisory_comment(ID, "carol", "/psrt accept", at(1, 10));
+    let r = h.run(at(1, 11), false, None).await;
+    assert!(!r.failed(), "{}", r.text());
+    assert!(!h.ledger_path.exists());
+    let r = h.run(at(1, 12), true, None).await;
+    assert!(!r.failed(), "{}", r.text());
+    assert_eq!(h.ledger().commands_since(), Some(at(1, 12)));
+    assert_eq!(state(&gh, ID), "triage");
+}
