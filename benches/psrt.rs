@@ -67,36 +67,121 @@ fn main() {
 }
 
 /// The ledger kept in clear (locally) and encrypted with age (in a
-/// workflow): one save (after each message or change) and one load, with
-/// 500 reports of 4 messages each.
+/// workflow) at 500 reports: one save (psrt saves after each message or
+/// change) and one load, with its size on disk. Two shapes: the deadline
+/// ledger (4 messages per report), and a ledger holding every section at
+/// once, larger than either workflow's (each report seen, its discussion
+/// with a status hash, 3 thresholds and 3 answered commands, its 4
+/// messages; a CVE id reserved for one in five; the validators of each
+/// discussion and of the lists; the steady state with 100 forks).
 fn ledger_keeping() {
-    use psrt::ledger::{Keeping, Ledger};
+    use psrt::ids::GhsaId;
+    use psrt::ledger::{Keeping, Ledger, Sighting, Steady, Validator, Validators, steady};
+    const N: usize = 500;
     let identity = age::x25519::Identity::generate();
     let now = chrono::Utc::now();
-    for (name, keeping) in [
-        ("in clear", Keeping::in_clear()),
-        ("encrypted (age)", Keeping::encrypted(identity.clone())),
-    ] {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("ledger.json");
-        let mut ledger = Ledger::open(&path, true, &keeping).unwrap();
-        for i in 0..500 {
-            let id = format!("GHSA-{i:04}-0000-0000");
-            ledger
-                .record_sent(&id, &["warn-30", "warn-14", "warn-7", "warn-1"], now)
+    let id = |i: usize| format!("GHSA-{i:04}-0000-0000");
+    let mut messages = Ledger::in_memory();
+    let mut full = Ledger::in_memory();
+    let mut seen = Vec::new();
+    let mut validators = Validators::default();
+    for i in 0..N {
+        let g = id(i);
+        for l in [&mut messages, &mut full] {
+            l.record_sent(&g, &["warn-30", "warn-14", "warn-7", "warn-1"], now)
                 .unwrap();
         }
-        let bytes = std::fs::metadata(&path).unwrap().len();
-        let (save, _) = time(20, || ledger.save().unwrap());
-        let (load, _) = time(20, || Ledger::load_kept(&path, &keeping).unwrap());
-        println!(
-            "| ledger {name}, 500 reports ({bytes} bytes): one save | {:.2} ms |",
-            save.as_secs_f64() * 1e3
+        seen.push((
+            GhsaId::new(g.clone()),
+            Sighting {
+                first: now,
+                ignored_tag: None,
+            },
+        ));
+        full.discussion_read(&g, 12, Some(now), Some("0123456789abcdef"))
+            .unwrap();
+        full.thresholds_done(
+            &g,
+            &["warn-30".into(), "warn-14".into(), "warn-7".into()],
+            now,
+        )
+        .unwrap();
+        for c in 0..3u64 {
+            full.command_answered(&g, 4_000_000_000 + (i as u64) * 10 + c)
+                .unwrap();
+        }
+        if i % 5 == 0 {
+            full.reservation_answered(&g, &format!("CVE-2026-{:05}", 10_000 + i), now)
+                .unwrap();
+        }
+        validators.0.insert(
+            format!("/repos/python/cpython/security-advisories/{g}/comments?per_page=100"),
+            Validator {
+                etag: format!("W/\"{:064x}\"", i),
+                next: None,
+                at: now,
+            },
         );
-        println!(
-            "| ledger {name}, 500 reports: one load | {:.2} ms |",
-            load.as_secs_f64() * 1e3
+    }
+    for page in 1..=5 {
+        validators.0.insert(
+            format!("/repos/python/cpython/security-advisories?per_page=100&page={page}"),
+            Validator {
+                etag: format!("W/\"{page:064x}\""),
+                next: Some(format!(
+                    "/repos/python/cpython/security-advisories?per_page=100&page={}",
+                    page + 1
+                )),
+                at: now,
+            },
         );
+    }
+    full.reports_seen(&seen, &[]).unwrap();
+    let forks = (0..N)
+        .step_by(5)
+        .map(|i| steady::Fork {
+            report: GhsaId::new(id(i)),
+            repo: format!("python/cpython-ghsa-{i:04}-0000-0000"),
+            pulls: vec![1, 2],
+        })
+        .collect();
+    let st = Steady {
+        fingerprint: "0123456789abcdef".into(),
+        until: now,
+        reports: [("python/cpython".to_owned(), N)].into(),
+        forks,
+    };
+    full.settle(validators, st, now).unwrap();
+    full.discussion_full_read_done(now).unwrap();
+    for (shape, ledger) in [("4 messages each", &messages), ("every section", &full)] {
+        let text = ledger.to_json();
+        let plain = text.len();
+        for (name, keeping) in [
+            ("in clear", Keeping::in_clear()),
+            ("encrypted (age)", Keeping::encrypted(identity.clone())),
+        ] {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("ledger.json");
+            // Written in clear, read, and saved as the keeping says.
+            std::fs::write(&path, &text).unwrap();
+            let kept = Ledger::load_kept(&path, &keeping).unwrap();
+            kept.save().unwrap();
+            let bytes = std::fs::metadata(&path).unwrap().len();
+            // (Not the whole ledger: one read from a file without
+            // `commands_since` takes its earliest sighting.)
+            let back = Ledger::load_kept(&path, &keeping).unwrap();
+            assert!(back.messages() == ledger.messages() && back.seen() == ledger.seen());
+            let (save, _) = time(20, || kept.save().unwrap());
+            let (load, _) = time(20, || Ledger::load_kept(&path, &keeping).unwrap());
+            println!(
+                "| ledger {name}, {N} reports, {shape} ({plain} bytes of JSON, {bytes} on disk): one save | {:.2} ms |",
+                save.as_secs_f64() * 1e3
+            );
+            println!(
+                "| ledger {name}, {N} reports, {shape}: one load | {:.2} ms |",
+                load.as_secs_f64() * 1e3
+            );
+        }
     }
 }
 
@@ -1948,28 +2033,29 @@ async fn commands_wait() {
                     log.len(),
                     wall.as_secs_f64()
                 );
-                (log.len(), points, wall, report.discussion.commands_answered)
+                let d = &report.discussion;
+                (
+                    log.len(),
+                    points,
+                    wall,
+                    (d.commands_answered, d.commands_refused),
+                )
             }
         };
         run("go-live").await;
         run("the next hour").await;
         let (noop_requests, noop_points, noop_wall, _) = run("no-op: nothing new").await;
         // A member accepts a triage report; another asks for help elsewhere.
-        gh.advisory_comment(
-            "GHSA-b001-0000-0000",
-            "m5",
-            "/psrt accept",
-            chrono::Utc::now(),
-        );
-        gh.advisory_comment(
-            "GHSA-b002-0000-0000",
-            "m6",
-            "/psrt help",
-            chrono::Utc::now(),
-        );
+        // Written between the third run and the fourth: a command written
+        // before the first run (the ledger's start) would be told to be
+        // written again instead of run.
+        let written = start + chrono::Duration::minutes(3 * 60 + 30);
+        gh.advisory_comment("GHSA-b001-0000-0000", "m5", "/psrt accept", written);
+        gh.advisory_comment("GHSA-b002-0000-0000", "m6", "/psrt help", written);
         let (_, _, command_wall, answered) =
             run("two commands: an accept (claim, PATCH, fork, outcome) and a help").await;
-        assert_eq!(answered, 2);
+        // Both run, neither refused (written after the ledger began).
+        assert_eq!(answered, (2, 0));
         run("the hour after (psrt's replies moved the lists)").await;
         run("no-op again").await;
         for every in [60u32, 30, 15, 5] {

@@ -948,8 +948,9 @@ async fn commands_demo(
         "  on {REPORT} (in triage), Ada (a member) writes two commands and the reporter one:"
     );
     let t = c.at - chrono::Duration::minutes(30);
-    w.github
-        .advisory_comment(REPORT, "ada", "/psrt accept\nembargoed: never printed", t);
+    let accept =
+        w.github
+            .advisory_comment(REPORT, "ada", "/psrt accept\nembargoed: never printed", t);
     w.github.advisory_comment(
         REPORT,
         "reporter",
@@ -1033,6 +1034,92 @@ async fn commands_demo(
         .filter(|m| m.header("Subject").is_some_and(|s| s.contains("/psrt")))
     {
         email(out, m);
+    }
+    let mut lost = Ledger::in_memory_lost();
+    let c = Commanding {
+        ledger: &mut lost,
+        ..c
+    };
+    lost_ledger_demo(out, w, gh, &roster, c, accept).await;
+}
+
+/// The hourly ledger lost (an evicted Actions cache) and psrt's reply to a
+/// command deleted in GitHub's UI: the command predates the new ledger's
+/// memory of commands, so it is not run again; one reply says to write it
+/// again.
+async fn lost_ledger_demo(
+    out: &mut String,
+    w: &World,
+    gh: &crate::github::GitHub,
+    roster: &crate::roster::Roster,
+    c: Commanding<'_>,
+    accept: u64,
+) {
+    const REPORT: &str = "GHSA-5f3w-n0c0-0rd1";
+    let marker = crate::advisories::discussion::commands::reply_marker(accept);
+    let answer = |w: &World| {
+        w.github
+            .advisory_comments(REPORT)
+            .into_iter()
+            .find(|m| m.user == "psrt-bot" && m.body.starts_with(&marker))
+    };
+    let Some(reply) = answer(w) else {
+        let _ = writeln!(
+            out,
+            "\n(no reply to Ada's accept: the lost ledger is not shown)"
+        );
+        return;
+    };
+    let _ = writeln!(
+        out,
+        "\nthen the hourly ledger is lost (its Actions cache evicted), an admin deletes psrt's reply to\nAda's `/psrt accept` in GitHub's UI and moves the report back to triage by hand; nothing\nremembers that the accept was answered:"
+    );
+    w.github.delete_advisory_comment_in_ui(reply.id);
+    w.github
+        .update_advisory(REPORT, |a| a.state = "triage".into());
+    let first = c.at + chrono::Duration::hours(1);
+    // The first run on the new ledger starts watching the discussions (as at
+    // go-live); a new comment makes the next one read this one.
+    let _ = crate::advisories::run(
+        gh,
+        roster,
+        hourly(first, Some(c.mailer), c.templates, c.cve, c.ledger),
+    )
+    .await;
+    w.github.advisory_comment(
+        REPORT,
+        "alan",
+        "embargoed: never printed",
+        first + chrono::Duration::minutes(10),
+    );
+    let r = crate::advisories::run(
+        gh,
+        roster,
+        hourly(
+            first + chrono::Duration::hours(1),
+            Some(c.mailer),
+            c.templates,
+            c.cve,
+            c.ledger,
+        ),
+    )
+    .await;
+    let d = &r.discussion;
+    let _ = writeln!(
+        out,
+        "  the new ledger remembers commands from its first run; the next run: {} /psrt command(s) answered ({} refused),\n  the report still in {} (the accept is not run again); the one reply:",
+        d.commands_answered,
+        d.commands_refused,
+        w.github
+            .get_advisory(REPORT)
+            .map_or_else(|| "?".to_owned(), |a| a.state)
+    );
+    if let Some(m) = answer(w) {
+        let _ = writeln!(out, "  ┌ comment {} by @{}", m.id, m.user);
+        for line in m.body.lines().filter(|l| !l.starts_with("<!-- psrt:")) {
+            let _ = writeln!(out, "  │ {line}");
+        }
+        let _ = writeln!(out, "  └");
     }
 }
 

@@ -193,6 +193,12 @@ pub async fn run(gh: &GitHub, roster: &Roster, opts: Options<'_>) -> Report {
             apply,
         );
     }
+    // A ledger started afresh (or one that has read no report) remembers
+    // `/psrt` commands from this run on; a dry run saves nothing, so it
+    // starts no memory.
+    if apply {
+        ledger.begin_commands_memory(now);
+    }
     let full_read_due = apply
         && ledger
             .discussion_full_read()

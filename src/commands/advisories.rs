@@ -21,7 +21,8 @@ pub struct Args {
     pub ledger: PathBuf,
     /// Start a new ledger, whatever the file holds (a corrupt one, say): a CVE
     /// id reserved but not yet on its advisory is forgotten (reject it in CVE
-    /// Services).
+    /// Services), and a /psrt command written before this run that psrt never
+    /// replied to is not run (its author is asked to write it again).
     #[arg(long)]
     pub reset_ledger: bool,
     /// Pretend it is this time (RFC 3339 or YYYY-MM-DD).

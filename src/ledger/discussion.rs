@@ -24,11 +24,14 @@
 //!   first read it (a command edited later is still obeyed; one edited
 //!   before psrt read it never is);
 //! - `commands_answered`: the command comments psrt answered, by id: a
-//!   reply deleted in GitHub's UI never makes psrt run a command again;
+//!   reply deleted in GitHub's UI never makes psrt run a command again
+//!   (and when this is lost with the ledger, the ledger's `commands_since`
+//!   keeps older commands from running: [`super::Ledger::commands_since`]);
 //! - `watched_since`: when psrt first saw a report that was no longer open
 //!   (closed, published, withdrawn: recorded, not read): a command written
-//!   before then is never answered (at go-live, or after a lost ledger, no
-//!   old report gets a reply because psrt started).
+//!   before then is never answered, not even with `commands_since`'s "write
+//!   it again" (at go-live, or after a lost ledger, no old report gets a
+//!   reply because psrt started).
 
 use std::collections::{BTreeMap, BTreeSet};
 

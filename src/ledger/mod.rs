@@ -16,7 +16,8 @@
 //! [`steady`] (what the last complete hourly run left, to tell an unchanged
 //! world from conditional requests alone). Each new kind of memory is a
 //! section of its own, beside these: answered commands per report (the
-//! `/psrt` commands). A section per report is stored in the report's record
+//! `/psrt` commands), and `commands_since`, when this ledger's memory of
+//! them began (a top-level key). A section per report is stored in the report's record
 //! below; one that is not (validators, steady, audit problems) becomes a
 //! top-level key of the file. A section only says what it holds: how the
 //! file is kept ([`sealed`]) is the store's, for every section alike.
@@ -55,12 +56,25 @@
 //!     "/repos/python/cpython/security-advisories?state=triage&per_page=100": { "etag": "W/\"…\"", "at": "2026-11-02T10:00:00Z" }
 //!   },
 //!   "discussion_full_read": "2026-11-02T03:41:00Z",
+//!   "commands_since": "2026-10-30T10:41:00Z",
 //!   "steady": { "fingerprint": "…", "until": "…", "reports": { "python/cpython": 12 } }
 //! }
 //! ```
 //!
-//! Version 2 (the same without `discussion`, `validators` and `steady`) is
-//! read as it is; version 1 (`{"version":1,"sent":{GHSA:{key:time}}}`) is
+//! `commands_since` is when the ledger's memory of answered `/psrt`
+//! commands began: the `now` of the first applying `advisories` run on a
+//! ledger started afresh (no file, `--reset-ledger`); a command written
+//! before it that psrt never replied to is not run
+//! ([`crate::advisories::apply::commands`]). It needs no new version: an
+//! older psrt of version 3 ignores the key (and judges commands as it
+//! always did), where a version bump would make it refuse the file and
+//! need a reset, which is what loses memory. A file without the key (from
+//! before it was kept) takes the earliest `seen.first`: psrt wrote each
+//! with a run's `now`, so the ledger existed then; one with no `seen` (it
+//! has read no report) begins at its next applying `advisories` run.
+//!
+//! Version 2 (the same without `discussion`, `validators`, `steady` and
+//! `commands_since`) is read as it is; version 1 (`{"version":1,"sent":{GHSA:{key:time}}}`) is
 //! read and upgraded: its `reassign-<login>` keys become `reassign`. A
 //! version-3 file stops a psrt that reads only version 2 with "newer than
 //! this psrt reads", never a guess.
@@ -110,6 +124,8 @@ pub struct Ledger {
     cve: CveIds,
     discussion: Discussions,
     discussion_full_read: Option<DateTime<Utc>>,
+    /// When this ledger's memory of answered `/psrt` commands begins.
+    commands_since: Option<DateTime<Utc>>,
     validators: Validators,
     steady: Option<Steady>,
     seen: Seen,
@@ -134,6 +150,7 @@ impl PartialEq for Ledger {
             && self.cve == other.cve
             && self.discussion == other.discussion
             && self.discussion_full_read == other.discussion_full_read
+            && self.commands_since == other.commands_since
             && self.validators == other.validators
             && self.steady == other.steady
             && self.seen == other.seen
@@ -153,6 +170,10 @@ struct File {
     /// When every open report's discussion was last read in full.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     discussion_full_read: Option<DateTime<Utc>>,
+    /// When the ledger's memory of answered `/psrt` commands begins: a
+    /// command written before it and not answered on GitHub is not run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    commands_since: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Validators::is_empty")]
     validators: Validators,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -227,6 +248,15 @@ impl Ledger {
     /// An empty ledger kept in memory (the demo, tests): saving does nothing.
     pub fn in_memory() -> Self {
         Self::default()
+    }
+
+    /// An empty ledger kept in memory that stands for a lost one (the
+    /// demo): it started empty, as a missing file does.
+    pub fn in_memory_lost() -> Self {
+        Self {
+            origin: Origin::Missing,
+            ..Self::default()
+        }
     }
 
     /// Reads the ledger kept in clear in `path` (a local run, tests); a
@@ -382,6 +412,7 @@ impl Ledger {
                     && (!file.validators.is_empty()
                         || file.steady.is_some()
                         || file.discussion_full_read.is_some()
+                        || file.commands_since.is_some()
                         || file.reports.values().any(|r| r.discussion.is_some()))
                 {
                     return Err(ParseError::Bad(
@@ -401,6 +432,7 @@ impl Ledger {
             validators: file.validators,
             steady: file.steady,
             discussion_full_read: file.discussion_full_read,
+            commands_since: file.commands_since,
             audit: file.audit,
             ..Ledger::default()
         };
@@ -424,6 +456,9 @@ impl Ledger {
             if let Some(s) = r.seen {
                 ledger.seen.set(&g, s);
             }
+        }
+        if ledger.commands_since.is_none() {
+            ledger.commands_since = ledger.seen.earliest();
         }
         ledger
     }
@@ -450,6 +485,7 @@ impl Ledger {
             version: VERSION,
             reports,
             discussion_full_read: self.discussion_full_read,
+            commands_since: self.commands_since,
             validators: self.validators.clone(),
             steady: self.steady.clone(),
             audit: self.audit.clone(),
@@ -669,6 +705,28 @@ impl Ledger {
     /// When every open report's discussion was last read in full.
     pub fn discussion_full_read(&self) -> Option<DateTime<Utc>> {
         self.discussion_full_read
+    }
+
+    /// When this ledger's memory of answered `/psrt` commands begins;
+    /// `None`: not begun yet (a ledger that has read no report and that no
+    /// applying `advisories` run has used), and every command not answered
+    /// on GitHub is judged as before.
+    pub fn commands_since(&self) -> Option<DateTime<Utc>> {
+        self.commands_since
+    }
+
+    /// A ledger without an instant that has seen no report (started empty:
+    /// no file, `--reset-ledger`; or a file `deadlines` began) begins its
+    /// memory of commands `now`, at a run that answers them, kept with the
+    /// next save: a command written before that was perhaps answered by a
+    /// ledger that is gone, its reply since deleted, so it is not run
+    /// ([`crate::advisories::apply::commands`]). Such a ledger holds no
+    /// answered command of a report psrt still reads (each one read is
+    /// seen). Any other ledger keeps the instant it has.
+    pub fn begin_commands_memory(&mut self, now: DateTime<Utc>) {
+        if self.commands_since.is_none() && (self.started_empty() || self.seen.is_empty()) {
+            self.commands_since = Some(now);
+        }
     }
 
     /// Every open report's discussion was read in full now; saved.
@@ -989,6 +1047,69 @@ mod tests {
             Ledger::load(&path),
             Err(LedgerError::Corrupt { .. })
         ));
+    }
+
+    /// A ledger started afresh (no file, or a reset) remembers commands
+    /// from the run that started it, and keeps that instant; one read from
+    /// its file never moves it. A file from before the instant was kept
+    /// gets the earliest time psrt first saw a report it keeps (that ledger
+    /// existed then): never later than needed, never before it existed.
+    #[test]
+    fn a_ledger_knows_when_its_memory_of_commands_begins() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.json");
+        let t = |h: u32| {
+            use chrono::TimeZone;
+            Utc.with_ymd_and_hms(2026, 11, 2, h, 0, 0).unwrap()
+        };
+        let mut l = Ledger::load(&path).unwrap();
+        assert_eq!(l.commands_since(), None);
+        l.begin_commands_memory(t(9));
+        l.begin_commands_memory(t(10));
+        assert_eq!(l.commands_since(), Some(t(9)));
+        l.save().unwrap();
+        let mut back = Ledger::load(&path).unwrap();
+        assert_eq!(back.commands_since(), Some(t(9)));
+        back.begin_commands_memory(t(11));
+        assert_eq!(back.commands_since(), Some(t(9)), "read from its file");
+        assert!(
+            std::fs::read_to_string(&path)
+                .unwrap()
+                .contains("\"commands_since\": \"2026-11-02T09:00:00Z\"")
+        );
+        // --reset-ledger: a new memory, whatever the file held.
+        let mut reset = Ledger::open(&path, true, &Keeping::in_clear()).unwrap();
+        reset.begin_commands_memory(t(12));
+        assert_eq!(reset.commands_since(), Some(t(12)));
+        // Written before the instant was kept: the earliest sighting.
+        let before = r#"{"version":3,"reports":{
+            "GHSA-a":{"seen":{"first":"2026-11-02T08:00:00Z"}},
+            "GHSA-b":{"seen":{"first":"2026-10-30T07:00:00Z"},"sent":{"warn-30":"2026-11-01T00:00:00Z"}}}}"#;
+        std::fs::write(&path, before).unwrap();
+        let mut old = Ledger::load(&path).unwrap();
+        old.begin_commands_memory(t(13));
+        assert_eq!(
+            old.commands_since(),
+            Some("2026-10-30T07:00:00Z".parse().unwrap())
+        );
+        // One that saw no report (a deadline ledger, say): no instant until
+        // a run that answers commands begins one.
+        std::fs::write(
+            &path,
+            r#"{"version":3,"reports":{"GHSA-a":{"sent":{"warn-30":"2026-11-01T00:00:00Z"}}}}"#,
+        )
+        .unwrap();
+        let mut unseen = Ledger::load(&path).unwrap();
+        assert_eq!(unseen.commands_since(), None);
+        unseen.begin_commands_memory(t(14));
+        assert_eq!(unseen.commands_since(), Some(t(14)));
+        // A version-2 file never carried it.
+        std::fs::write(
+            &path,
+            r#"{"version":2,"commands_since":"2026-11-02T09:00:00Z"}"#,
+        )
+        .unwrap();
+        assert!(Ledger::load(&path).is_err());
     }
 
     /// In a workflow the file is an age file: it opens with the job's key

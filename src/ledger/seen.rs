@@ -52,6 +52,13 @@ impl Seen {
         self.0.is_empty()
     }
 
+    /// When psrt first read the earliest-seen report it still keeps: every
+    /// `first` is the `now` of a run that wrote this ledger, so this ledger
+    /// existed then (and perhaps earlier).
+    pub fn earliest(&self) -> Option<DateTime<Utc>> {
+        self.0.values().map(|s| s.first).min()
+    }
+
     pub(super) fn set(&mut self, ghsa_id: &GhsaId, s: Sighting) {
         self.0.insert(ghsa_id.clone(), s);
     }

@@ -1092,3 +1092,147 @@ async fn a_dry_run_does_not_list_the_ended_reports() {
     assert_eq!(lists.len(), 3, "{lists:#?}");
     assert!(lists.iter().all(|p| p.contains("state=")), "{lists:#?}");
 }
+
+fn advisory_patches(gh: &GitHubFake, ghsa: &str) -> usize {
+    gh.knobs
+        .log()
+        .iter()
+        .filter(|l| {
+            l.method == http::Method::PATCH
+                && l.path.ends_with(ghsa)
+                && !l.path.contains("/comments")
+        })
+        .count()
+}
+
+/// The hourly ledger lost (an evicted Actions cache: no file) after a
+/// member's command was answered, and then the reply deleted in GitHub's
+/// UI: nothing remembers the answer, but the command was written before the
+/// new ledger's memory of commands began, so it is not run again: the one
+/// reply says to write it again, nothing changes, later runs post nothing.
+/// A command written after that runs as any other.
+#[tokio::test]
+async fn a_lost_ledger_and_a_deleted_reply_never_run_a_command_again() {
+    let (gh, _server, h) = world().await;
+    let c = gh.advisory_comment(OTHER, "bob", "/psrt invite @vic", at(1, 10));
+    let r = h.run(at(1, 11), true, None).await;
+    assert!(!r.failed(), "{}", r.text());
+    let rs = replies(&gh, OTHER, c);
+    assert_eq!(rs.len(), 1);
+    assert!(answered(&rs[0]), "{}", rs[0].body);
+    assert_eq!(gh.get_advisory(OTHER).unwrap().collaborating_users, ["vic"]);
+
+    std::fs::remove_file(&h.ledger_path).unwrap();
+    gh.delete_advisory_comment_in_ui(rs[0].id);
+    // Someone removes vic by hand meanwhile; the command must not run again.
+    gh.update_advisory(OTHER, |a| a.collaborating_users.clear());
+    // The first run on the new ledger only starts watching the discussions
+    // (as at go-live); a new comment makes the next one read this one.
+    let r = h.run(at(1, 12), true, None).await;
+    assert!(!r.failed(), "{}", r.text());
+    assert_eq!(replies(&gh, OTHER, c).len(), 0);
+    gh.advisory_comment(OTHER, "carol", "a new comment", at(1, 12));
+    gh.knobs.clear_log();
+    let r = h.run(at(1, 13), true, None).await;
+    assert!(!r.failed(), "{}", r.text());
+    assert!(
+        gh.get_advisory(OTHER)
+            .unwrap()
+            .collaborating_users
+            .is_empty(),
+        "not run again"
+    );
+    assert_eq!(advisory_patches(&gh, OTHER), 0, "no second effect");
+    let rs = replies(&gh, OTHER, c);
+    assert_eq!(rs.len(), 1, "{rs:#?}");
+    assert!(answered(&rs[0]), "{}", rs[0].body);
+    assert!(
+        rs[0]
+            .body
+            .contains("before psrt's memory of commands began")
+            && rs[0].body.contains("write it again in a new comment")
+            && rs[0].body.contains("Nothing was changed."),
+        "{}",
+        rs[0].body
+    );
+    assert!(!rs[0].body.contains("vic"), "{}", rs[0].body);
+    assert_eq!(r.discussion.commands_answered, 1, "{}", r.text());
+    assert_eq!(r.discussion.commands_refused, 1, "{}", r.text());
+    assert!(h.ledger().discussion().is_answered(OTHER, c));
+    no_secret_in(&h, &r, &["bob", "vic", "/psrt invite"]);
+
+    // Later runs, the next day's full read among them, post nothing.
+    gh.knobs.clear_log();
+    for t in [at(1, 14), at(1, 15), at(2, 15)] {
+        let r = h.run(t, true, None).await;
+        assert!(!r.failed(), "{}", r.text());
+    }
+    assert_eq!(comment_posts(&gh), 0, "{:#?}", gh.knobs.log());
+    assert_eq!(replies(&gh, OTHER, c).len(), 1);
+    assert!(gh.knobs.log().iter().any(|l| l.path.contains("/comments")));
+
+    // Written again, after the new ledger began: run as any command.
+    let again = gh.advisory_comment(OTHER, "bob", "/psrt invite @vic", at(2, 16));
+    let r = h.run(at(2, 17), true, None).await;
+    assert!(!r.failed(), "{}", r.text());
+    assert_eq!(gh.get_advisory(OTHER).unwrap().collaborating_users, ["vic"]);
+    let rs = replies(&gh, OTHER, again);
+    assert_eq!(rs.len(), 1);
+    assert!(
+        answered(&rs[0]) && !rs[0].body.contains("memory of commands"),
+        "{}",
+        rs[0].body
+    );
+    assert_eq!(r.discussion.commands_refused, 0, "{}", r.text());
+}
+
+/// A run killed between the effect and the outcome, and then its ledger
+/// lost: the claim without an outcome is psrt's own trace of a command it
+/// judged then, so the next run settles it from GitHub's state (the
+/// outcome, no second effect), not "write it again".
+#[tokio::test]
+async fn a_claim_without_outcome_is_settled_after_the_ledger_is_lost() {
+    let (gh, _server, h) = world().await;
+    let c = gh.advisory_comment(ID, "carol", "/psrt accept", at(1, 10));
+    gh.knobs
+        .inject(Fault::new(http::Method::PATCH, "/comments/", 502).times(100));
+    let r = h.run(at(1, 11), true, None).await;
+    assert!(r.failed(), "{}", r.text());
+    gh.knobs.clear_faults();
+    assert_eq!(state(&gh, ID), "draft", "the effect landed");
+    assert!(!answered(&replies(&gh, ID, c)[0]));
+    std::fs::remove_file(&h.ledger_path).unwrap();
+    gh.knobs.clear_log();
+    // The first run on the new ledger starts watching; the next day's
+    // full read finds the claim.
+    let r = h.run(at(1, 12), true, None).await;
+    assert!(!r.failed(), "{}", r.text());
+    let r = h.run(at(2, 13), true, None).await;
+    assert!(!r.failed(), "{}", r.text());
+    let rs = replies(&gh, ID, c);
+    assert_eq!(rs.len(), 1, "{rs:#?}");
+    assert!(
+        answered(&rs[0]) && rs[0].body.contains("Accepted"),
+        "{}",
+        rs[0].body
+    );
+    assert_eq!(state_patches(&gh), 0, "no second effect");
+    assert_eq!(forks_created(&gh), 0, "no second fork");
+    assert_eq!(r.discussion.commands_refused, 0, "{}", r.text());
+}
+
+/// A dry run on a lost ledger writes nothing, so it starts no memory of
+/// commands; the first applying run does, at its `now`.
+#[tokio::test]
+async fn a_dry_run_starts_no_memory_of_commands() {
+    let (gh, _server, h) = world().await;
+    std::fs::remove_file(&h.ledger_path).unwrap();
+    gh.advisory_comment(ID, "carol", "/psrt accept", at(1, 10));
+    let r = h.run(at(1, 11), false, None).await;
+    assert!(!r.failed(), "{}", r.text());
+    assert!(!h.ledger_path.exists());
+    let r = h.run(at(1, 12), true, None).await;
+    assert!(!r.failed(), "{}", r.text());
+    assert_eq!(h.ledger().commands_since(), Some(at(1, 12)));
+    assert_eq!(state(&gh, ID), "triage");
+}

@@ -92,6 +92,10 @@ fn the_demo_runs_the_nightly_and_yearly_jobs_offline_and_exits_0() {
         "state draft, private fork python/cpython-ghsa-5f3w-n0c0-0rd1, coordinator alan",
         "Subject: [PSRT] GHSA-5f3w-n0c0-0rd1 (python/cpython): /psrt coordinator by ada",
         "- `/psrt coordinator @login`: the coordinator credit moves to that member",
+        // The hourly ledger lost and a reply deleted: the command is not run again.
+        "the new ledger remembers commands from its first run; the next run: 1 /psrt command(s) answered (1 refused),",
+        "the report still in triage (the accept is not run again); the one reply:",
+        "  │ This command was written before psrt's memory of commands began",
     ] {
         assert!(out.contains(want), "`{want}` missing from the demo:\n{out}");
     }

@@ -1273,6 +1273,8 @@ fn assert_ledger_holds_nobody(n: usize, path: &std::path::Path, people: &BTreeSe
                 "etag",
                 "next",
                 "discussion_full_read",
+                // When the ledger's memory of `/psrt` commands began.
+                "commands_since",
                 "steady",
                 "fingerprint",
                 "until",

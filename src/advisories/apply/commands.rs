@@ -25,7 +25,8 @@
 //!    shows what changed, never what is missing, so it never decides that a
 //!    command is unanswered). A command is unanswered when the ledger does
 //!    not hold its id as answered **and** no reply of psrt's that says the
-//!    outcome names it (a reply found answered is recorded in the ledger).
+//!    outcome names it (a reply found answered is recorded in the ledger);
+//!    it is run only if the ledger's memory of commands covers it (below).
 //! 2. A command that changes the report is first **claimed**: psrt posts a
 //!    reply that names the command's comment. A comment POST is sent once:
 //!    after a timeout or a 5xx psrt lists the comments again to see whether
@@ -48,6 +49,19 @@
 //! deleted in GitHub's UI changes nothing: the ledger holds the command as
 //! answered. A command whose effect did not land leaves its claim for the
 //! next run, and the report's count is not recorded, so it is read again.
+//!
+//! **A lost ledger** (an evicted cache, `--reset-ledger`) forgets which
+//! commands were answered, and a deleted reply is then the only trace that
+//! was. So a ledger started afresh records when its memory of commands
+//! begins ([`Ledger::commands_since`]: the first applying run's `now`), and
+//! a command written before that with no reply of psrt's at all is not run
+//! ([`before_memory`]): it gets one reply asking for it to be written again
+//! in a new comment, and is recorded answered and counted refused. A claim
+//! without an outcome is not such a command: psrt judged it then, and the
+//! plan settles it as above. A ledger from before the instant was kept
+//! takes its earliest sighting of a report instead (see [`crate::ledger`]).
+//! Setting an instant never makes a command run twice (an answered id in
+//! the ledger is skipped first); too late an instant only refuses more.
 //!
 //! Nothing here prints who gave a command, which, or on which report: the
 //! run's output counts commands across reports.
@@ -75,6 +89,21 @@ use crate::roster::{Login, Member, Roster};
 const CODEOWNERS_PATHS: [&str; 3] = [".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"];
 /// `/psrt experts` reads at most this many of the fork's pull requests.
 const MAX_EXPERT_PULLS: usize = 10;
+
+/// The one reply to a command written before the ledger's memory of
+/// commands began ([`before_memory`]).
+const BEFORE_MEMORY: &str = "This command was written before psrt's memory of commands began (when psrt started, or when its ledger was reset or lost), so psrt cannot tell whether it was already answered: if it is still wanted, write it again in a new comment. Nothing was changed.";
+
+/// Whether a command is left unrun because it predates the ledger's memory
+/// of commands (`since`, [`Ledger::commands_since`]) and has no reply of
+/// psrt's at all: a ledger that is gone may have answered it, and an
+/// admin may have deleted that reply since, so running it could run it a
+/// second time. A claim without an outcome (`claimed`) is different: psrt
+/// judged the command then, and the plan settles it from GitHub's state.
+/// With no instant known, every command is judged as before.
+fn before_memory(since: Option<DateTime<Utc>>, f: &Found, claimed: bool) -> bool {
+    !claimed && since.is_some_and(|t| f.created_at < t)
+}
 
 /// A command claimed this run: its effect is in the plan, its outcome
 /// written after the plan is applied.
@@ -224,6 +253,12 @@ impl<'a> Commander<'a> {
                         Verdict::Run {
                             command: c.clone(),
                             target_id: None,
+                        }
+                    }
+                    _ if before_memory(ledger.commands_since(), &f, claim.is_some()) => {
+                        Verdict::Reply {
+                            text: BEFORE_MEMORY.into(),
+                            refused: true,
                         }
                     }
                     _ if closing => Verdict::Reply {
@@ -1048,4 +1083,40 @@ fn admins_email(
                 body,
             }),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn written(at: DateTime<Utc>) -> Found {
+        Found {
+            comment_id: 7,
+            author_id: Some(501),
+            unedited: true,
+            created_at: at,
+            parsed: Ok(Command::Accept),
+        }
+    }
+
+    /// Before the instant, with no reply of psrt's: not run. After it, or
+    /// with psrt's claim (judged then, settled through the plan), or with
+    /// no instant known (a ledger from before it was kept): as before.
+    #[test]
+    fn a_command_before_the_ledgers_memory_is_not_run_unless_psrt_claimed_it() {
+        let since = Utc.with_ymd_and_hms(2026, 11, 3, 10, 0, 0).unwrap();
+        let minute = chrono::Duration::minutes(1);
+        let before = written(since - minute);
+        let after = written(since + minute);
+        assert!(before_memory(Some(since), &before, false));
+        assert!(
+            !before_memory(Some(since), &before, true),
+            "a claim is settled"
+        );
+        assert!(!before_memory(Some(since), &after, false));
+        assert!(!before_memory(Some(since), &written(since), false));
+        assert!(!before_memory(None, &before, false));
+        assert!(BEFORE_MEMORY.ends_with("Nothing was changed."));
+    }
 }

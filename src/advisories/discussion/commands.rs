@@ -12,6 +12,8 @@
 //! `<!-- psrt:answered -->`) once the effect is made; see
 //! [`crate::advisories::apply::commands`] for the protocol.
 
+use chrono::{DateTime, Utc};
+
 use super::own::Own;
 use super::thread::Thread;
 use super::{Comment, CommentText};
@@ -141,8 +143,9 @@ pub struct Found {
     pub author_id: Option<u64>,
     /// Never edited when read now.
     pub unedited: bool,
-    /// When it was written.
-    pub created_at: chrono::DateTime<chrono::Utc>,
+    /// When it was written (against the ledger's memory of commands, and
+    /// when psrt began watching a report that was not open).
+    pub created_at: DateTime<Utc>,
     pub parsed: Result<Command, Bad>,
 }
 
