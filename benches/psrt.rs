@@ -1635,13 +1635,14 @@ fn bot_derived(gh: &psrt_fakes::github::GitHubFake) -> (usize, usize, usize, usi
 /// psrt and the GHSA bot side by side: 10 and 100 open reports, with drift
 /// and in steady state; psrt runs as production does (the GitHub App, a
 /// token per installation and repository), against the fakes with 50 ms
-/// per request.
+/// per request. The per-run CVE cap is raised to 100 here: the bot has
+/// none, and the comparison counts the same work done in one run.
 async fn bot_comparison() {
     use psrt_fakes::github::FakeApp;
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let key = std::fs::read_to_string(root.join("tests/fixtures/test-app-key.pem")).unwrap();
     let public = std::fs::read_to_string(root.join("tests/fixtures/test-app-key.pub.pem")).unwrap();
-    let roster_text = "version: 1\ngithub:\n  org: python\n  team: psrt\n  advisory_repos: [python/cpython]\n  eligibility_teams: [python-core]\ncve:\n  org: PSF\n  repos: [python/cpython]\nmembers:\n".to_owned()
+    let roster_text = "version: 1\ngithub:\n  org: python\n  team: psrt\n  advisory_repos: [python/cpython]\n  eligibility_teams: [python-core]\ncve:\n  org: PSF\n  repos: [python/cpython]\npolicy:\n  max_cve_reservations_per_run: 100\nmembers:\n".to_owned()
         + &(0..30)
             .map(|i| format!("  - name: M{i}\n    github: m{i}\n{}", if i < 3 { "    roles: [admin]\n" } else { "" }))
             .collect::<String>();
