@@ -264,6 +264,9 @@ pub async fn run(gh: &GitHub, roster: &Roster, opts: Options<'_>) -> Report {
                 commander = Some(c);
                 own = Some(o);
             }
+            // No command is answered (psrt could not tell its own replies
+            // from a pasted copy), and none is lost: every discussion read
+            // is held below, so the next run reads it again.
             Err(e) => own_note = Some(format!("discussion: commands not run: {e}")),
         }
     }
@@ -339,7 +342,9 @@ pub async fn run(gh: &GitHub, roster: &Roster, opts: Options<'_>) -> Report {
         writer.patched_at
     };
     let mut report = Report::of(&plan, Some(&results), true);
-    report.notes.extend(own_note);
+    let commands_not_run = own_note.is_some();
+    // A run that could answer no command fails: it never goes quiet.
+    report.not_done.extend(own_note);
     let mut told = apply::commands::Tally::default();
     if let Some(mut c) = commander {
         c.answer(
@@ -378,7 +383,11 @@ pub async fn run(gh: &GitHub, roster: &Roster, opts: Options<'_>) -> Report {
     if let Some(o) = own {
         talker.set_own(o);
     }
-    talker.hold = told.pending.clone();
+    talker.hold = if commands_not_run {
+        threads_read.clone()
+    } else {
+        told.pending.clone()
+    };
     talker.extra = told.posted.clone();
     let d = &mut report.discussion;
     d.discussions_read = threads.asked;

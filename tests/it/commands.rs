@@ -1236,3 +1236,39 @@ async fn a_dry_run_starts_no_memory_of_commands() {
     assert_eq!(h.ledger().commands_since(), Some(at(1, 12)));
     assert_eq!(state(&gh, ID), "triage");
 }
+
+/// When psrt cannot tell which account it writes as, it answers no command
+/// (it could not tell its own replies from a pasted copy), and that run
+/// fails: it never goes quiet. Nothing read is taken as seen, so the next
+/// run answers every command, the one on a published report too (whose
+/// discussion has no daily read to find it again).
+#[tokio::test]
+async fn without_its_own_account_psrt_answers_nothing_fails_and_answers_next_run() {
+    let (gh, _server, h) = ended_world(|_| {}).await;
+    let accept = gh.advisory_comment(ID, "carol", "/psrt accept", at(1, 10));
+    let on_published = gh.advisory_comment(PUBLISHED, "carol", "/psrt accept", at(1, 10));
+    // `GET /user`: the token's account (as an App: `GET /app`).
+    gh.knobs.inject(Fault::new(http::Method::GET, "/user", 403));
+    let r = h.run(at(1, 11), true, None).await;
+    assert!(
+        r.failed(),
+        "a run that answers no command fails: {}",
+        r.text()
+    );
+    assert!(r.text().contains("commands not run"), "{}", r.text());
+    assert!(replies(&gh, ID, accept).is_empty());
+    assert!(replies(&gh, PUBLISHED, on_published).is_empty());
+    assert_eq!(state(&gh, ID), "triage");
+    gh.knobs.clear_faults();
+    let r = h.run(at(1, 12), true, None).await;
+    assert!(!r.failed(), "{}", r.text());
+    assert_eq!(state(&gh, ID), "draft");
+    let rs = replies(&gh, ID, accept);
+    assert!(rs.len() == 1 && rs[0].body.contains("Accepted"), "{rs:#?}");
+    let rs = replies(&gh, PUBLISHED, on_published);
+    assert!(
+        rs.len() == 1 && rs[0].body.contains("This report is published"),
+        "{rs:#?}\n{}",
+        r.text()
+    );
+}
