@@ -1001,9 +1001,10 @@ async fn an_unchanged_ended_list_is_not_read_again_and_nothing_is_forgotten() {
 }
 
 /// A claim an earlier run left (killed between the effect and the reply)
-/// on a report that was published before the next run: that run edits the
-/// claim to the refusal (the plan, which would settle it, never sees an
-/// ended report); nothing is made again, and the command is answered.
+/// on a report that was published before the next run: that run settles
+/// it from the report as read (the plan never sees an ended report): an
+/// accept has nothing to say but that psrt runs no command there and this
+/// run changed nothing; nothing is made again, and the command is answered.
 #[tokio::test]
 async fn a_claim_left_on_a_report_published_since_is_edited_to_the_refusal() {
     let (gh, _server, h) = world().await;
@@ -1027,7 +1028,9 @@ async fn a_claim_left_on_a_report_published_since_is_edited_to_the_refusal() {
     assert_eq!(rs.len(), 1, "{rs:#?}");
     assert!(answered(&rs[0]), "{}", rs[0].body);
     assert!(
-        rs[0].body.contains("This report is published"),
+        rs[0].body.contains(
+            "This report is published: psrt runs no command on it. This run changed nothing."
+        ),
         "{}",
         rs[0].body
     );
@@ -1037,6 +1040,201 @@ async fn a_claim_left_on_a_report_published_since_is_edited_to_the_refusal() {
     let r = h.run(at(1, 14), true, None).await;
     assert!(!r.failed(), "{}", r.text());
     assert_eq!(replies(&gh, ID, c).len(), 1);
+}
+
+/// A claim an earlier run left on a report published since, whose effect
+/// landed (an invite and a delegation made, the outcome edits failed, the
+/// run's ledger not saved): the next run settles each claim from the
+/// report as read, says it was done, and emails the admins once for each;
+/// nothing is written on the report, and later runs add nothing.
+#[tokio::test]
+async fn a_claim_whose_effect_landed_on_a_report_published_since_says_it_was_done() {
+    let (gh, _server, h) = world().await;
+    let smtp = SmtpSink::default();
+    let smtp_server = smtp.start().await.unwrap();
+    let mailer = crate::advisories::mailer(smtp_server.port);
+    let before = std::fs::read(&h.ledger_path).unwrap();
+    let delegate = gh.advisory_comment(OTHER, "bob", "/psrt coordinator @carol", at(1, 10));
+    let invite = gh.advisory_comment(OTHER, "bob", "/psrt invite @vic", at(1, 10));
+    gh.knobs
+        .inject(Fault::new(http::Method::PATCH, "/comments/", 502).times(100));
+    let r = h.run(at(1, 11), true, Some(&mailer)).await;
+    assert!(r.failed(), "{}", r.text());
+    std::fs::write(&h.ledger_path, &before).unwrap();
+    gh.knobs.clear_faults();
+    let a = gh.get_advisory(OTHER).unwrap();
+    assert_eq!(a.collaborating_users, ["vic"], "the invite landed");
+    assert_eq!(
+        a.credits,
+        vec![("carol".to_owned(), "coordinator".to_owned())],
+        "the delegation landed"
+    );
+    let to_admins = || {
+        smtp.messages()
+            .into_iter()
+            .filter(|m| subject(m).contains("/psrt"))
+            .collect::<Vec<_>>()
+    };
+    assert!(to_admins().is_empty(), "no outcome, no admins' email yet");
+    gh.update_advisory(OTHER, |a| {
+        a.state = "published".into();
+        a.published_at = Some(at(1, 12));
+    });
+    let standing_before = standing(&gh, OTHER);
+    gh.knobs.clear_log();
+    let r = h.run(at(1, 13), true, Some(&mailer)).await;
+    assert!(!r.failed(), "{}", r.text());
+    for (c, want) in [
+        (delegate, "@carol is the coordinator of this report now"),
+        (invite, "@vic collaborates on this report now"),
+    ] {
+        let rs = replies(&gh, OTHER, c);
+        assert_eq!(rs.len(), 1, "{rs:#?}");
+        assert!(answered(&rs[0]), "{}", rs[0].body);
+        assert!(rs[0].body.contains(want), "{}", rs[0].body);
+        assert!(
+            !rs[0].body.contains("Nothing was changed"),
+            "{}",
+            rs[0].body
+        );
+        assert!(h.ledger().discussion().is_answered(OTHER, c));
+    }
+    assert_eq!(advisory_patches(&gh, OTHER), 0, "nothing written on it");
+    assert_eq!(comment_posts(&gh), 0, "the claims edited, nothing posted");
+    assert_eq!(standing(&gh, OTHER), standing_before);
+    let mails = to_admins();
+    assert_eq!(
+        mails.len(),
+        2,
+        "{:#?}",
+        smtp.messages().iter().map(subject).collect::<Vec<_>>()
+    );
+    assert!(mails.iter().any(|m| m.body().contains("@vic (account id")));
+    assert!(mails.iter().any(|m| m.body().contains("@carol")));
+    assert_eq!(r.discussion.commands_refused, 0, "{}", r.text());
+    no_secret_in(&h, &r, &["carol", "vic", "/psrt invite"]);
+    let r = h.run(at(1, 14), true, Some(&mailer)).await;
+    assert!(!r.failed(), "{}", r.text());
+    assert_eq!(to_admins().len(), 2, "emailed once");
+    assert_eq!(replies(&gh, OTHER, invite).len(), 1);
+    assert_eq!(replies(&gh, OTHER, delegate).len(), 1);
+}
+
+/// At an upgrade, a ledger kept by a psrt from before commands (its
+/// memory reaches back to its first sighting, long ago) and a closed
+/// report holding a member's old `/psrt accept` that psrt never read:
+/// first seen closed, the report gets no reply. Weeks later an admin
+/// reopens it: psrt never saw that command, so it is not run; it gets the
+/// one "write it again" reply.
+#[tokio::test]
+async fn a_reopened_report_never_runs_a_command_psrt_did_not_see() {
+    let (gh, server) = github().await;
+    for l in ["alice", "bob", "carol", "gus", "sam", "erin", "frank"] {
+        gh.add_to_team("psrt", l, "member");
+    }
+    let mut c = FakeAdvisory::new(REPO, CLOSED, "closed", at(-200, 0)).coordinator("alice");
+    c.collaborating_teams = vec!["psrt".into()];
+    c.closed_at = Some(at(-100, 0));
+    gh.advisory(c);
+    let old = gh.advisory_comment(CLOSED, "carol", "/psrt accept", at(-150, 0));
+    let h = Hourly::new(&roster_with_ids(&gh), &server.url(), None).await;
+    // The ledger of a psrt from before commands: it first read the report
+    // on day -190, so its memory of commands reaches back to then.
+    std::fs::write(
+        &h.ledger_path,
+        format!(
+            r#"{{"version":3,"reports":{{"{CLOSED}":{{"seen":{{"first":"{}"}}}}}}}}"#,
+            at(-190, 0).to_rfc3339()
+        ),
+    )
+    .unwrap();
+    let r = h.run(at(1, 9), true, None).await;
+    assert!(!r.failed(), "{}", r.text());
+    let held = h.ledger();
+    assert_eq!(held.commands_since(), Some(at(-190, 0)));
+    assert_eq!(
+        held.discussion().get(CLOSED).and_then(|d| d.watched_since),
+        Some(at(1, 9)),
+        "first seen closed"
+    );
+    assert!(replies(&gh, CLOSED, old).is_empty());
+    gh.update_advisory(CLOSED, |a| {
+        a.state = "triage".into();
+        a.closed_at = None;
+    });
+    // The hourly runs and the daily full reads after the reopening.
+    for t in [at(20, 10), at(20, 11), at(21, 10), at(22, 10)] {
+        let r = h.run(t, true, None).await;
+        assert!(!r.failed(), "{}", r.text());
+    }
+    assert_eq!(state(&gh, CLOSED), "triage", "the old command was not run");
+    assert_eq!(forks_created(&gh), 0);
+    let rs = replies(&gh, CLOSED, old);
+    assert_eq!(rs.len(), 1, "{rs:#?}");
+    assert!(answered(&rs[0]), "{}", rs[0].body);
+    assert!(
+        rs[0].body.contains("write it again in a new comment")
+            && rs[0].body.contains("Nothing was changed."),
+        "{}",
+        rs[0].body
+    );
+    assert!(h.ledger().discussion().is_answered(CLOSED, old));
+}
+
+/// A run killed between a close and its outcome, then its ledger lost:
+/// the new ledger first sees the report closed, after the command was
+/// written. psrt's claim without an outcome is its own trace of a command
+/// it judged then: once the thread is read again (a new comment), the
+/// claim is settled from GitHub's state (the devguide's reply, the admins
+/// emailed), never skipped for ever; nothing is made again.
+#[tokio::test]
+async fn a_claim_without_outcome_on_a_closed_report_is_settled_after_the_ledger_is_lost() {
+    let (gh, _server, h) = world().await;
+    let smtp = SmtpSink::default();
+    let smtp_server = smtp.start().await.unwrap();
+    let mailer = crate::advisories::mailer(smtp_server.port);
+    let c = gh.advisory_comment(ID, "carol", "/psrt close invalid", at(1, 10));
+    gh.knobs
+        .inject(Fault::new(http::Method::PATCH, "/comments/", 502).times(100));
+    let r = h.run(at(1, 11), true, Some(&mailer)).await;
+    assert!(r.failed(), "{}", r.text());
+    gh.knobs.clear_faults();
+    assert_eq!(state(&gh, ID), "closed", "the effect landed");
+    assert!(!answered(&replies(&gh, ID, c)[0]));
+    let to_admins = || {
+        smtp.messages()
+            .into_iter()
+            .filter(|m| subject(m).contains("/psrt"))
+            .collect::<Vec<_>>()
+    };
+    assert!(to_admins().is_empty());
+    std::fs::remove_file(&h.ledger_path).unwrap();
+    // The new ledger first sees the report closed: recorded, not read.
+    let r = h.run(at(1, 12), true, Some(&mailer)).await;
+    assert!(!r.failed(), "{}", r.text());
+    assert_eq!(
+        h.ledger()
+            .discussion()
+            .get(ID)
+            .and_then(|d| d.watched_since),
+        Some(at(1, 12))
+    );
+    gh.advisory_comment(ID, "alice", "a note", at(1, 12));
+    gh.knobs.clear_log();
+    let r = h.run(at(1, 13), true, Some(&mailer)).await;
+    assert!(!r.failed(), "{}", r.text());
+    let rs = replies(&gh, ID, c);
+    assert_eq!(rs.len(), 1, "{rs:#?}\n{}", r.text());
+    assert!(
+        answered(&rs[0]) && rs[0].body.contains("closed as **invalid**"),
+        "{}",
+        rs[0].body
+    );
+    assert!(h.ledger().discussion().is_answered(ID, c));
+    assert_eq!(advisory_patches(&gh, ID), 0, "nothing made again");
+    assert_eq!(comment_posts(&gh), 0, "the claim edited");
+    assert_eq!(to_admins().len(), 1, "the close emailed to the admins");
+    assert_eq!(state(&gh, ID), "closed");
 }
 
 /// A report a `/psrt close` closed: its count is recorded with psrt's own

@@ -105,6 +105,18 @@ fn before_memory(since: Option<DateTime<Utc>>, f: &Found, claimed: bool) -> bool
     !claimed && since.is_some_and(|t| f.created_at < t)
 }
 
+/// Where a report's memory of commands begins: the ledger's
+/// (`commands_since`), or later when psrt first saw the report already not
+/// open (`watched_since`: it never read that discussion before, whatever
+/// the report's state is now, so a reopened report's old commands are not
+/// run either).
+fn memory_begins(
+    commands_since: Option<DateTime<Utc>>,
+    watched_since: Option<DateTime<Utc>>,
+) -> Option<DateTime<Utc>> {
+    commands_since.max(watched_since)
+}
+
 /// A command claimed this run: its effect is in the plan, its outcome
 /// written after the plan is applied.
 #[derive(Debug, Clone)]
@@ -160,6 +172,9 @@ enum Verdict {
         command: Command,
         target_id: Option<u64>,
     },
+    /// Claimed by an earlier run on a report that has ended since: no
+    /// effect, the claim edited to what holds on the report as read.
+    Settle { command: Command },
 }
 
 /// Runs the discussions' commands.
@@ -221,14 +236,14 @@ impl<'a> Commander<'a> {
             // changes the report now, and commands after it are refused.
             let mut changing = false;
             let mut closing = false;
+            // Where this report's memory of commands begins: the ledger's,
+            // or later, when psrt first saw the report already not open.
+            let memory = memory_begins(
+                ledger.commands_since(),
+                ledger.discussion().get(ghsa).and_then(|d| d.watched_since),
+            );
             for f in thread.commands(&self.own) {
                 if ledger.discussion().is_answered(ghsa, f.comment_id) {
-                    continue;
-                }
-                // Written before psrt watched a report that was already not
-                // open (go-live, a lost ledger): not psrt's to answer.
-                let since = ledger.discussion().get(ghsa).and_then(|d| d.watched_since);
-                if !a.advisory.state.is_open() && since.is_some_and(|t| f.created_at < t) {
                     continue;
                 }
                 let replies = thread.replies(&self.own, f.comment_id);
@@ -239,23 +254,34 @@ impl<'a> Commander<'a> {
                     }
                     continue;
                 }
+                let claim = replies.first().copied();
+                let forgotten = before_memory(memory, &f, claim.is_some());
+                if forgotten && !a.advisory.state.is_open() {
+                    // Go-live, a lost ledger: no report that is not open
+                    // gets a comment because psrt started (reopened, the
+                    // command gets "write it again" below).
+                    continue;
+                }
                 let unedited = ledger.command_first_seen(ghsa, f.comment_id, f.unedited);
                 let giver = given_by(self.roster, &f);
-                let claim = replies.first().copied();
                 let verdict = match (&claim, &f.parsed, giver) {
                     // Claimed by an earlier run: judged then; settled now
-                    // from GitHub's state, through the plan (which never
-                    // sees an ended report: its claim gets the refusal).
+                    // from GitHub's state: through the plan, or, on a
+                    // report that has ended (which the plan never sees),
+                    // from the report as read.
                     (Some(_), Ok(c), Some(_))
-                        if !a.advisory.state.has_ended()
-                            && (c.changes_the_report() || *c == Command::Status) =>
+                        if c.changes_the_report() || *c == Command::Status =>
                     {
-                        Verdict::Run {
-                            command: c.clone(),
-                            target_id: None,
+                        if a.advisory.state.has_ended() {
+                            Verdict::Settle { command: c.clone() }
+                        } else {
+                            Verdict::Run {
+                                command: c.clone(),
+                                target_id: None,
+                            }
                         }
                     }
-                    _ if before_memory(ledger.commands_since(), &f, claim.is_some()) => {
+                    _ if forgotten => {
                         Verdict::Reply {
                             text: BEFORE_MEMORY.into(),
                             refused: true,
@@ -307,6 +333,23 @@ impl<'a> Commander<'a> {
                             }
                             Err(e) => self.error(e, ghsa),
                         }
+                    }
+                    Verdict::Settle { command } => {
+                        let (Some(member), Some(c)) = (giver, claim) else {
+                            continue;
+                        };
+                        // No effect and no plan: `answer` says what holds.
+                        self.tally.pending.insert(ghsa.clone());
+                        claimed.push(Claimed {
+                            repo: repo.clone(),
+                            ghsa_id: ghsa.clone(),
+                            comment_id: f.comment_id,
+                            reply_id: c.editable.then_some(c.id),
+                            command,
+                            giver: member.github.clone(),
+                            giver_id: member.github_id.unwrap_or_default(),
+                            target_id: None,
+                        });
                     }
                     Verdict::Run { command, target_id } => {
                         let Some(member) = giver else {
@@ -834,9 +877,11 @@ impl<'a> Commander<'a> {
                 self.tally.unsettled += 1;
                 continue;
             }
+            // An ended report's claim is settled from the report as read.
             let Some(a) = state
                 .advisories
                 .iter()
+                .chain(&state.ended)
                 .find(|a| a.advisory.ghsa_id == c.ghsa_id)
             else {
                 continue;
@@ -932,7 +977,24 @@ fn outcome(
     templates: &Templates,
 ) -> anyhow::Result<String> {
     let adv = &a.advisory;
+    // A report that has ended since the claim: what holds is said as
+    // ever; what does not is not tried again ("write it again" would only
+    // be refused).
+    let ended = adv.state.has_ended().then(|| {
+        format!(
+            "this report is {} now: psrt runs no command on it.",
+            state_word(adv.state)
+        )
+    });
+    let or_again = |not_made: &str, again: &str| match &ended {
+        Some(e) => format!("{not_made}, and {e}"),
+        None => format!("{not_made}{again}"),
+    };
     Ok(match &c.command {
+        Command::Status if ended.is_some() => format!(
+            "This report is {}: psrt keeps no status for it. Nothing was changed.",
+            state_word(adv.state)
+        ),
         Command::Status => {
             let facts = plan
                 .discussions
@@ -951,6 +1013,12 @@ fn outcome(
         Command::Accept => {
             if update.is_some_and(|u| u.accept) || adv.state == AdvisoryState::Draft {
                 "Accepted: this report is a draft now. psrt creates its temporary private fork and, where the PSF is the CNA, reserves its CVE id.".to_owned()
+            } else if ended.is_some() {
+                // Accepted or not before it ended: this run changed nothing.
+                format!(
+                    "This report is {}: psrt runs no command on it. This run changed nothing.",
+                    state_word(adv.state)
+                )
             } else {
                 format!(
                     "This report is {}: nothing was accepted.",
@@ -991,7 +1059,10 @@ fn outcome(
                     login.as_str()
                 )
             } else {
-                "The coordinator was not changed (the report changed meanwhile); write the command again.".to_owned()
+                or_again(
+                    "The coordinator was not changed (the report changed meanwhile)",
+                    "; write the command again.",
+                )
             }
         }
         Command::Invite(login) => {
@@ -1004,15 +1075,20 @@ fn outcome(
                     login.as_str()
                 )
             } else {
-                "The account was not added (the report changed meanwhile); write the command again."
-                    .to_owned()
+                or_again(
+                    "The account was not added (the report changed meanwhile)",
+                    "; write the command again.",
+                )
             }
         }
         Command::Cve => {
             if a.cve_id.is_some() || update.is_some_and(|u| u.cve.is_some()) {
                 "The CVE id is reserved and set on this advisory.".to_owned()
             } else {
-                "No CVE id was reserved this run (see the hourly run's notes); write `/psrt cve` again later.".to_owned()
+                or_again(
+                    "No CVE id was reserved",
+                    " this run (see the hourly run's notes); write `/psrt cve` again later.",
+                )
             }
         }
         Command::Help | Command::Experts => text::help_text(),
@@ -1118,5 +1194,25 @@ mod tests {
         assert!(!before_memory(Some(since), &written(since), false));
         assert!(!before_memory(None, &before, false));
         assert!(BEFORE_MEMORY.ends_with("Nothing was changed."));
+    }
+
+    /// A report first seen when not open begins its memory then, even when
+    /// the ledger's began long before (an upgrade) and whatever its state
+    /// is now; either instant alone is the memory's start.
+    #[test]
+    fn a_reports_memory_of_commands_begins_at_the_later_instant() {
+        let old = Utc.with_ymd_and_hms(2026, 4, 1, 10, 0, 0).unwrap();
+        let watched = Utc.with_ymd_and_hms(2026, 11, 3, 9, 0, 0).unwrap();
+        assert_eq!(memory_begins(Some(old), Some(watched)), Some(watched));
+        assert_eq!(memory_begins(Some(watched), Some(old)), Some(watched));
+        assert_eq!(memory_begins(None, Some(watched)), Some(watched));
+        assert_eq!(memory_begins(Some(old), None), Some(old));
+        assert_eq!(memory_begins(None, None), None);
+        let between = written(old + chrono::Duration::days(30));
+        assert!(before_memory(
+            memory_begins(Some(old), Some(watched)),
+            &between,
+            false
+        ));
     }
 }
