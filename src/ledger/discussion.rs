@@ -28,10 +28,13 @@
 //!   (and when this is lost with the ledger, the ledger's `commands_since`
 //!   keeps older commands from running: [`super::Ledger::commands_since`]);
 //! - `watched_since`: when psrt first saw a report that was no longer open
-//!   (closed, published, withdrawn: recorded, not read): a command written
-//!   before then is never answered, not even with `commands_since`'s "write
+//!   (closed, published, withdrawn: recorded, not read): the report's
+//!   memory of commands begins then if `commands_since` is earlier. A
+//!   command written before it with no reply of psrt's is not answered
+//!   while the report is not open, not even with `commands_since`'s "write
 //!   it again" (at go-live, or after a lost ledger, no old report gets a
-//!   reply because psrt started).
+//!   reply because psrt started), and is never run: reopened, it gets
+//!   "write it again".
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -16,8 +16,12 @@
 //! there is judged like any other and refused ("This report is
 //! published: psrt runs no command on it."): a reply only, so no claim,
 //! recorded as answered, counted in the public tally. A claim an earlier
-//! run left on a report that has ended since is edited to that refusal
-//! (the plan, which would settle it, never sees an ended report).
+//! run left on a report that has ended since is settled from the report as
+//! read, with no update (the plan never sees an ended report): its outcome
+//! says what holds (an invite or a delegation made, or not, and that psrt
+//! runs no command there now), and the admins are emailed for an effect
+//! that holds, as for any claim: refusing it would say "nothing was
+//! changed" of an effect that landed, and lose the admins' email.
 //!
 //! **The protocol.**
 //!
@@ -62,6 +66,16 @@
 //! takes its earliest sighting of a report instead (see [`crate::ledger`]).
 //! Setting an instant never makes a command run twice (an answered id in
 //! the ledger is skipped first); too late an instant only refuses more.
+//!
+//! A report first seen when it was already not open (go-live, a lost
+//! ledger) begins its memory later, at its `watched_since`
+//! ([`crate::ledger::discussion`]): psrt never read that discussion before.
+//! Its memory of commands is the later of the two instants, whatever the
+//! report's state now ([`memory_begins`]). A command before it with no
+//! reply of psrt's is skipped silently while the report is not open (no
+//! old report gets a comment because psrt started), and gets the one
+//! "write it again" reply once it is reopened: psrt never runs a command
+//! written before it watched the report. A claim there is settled as any.
 //!
 //! Nothing here prints who gave a command, which, or on which report: the
 //! run's output counts commands across reports.
