@@ -1109,8 +1109,15 @@ async fn a_claim_whose_effect_landed_on_a_report_published_since_says_it_was_don
         "{:#?}",
         smtp.messages().iter().map(subject).collect::<Vec<_>>()
     );
-    assert!(mails.iter().any(|m| m.body().contains("@vic (account id")));
-    assert!(mails.iter().any(|m| m.body().contains("@carol")));
+    // The accounts by login and id, as when the outcome is written at once.
+    for (login, id) in [("vic", gh.user("vic")), ("carol", gh.user("carol"))] {
+        let named = format!("@{login} (account id {id})");
+        assert!(
+            mails.iter().any(|m| m.body().contains(&named)),
+            "{named}: {:#?}",
+            mails.iter().map(|m| m.body()).collect::<Vec<_>>()
+        );
+    }
     assert_eq!(r.discussion.commands_refused, 0, "{}", r.text());
     no_secret_in(&h, &r, &["carol", "vic", "/psrt invite"]);
     let r = h.run(at(1, 14), true, Some(&mailer)).await;

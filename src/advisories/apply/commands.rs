@@ -858,6 +858,19 @@ impl<'a> Commander<'a> {
             .unwrap_or_else(|| Err("unknown".into()))
     }
 
+    /// The id of the account a command names, for the admins' email: known
+    /// when this run judged the command; for a claim an earlier run left,
+    /// looked up by the login the outcome names (`None`: not found).
+    async fn target_id(&self, c: &Claimed) -> Option<u64> {
+        match (&c.command, c.target_id) {
+            (_, Some(id)) => Some(id),
+            (Command::Coordinator(l) | Command::Invite(l), None) => {
+                self.gh.user(l.as_str()).await.ok().flatten().map(|u| u.id)
+            }
+            _ => None,
+        }
+    }
+
     /// Step 4: each claim edited to its outcome, once its report's update
     /// landed (or none was needed: the effect was made before); the ledger
     /// records it answered; the admins are emailed for a close, a
@@ -931,7 +944,8 @@ impl<'a> Commander<'a> {
             }
             if let Some(m) = mailer
                 && made(c, a, update)
-                && let Some(email) = admins_email(templates, self.roster, c, a)
+                && let Some(email) =
+                    admins_email(templates, self.roster, c, a, self.target_id(c).await)
             {
                 match email {
                     Ok(e) => {
@@ -1138,6 +1152,7 @@ fn admins_email(
     roster: &Roster,
     c: &Claimed,
     a: &Lifecycle,
+    target_id: Option<u64>,
 ) -> Option<anyhow::Result<Email>> {
     let (target, reason) = match &c.command {
         Command::Close { reason, .. } => (None, reason.map(CloseReason::word)),
@@ -1163,7 +1178,7 @@ fn admins_email(
                     giver => c.giver.as_str(),
                     giver_id => c.giver_id,
                     target => target,
-                    target_id => c.target_id,
+                    target_id => target_id,
                 },
             )
             .map(|(subject, body)| Email {
