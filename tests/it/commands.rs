@@ -1127,6 +1127,71 @@ async fn a_claim_whose_effect_landed_on_a_report_published_since_says_it_was_don
     assert_eq!(replies(&gh, OTHER, delegate).len(), 1);
 }
 
+/// The same with an invite whose effect did not land (the advisory's
+/// PATCH failed; the claim waits), and the report published before the
+/// next run: the claim says truthfully that the account was not added and
+/// that psrt runs no command there now (not "write it again"); no admins'
+/// email, nothing written on the report.
+#[tokio::test]
+async fn a_claim_whose_effect_did_not_land_on_a_report_published_since_says_so() {
+    let (gh, _server, h) = world().await;
+    let smtp = SmtpSink::default();
+    let smtp_server = smtp.start().await.unwrap();
+    let mailer = crate::advisories::mailer(smtp_server.port);
+    let invite = gh.advisory_comment(OTHER, "bob", "/psrt invite @vic", at(1, 10));
+    gh.knobs.inject(
+        Fault::new(
+            http::Method::PATCH,
+            &format!("/security-advisories/{OTHER}"),
+            502,
+        )
+        .times(100),
+    );
+    let r = h.run(at(1, 11), true, Some(&mailer)).await;
+    assert!(r.failed(), "{}", r.text());
+    gh.knobs.clear_faults();
+    assert!(
+        gh.get_advisory(OTHER)
+            .unwrap()
+            .collaborating_users
+            .is_empty()
+    );
+    let rs = replies(&gh, OTHER, invite);
+    assert!(
+        rs.len() == 1 && !answered(&rs[0]),
+        "the claim waits: {rs:#?}"
+    );
+    gh.update_advisory(OTHER, |a| {
+        a.state = "published".into();
+        a.published_at = Some(at(1, 12));
+    });
+    gh.knobs.clear_log();
+    let r = h.run(at(1, 13), true, Some(&mailer)).await;
+    assert!(!r.failed(), "{}", r.text());
+    let rs = replies(&gh, OTHER, invite);
+    assert_eq!(rs.len(), 1, "{rs:#?}");
+    assert!(answered(&rs[0]), "{}", rs[0].body);
+    assert!(
+        rs[0].body.contains(
+            "The account was not added (the report changed meanwhile), and this report is published now: psrt runs no command on it."
+        ),
+        "{}",
+        rs[0].body
+    );
+    assert!(h.ledger().discussion().is_answered(OTHER, invite));
+    assert_eq!(advisory_patches(&gh, OTHER), 0, "nothing written on it");
+    assert!(
+        gh.get_advisory(OTHER)
+            .unwrap()
+            .collaborating_users
+            .is_empty()
+    );
+    assert!(
+        !smtp.messages().iter().any(|m| subject(m).contains("/psrt")),
+        "no admins' email for an invite not made"
+    );
+}
+
 /// At an upgrade, a ledger kept by a psrt from before commands (its
 /// memory reaches back to its first sighting, long ago) and a closed
 /// report holding a member's old `/psrt accept` that psrt never read:
