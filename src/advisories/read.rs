@@ -18,6 +18,16 @@
 //! other lists are: a `304` carries no body to plan from), since nothing
 //! in it moved ([`State::ended_whole`] says so).
 //!
+//! That list is not part of reading a repository whole: an error on it
+//! (a 5xx on a later page, a report psrt cannot decode) leaves the
+//! repository's open reports planned; only its ended reports are unknown
+//! that run ([`State::ended_unread`]: the run fails and says which
+//! repository, `ended_whole` is false, so no discussion is forgotten).
+//! Every id it holds, in any state, is kept in [`State::listed`]: a report
+//! published between this read and its filtered list's is in neither
+//! `advisories` nor `ended`, and must not be forgotten for that. A report
+//! in two lists is taken once ([`one_state_each`]).
+//!
 //! An applying hourly run reads by conditional requests ([`Reading`]): each
 //! list asks with the `ETag` of the answer the last complete run acted
 //! upon, and GitHub answers `304 Not Modified` (no rate-limit point) when it
