@@ -218,7 +218,7 @@ pub async fn run(gh: &GitHub, roster: &Roster, opts: Options<'_>) -> Report {
         ended: apply,
     };
     let mut state = match read::read_with(gh, roster, how).await {
-        Ok(read::Read::State(s)) => s,
+        Ok(read::Read::State(s)) => *s,
         Ok(read::Read::Unchanged(reports)) => {
             let mut report = Report::unchanged(&reports, true);
             // The validators GitHub confirmed stay fresh.

@@ -66,8 +66,8 @@ pub enum Read {
     /// Nothing changed since the last complete run: reports per repository
     /// (as that run read them).
     Unchanged(BTreeMap<String, usize>),
-    /// Everything the plan needs.
-    State(State),
+    /// Everything the plan needs (boxed: it is much the larger).
+    State(Box<State>),
 }
 
 /// The lists read per repository: the three states psrt manages, and
@@ -82,7 +82,7 @@ const STATES: [Option<AdvisoryState>; 4] = [
 /// Reads everything, without validators (a dry run, `psrt demo`, tests).
 pub async fn read(gh: &GitHub, roster: &Roster) -> anyhow::Result<State> {
     match read_with(gh, roster, Reading::default()).await? {
-        Read::State(s) => Ok(s),
+        Read::State(s) => Ok(*s),
         // Without a steady state to compare with, never.
         Read::Unchanged(_) => anyhow::bail!("nothing read"),
     }
@@ -297,7 +297,7 @@ pub async fn read_with(gh: &GitHub, roster: &Roster, how: Reading<'_>) -> anyhow
         }
     }))
     .await;
-    Ok(Read::State(State {
+    Ok(Read::State(Box::new(State {
         commands: Given::from_titles(&list),
         advisories: list,
         ended,
@@ -310,7 +310,7 @@ pub async fn read_with(gh: &GitHub, roster: &Roster, how: Reading<'_>) -> anyhow
         forks: pulls.into_iter().collect(),
         discussion_unavailable: Default::default(),
         discussion_changed: Default::default(),
-    }))
+    })))
 }
 
 /// Why a list could not be read, for a note that may be public: never
