@@ -68,7 +68,11 @@
 //! ([`crate::advisories::apply::commands`]). It needs no new version: an
 //! older psrt of version 3 ignores the key (and judges commands as it
 //! always did), where a version bump would make it refuse the file and
-//! need a reset, which is what loses memory. A file without the key (from
+//! need a reset, which is what loses memory. (A discussion entry's
+//! `watched_since`, kept since the same change, is another matter: the
+//! older psrt's discussion section denies unknown fields, so it refuses
+//! such a file as unreadable, loudly, and going back to it needs
+//! `--reset-ledger`.) A file without the key (from
 //! before it was kept) takes the earliest `seen.first`: psrt wrote each
 //! with a run's `now`, so the ledger existed then; one with no `seen` (it
 //! has read no report) begins at its next applying `advisories` run.

@@ -1071,6 +1071,43 @@ async fn a_report_closed_by_a_command_is_not_read_again() {
     assert_eq!(state(&gh, ID), "closed");
 }
 
+/// A report psrt first saw closed (its ledger entry a count only) and that
+/// is reopened long after its deadline is a first sighting: its passed
+/// thresholds are marked, no deadline comment pings its coordinator at
+/// once, and its status comes when it next changes.
+#[tokio::test]
+async fn a_report_first_seen_closed_and_reopened_is_a_first_sighting() {
+    let (gh, _server, h) = ended_world(|_| {}).await;
+    gh.update_advisory(CLOSED, |a| {
+        a.state = "triage".into();
+        a.closed_at = None;
+    });
+    let r = h.run(at(1, 10), true, None).await;
+    assert!(!r.failed(), "{}", r.text());
+    let by_psrt = |gh: &GitHubFake| {
+        gh.advisory_comments(CLOSED)
+            .into_iter()
+            .filter(|x| x.user == "psrt-bot")
+            .count()
+    };
+    assert_eq!(by_psrt(&gh), 0, "{:#?}", gh.advisory_comments(CLOSED));
+    let r = h.run(at(1, 11), true, None).await;
+    assert!(!r.failed(), "{}", r.text());
+    assert_eq!(by_psrt(&gh), 0, "{:#?}", gh.advisory_comments(CLOSED));
+    // When it next changes, its status comes (and still no deadline one).
+    gh.advisory_comment(CLOSED, "bob", "looking at it again", at(1, 12));
+    let r = h.run(at(1, 13), true, None).await;
+    assert!(!r.failed(), "{}", r.text());
+    let bodies: Vec<String> = gh
+        .advisory_comments(CLOSED)
+        .into_iter()
+        .filter(|x| x.user == "psrt-bot")
+        .map(|x| x.body)
+        .collect();
+    assert_eq!(bodies.len(), 1, "{bodies:#?}");
+    assert!(bodies[0].contains("PSRT status"), "{bodies:#?}");
+}
+
 /// A dry run reads no discussion, so it does not list the ended reports
 /// either (no page of the list without a state filter).
 #[tokio::test]

@@ -130,7 +130,15 @@ pub(crate) fn plan(
         seen: adv.updated_at,
         shown: shown.clone(),
     };
-    let Some(held) = ctx.ledger.discussion().get(&adv.ghsa_id) else {
+    // An entry holding a count only (kept while the report was not open,
+    // for a `/psrt` command there) is not a watch of the open report: a
+    // report first seen closed and reopened is a first sighting.
+    let held = ctx
+        .ledger
+        .discussion()
+        .get(&adv.ghsa_id)
+        .filter(|h| h.seen.is_some() || h.shown.is_some() || !h.thresholds.is_empty());
+    let Some(held) = held else {
         // Never watched: recorded, thresholds passed marked, no comment
         // (not even when psrt updates it now: that is psrt's change, not
         // the report's). Its status comes when it next changes.
