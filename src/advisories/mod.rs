@@ -218,7 +218,7 @@ pub async fn run(gh: &GitHub, roster: &Roster, opts: Options<'_>) -> Report {
         ended: apply,
     };
     let mut state = match read::read_with(gh, roster, how).await {
-        Ok(read::Read::State(s)) => s,
+        Ok(read::Read::State(s)) => *s,
         Ok(read::Read::Unchanged(reports)) => {
             let mut report = Report::unchanged(&reports, true);
             // The validators GitHub confirmed stay fresh.
@@ -342,6 +342,15 @@ pub async fn run(gh: &GitHub, roster: &Roster, opts: Options<'_>) -> Report {
         writer.patched_at
     };
     let mut report = Report::of(&plan, Some(&results), true);
+    // The ended reports of a repository could not be listed: its open
+    // reports were planned and applied, but a command on a published or
+    // withdrawn one there waits, so the run fails (it never goes quiet).
+    // A repository name and a reason only: the note may be public.
+    for (repo, why) in &state.ended_unread {
+        report.not_done.push(format!(
+            "the published and withdrawn reports of {repo} could not be listed ({why}): a `/psrt` command on one waits for the next run (nothing is forgotten)"
+        ));
+    }
     let commands_not_run = own_note.is_some();
     // A run that could answer no command fails: it never goes quiet.
     report.not_done.extend(own_note);
@@ -397,6 +406,9 @@ pub async fn run(gh: &GitHub, roster: &Roster, opts: Options<'_>) -> Report {
     d.second_claims = told.second_claims;
     d.answers_lost += told.answers_lost;
     d.failed += told.failed_on.len();
+    // A discussion that could not be read is a failure like a write's:
+    // the run says so and exits non-zero.
+    d.failed += threads.failures;
     let mut errors: std::collections::BTreeMap<String, usize> = Default::default();
     for work in plan
         .discussions
@@ -480,13 +492,18 @@ pub async fn run(gh: &GitHub, roster: &Roster, opts: Options<'_>) -> Report {
         .all(|r| matches!(r, report::RepoRead::Read(_)));
     if all_read && state.ended_whole {
         // Every report read, open or not: a closed or ended report's count
-        // is kept, so that a command there is noticed (and refused).
-        let read: std::collections::BTreeSet<crate::ids::GhsaId> =
+        // is kept, so that a command there is noticed (and refused). And
+        // every report the lists without a filter held, in any state: one
+        // published between two reads of this run is in no list read, and
+        // forgetting it would make the next run see it first (a command
+        // written just before gets no reply at all).
+        let mut keep: std::collections::BTreeSet<crate::ids::GhsaId> =
             discussion::read::watched(&state)
                 .into_iter()
                 .map(|w| w.ghsa_id.clone())
                 .collect();
-        ledger.keep_discussions(&read);
+        keep.extend(state.listed.iter().cloned());
+        ledger.keep_discussions(&keep);
     }
     let complete = all_read
         && told.pending.is_empty()

@@ -34,8 +34,18 @@ pub struct State {
     pub ended: Vec<Lifecycle>,
     /// `ended` holds every ended report: false when a repository's list of
     /// them was unchanged since the last complete run and not read again
-    /// (no count there moved; no report's discussion is forgotten then).
+    /// (no count there moved), or could not be read (`ended_unread`): no
+    /// report's discussion is forgotten then.
     pub ended_whole: bool,
+    /// Repositories whose list without a state filter could not be read,
+    /// and why (no report named): their open reports are planned as
+    /// usual, their ended ones are not known this run, and the run fails.
+    pub ended_unread: BTreeMap<RepoName, String>,
+    /// Every report the lists without a filter held, in any state: a
+    /// report that moved between two reads of one run (published between
+    /// its filtered list and this one) is in neither `advisories` nor
+    /// `ended`, and must not be forgotten for that.
+    pub listed: BTreeSet<GhsaId>,
     /// Advisories read per repository, or why the repository could not be read.
     pub repos: BTreeMap<String, Result<usize, String>>,
     /// The GitHub team's members (active), by account id: their login today.

@@ -228,6 +228,8 @@ emeritus:
             advisories,
             ended: vec![],
             ended_whole: true,
+            ended_unread: Default::default(),
+            listed: Default::default(),
             repos: BTreeMap::new(),
             team: [(1, "alice".to_owned()), (4, "bob".to_owned())].into(),
             accounts: BTreeMap::new(),

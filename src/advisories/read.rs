@@ -18,6 +18,16 @@
 //! other lists are: a `304` carries no body to plan from), since nothing
 //! in it moved ([`State::ended_whole`] says so).
 //!
+//! That list is not part of reading a repository whole: an error on it
+//! (a 5xx on a later page, a report psrt cannot decode) leaves the
+//! repository's open reports planned; only its ended reports are unknown
+//! that run ([`State::ended_unread`]: the run fails and says which
+//! repository, `ended_whole` is false, so no discussion is forgotten).
+//! Every id it holds, in any state, is kept in [`State::listed`]: a report
+//! published between this read and its filtered list's is in neither
+//! `advisories` nor `ended`, and must not be forgotten for that. A report
+//! in two lists is taken once ([`one_state_each`]).
+//!
 //! An applying hourly run reads by conditional requests ([`Reading`]): each
 //! list asks with the `ETag` of the answer the last complete run acted
 //! upon, and GitHub answers `304 Not Modified` (no rate-limit point) when it
@@ -28,7 +38,7 @@
 //! again, without validators), and a fork unchanged since its credits were
 //! given is [`Fork::Unchanged`].
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::model::{Fork, Given, State};
 use crate::github::advisories::{AdvisoryState, Lifecycle, TitleTag, merge_lists};
@@ -56,8 +66,8 @@ pub enum Read {
     /// Nothing changed since the last complete run: reports per repository
     /// (as that run read them).
     Unchanged(BTreeMap<String, usize>),
-    /// Everything the plan needs.
-    State(State),
+    /// Everything the plan needs (boxed: it is much the larger).
+    State(Box<State>),
 }
 
 /// The lists read per repository: the three states psrt manages, and
@@ -72,7 +82,7 @@ const STATES: [Option<AdvisoryState>; 4] = [
 /// Reads everything, without validators (a dry run, `psrt demo`, tests).
 pub async fn read(gh: &GitHub, roster: &Roster) -> anyhow::Result<State> {
     match read_with(gh, roster, Reading::default()).await? {
-        Read::State(s) => Ok(s),
+        Read::State(s) => Ok(*s),
         // Without a steady state to compare with, never.
         Read::Unchanged(_) => anyhow::bail!("nothing read"),
     }
@@ -176,10 +186,9 @@ pub async fn read_with(gh: &GitHub, roster: &Roster, how: Reading<'_>) -> anyhow
     // An ended list unchanged since the last complete run is not read
     // again: no count there moved, so no discussion of it is due (and
     // psrt then forgets no report's discussion this run).
-    let ended_whole = how.ended
-        && lists
-            .iter()
-            .all(|(_, s, l)| s.is_some() || !l.as_ref().is_ok_and(Fresh::is_unchanged));
+    let ended_unchanged = lists
+        .iter()
+        .any(|(_, s, l)| s.is_none() && l.as_ref().is_ok_and(Fresh::is_unchanged));
     let lists = futures::future::join_all(lists.into_iter().map(|(r, s, l)| async move {
         let l = match l {
             Ok(Fresh::Unchanged) if s.is_none() => Ok(vec![]),
@@ -187,23 +196,49 @@ pub async fn read_with(gh: &GitHub, roster: &Roster, how: Reading<'_>) -> anyhow
             Ok(Fresh::Changed(l)) => Ok(l),
             Err(e) => Err(e),
         };
-        // The list without a filter gives the ended reports only (the
-        // others come from their own lists).
-        let l = match s {
-            Some(_) => l,
-            None => l.map(|l| {
-                l.into_iter()
-                    .filter(|a| a.advisory.state.has_ended())
-                    .collect()
-            }),
-        };
-        (r.clone(), l)
+        (r.clone(), s, l)
     }))
     .await;
-    // A repository is read whole or not at all, its ended reports included.
-    let (list, errors) = merge_lists(lists);
-    let (ended, list): (Vec<Lifecycle>, Vec<Lifecycle>) =
-        list.into_iter().partition(|a| a.advisory.state.has_ended());
+    // The lists psrt plans from make a repository read whole or not at
+    // all; the list without a filter only adds its ended reports: an
+    // error there costs the refusals on them this run, never the
+    // repository's lifecycle.
+    let mut filtered = Vec::new();
+    let mut every_state = Vec::new();
+    for (r, s, l) in lists {
+        match s {
+            Some(_) => filtered.push((r, l)),
+            None => every_state.push((r, l)),
+        }
+    }
+    let (list, errors) = merge_lists(filtered);
+    let mut ended = Vec::new();
+    let mut listed = BTreeSet::new();
+    let mut ended_unread = BTreeMap::new();
+    for (repo, l) in every_state {
+        if errors.iter().any(|(r, _)| *r == repo) {
+            continue;
+        }
+        match l {
+            Ok(all) => {
+                for a in all {
+                    listed.insert(a.advisory.ghsa_id.clone());
+                    if a.advisory.state.has_ended() {
+                        ended.push(a);
+                    }
+                }
+            }
+            Err(e) => {
+                ended_unread.insert(repo, list_reason(&e));
+            }
+        }
+    }
+    ended.sort_by(|a, b| {
+        (a.advisory.created_at, &a.advisory.ghsa_id)
+            .cmp(&(b.advisory.created_at, &b.advisory.ghsa_id))
+    });
+    let (list, ended) = one_state_each(list, ended);
+    let ended_whole = how.ended && !ended_unchanged && ended_unread.is_empty();
     let mut repos: BTreeMap<String, Result<usize, String>> = g
         .advisory_repos
         .iter()
@@ -262,18 +297,73 @@ pub async fn read_with(gh: &GitHub, roster: &Roster, how: Reading<'_>) -> anyhow
         }
     }))
     .await;
-    Ok(Read::State(State {
+    Ok(Read::State(Box::new(State {
         commands: Given::from_titles(&list),
         advisories: list,
         ended,
         ended_whole,
+        ended_unread,
+        listed,
         repos,
         team,
         accounts,
         forks: pulls.into_iter().collect(),
         discussion_unavailable: Default::default(),
         discussion_changed: Default::default(),
-    }))
+    })))
+}
+
+/// Why a list could not be read, for a note that may be public: never
+/// GitHub's text about an answer psrt could not decode (it may quote a
+/// report).
+fn list_reason(e: &GitHubError) -> String {
+    match e {
+        GitHubError::Decode { .. } => "an answer psrt could not read".to_owned(),
+        e => e.reason(),
+    }
+}
+
+/// Each report once. Lists read at different moments may hold one report
+/// twice (moved from one state to another between the reads). Published
+/// and withdrawn are one-way (GitHub never makes such a report triage or
+/// draft again), so the read that saw it ended saw the later state, and
+/// it is refused, never planned: no update, status or deadline comment
+/// for a report already published. Among the lists psrt plans from, the
+/// read with the later `updated_at` (a state change moves it) wins; on a
+/// tie, the first.
+pub fn one_state_each(
+    list: Vec<Lifecycle>,
+    ended: Vec<Lifecycle>,
+) -> (Vec<Lifecycle>, Vec<Lifecycle>) {
+    let mut ended_ids = BTreeSet::new();
+    let mut ended_once = Vec::with_capacity(ended.len());
+    for a in ended {
+        if ended_ids.insert(a.advisory.ghsa_id.clone()) {
+            ended_once.push(a);
+        }
+    }
+    let mut best: BTreeMap<GhsaId, usize> = BTreeMap::new();
+    let mut kept: Vec<Option<Lifecycle>> = Vec::with_capacity(list.len());
+    for a in list {
+        if ended_ids.contains(&a.advisory.ghsa_id) {
+            continue;
+        }
+        match best.get(&a.advisory.ghsa_id) {
+            Some(&i) => {
+                let newer = kept[i]
+                    .as_ref()
+                    .is_some_and(|k| a.advisory.updated_at > k.advisory.updated_at);
+                if newer {
+                    kept[i] = Some(a);
+                }
+            }
+            None => {
+                best.insert(a.advisory.ghsa_id.clone(), kept.len());
+                kept.push(Some(a));
+            }
+        }
+    }
+    (kept.into_iter().flatten().collect(), ended_once)
 }
 
 /// The CVE id of every advisory of `cve.repos`, in every state (published
@@ -307,4 +397,68 @@ pub async fn every_cve_id(
         );
     }
     Ok(ids)
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeZone, Utc};
+
+    use super::*;
+    use crate::github::advisories::Advisory;
+
+    fn report(id: &str, state: AdvisoryState, updated_hour: u32) -> Lifecycle {
+        let at = |h| Utc.with_ymd_and_hms(2026, 11, 2, h, 0, 0).unwrap();
+        Lifecycle {
+            advisory: Advisory {
+                repo: RepoName::parse("python/cpython").unwrap(),
+                ghsa_id: id.into(),
+                html_url: String::new(),
+                state,
+                created_at: at(0),
+                updated_at: Some(at(updated_hour)),
+                closed_at: None,
+                published_at: None,
+                credits: vec![],
+                collaborating_users: vec![],
+                collaborating_teams: vec![],
+                private_fork: None,
+            },
+            title_tag: None,
+            cve_id: None,
+            collaborators: vec![],
+            reporter_id: None,
+            comments: Some(0),
+            has_cvss_v4: false,
+        }
+    }
+
+    fn ids(l: &[Lifecycle]) -> Vec<String> {
+        l.iter()
+            .map(|a| format!("{} {}", a.advisory.ghsa_id, a.advisory.state))
+            .collect()
+    }
+
+    /// A report published between its filtered list and the list without
+    /// a filter is refused as ended, never planned as open (whichever
+    /// read came last: published is one-way); one that moved between two
+    /// filtered lists is planned once, in its later state; each report
+    /// once, in the lists' order.
+    #[test]
+    fn each_report_once_ended_wins_then_the_later_read() {
+        let list = vec![
+            report("GHSA-a", AdvisoryState::Triage, 1),
+            report("GHSA-b", AdvisoryState::Triage, 1),
+            report("GHSA-c", AdvisoryState::Draft, 1),
+            report("GHSA-b", AdvisoryState::Draft, 2),
+            report("GHSA-c", AdvisoryState::Closed, 1),
+        ];
+        let ended = vec![
+            report("GHSA-a", AdvisoryState::Published, 0),
+            report("GHSA-d", AdvisoryState::Withdrawn, 1),
+            report("GHSA-d", AdvisoryState::Withdrawn, 1),
+        ];
+        let (list, ended) = one_state_each(list, ended);
+        assert_eq!(ids(&list), ["GHSA-b draft", "GHSA-c draft"]);
+        assert_eq!(ids(&ended), ["GHSA-a published", "GHSA-d withdrawn"]);
+    }
 }

@@ -1579,3 +1579,175 @@ async fn without_its_own_account_psrt_answers_nothing_fails_and_answers_next_run
         r.text()
     );
 }
+
+// ─────────────── the list without a filter: errors, 404s, a report moving
+
+/// GitHub's list of every state of the test repository (the ended
+/// reports' list): the one without `state=`.
+fn every_state_list() -> Fault {
+    Fault::new(
+        http::Method::GET,
+        &format!("/repos/{REPO}/security-advisories"),
+        502,
+    )
+    .whole_path()
+    .query_without("state=")
+}
+
+/// The list without a filter fails (a 5xx on every try): the
+/// repository's open reports are still planned and applied (a member's
+/// accept runs), the run fails and says so (the repository, no report),
+/// and no ended report's discussion is forgotten: when the list answers
+/// again, the command on the published report gets its refusal.
+#[tokio::test]
+async fn an_error_on_the_list_without_a_filter_stops_only_the_ended_reports() {
+    let (gh, _server, h) = ended_world(|_| {}).await;
+    let accept = gh.advisory_comment(ID, "carol", "/psrt accept", at(1, 10));
+    let on_published = gh.advisory_comment(PUBLISHED, "carol", "/psrt accept", at(1, 10));
+    gh.knobs.inject(every_state_list());
+    let r = h.run(at(1, 11), true, None).await;
+    assert!(r.failed(), "psrt never goes quiet: {}", r.text());
+    let text = r.text();
+    assert!(
+        text.contains("the published and withdrawn reports of python/cpython could not be listed"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("NOT checked"),
+        "the repository was read: {text}"
+    );
+    // The note (public) names the repository, no report.
+    let notes = format!("{:?} {:?}", r.not_done, r.notes);
+    for ghsa in [ID, OTHER, PUBLISHED, WITHDRAWN, CLOSED] {
+        assert!(!notes.contains(ghsa), "{ghsa} in {notes}");
+    }
+    no_secret_in(&h, &r, &["carol", "reporter"]);
+    // The open report's lifecycle ran.
+    assert_eq!(state(&gh, ID), "draft", "{text}");
+    let rs = replies(&gh, ID, accept);
+    assert!(rs.len() == 1 && answered(&rs[0]), "{rs:#?}");
+    // The ended ones wait, and are not forgotten.
+    assert!(replies(&gh, PUBLISHED, on_published).is_empty());
+    for ghsa in [PUBLISHED, WITHDRAWN, CLOSED] {
+        assert!(h.ledger().discussion().get(ghsa).is_some(), "{ghsa}");
+    }
+    gh.knobs.clear_faults();
+    let r = h.run(at(1, 12), true, None).await;
+    assert!(!r.failed(), "{}", r.text());
+    let rs = replies(&gh, PUBLISHED, on_published);
+    assert!(
+        rs.len() == 1 && rs[0].body.contains("This report is published"),
+        "{rs:#?}\n{}",
+        r.text()
+    );
+    assert_eq!(state(&gh, PUBLISHED), "published");
+}
+
+/// One old published report the list cannot decode (an answer psrt cannot
+/// read, its text never printed: it may quote a report): the same, and
+/// the note gives no decoder's text.
+#[tokio::test]
+async fn an_undecodable_list_without_a_filter_keeps_the_open_reports_planned() {
+    let (gh, _server, h) = ended_world(|_| {}).await;
+    let accept = gh.advisory_comment(ID, "carol", "/psrt accept", at(1, 10));
+    let mut bad = every_state_list();
+    bad.status = 200;
+    bad.body = format!(r#"[{{"ghsa_id": 7, "summary": "{SECRET}"}}]"#);
+    gh.knobs.inject(bad);
+    let r = h.run(at(1, 11), true, None).await;
+    assert!(r.failed(), "{}", r.text());
+    assert!(
+        r.text().contains("an answer psrt could not read"),
+        "{}",
+        r.text()
+    );
+    no_secret_in(&h, &r, &["carol"]);
+    assert_eq!(state(&gh, ID), "draft", "{}", r.text());
+    assert_eq!(replies(&gh, ID, accept).len(), 1);
+}
+
+/// A 404 on one published report's comments: that discussion's failure
+/// (the run fails, no "preview not enabled"), never the repository's: the
+/// open report's status comment is still written. Its count is not
+/// recorded, so the next run asks again and answers the command there.
+#[tokio::test]
+async fn a_404_on_a_published_reports_comments_fails_that_discussion_only() {
+    let (gh, _server, h) = ended_world(|_| {}).await;
+    assert!(!h.run(at(1, 10), true, None).await.failed());
+    gh.advisory_comment(ID, "bob", "I can reproduce it", at(1, 10));
+    let on_published = gh.advisory_comment(PUBLISHED, "carol", "/psrt status", at(1, 10));
+    gh.knobs.inject(Fault::new(
+        http::Method::GET,
+        &format!("/security-advisories/{PUBLISHED}/comments"),
+        404,
+    ));
+    let r = h.run(at(1, 11), true, None).await;
+    let text = r.text();
+    assert!(r.failed(), "{text}");
+    assert!(!text.contains("preview"), "{text}");
+    assert!(
+        text.contains("404 Not Found on a report that is not open"),
+        "{text}"
+    );
+    assert!(!text.contains(PUBLISHED), "{text}");
+    assert_eq!(r.discussion.status_created, 1, "{text}");
+    let by_psrt = gh
+        .advisory_comments(ID)
+        .into_iter()
+        .filter(|c| c.user == "psrt-bot")
+        .count();
+    assert_eq!(by_psrt, 1, "the open report's status comment: {text}");
+    assert_eq!(h.ledger().discussion().get(PUBLISHED).unwrap().count, 0);
+    gh.knobs.clear_faults();
+    let r = h.run(at(1, 12), true, None).await;
+    assert!(!r.failed(), "{}", r.text());
+    let rs = replies(&gh, PUBLISHED, on_published);
+    assert!(
+        rs.len() == 1 && rs[0].body.contains("This report is published"),
+        "{rs:#?}\n{}",
+        r.text()
+    );
+}
+
+/// The triage report is published (just after a member's command on it)
+/// while a run reads: the list without a filter answered first (it holds
+/// the report as triage, so not among the ended ones), the triage list
+/// after (it no longer holds it). The report is in no list read this run;
+/// its discussion is not forgotten, so the next run answers the command
+/// with the refusal rather than first-seeing the report.
+#[tokio::test]
+async fn a_report_published_between_two_reads_is_not_forgotten() {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let (gh, _server, h) = ended_world(|_| {}).await;
+    assert!(!h.run(at(1, 10), true, None).await.failed());
+    // Something else changed in the list without a filter (so it answers
+    // 200 while the triage list answers 304 or comes after).
+    gh.advisory_comment(PUBLISHED, "bob", "the fix is in 3.14.2", at(1, 10));
+    let command = std::sync::Arc::new(AtomicU64::new(0));
+    let (world, written) = (gh.clone(), command.clone());
+    gh.knobs.after(every_state_list(), move || {
+        let c = world.advisory_comment(ID, "carol", "/psrt accept", at(1, 10));
+        written.store(c, Ordering::SeqCst);
+        world.update_advisory(ID, |a| {
+            a.state = "published".into();
+            a.published_at = Some(at(1, 11));
+        });
+    });
+    let r = h.run(at(1, 11), true, None).await;
+    assert!(!r.failed(), "{}", r.text());
+    let c = command.load(Ordering::SeqCst);
+    assert_ne!(c, 0, "the report was published during the run");
+    assert!(
+        h.ledger().discussion().get(ID).is_some(),
+        "a report in no list read is not forgotten"
+    );
+    let r = h.run(at(1, 12), true, None).await;
+    assert!(!r.failed(), "{}", r.text());
+    let rs = replies(&gh, ID, c);
+    assert!(
+        rs.len() == 1 && rs[0].body.contains("This report is published"),
+        "{rs:#?}\n{}",
+        r.text()
+    );
+    assert_eq!(state(&gh, ID), "published");
+}

@@ -59,6 +59,11 @@ pub struct Fault {
     pub method: Option<Method>,
     pub path_contains: String,
     pub query_contains: Option<String>,
+    /// And whose query does not contain this (GitHub's list without a
+    /// state filter is the one without `state=`).
+    pub query_lacks: Option<String>,
+    /// `path_contains` is the whole path (a list, not its items' paths).
+    pub whole_path: bool,
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: String,
@@ -75,6 +80,8 @@ impl Fault {
             method: Some(method),
             path_contains: path_contains.to_owned(),
             query_contains: None,
+            query_lacks: None,
+            whole_path: false,
             status,
             headers: Vec::new(),
             body: r#"{"message":"injected fault"}"#.to_owned(),
@@ -92,6 +99,32 @@ impl Fault {
         self.query_contains = Some(q.to_owned());
         self
     }
+    /// Only requests whose query does not contain `q`.
+    pub fn query_without(mut self, q: &str) -> Self {
+        self.query_lacks = Some(q.to_owned());
+        self
+    }
+    /// Only requests whose path is `path_contains` itself.
+    pub fn whole_path(mut self) -> Self {
+        self.whole_path = true;
+        self
+    }
+    fn matches(&self, method: &Method, path: &str, query: &str) -> bool {
+        self.method.as_ref().is_none_or(|m| m == method)
+            && if self.whole_path {
+                path == self.path_contains
+            } else {
+                path.contains(&self.path_contains)
+            }
+            && self
+                .query_contains
+                .as_ref()
+                .is_none_or(|q| query.contains(q.as_str()))
+            && self
+                .query_lacks
+                .as_ref()
+                .is_none_or(|q| !query.contains(q.as_str()))
+    }
     pub fn times(mut self, n: usize) -> Self {
         self.times = n;
         self
@@ -106,10 +139,17 @@ impl Fault {
     }
 }
 
+/// Something that happens in the world right after a request is answered
+/// (a report published between two reads of one run): once, on the first
+/// request its matcher (a [`Fault`]'s method, path and query; its status
+/// unused) matches.
+pub type Happening = Box<dyn FnOnce() + Send>;
+
 #[derive(Default)]
 struct KnobsInner {
     latency: Duration,
     faults: Vec<Fault>,
+    after: Vec<(Fault, Happening)>,
     chaos: Option<chaos::Chaos>,
     log: Vec<Logged>,
     /// Requests being answered now (a stalled one is applied late).
@@ -129,6 +169,19 @@ impl Knobs {
     }
     pub fn clear_faults(&self) {
         lock(&self.0).faults.clear();
+    }
+    /// Runs `then` once, right after the first request `when` matches has
+    /// been answered (its answer is from before).
+    pub fn after(&self, when: Fault, then: impl FnOnce() + Send + 'static) {
+        lock(&self.0).after.push((when, Box::new(then)));
+    }
+    fn take_happening(&self, method: &Method, path: &str, query: &str) -> Option<Happening> {
+        let mut inner = lock(&self.0);
+        let i = inner
+            .after
+            .iter()
+            .position(|(f, _)| f.matches(method, path, query))?;
+        Some(inner.after.remove(i).1)
     }
     /// Random faults on a share of requests (after the targeted ones).
     pub fn set_chaos(&self, chaos: Option<chaos::Chaos>) {
@@ -175,14 +228,10 @@ impl Knobs {
 
     fn take_fault(&self, method: &Method, path: &str, query: &str) -> Option<Fault> {
         let mut inner = lock(&self.0);
-        let f = inner.faults.iter_mut().find(|f| {
-            f.times > 0
-                && f.method.as_ref().is_none_or(|m| m == method)
-                && path.contains(&f.path_contains)
-                && f.query_contains
-                    .as_ref()
-                    .is_none_or(|q| query.contains(q.as_str()))
-        })?;
+        let f = inner
+            .faults
+            .iter_mut()
+            .find(|f| f.times > 0 && f.matches(method, path, query))?;
         if f.skip > 0 {
             f.skip -= 1;
             return None;
@@ -307,10 +356,14 @@ async fn instrument(State(knobs): State<Knobs>, req: Request, next: Next) -> Res
             r
         }
     };
+    let status = response.status().as_u16();
+    if let Some(happen) = knobs.take_happening(&method, &path, &query) {
+        happen();
+    }
     lock(&knobs.0).log.push(Logged {
         method,
         path: full,
-        status: response.status().as_u16(),
+        status,
         fault,
     });
     response

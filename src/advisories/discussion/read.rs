@@ -17,8 +17,11 @@
 //! would make the daily read cost hundreds of requests for nothing.
 //!
 //! A repository whose advisories carry no `comments` count, or whose
-//! comments endpoint answers 404, does not have the preview: it is said
-//! once, and the run goes on without its discussions.
+//! comments endpoint answers 404 on an open report, does not have the
+//! preview: it is said once, and the run goes on without its discussions.
+//! A 404 on a report that is not open is that one discussion's failure
+//! (counted, the run fails, its count not recorded so the next run asks
+//! again): the repository's open reports keep their comments.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -42,6 +45,8 @@ pub struct Threads {
     /// Discussions read (lists asked for), and those that could not be.
     pub asked: usize,
     pub failed: Vec<String>,
+    /// Discussions that could not be read (each a failure of the run).
+    pub failures: usize,
 }
 
 /// A report whose discussion psrt watches.
@@ -89,20 +94,20 @@ pub async fn read(gh: &GitHub, state: &State, ledger: &Ledger, full: bool) -> Th
         ..Threads::default()
     };
     // (report, whether its count moved since psrt last read it, whether
-    // it is read by a conditional request)
-    let due: Vec<(&RepoName, &GhsaId, bool, bool)> = watched(state)
+    // it is read by a conditional request, whether it is open)
+    let due: Vec<(&RepoName, &GhsaId, bool, bool, bool)> = watched(state)
         .into_iter()
         .filter(|w| !out.unavailable.contains(w.repo))
         .filter_map(|w| {
             let held = ledger.discussion().get(w.ghsa_id)?;
             let moved = held.count != w.count?;
             let daily = full && w.open;
-            (daily || moved).then_some((w.repo, w.ghsa_id, moved, daily))
+            (daily || moved).then_some((w.repo, w.ghsa_id, moved, daily, w.open))
         })
         .collect();
     out.asked = due.len();
-    let results =
-        futures::future::join_all(due.iter().map(|(repo, ghsa, moved, daily)| async move {
+    let results = futures::future::join_all(due.iter().map(
+        |(repo, ghsa, moved, daily, open)| async move {
             let read = if *daily {
                 gh.advisory_comments_if_changed::<CommentText>(repo, ghsa)
                     .await
@@ -111,11 +116,12 @@ pub async fn read(gh: &GitHub, state: &State, ledger: &Ledger, full: bool) -> Th
                     .await
                     .map(Fresh::Changed)
             };
-            (*repo, *ghsa, *moved, read)
-        }))
-        .await;
+            (*repo, *ghsa, *moved, *open, read)
+        },
+    ))
+    .await;
     let mut errors: BTreeMap<String, usize> = BTreeMap::new();
-    for (repo, ghsa, moved, read) in results {
+    for (repo, ghsa, moved, open, read) in results {
         match read {
             Ok(Fresh::Changed(list)) => {
                 out.threads.insert(ghsa.clone(), Thread::from_wire(list));
@@ -129,14 +135,28 @@ pub async fn read(gh: &GitHub, state: &State, ledger: &Ledger, full: bool) -> Th
                 }
             }
             Ok(Fresh::Unchanged) => {}
-            Err(CommentsError::Unavailable { repo }) => {
+            // On an open report, the repository has no preview. On one
+            // that is not open (closed, published, withdrawn: perhaps
+            // deleted or moved since it was listed), it says nothing
+            // about the others: that one discussion failed, its count is
+            // not recorded, so the next run asks again (a command there
+            // is never taken as seen unread).
+            Err(CommentsError::Unavailable { repo }) if open => {
                 out.unavailable.insert(repo);
+            }
+            Err(CommentsError::Unavailable { repo }) => {
+                *errors
+                    .entry(format!(
+                        "{repo}: 404 Not Found on a report that is not open"
+                    ))
+                    .or_default() += 1;
             }
             Err(e) => *errors.entry(format!("{repo}: {}", e.reason())).or_default() += 1,
         }
     }
     // Counts only: which report's discussion failed is nobody's business in
     // a public log.
+    out.failures = errors.values().sum();
     out.failed = errors
         .into_iter()
         .map(|(why, n)| format!("the discussion of {n} report(s) could not be read ({why})"))
