@@ -24,6 +24,34 @@ pub const EXAMPLE_ROSTER: &str = include_str!("../examples/roster.yaml");
 /// in the nightly job.
 pub const DEMO_CONTACT_KEY: &str = include_str!("../examples/demo-contact-key.txt");
 
+/// Opens a pull request to `main` of the policy repository in the
+/// stand-in, from `head`; its number.
+fn open_pull(w: &World, head: &str, title: &str, user: &str, now: DateTime<Utc>) -> u64 {
+    let number = w
+        .github
+        .pulls(POLICY_REPO)
+        .iter()
+        .map(|p| p.number)
+        .max()
+        .unwrap_or(0)
+        + 1;
+    w.github.update_repo(POLICY_REPO, |r| {
+        r.pulls.push(psrt_fakes::github::FakePull {
+            number,
+            title: title.into(),
+            body: String::new(),
+            head: head.into(),
+            base: "main".into(),
+            state: "open".into(),
+            user: user.into(),
+            created_at: now,
+            requested_users: vec![],
+            requested_teams: vec![],
+        })
+    });
+    number
+}
+
 fn env_for(w: &World) -> crate::config::Env {
     let (gh, mm, dc, smtp) = &w.servers;
     let vars = [
@@ -836,28 +864,7 @@ async fn approvals_demo(
         None,
         now,
     );
-    let number = w
-        .github
-        .pulls(POLICY_REPO)
-        .iter()
-        .map(|p| p.number)
-        .max()
-        .unwrap_or(0)
-        + 1;
-    w.github.update_repo(POLICY_REPO, |r| {
-        r.pulls.push(psrt_fakes::github::FakePull {
-            number,
-            title: "Add Linus to the PSRT".into(),
-            body: String::new(),
-            head: "add-linus".into(),
-            base: "main".into(),
-            state: "open".into(),
-            user: "alan".into(),
-            created_at: now,
-            requested_users: vec![],
-            requested_teams: vec![],
-        })
-    });
+    let number = open_pull(w, "add-linus", "Add Linus to the PSRT", "alan", now);
     let repo = Repo::parse(POLICY_REPO)?;
     let opts = Options {
         now,
@@ -1141,28 +1148,7 @@ async fn sweep_demo(
         None,
         now,
     );
-    let number = w
-        .github
-        .pulls(POLICY_REPO)
-        .iter()
-        .map(|p| p.number)
-        .max()
-        .unwrap_or(0)
-        + 1;
-    w.github.update_repo(POLICY_REPO, |r| {
-        r.pulls.push(psrt_fakes::github::FakePull {
-            number,
-            title: "A page of questions".into(),
-            body: String::new(),
-            head: "faq".into(),
-            base: "main".into(),
-            state: "open".into(),
-            user: "grace".into(),
-            created_at: now,
-            requested_users: vec![],
-            requested_teams: vec![],
-        })
-    });
+    let number = open_pull(w, "faq", "A page of questions", "grace", now);
     let opts = Options {
         now,
         in_actions: false,
