@@ -261,7 +261,7 @@ pub async fn run(gh: &GitHub, roster: &Roster, repo: &RepoName, opts: Options<'_
             cleared.push(o.clone());
         } else {
             problems.push(Problem {
-                kind: kind_of(&o.kind),
+                kind: Kind::named(&o.kind),
                 subject: o.subject.clone(),
                 scope: o.scope.clone(),
                 text: "found by an earlier run".to_owned(),
@@ -307,28 +307,6 @@ fn findings_of<'a>(
     findings
         .iter_mut()
         .filter(move |f| f.subject == subject && f.kind() == Some(kind))
-}
-
-/// A kind the ledger names (one it does not know stays a problem).
-fn kind_of(s: &str) -> Kind {
-    use Kind::*;
-    [
-        WorkflowDisabled,
-        WorkflowDisabledByHand,
-        RunFailed,
-        NoRecentSuccess,
-        RuleMissing,
-        Bypass,
-        Codeowners,
-        ReportingOff,
-        ReportingUnwatched,
-        PlanMode,
-        Credential,
-        NotChecked,
-    ]
-    .into_iter()
-    .find(|k| k.as_str() == s)
-    .unwrap_or(NotChecked)
 }
 
 /// `PSRT_MODE`: plan mode is a problem while it lasts (the admins must

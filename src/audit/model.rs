@@ -39,6 +39,30 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// Every kind (the ledger keeps a kind by name).
+    pub const ALL: [Kind; 12] = [
+        Kind::WorkflowDisabled,
+        Kind::WorkflowDisabledByHand,
+        Kind::RunFailed,
+        Kind::NoRecentSuccess,
+        Kind::RuleMissing,
+        Kind::Bypass,
+        Kind::Codeowners,
+        Kind::ReportingOff,
+        Kind::ReportingUnwatched,
+        Kind::PlanMode,
+        Kind::Credential,
+        Kind::NotChecked,
+    ];
+
+    /// The kind a ledger names; one it does not know stays a problem.
+    pub fn named(s: &str) -> Kind {
+        Kind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .unwrap_or(Kind::NotChecked)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::WorkflowDisabled => "workflow-disabled",
@@ -372,5 +396,37 @@ impl Report {
     /// `--json`.
     pub fn json(&self) -> serde_json::Value {
         serde_json::to_value(self).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Kind;
+
+    /// The ledger keeps kinds by name: each is read back as itself (a
+    /// kind missing from `ALL` would be read back as `NotChecked`).
+    #[test]
+    fn every_kind_is_read_back_by_its_name() {
+        for k in Kind::ALL {
+            assert_eq!(Kind::named(k.as_str()), k);
+        }
+        // A new kind must join `ALL`: this stops compiling until it is
+        // named here, a reminder one line from the list.
+        let listed = |k: Kind| match k {
+            Kind::WorkflowDisabled
+            | Kind::WorkflowDisabledByHand
+            | Kind::RunFailed
+            | Kind::NoRecentSuccess
+            | Kind::RuleMissing
+            | Kind::Bypass
+            | Kind::Codeowners
+            | Kind::ReportingOff
+            | Kind::ReportingUnwatched
+            | Kind::PlanMode
+            | Kind::Credential
+            | Kind::NotChecked => Kind::ALL.contains(&k),
+        };
+        assert!(Kind::ALL.into_iter().all(listed));
+        assert_eq!(Kind::named("no-such-kind"), Kind::NotChecked);
     }
 }
